@@ -1,0 +1,90 @@
+"""The base of every API view: a size-limited JSON parser, the base view set,
+the 404 for unknown addresses, and small lookup helpers.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import Q
+from django.urls import Resolver404, resolve
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, parsers, viewsets
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing bodies above DATA_UPLOAD_MAX_MEMORY_SIZE.
+
+    DRF reads the request stream itself, bypassing Django's size check on
+    `request.body`, so without this an API client could post any amount of JSON
+    into memory. The refusal is Django's own `RequestDataTooBig`, which the
+    exception handler answers with 413.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and stream is not None:
+            request = (parser_context or {}).get("request")
+            declared = request.META.get("CONTENT_LENGTH") if request else None
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise RequestDataTooBig("Request body exceeded the size limit.")
+            # Content-Length may be absent (chunked): never read past the limit.
+            body = stream.read(limit + 1)
+            if len(body) > limit:
+                raise RequestDataTooBig("Request body exceeded the size limit.")
+            stream = io.BytesIO(body)
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            # json.loads gives up on deeply nested arrays: bad input, not a 500.
+            raise exceptions.ParseError(
+                "JSON parse error - the document is nested too deeply."
+            ) from None
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Base of every resource: JSON in (size-limited), JSON out."""
+
+    parser_classes = [JSONParser]
+
+    def principal(self) -> Any:
+        """The caller: a `User` or an `ApiKey` (see `campaigns.permissions`)."""
+        return self.request.user
+
+
+def id_or_slug(value: str, prefix: str = "") -> Q:
+    """Match `value` as a primary key or a slug (`?workspace=12` or `=acme`)."""
+    query = Q(**{f"{prefix}slug": value})
+    # isdigit() alone accepts "²" and other digits int() refuses (a 500).
+    if value.isascii() and value.isdigit():
+        query |= Q(**{f"{prefix}pk": int(value)})
+    return query
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def not_found(request: Request, path: str = "") -> Response:
+    """Unknown addresses under /api/ answer 404 in the error format, not HTML."""
+    message = "There is nothing at this address."
+    if not request.path.endswith("/"):
+        try:
+            resolve(request.path + "/")
+        except Resolver404:
+            pass
+        else:
+            message = f"There is nothing at this address; did you mean {request.path}/?"
+    raise exceptions.NotFound(message)

@@ -1,0 +1,220 @@
+"""Serializers and filters of `/api/v1/posts/` (the views are in `posts.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
+from django_filters import rest_framework as filters
+from rest_framework import serializers
+
+from campaigns import lifecycle
+from campaigns.api.base import id_or_slug
+from campaigns.api.channel_accounts import VisibleField, named_choice
+from campaigns.api.common import StrictSerializer
+from campaigns.models import (
+    Campaign,
+    Pillar,
+    Post,
+    PostComment,
+    PostStatus,
+    PostStatusChange,
+)
+from campaigns.timezones import to_local
+from channels.models import ChannelAccount
+from content.models import Asset
+
+NAIVE = "Give the time with its UTC offset, e.g. 2026-03-02T09:00:00+01:00."
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that must say its offset: "09:00" alone is ambiguous."""
+
+    default_error_messages = {"naive": NAIVE}
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class PostSerializer(serializers.ModelSerializer):
+    scheduled_local = serializers.SerializerMethodField(
+        help_text="`scheduled_at` in the campaign's time zone, with its offset."
+    )
+    time_zone = serializers.CharField(source="campaign.time_zone", read_only=True)
+    status = named_choice("PostStatus", PostStatus.choices, read_only=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The moves the caller may make now (POST /posts/{id}/<move>/)."
+    )
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "workspace",
+            "campaign",
+            "pillar",
+            "topic",
+            "angle",
+            "body",
+            "link",
+            "image",
+            "scheduled_at",
+            "scheduled_local",
+            "time_zone",
+            "accounts",
+            "status",
+            "allowed_actions",
+            "owner",
+            "notes",
+            "origin",
+            "plan_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_scheduled_local(self, post: Post) -> str | None:
+        if post.scheduled_at is None:
+            return None
+        return to_local(post.scheduled_at, post.campaign.time_zone).isoformat()
+
+    def get_allowed_actions(self, post: Post) -> list[str]:
+        return lifecycle.allowed_actions(post, self.context["request"].user)
+
+
+class PostUpdateSerializer(StrictSerializer):
+    topic = serializers.CharField(max_length=300, required=False)
+    angle = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    body = serializers.CharField(allow_blank=True, required=False)
+    link = serializers.CharField(max_length=1000, allow_blank=True, required=False)
+    scheduled_at = OffsetDateTimeField(allow_null=True, required=False)
+    accounts = VisibleField(
+        ChannelAccount, many=True, required=False, label_text="channel account"
+    )
+    pillar = VisibleField(
+        Pillar,
+        workspace_path="campaign__workspace",
+        allow_null=True,
+        required=False,
+        label_text="pillar",
+    )
+    image = VisibleField(Asset, allow_null=True, required=False, label_text="image")
+    notes = serializers.CharField(allow_blank=True, required=False)
+
+
+class PostCreateSerializer(PostUpdateSerializer):
+    campaign = VisibleField(Campaign, label_text="campaign")
+    topic = serializers.CharField(max_length=300)
+
+
+class ReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+
+
+class RejectSerializer(StrictSerializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why; the author reads it in the history."
+    )
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PostComment
+        fields = ["id", "post", "author", "author_key", "author_name", "body"]
+        fields += ["created_at"]
+        read_only_fields = fields
+
+    def get_author_name(self, comment: PostComment) -> str:
+        if comment.author is not None:
+            return comment.author.display_name
+        if comment.author_key is not None:
+            return f"API key {comment.author_key.name}"
+        return ""
+
+
+class CommentCreateSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=5000)
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    from_status = named_choice(
+        "PostStatusOrNone",
+        [("", "(none: created)"), *PostStatus.choices],
+        read_only=True,
+    )
+    to_status = named_choice("PostStatus", PostStatus.choices, read_only=True)
+
+    class Meta:
+        model = PostStatusChange
+        fields = ["id", "from_status", "to_status", "action", "actor", "actor_key"]
+        fields += ["actor_label", "reason", "at"]
+        read_only_fields = fields
+
+
+class PostFilter(filters.FilterSet):
+    workspace = filters.CharFilter(
+        method="filter_workspace", help_text="A workspace id or slug."
+    )
+    campaign = filters.NumberFilter(field_name="campaign_id")
+    pillar = filters.NumberFilter(field_name="pillar_id")
+    channel = filters.NumberFilter(
+        field_name="accounts", help_text="A channel account id."
+    )
+    status = filters.CharFilter(
+        method="filter_status", help_text="One status or several: draft,in_review."
+    )
+    scheduled_after = filters.CharFilter(
+        method="filter_after", help_text="ISO 8601 with offset; inclusive."
+    )
+    scheduled_before = filters.CharFilter(
+        method="filter_before", help_text="ISO 8601 with offset; exclusive."
+    )
+
+    class Meta:
+        model = Post
+        fields = ["workspace", "campaign", "pillar", "channel", "status"]
+
+    def filter_workspace(
+        self, queryset: QuerySet[Post], name: str, value: str
+    ) -> QuerySet[Post]:
+        return queryset.filter(id_or_slug(value, "workspace__"))
+
+    def filter_status(
+        self, queryset: QuerySet[Post], name: str, value: str
+    ) -> QuerySet[Post]:
+        wanted = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = [v for v in wanted if v not in PostStatus.values]
+        if unknown:
+            raise serializers.ValidationError(
+                {"status": [f"Unknown status {', '.join(unknown)}."]}
+            )
+        return queryset.filter(status__in=wanted)
+
+    def _time(self, name: str, value: str) -> Any:
+        return OffsetDateTimeField().run_validation(value)
+
+    def filter_after(
+        self, queryset: QuerySet[Post], name: str, value: str
+    ) -> QuerySet[Post]:
+        try:
+            return queryset.filter(scheduled_at__gte=self._time(name, value))
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({name: exc.detail}) from exc
+
+    def filter_before(
+        self, queryset: QuerySet[Post], name: str, value: str
+    ) -> QuerySet[Post]:
+        try:
+            return queryset.filter(scheduled_at__lt=self._time(name, value))
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({name: exc.detail}) from exc

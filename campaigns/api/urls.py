@@ -1,0 +1,51 @@
+"""REST API v1 routes. Each resource lives in its own module of this package.
+
+The catch-all at the end answers unknown addresses in the API's error format
+(not the UI's HTML 404).
+"""
+
+from django.urls import re_path
+from rest_framework.routers import SimpleRouter
+
+from campaigns.api.api_keys import ApiKeyViewSet
+from campaigns.api.base import not_found
+from campaigns.api.brands import BrandViewSet
+from campaigns.api.campaigns import CampaignViewSet
+from campaigns.api.channel_accounts import ChannelAccountViewSet
+from campaigns.api.invitations import InvitationViewSet
+from campaigns.api.jobs import JobViewSet
+from campaigns.api.members import MembershipViewSet
+from campaigns.api.organizations import OrganizationViewSet
+from campaigns.api.post_import import PostImportViewSet
+from campaigns.api.posts import PostViewSet
+from campaigns.api.workspaces import WorkspaceViewSet
+from content.api.generations import (
+    GenerationViewSet,
+    PostGenerateViewSet,
+    WorkspaceAISpendViewSet,
+)
+from content.api.variants import VariantViewSet
+
+router = SimpleRouter()
+router.register("organizations", OrganizationViewSet, basename="api-organization")
+router.register("workspaces", WorkspaceViewSet, basename="api-workspace")
+router.register("members", MembershipViewSet, basename="api-member")
+router.register("invitations", InvitationViewSet, basename="api-invitation")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register(
+    "channel-accounts", ChannelAccountViewSet, basename="api-channel-account"
+)
+router.register("brands", BrandViewSet, basename="api-brand")
+router.register("campaigns", CampaignViewSet, basename="api-campaign")
+router.register("jobs", JobViewSet, basename="api-job")
+# Before "posts": otherwise "import" would read as a post id.
+router.register("posts/import", PostImportViewSet, basename="api-post-import")
+router.register("posts", PostViewSet, basename="api-post")
+# Copy generation (content.api): actions on posts and workspaces, and its own
+# resources.
+router.register("posts", PostGenerateViewSet, basename="api-post-generate")
+router.register("workspaces", WorkspaceAISpendViewSet, basename="api-ai-spend")
+router.register("generations", GenerationViewSet, basename="api-generation")
+router.register("variants", VariantViewSet, basename="api-variant")
+
+urlpatterns = [*router.urls, re_path(r"^(?P<path>.*)$", not_found)]

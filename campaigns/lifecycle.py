@@ -1,0 +1,418 @@
+"""The post lifecycle: the only code that changes `Post.status`.
+
+    draft ──submit──> in_review ──approve──> approved ──schedule──> scheduled
+      ^                  │  ^                    │                     │
+      │               reject└──── (edited) ──────┘ (edited)            │ (dispatcher)
+      │                  v                                             v
+      └───reopen──── rejected                                      publishing
+                                                   published <──┬──────┤
+                                                                 │      v
+                                 failed ──retry──> scheduled    unconfirmed / failed
+
+Without required approval a draft may be scheduled directly. `cancel` works from
+every state that has not reached the network; `restore` brings a canceled post
+back as a draft. The dispatcher's moves (`start_publishing`, `mark_published`,
+`mark_failed`, `mark_unconfirmed`) and `return_to_review` are the system's: no
+person or key may make them.
+
+Every move is one conditional UPDATE (so two concurrent moves cannot both win),
+one `PostStatusChange` row (who, when, from, to, why), and, after the commit, one
+`post_status_changed` signal: analytics, webhooks and the calendar's live
+updates listen there and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.errors import ConflictError
+from campaigns.models import ApiKey, Post, PostStatusChange, Role, User
+from campaigns.models import PostStatus as S
+from campaigns.permissions import Action, can, role_in_workspace
+from campaigns.signals import post_status_changed
+
+if TYPE_CHECKING:
+    from campaigns.permissions import Principal
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One named transition: from which states, to which, and who may make it."""
+
+    action: str
+    sources: frozenset[str]
+    target: str
+    # None: a system move (dispatcher, edit rules), never a person's or a key's.
+    permission: Action | None
+    label: str
+    needs_reason: bool = False
+
+
+def _m(
+    action: str,
+    sources: set[str],
+    target: str,
+    permission: Action | None,
+    label: str,
+    needs_reason: bool = False,
+) -> Move:
+    return Move(action, frozenset(sources), target, permission, label, needs_reason)
+
+
+_EDIT, _APPROVE = Action.EDIT_CONTENT, Action.APPROVE
+MOVES: dict[str, Move] = {
+    m.action: m
+    for m in [
+        _m("submit", {S.DRAFT, S.REJECTED}, S.IN_REVIEW, _EDIT, "Submit for review"),
+        _m("approve", {S.IN_REVIEW}, S.APPROVED, _APPROVE, "Approve"),
+        _m("reject", {S.IN_REVIEW, S.APPROVED}, S.REJECTED, _APPROVE, "Reject", True),
+        # Sources widen to draft when the workspace does not require approval.
+        _m("schedule", {S.APPROVED}, S.SCHEDULED, _EDIT, "Schedule"),
+        _m("unschedule", {S.SCHEDULED}, S.APPROVED, _EDIT, "Unschedule"),
+        _m("reopen", {S.REJECTED}, S.DRAFT, _EDIT, "Back to draft"),
+        _m(
+            "cancel",
+            {
+                S.DRAFT,
+                S.IN_REVIEW,
+                S.APPROVED,
+                S.REJECTED,
+                S.SCHEDULED,
+                S.FAILED,
+                S.UNCONFIRMED,
+            },
+            S.CANCELED,
+            _EDIT,
+            "Cancel",
+        ),
+        _m("restore", {S.CANCELED}, S.DRAFT, _EDIT, "Restore as draft"),
+        _m("retry", {S.FAILED}, S.SCHEDULED, _EDIT, "Retry"),
+        _m(
+            "return_to_review",
+            {S.APPROVED, S.SCHEDULED},
+            S.IN_REVIEW,
+            None,
+            "Back to review",
+        ),
+        _m("start_publishing", {S.SCHEDULED}, S.PUBLISHING, None, "Publishing"),
+        _m(
+            "mark_published",
+            {S.PUBLISHING, S.UNCONFIRMED},
+            S.PUBLISHED,
+            None,
+            "Published",
+        ),
+        _m("mark_failed", {S.PUBLISHING, S.UNCONFIRMED}, S.FAILED, None, "Failed"),
+        _m("mark_unconfirmed", {S.PUBLISHING}, S.UNCONFIRMED, None, "Unconfirmed"),
+    ]
+}
+PERSON_ACTIONS = [a for a, m in MOVES.items() if m.permission is not None]
+
+# Content edits are refused once a post reached the network or its outcome is
+# unknown, and while it is canceled (restore it first).
+LOCKED_STATES = frozenset({S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED, S.CANCELED})
+
+
+class TransitionNotAllowed(ConflictError):
+    """The move does not start from the post's state (409, with the allowed ones)."""
+
+    def __init__(self, post: Post, action: str, allowed: list[str]) -> None:
+        label = S(post.status).label.lower()
+        message = f"A post that is {label} cannot be moved with '{action}'."
+        if allowed:
+            message += f" Allowed now: {', '.join(allowed)}."
+        super().__init__(
+            message,
+            code="transition_not_allowed",
+            status=post.status,
+            allowed=allowed,
+        )
+
+
+def sources_of(move: Move, post: Post) -> frozenset[str]:
+    if move.action == "schedule" and not post.workspace.approval_required:
+        return move.sources | {S.DRAFT}
+    return move.sources
+
+
+def allowed_actions(post: Post, principal: Principal | None) -> list[str]:
+    """The moves this caller may make on this post now, in display order."""
+    return [
+        action
+        for action in PERSON_ACTIONS
+        if post.status in sources_of(MOVES[action], post)
+        and principal is not None
+        and can(principal, MOVES[action].permission, post.workspace)  # type: ignore[arg-type]
+        and not _own_approval(MOVES[action], post, principal)
+    ]
+
+
+def _own_approval(move: Move, post: Post, principal: Principal) -> bool:
+    """Four eyes: whoever submitted a post for review does not approve it."""
+    return (
+        move.action == "approve"
+        and isinstance(principal, User)
+        and post.submitted_by_id is not None
+        and post.submitted_by_id == principal.pk
+    )
+
+
+# --- Approval checks -----------------------------------------------------------------
+# Other apps may object to an approval (the content app: chosen copy failing the
+# brand-safety gate). With objections only an owner or admin may approve, and
+# the history row says "Approved despite: ...".
+
+ApprovalCheck = Callable[[Post], list[str]]
+ApprovalOverride = Callable[[Post, "Principal"], None]
+_approval_checks: list[tuple[ApprovalCheck, ApprovalOverride | None]] = []
+
+
+def register_approval_check(
+    check: ApprovalCheck, *, on_override: ApprovalOverride | None = None
+) -> None:
+    """Add `check(post) -> problems`; `on_override(post, by)` runs inside the
+    approving transaction when an owner or admin approves despite them.
+    Registering the same check twice is a no-op (apps' ready() may run twice)."""
+    if all(existing is not check for existing, _ in _approval_checks):
+        _approval_checks.append((check, on_override))
+
+
+def approval_problems(post: Post) -> list[str]:
+    """Every registered check's objections to approving `post` now."""
+    return [problem for check, _ in _approval_checks for problem in check(post)]
+
+
+def _may_override(principal: Principal, post: Post) -> bool:
+    return isinstance(principal, User) and role_in_workspace(
+        principal, post.workspace
+    ) in (Role.OWNER, Role.ADMIN)
+
+
+def _check_ready(move: Move, post: Post) -> None:
+    if move.target != S.SCHEDULED:
+        return
+    if post.scheduled_at is None:
+        raise ConflictError("Set a date and time before scheduling.", code="not_ready")
+    if post.scheduled_at <= timezone.now():
+        raise ConflictError(
+            "The scheduled time is in the past; pick a later one.", code="not_ready"
+        )
+    if not post.accounts.exists():
+        raise ConflictError(
+            "Choose at least one channel account before scheduling.", code="not_ready"
+        )
+
+
+def transition(
+    post: Post,
+    action: str,
+    *,
+    by: Principal | None,
+    reason: str = "",
+    system: str = "",
+    caused_by: Principal | None = None,
+) -> Post:
+    """Make `action` on `post` for `by` (a person or a key), or as `system`.
+
+    A system move may name the person whose act caused it (`caused_by`, e.g. the
+    editor whose edit sent a post back to review) so the history names them.
+
+    Raises `PermissionDenied` when the caller may not, `TransitionNotAllowed`
+    when the post is not in a state the move starts from, `ConflictError` when
+    a precondition (time, accounts, reason) is missing.
+    """
+    move = MOVES.get(action)
+    if move is None:
+        raise ValueError(f"Unknown lifecycle action {action!r}")
+    if move.permission is None:
+        if by is not None or not system:
+            raise PermissionDenied(f"'{action}' is made by the system only.")
+    elif by is None or not can(by, move.permission, post.workspace):
+        raise PermissionDenied("Your role does not allow this.")
+    if post.status not in sources_of(move, post):
+        raise TransitionNotAllowed(post, action, allowed_actions(post, by))
+    if by is not None and _own_approval(move, post, by):
+        raise PermissionDenied(
+            "You submitted this post; someone else has to approve it."
+        )
+    reason = reason.strip()
+    if move.needs_reason and not reason:
+        raise ConflictError("Say why (a reason is required).", code="reason_required")
+    _check_ready(move, post)
+    problems = approval_problems(post) if action == "approve" else []
+    if problems:
+        if not _may_override(by, post):  # type: ignore[arg-type]
+            raise PermissionDenied(
+                "Only an owner or admin may approve this post: "
+                + "; ".join(problems)
+                + "."
+            )
+        despite = "Approved despite: " + "; ".join(problems)
+        reason = f"{despite}. {reason}" if reason else despite
+
+    source, now = post.status, timezone.now()
+    fields: dict[str, object] = {"status": move.target, "updated_at": now}
+    if action == "submit" and isinstance(by, User):
+        fields["submitted_by"] = by
+    with transaction.atomic():
+        moved = Post.objects.filter(pk=post.pk, status=source).update(**fields)
+        if not moved:  # someone else moved it first
+            post.refresh_from_db(fields=["status"])
+            raise TransitionNotAllowed(post, action, allowed_actions(post, by))
+        if problems:
+            for _, on_override in _approval_checks:
+                if on_override is not None:
+                    on_override(post, by)  # type: ignore[arg-type]
+        actor = by if by is not None else caused_by
+        change = _record(post, source, move.target, action, actor, reason, system, now)
+    for name, value in fields.items():
+        setattr(post, name, value)
+    return post_changed(post, change)
+
+
+def record_creation(post: Post, *, by: Principal | None, system: str = "") -> None:
+    """The first history row of a new post (from nothing to its first state)."""
+    change = _record(post, "", post.status, "create", by, "", system, timezone.now())
+    post_changed(post, change)
+
+
+def record_creations(
+    posts: Sequence[Post],
+    *,
+    by: Principal | None = None,
+    system: str = "",
+    batch_size: int = 1000,
+) -> list[PostStatusChange]:
+    """`record_creation` for many new posts at once (the planner's and the CSV
+    import's bulk inserts): the history rows in batched INSERTs, then, after the
+    commit, one signal per post with the payload `post_changed` sends, and one
+    log line for the batch."""
+    now = timezone.now()
+    changes = PostStatusChange.objects.bulk_create(
+        [
+            PostStatusChange(
+                post=post,
+                from_status="",
+                to_status=post.status,
+                action="create",
+                actor=by if isinstance(by, User) else None,
+                actor_key=by if isinstance(by, ApiKey) else None,
+                actor_label=system,
+                at=now,
+            )
+            for post in posts
+        ],
+        batch_size=batch_size,
+    )
+    _emit_after_commit(
+        [_payload(post, change) for post, change in zip(posts, changes, strict=True)]
+    )
+    logger.info("%d posts created (%s)", len(changes), system or "by a person")
+    return changes
+
+
+def _record(
+    post: Post,
+    source: str,
+    target: str,
+    action: str,
+    by: Principal | None,
+    reason: str,
+    system: str,
+    at: object,
+) -> PostStatusChange:
+    return PostStatusChange.objects.create(
+        post=post,
+        from_status=source,
+        to_status=target,
+        action=action,
+        actor=by if isinstance(by, User) else None,
+        actor_key=by if isinstance(by, ApiKey) else None,
+        actor_label=system,
+        reason=reason,
+        at=at,
+    )
+
+
+def _payload(post: Post, change: PostStatusChange) -> dict[str, object]:
+    """The signal's keyword arguments (documented in `campaigns.signals`)."""
+    return {
+        "post_id": post.pk,
+        "workspace_id": post.workspace_id,
+        "from_status": change.from_status,
+        "to_status": change.to_status,
+        "action": change.action,
+        "change_id": change.pk,
+    }
+
+
+def _emit_after_commit(payloads: list[dict[str, object]]) -> None:
+    """Send `post_status_changed` once per payload after the commit.
+
+    One callback for the batch (10,000 imported posts are one callback, not
+    10,000); a failing receiver is logged and does not keep the others from
+    hearing about their posts.
+    """
+
+    def send_all() -> None:
+        for payload in payloads:
+            try:
+                post_status_changed.send(sender=Post, **payload)
+            except Exception:  # a receiver's bug must not hide the other posts
+                logger.exception("post_status_changed receiver failed: %s", payload)
+
+    transaction.on_commit(send_all)
+
+
+def post_changed(post: Post, change: PostStatusChange) -> Post:
+    """Emit the one status signal, after the commit that made the change."""
+    logger.info(
+        "post %s: %s -> %s (%s)",
+        post.pk,
+        change.from_status or "-",
+        change.to_status,
+        change.action,
+    )
+    _emit_after_commit([_payload(post, change)])
+    return post
+
+
+def ensure_editable(post: Post) -> None:
+    if post.status in LOCKED_STATES:
+        label = S(post.status).label.lower()
+        hint = " Restore it first." if post.status == S.CANCELED else ""
+        raise ConflictError(
+            f"A post that is {label} cannot be edited.{hint}", code="not_editable"
+        )
+
+
+def after_edit(post: Post, *, by: Principal | None, content_changed: bool) -> Post:
+    """Apply the edit rules once a person changed a post.
+
+    Changed content of an approved or scheduled post needs a new review when
+    the workspace requires approval; a rejected post that is reworked becomes a
+    draft again. Moving a post in time alone keeps its approval.
+    """
+    if not content_changed:
+        return post
+    if post.status in (S.APPROVED, S.SCHEDULED) and post.workspace.approval_required:
+        return transition(
+            post,
+            "return_to_review",
+            by=None,
+            system="edit rule",
+            caused_by=by,
+            reason="Edited after approval; needs a new review.",
+        )
+    if post.status == S.REJECTED and by is not None:
+        return transition(post, "reopen", by=by, reason="Edited after rejection.")
+    return post

@@ -1,0 +1,52 @@
+"""Every write and business rule of the campaigns app, one module per area.
+
+`tenancy` (organizations, workspaces, members, invitations, API keys), `brands`,
+`campaigns`, `posts` and `jobs`; the post lifecycle itself is `campaigns.lifecycle`.
+Callers import from here: `from campaigns import services`.
+"""
+
+from campaigns.errors import ConflictError
+from campaigns.services import brands, campaigns, jobs, plans, posts
+from campaigns.services.tenancy import (
+    KEY_PREFIX,
+    IssuedApiKey,
+    IssuedInvitation,
+    api_key_authenticate,
+    api_key_create,
+    api_key_revoke,
+    invitation_accept,
+    invitation_by_token,
+    invitation_create,
+    invitation_email_send,
+    invitation_revoke,
+    membership_remove,
+    membership_set,
+    organization_create,
+    workspace_create,
+    workspace_update,
+)
+
+__all__ = [
+    "KEY_PREFIX",
+    "ConflictError",
+    "IssuedApiKey",
+    "IssuedInvitation",
+    "api_key_authenticate",
+    "api_key_create",
+    "api_key_revoke",
+    "brands",
+    "campaigns",
+    "invitation_accept",
+    "invitation_by_token",
+    "invitation_create",
+    "invitation_email_send",
+    "invitation_revoke",
+    "jobs",
+    "membership_remove",
+    "membership_set",
+    "organization_create",
+    "plans",
+    "posts",
+    "workspace_create",
+    "workspace_update",
+]

@@ -1,0 +1,200 @@
+"""Posts on the calendar: create, edit, move in time, comment.
+
+Status changes are not here: they go through `campaigns.lifecycle`, which these
+functions call when an edit has consequences (an approved post whose text
+changed goes back to review).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import lifecycle
+from campaigns.models import (
+    ApiKey,
+    Campaign,
+    Pillar,
+    Post,
+    PostComment,
+    PostOrigin,
+    PostStatus,
+    User,
+)
+from campaigns.permissions import Action
+from campaigns.services.brands import require
+from campaigns.timezones import to_local
+from channels.models import ChannelAccount
+from content.models import Asset
+
+if TYPE_CHECKING:
+    from campaigns.permissions import Principal
+
+CONTENT_FIELDS = ("topic", "angle", "body", "link", "image", "pillar", "accounts")
+FIELDS = (*CONTENT_FIELDS, "scheduled_at", "notes", "owner")
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def check_time(
+    campaign: Campaign, when: datetime | None, errors: dict[str, list[str]]
+) -> None:
+    """A post's time must fall on a campaign day that is not blacked out."""
+    if when is None:
+        return
+    if timezone.is_naive(when):
+        _add(errors, "scheduled_at", "Give the time with its UTC offset.")
+        return
+    day: date = to_local(when, campaign.time_zone).date()
+    if not campaign.start_date <= day <= campaign.end_date:
+        _add(
+            errors,
+            "scheduled_at",
+            f"{day} is outside the campaign "
+            f"({campaign.start_date} to {campaign.end_date}).",
+        )
+    elif day.isoformat() in campaign.blackout_dates:
+        _add(errors, "scheduled_at", f"{day} is a blackout date of this campaign.")
+
+
+def _validate(post: Post, data: dict[str, Any]) -> list[ChannelAccount] | None:
+    """Check `data` against the post's campaign and workspace; set what is valid."""
+    errors: dict[str, list[str]] = {}
+    for name in sorted(set(data) - set(FIELDS)):
+        _add(errors, name, "Unknown field.")
+    campaign = post.campaign
+    for name in ("topic", "angle", "body", "link", "notes"):
+        if name in data:
+            setattr(post, name, (data[name] or "").strip())
+    if not post.topic:
+        _add(errors, "topic", "A post needs a topic.")
+    elif len(post.topic) > 300:
+        _add(errors, "topic", "300 characters at most.")
+    if len(post.angle) > 300:
+        _add(errors, "angle", "300 characters at most.")
+    if post.link and not post.link.startswith(("https://", "http://")):
+        _add(errors, "link", "Give a full web address starting with https://.")
+    if "pillar" in data:
+        pillar: Pillar | None = data["pillar"]
+        if pillar is not None and pillar.campaign_id != campaign.pk:
+            _add(errors, "pillar", "No such pillar in this campaign.")
+        post.pillar = pillar
+    if "image" in data:
+        image: Asset | None = data["image"]
+        if image is not None and image.workspace_id != post.workspace_id:
+            _add(errors, "image", "No such image in this workspace.")
+        post.image = image
+    if "owner" in data:
+        owner: User | None = data["owner"]
+        post.owner = owner
+    if "scheduled_at" in data:
+        post.scheduled_at = data["scheduled_at"]
+        check_time(campaign, post.scheduled_at, errors)
+    accounts: list[ChannelAccount] | None = None
+    if "accounts" in data:
+        accounts = list(data["accounts"] or [])
+        allowed = set(campaign.cadences.values_list("account_id", flat=True))
+        for account in accounts:
+            if account.workspace_id != post.workspace_id:
+                _add(errors, "accounts", "No such channel account in this workspace.")
+            elif allowed and account.pk not in allowed:
+                _add(
+                    errors, "accounts", f"{account} is not a channel of this campaign."
+                )
+    if errors:
+        raise ValidationError(errors)
+    return accounts
+
+
+def post_create(
+    *,
+    campaign: Campaign,
+    by: Principal,
+    data: dict[str, Any],
+    origin: str = PostOrigin.MANUAL,
+) -> Post:
+    """A new draft on the calendar."""
+    require(by, Action.EDIT_CONTENT, campaign.workspace)
+    post = Post(
+        workspace=campaign.workspace,
+        campaign=campaign,
+        origin=origin,
+        created_by=by if isinstance(by, User) else None,
+        owner=by if isinstance(by, User) else None,
+        touched_at=timezone.now(),
+    )
+    accounts = _validate(post, data)
+    if accounts is None:
+        accounts = [c.account for c in campaign.cadences.select_related("account")]
+    with transaction.atomic():
+        post.save()
+        post.accounts.set(accounts)
+        lifecycle.record_creation(post, by=by)
+    return post
+
+
+def post_update(*, post: Post, by: Principal, data: dict[str, Any]) -> Post:
+    """Edit a post; content changes after approval send it back to review."""
+    require(by, Action.EDIT_CONTENT, post.workspace)
+    lifecycle.ensure_editable(post)
+    before = {
+        name: getattr(post, name) for name in CONTENT_FIELDS if name != "accounts"
+    }
+    before_accounts = set(post.accounts.values_list("pk", flat=True))
+    accounts = _validate(post, data)
+    if (
+        post.status == PostStatus.SCHEDULED
+        and "scheduled_at" in data
+        and (post.scheduled_at is None or post.scheduled_at <= timezone.now())
+    ):
+        raise ValidationError(
+            {"scheduled_at": ["A scheduled post needs a time in the future."]}
+        )
+    changed = any(getattr(post, name) != value for name, value in before.items()) or (
+        accounts is not None and {a.pk for a in accounts} != before_accounts
+    )
+    post.touched_at = timezone.now()
+    with transaction.atomic():
+        post.save()
+        if accounts is not None:
+            post.accounts.set(accounts)
+        lifecycle.after_edit(post, by=by, content_changed=changed)
+    return post
+
+
+def post_reschedule(*, post: Post, by: Principal, when: datetime) -> Post:
+    """Move a post in time (the calendar's drag and drop); keeps its approval."""
+    return post_update(post=post, by=by, data={"scheduled_at": when})
+
+
+def post_delete(*, post: Post, by: Principal) -> None:
+    require(by, Action.EDIT_CONTENT, post.workspace)
+    if post.status not in (PostStatus.DRAFT, PostStatus.CANCELED, PostStatus.REJECTED):
+        from campaigns.errors import ConflictError
+
+        raise ConflictError(
+            "Only drafts, rejected and canceled posts can be deleted; cancel it first.",
+            code="not_deletable",
+        )
+    post.delete()
+
+
+def comment_create(*, post: Post, by: Principal, body: str) -> PostComment:
+    require(by, Action.COMMENT, post.workspace)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": ["Write something."]})
+    if len(body) > 5000:
+        raise ValidationError({"body": ["5000 characters at most."]})
+    return PostComment.objects.create(
+        post=post,
+        author=by if isinstance(by, User) else None,
+        author_key=by if isinstance(by, ApiKey) else None,
+        body=body,
+    )

@@ -1,0 +1,43 @@
+"""Small helpers of the calendar templates: network marks and the queue badge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from campaigns.models import Post, PostStatus
+from campaigns.permissions import Action, can
+
+register = template.Library()
+
+# Two-letter marks drawn as a coloured chip; the full name is the chip's title.
+NETWORK_MARKS = {
+    "mastodon": "Ma",
+    "bluesky": "Bs",
+    "x": "X",
+    "linkedin": "in",
+    "facebook": "f",
+    "instagram": "Ig",
+    "email": "@",
+    "webhook": "Wh",
+    "wordpress": "W",
+}
+
+
+@register.filter
+def network_mark(network: str) -> str:
+    return NETWORK_MARKS.get(network, network[:2].title())
+
+
+@register.simple_tag(takes_context=True)
+def approvals_waiting(context: dict[str, Any]) -> int:
+    """Posts in review in the current workspace, for people who approve (else 0).
+
+    One COUNT per page, and only for reviewers, clients, admins and owners.
+    """
+    request = context.get("request")
+    workspace = getattr(request, "workspace", None)
+    if workspace is None or not can(request.user, Action.APPROVE, workspace):  # type: ignore[union-attr]
+        return 0
+    return Post.objects.filter(workspace=workspace, status=PostStatus.IN_REVIEW).count()

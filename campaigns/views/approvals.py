@@ -1,0 +1,101 @@
+"""The approval queue: posts in review, approved, rejected or discussed inline.
+
+Everyone who sees the workspace sees the queue; the buttons are what
+`lifecycle.allowed_actions` grants the person (so editors see none, and the
+person who submitted a post is told it waits for someone else).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from campaigns import lifecycle, selectors, services
+from campaigns.models import User, Workspace
+from campaigns.permissions import Action, can
+from campaigns.views.common import is_htmx, render_panel, require, workspace_view
+from campaigns.views.posts import transition, workspace_post
+
+PAGE = "campaigns/approvals/page.html"
+FORBIDDEN = "You are not a member of this workspace."
+QUEUE_ACTIONS = ("approve", "reject")
+
+
+def _page(
+    request: HttpRequest,
+    workspace: Workspace,
+    *,
+    row_errors: dict[int, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    rows = []
+    for post in selectors.approval_queue(workspace):
+        allowed = lifecycle.allowed_actions(post, user)
+        rows.append(
+            {
+                "post": post,
+                "actions": [a for a in QUEUE_ACTIONS if a in allowed],
+                "own": post.submitted_by_id == user.pk,
+                "error": (row_errors or {}).get(post.pk),
+            }
+        )
+    shown = {row["post"].pk for row in rows}
+    for pk, message in (row_errors or {}).items():
+        if pk not in shown:  # it left the queue (someone else decided first)
+            messages.error(request, message)
+    context: dict[str, Any] = {
+        "section": "approvals",
+        "rows": rows,
+        "may_approve": can(user, Action.APPROVE, workspace),
+        "may_edit": can(user, Action.EDIT_CONTENT, workspace),
+        "may_comment": can(user, Action.COMMENT, workspace),
+    }
+    return render_panel(request, PAGE, context, status=status)
+
+
+def _done(request: HttpRequest, workspace: Workspace, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return _page(request, workspace) if is_htmx(request) else redirect("approvals")
+
+
+@workspace_view
+def approvals(request: HttpRequest) -> HttpResponse:
+    workspace = require(request, Action.VIEW, FORBIDDEN)
+    return _page(request, workspace)
+
+
+@require_POST
+@workspace_view
+def decide(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    workspace = require(request, Action.APPROVE, "Your role does not approve posts.")
+    post = workspace_post(request, pk)
+    if name not in QUEUE_ACTIONS:
+        name = "__unknown__"  # answered 404 by `transition`
+    error = transition(request, post, name)
+    if error:
+        return _page(request, workspace, row_errors={post.pk: error}, status=409)
+    verb = "approved" if name == "approve" else "sent back with your reason"
+    return _done(request, workspace, f"“{post.topic}” is {verb}.")
+
+
+@require_POST
+@workspace_view
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    workspace = require(request, Action.COMMENT, FORBIDDEN)
+    post = workspace_post(request, pk)
+    try:
+        services.posts.comment_create(
+            post=post,
+            by=request.user,  # type: ignore[arg-type]
+            body=request.POST.get("body", ""),
+        )
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        return _page(request, workspace, row_errors={post.pk: message}, status=400)
+    return _done(request, workspace, "Comment added.")

@@ -1,0 +1,63 @@
+"""Sign in, sign out, password change and reset: Django's views, our templates.
+
+Django's auth views already do the hard parts (rate of token expiry, no user
+enumeration on reset, session rotation); we only configure them.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.forms import Form
+from django.http import HttpResponse
+from django.urls import reverse_lazy
+
+from campaigns.forms import LoginForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "auth/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django 5): a link or an image cannot sign anyone out."""
+
+    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are signed out.")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "auth/password_change.html"
+    success_url = reverse_lazy("password_change")
+    extra_context = {"section": "settings", "settings_tab": "password"}
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Sends the link through Django's email backend (console, SMTP…)."""
+
+    template_name = "auth/password_reset_form.html"
+    email_template_name = "auth/password_reset_email.txt"
+    subject_template_name = "auth/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "auth/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "auth/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "auth/password_reset_complete.html"

@@ -1,0 +1,446 @@
+"""Forms of the brand, campaign, wizard, channel-account and CSV import pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from campaigns.forms import time_zone_choices
+from campaigns.models import (
+    AIDisclosure,
+    BrandProfile,
+    Campaign,
+    CampaignStatus,
+    Objective,
+    Workspace,
+)
+from channels.models import ChannelAccount, Network
+
+# Lists (tone, words, hashtags, colours, dates) are typed as text, one entry per
+# line or separated by commas; the services split, clean and validate them.
+
+
+def _list_text(values: list[str] | None) -> str:
+    """A stored list back into the text a person typed (one entry per line)."""
+    return "\n".join(values or [])
+
+
+def _list_field(label: str, help_text: str, *, rows: int = 2) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class BrandForm(forms.Form):
+    """Every field of a brand profile; only the name is required."""
+
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    voice = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="How the brand speaks, in a few sentences.",
+    )
+    tone = _list_field("Tone", "Attributes such as friendly, expert, playful.")
+    audience = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Who the posts are for.",
+    )
+    languages = _list_field("Languages", "Codes like en, de-CH.", rows=1)
+    do_words = _list_field("Words to use", "One per line or separated by commas.")
+    dont_words = _list_field("Words to avoid", "Never used in generated copy.")
+    required_hashtags = _list_field("Required hashtags", "e.g. #coffee", rows=1)
+    required_mentions = _list_field("Required mentions", "e.g. @roastery", rows=1)
+    default_cta = forms.CharField(
+        label="Default call to action", max_length=200, required=False
+    )
+    colours = _list_field("Colours", "Hex values like #1a2b3c.", rows=1)
+    ai_disclosure = forms.ChoiceField(
+        label="Label AI-generated copy and images",
+        choices=AIDisclosure.choices,
+        initial=AIDisclosure.PER_CHANNEL,
+    )
+    ai_disclosure_networks = forms.MultipleChoiceField(
+        label="Networks that label AI content",
+        choices=Network.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Used when the policy is “Label on the chosen networks”.",
+    )
+
+    LIST_FIELDS = (
+        "tone",
+        "languages",
+        "do_words",
+        "dont_words",
+        "required_hashtags",
+        "required_mentions",
+        "colours",
+    )
+
+    @classmethod
+    def initial_for(cls, brand: BrandProfile) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            name: getattr(brand, name) for name in cls.base_fields
+        }
+        for name in cls.LIST_FIELDS:
+            initial[name] = _list_text(getattr(brand, name))
+        return initial
+
+    def service_data(self) -> dict[str, Any]:
+        """What `brand_create`/`brand_update` take: list fields stay text."""
+        return dict(self.cleaned_data)
+
+
+def _parse_kpis(text: str) -> dict[str, float | int]:
+    """`clicks: 500` lines into {"clicks": 500}; a ValidationError per bad line."""
+    targets: dict[str, float | int] = {}
+    for raw in text.replace(",", "\n").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        name, sep, value = line.partition(":")
+        name = name.strip()
+        try:
+            number = float(value.strip()) if sep else None
+        except ValueError:
+            number = None
+        if not name or number is None or number < 0:
+            raise forms.ValidationError(
+                f"'{line}' is not 'metric: number' (e.g. clicks: 500)."
+            )
+        targets[name] = int(number) if number.is_integer() else number
+    return targets
+
+
+def kpi_text(targets: dict[str, Any]) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in targets.items())
+
+
+def _parse_dates(text: str) -> list[date]:
+    days: list[date] = []
+    for raw in text.replace(",", "\n").split():
+        try:
+            days.append(date.fromisoformat(raw.strip()))
+        except ValueError:
+            raise forms.ValidationError(
+                f"'{raw}' is not a date like 2025-12-24."
+            ) from None
+    return sorted(set(days))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class WizardBrandForm(forms.Form):
+    """Step 1: an existing brand, or the name of a new one to create now."""
+
+    brand = forms.ModelChoiceField(
+        queryset=BrandProfile.objects.none(),
+        required=False,
+        empty_label="— Choose a brand —",
+    )
+    new_brand = forms.CharField(
+        label="Or create a new brand",
+        max_length=200,
+        required=False,
+        help_text="Only the name now; fill in voice and colours later.",
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["brand"].queryset = BrandProfile.objects.filter(  # type: ignore[attr-defined]
+            workspace=workspace
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["new_brand"] = (data.get("new_brand") or "").strip()
+        if not data.get("brand") and not data["new_brand"]:
+            raise forms.ValidationError("Choose a brand or name a new one.")
+        if data.get("brand") and data["new_brand"]:
+            raise forms.ValidationError("Choose a brand or name a new one, not both.")
+        return data
+
+
+class WizardBriefForm(forms.Form):
+    """Step 2: what the campaign is for."""
+
+    name = forms.CharField(label="Campaign name", max_length=200)
+    objective = forms.ChoiceField(choices=Objective.choices)
+    brief = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What to say, to whom, and why now. The planner derives topics "
+        "from it.",
+    )
+    kpi_targets = forms.CharField(
+        label="KPI targets",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "clicks: 500"}),
+        help_text="Optional; one 'metric: number' per line.",
+    )
+
+    def clean_kpi_targets(self) -> dict[str, float | int]:
+        return _parse_kpis(self.cleaned_data.get("kpi_targets") or "")
+
+
+class WizardDatesForm(forms.Form):
+    """Step 3: when, in which time zone, and the days without posts."""
+
+    start_date = forms.DateField(widget=DateInput())
+    end_date = forms.DateField(widget=DateInput())
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        help_text="Posts are planned at local times of this zone.",
+    )
+    blackout_dates = forms.CharField(
+        label="Blackout dates",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "2025-12-24"}),
+        help_text="Days without posts, one per line (YYYY-MM-DD).",
+    )
+
+    def clean_blackout_dates(self) -> list[date]:
+        return _parse_dates(self.cleaned_data.get("blackout_dates") or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end:
+            if end < start:
+                self.add_error("end_date", "The campaign ends before it starts.")
+            outside = [
+                d for d in data.get("blackout_dates") or [] if not start <= d <= end
+            ]
+            if outside:
+                self.add_error(
+                    "blackout_dates",
+                    f"{outside[0].isoformat()} is outside the campaign's dates.",
+                )
+        return data
+
+
+class ChannelsForm(forms.Form):
+    """Step 4: which channel accounts, and how many posts a week on each.
+
+    One checkbox (`account_<id>`) and one number (`per_week_<id>`) per account
+    of the workspace; `rows` pairs them for the template.
+    """
+
+    def __init__(
+        self, *args: Any, accounts: list[ChannelAccount], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.accounts = accounts
+        for account in accounts:
+            self.fields[f"account_{account.pk}"] = forms.BooleanField(
+                label=str(account), required=False
+            )
+            self.fields[f"per_week_{account.pk}"] = forms.IntegerField(
+                label=f"Posts per week on {account}",
+                min_value=1,
+                max_value=70,
+                initial=3,
+                required=False,
+            )
+
+    @property
+    def rows(self) -> list[tuple[ChannelAccount, Any, Any]]:
+        return [
+            (a, self[f"account_{a.pk}"], self[f"per_week_{a.pk}"])
+            for a in self.accounts
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = [a for a in self.accounts if data.get(f"account_{a.pk}")]
+        for account in chosen:
+            if not data.get(f"per_week_{account.pk}") and not self.has_error(
+                f"per_week_{account.pk}"
+            ):
+                self.add_error(f"per_week_{account.pk}", "Give posts per week.")
+        if not chosen:
+            raise forms.ValidationError("Choose at least one channel account.")
+        return data
+
+    def cadences(self) -> list[tuple[ChannelAccount, int]]:
+        return [
+            (a, self.cleaned_data[f"per_week_{a.pk}"])
+            for a in self.accounts
+            if self.cleaned_data.get(f"account_{a.pk}")
+        ]
+
+    @staticmethod
+    def initial_for(cadences: list[tuple[int, int]]) -> dict[str, Any]:
+        initial: dict[str, Any] = {}
+        for account_id, per_week in cadences:
+            initial[f"account_{account_id}"] = True
+            initial[f"per_week_{account_id}"] = per_week
+        return initial
+
+
+class PillarForm(forms.Form):
+    name = forms.CharField(max_length=120, required=False)
+    weight = forms.IntegerField(min_value=1, max_value=100, initial=1, required=False)
+    description = forms.CharField(max_length=500, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("description") or data.get("weight") not in (None, 1)) and not (
+            data.get("name") or ""
+        ).strip():
+            self.add_error("name", "Give the pillar a name.")
+        return data
+
+
+class BasePillarFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """Content pillars; empty rows are ignored, at least one is needed."""
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        names: set[str] = set()
+        for form in self.forms:
+            name = (form.cleaned_data.get("name") or "").strip()
+            if not name:
+                continue
+            if name.casefold() in names:
+                form.add_error("name", f"'{name}' is listed twice.")
+            names.add(name.casefold())
+        if not names:
+            raise forms.ValidationError("Add at least one content pillar.")
+
+    def pillars(self) -> list[tuple[str, int, str]]:
+        return [
+            (
+                f.cleaned_data["name"].strip(),
+                f.cleaned_data.get("weight") or 1,
+                f.cleaned_data.get("description") or "",
+            )
+            for f in self.forms
+            if (f.cleaned_data.get("name") or "").strip()
+        ]
+
+
+PILLAR_ROWS = 6
+PillarFormSet = forms.formset_factory(
+    PillarForm,
+    formset=BasePillarFormSet,
+    extra=PILLAR_ROWS,
+    max_num=PILLAR_ROWS,
+    absolute_max=PILLAR_ROWS,
+)
+
+
+class CampaignForm(WizardBriefForm, WizardDatesForm):
+    """Editing a campaign: the brief and dates of the wizard, plus brand and UTM."""
+
+    brand = forms.ModelChoiceField(queryset=BrandProfile.objects.none())
+    utm_campaign = forms.SlugField(
+        label="UTM campaign",
+        max_length=100,
+        required=False,
+        help_text="Added to links as utm_campaign; defaults to the name.",
+    )
+    min_gap_minutes = forms.IntegerField(
+        label="Least minutes between two posts on one account",
+        min_value=0,
+        max_value=7 * 24 * 60,
+    )
+
+    field_order = [
+        "name",
+        "brand",
+        "objective",
+        "brief",
+        "kpi_targets",
+        "start_date",
+        "end_date",
+        "time_zone",
+        "blackout_dates",
+        "min_gap_minutes",
+        "utm_campaign",
+    ]
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["brand"].queryset = BrandProfile.objects.filter(  # type: ignore[attr-defined]
+            workspace=workspace
+        )
+
+    @staticmethod
+    def initial_for(campaign: Campaign) -> dict[str, Any]:
+        return {
+            "name": campaign.name,
+            "brand": campaign.brand_id,
+            "objective": campaign.objective,
+            "brief": campaign.brief,
+            "kpi_targets": kpi_text(campaign.kpi_targets),
+            "start_date": campaign.start_date,
+            "end_date": campaign.end_date,
+            "time_zone": campaign.time_zone,
+            "blackout_dates": _list_text(campaign.blackout_dates),
+            "min_gap_minutes": campaign.min_gap_minutes,
+            "utm_campaign": campaign.utm_campaign,
+        }
+
+
+class CampaignStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=CampaignStatus.choices)
+
+
+class ChannelAccountForm(forms.Form):
+    name = forms.CharField(label="Display name", max_length=200)
+    network = forms.ChoiceField(choices=Network.choices)
+    handle = forms.CharField(
+        max_length=255, required=False, help_text="e.g. @roastery@mastodon.social"
+    )
+
+
+class PostImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file", help_text="UTF-8, comma-separated, with a header row."
+    )
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB.")
+        raw = upload.read()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
+            ) from None
+
+
+class PostImportCampaignForm(PostImportForm):
+    """The upload plus the campaign of rows that name none (optional)."""
+
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label="— Each row names its campaign —",
+        help_text="Rows without a campaign column go into this one.",
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
+            workspace=workspace
+        )

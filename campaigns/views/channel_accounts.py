@@ -1,0 +1,81 @@
+"""Channel accounts for planning: a list and an "add" form under /channels/.
+
+Campaigns plan posts per account, so a workspace needs accounts before its
+first campaign. These are planning-only rows (no credentials, they cannot
+publish); connecting accounts for publishing arrives with the channels issue,
+which will move the write below into `channels.services`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from campaigns.models import Workspace
+from campaigns.permissions import Action, can
+from campaigns.views.campaign_forms import ChannelAccountForm
+from campaigns.views.common import require, safe_next, workspace_view
+from channels.models import AccountStatus, ChannelAccount
+
+FORBIDDEN = "Only owners and admins can add channel accounts."
+
+
+def _account_create(
+    *, workspace: Workspace, name: str, network: str, handle: str
+) -> ChannelAccount:
+    """A planning-only account; the name is unique per network in a workspace."""
+    account = ChannelAccount(
+        workspace=workspace,
+        name=name.strip(),
+        network=network,
+        handle=handle.strip(),
+        status=AccountStatus.CONNECTED,
+    )
+    account.full_clean(exclude=["workspace"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"name": ["This workspace already has an account with this name here."]}
+        ) from exc
+    return account
+
+
+def _page(
+    request: HttpRequest, form: ChannelAccountForm, *, status: int = 200
+) -> HttpResponse:
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    return render(
+        request,
+        "campaigns/channels/page.html",
+        {
+            "section": "channels",
+            "accounts": ChannelAccount.objects.filter(workspace=workspace),
+            "form": form,
+            "manage": can(request.user, Action.MANAGE_CHANNELS, workspace),  # type: ignore[arg-type]
+            "next": safe_next(request, ""),
+        },
+        status=status,
+    )
+
+
+@workspace_view
+def channel_accounts(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _page(request, ChannelAccountForm())
+    workspace = require(request, Action.MANAGE_CHANNELS, FORBIDDEN)
+    form = ChannelAccountForm(request.POST)
+    if form.is_valid():
+        try:
+            account = _account_create(workspace=workspace, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"{account} is added for planning.")
+            return redirect(safe_next(request, request.path))
+    return _page(request, form, status=400)

@@ -1,0 +1,72 @@
+"""The home page: the current workspace at a glance, or onboarding without one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from campaigns import selectors, services
+from campaigns.forms import OnboardingForm
+from campaigns.middleware import SESSION_KEY
+from campaigns.models import Role
+from campaigns.permissions import Action, can, role_in_workspace
+from campaigns.views.common import apply_validation_error
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    if workspace is None:
+        return render(request, "campaigns/onboarding.html", {"form": OnboardingForm()})
+    user = request.user
+    role = role_in_workspace(user, workspace)  # type: ignore[arg-type]
+    members = selectors.workspace_members(workspace)
+    context = {
+        "section": "dashboard",
+        "workspace": workspace,
+        "role_label": Role(role).label if role else "",
+        "members_count": members.values("user_id").distinct().count(),
+        "pending_invitations": selectors.workspace_pending_invitations(
+            workspace
+        ).count(),
+        "can_manage_members": can(user, Action.MANAGE_MEMBERS, workspace),  # type: ignore[arg-type]
+        "can_manage_workspace": can(user, Action.MANAGE_WORKSPACE, workspace),  # type: ignore[arg-type]
+        "can_manage_keys": can(user, Action.MANAGE_API_KEYS, workspace),  # type: ignore[arg-type]
+    }
+    from content.services.budget import ai_settings_for, month_spend
+
+    context["ai_spend"], context["ai_tokens"] = month_spend(workspace)
+    context["ai_settings"] = ai_settings_for(workspace)
+    return render(request, "campaigns/dashboard.html", context)
+
+
+@require_POST
+@login_required
+def onboarding(request: HttpRequest) -> HttpResponse:
+    """Create an organization (the person owns it) and its first workspace."""
+    form = OnboardingForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                organization = services.organization_create(
+                    name=data["organization_name"],
+                    owner=request.user,  # type: ignore[arg-type]
+                )
+                workspace = services.workspace_create(
+                    organization=organization,
+                    name=data["workspace_name"],
+                    time_zone=data["time_zone"],
+                )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            request.session[SESSION_KEY] = workspace.pk
+            messages.success(request, f"Welcome to {workspace.name}.")
+            return redirect("dashboard")
+    return render(request, "campaigns/onboarding.html", {"form": form}, status=400)

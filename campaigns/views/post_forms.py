@@ -1,0 +1,135 @@
+"""Forms of the calendar and the post editor: input shape only, rules in services.
+
+Times are entered as a local date and time in the campaign's zone; `when()`
+turns them into a UTC instant with the explicit DST policy of
+`campaigns.timezones` (a skipped local time is an error on the time field).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from campaigns.models import Campaign, Pillar, Post, Workspace
+from campaigns.timezones import local_to_utc, to_local
+from channels.models import ChannelAccount
+
+
+class AccountChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: ChannelAccount) -> str:  # type: ignore[override]
+        return f"{obj.get_network_display()} · {obj.name}"
+
+
+class LocalTimeMixin(forms.Form):
+    """A date and a time in the campaign's zone, both optional together."""
+
+    date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    time = forms.TimeField(
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+
+    def when(self, time_zone: str) -> datetime | None:
+        """The UTC instant, or None for "no time yet"; errors land on the form."""
+        day: date | None = self.cleaned_data.get("date")
+        at: time | None = self.cleaned_data.get("time")
+        if day is None and at is None:
+            return None
+        if day is None or at is None:
+            self.add_error(
+                "date" if day is None else "time", "Give both a date and a time."
+            )
+            raise ValidationError("incomplete")
+        try:
+            return local_to_utc(datetime.combine(day, at), time_zone)
+        except ValidationError as error:
+            self.add_error("time", error.messages)
+            raise
+
+
+class PostForm(LocalTimeMixin):
+    topic = forms.CharField(max_length=300)
+    angle = forms.CharField(max_length=300, required=False)
+    body = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 6}), label="Draft copy"
+    )
+    link = forms.URLField(max_length=1000, required=False, assume_scheme="https")
+    pillar = forms.ModelChoiceField(
+        queryset=Pillar.objects.none(), required=False, empty_label="No pillar"
+    )
+    accounts = AccountChoiceField(
+        queryset=ChannelAccount.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Channel accounts",
+    )
+    notes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Internal notes",
+    )
+    field_order = [
+        "topic",
+        "angle",
+        "body",
+        "link",
+        "pillar",
+        "accounts",
+        "date",
+        "time",
+        "notes",
+    ]
+
+    def __init__(self, *args, post: Post, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if "data" not in kwargs and not args:
+            local = (
+                to_local(post.scheduled_at, post.campaign.time_zone)
+                if post.scheduled_at
+                else None
+            )
+            kwargs["initial"] = {
+                "topic": post.topic,
+                "angle": post.angle,
+                "body": post.body,
+                "link": post.link,
+                "pillar": post.pillar_id,
+                "accounts": [a.pk for a in post.accounts.all()],
+                "notes": post.notes,
+                "date": local.date() if local else None,
+                "time": local.time().replace(second=0) if local else None,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["pillar"].queryset = Pillar.objects.filter(campaign=post.campaign)  # type: ignore[attr-defined]
+        # Only the workspace's accounts are choices, so a foreign id is a form
+        # error ("not one of the available choices"), never a lookup.
+        self.fields["accounts"].queryset = ChannelAccount.objects.filter(  # type: ignore[attr-defined]
+            workspace_id=post.workspace_id
+        )
+
+
+class NewPostForm(LocalTimeMixin):
+    campaign = forms.ModelChoiceField(queryset=Campaign.objects.none())
+    topic = forms.CharField(max_length=300)
+    angle = forms.CharField(max_length=300, required=False)
+    field_order = ["campaign", "topic", "angle", "date", "time"]
+
+    def __init__(self, *args, workspace: Workspace, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
+            workspace=workspace
+        )
+
+
+class MoveForm(forms.Form):
+    """The drop target of a drag: a local day, and an hour in the week view."""
+
+    date = forms.DateField()
+    hour = forms.IntegerField(required=False, min_value=0, max_value=23)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000)

@@ -1,0 +1,272 @@
+"""The post editor: fields, lifecycle buttons, comment thread, status history.
+
+Everyone who sees the workspace may open a post and comment; only people with
+EDIT_CONTENT get a form (reviewers and clients read it), and the lifecycle
+buttons are exactly `lifecycle.allowed_actions` for the person. Writes are
+scoped to the current workspace: a post of another one answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from campaigns import lifecycle, services
+from campaigns.errors import ConflictError
+from campaigns.middleware import SESSION_KEY
+from campaigns.models import Post, PostOrigin, PostStatus, User
+from campaigns.permissions import Action, can, visible_workspaces
+from campaigns.timezones import to_local
+from campaigns.views.common import (
+    apply_validation_error,
+    require,
+    safe_next,
+    workspace_view,
+)
+from campaigns.views.post_forms import NewPostForm, PostForm, ReasonForm
+
+PAGE = "campaigns/posts/page.html"
+NEW_PAGE = "campaigns/posts/new.html"
+EDIT_FORBIDDEN = "Only editors, admins and owners change posts."
+PLANNER_NOTE = "Planned by the offline planner (rules, no AI)"
+
+
+def workspace_post(request: HttpRequest, pk: int) -> Post:
+    """A post of the current workspace, or 404 (never another tenant's)."""
+    return get_object_or_404(
+        Post.objects.filter(workspace=request.workspace).select_related(  # type: ignore[attr-defined]
+            "campaign", "workspace", "pillar", "image", "submitted_by"
+        ),
+        pk=pk,
+    )
+
+
+def transition(request: HttpRequest, post: Post, action: str) -> str | None:
+    """Make a person's lifecycle move; the error message, or None when done.
+
+    PermissionDenied propagates (403); an unknown or system action is a 404.
+    """
+    if action not in lifecycle.PERSON_ACTIONS:
+        raise Http404
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        lifecycle.transition(post, action, by=request.user, reason=reason)  # type: ignore[arg-type]
+    except ConflictError as error:
+        return str(error)
+    return None
+
+
+def _plan_reasons(post: Post) -> list[tuple[str, str]]:
+    reason = post.plan_reason or {}
+    if not isinstance(reason, dict):
+        return [("Reason", str(reason))]
+    return [
+        (str(key).replace("_", " ").capitalize(), _flat(value))
+        for key, value in reason.items()
+    ]
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_flat(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_flat(v) for v in value)
+    return str(value)
+
+
+def _local_when(post: Post) -> str:
+    if post.scheduled_at is None:
+        return ""
+    local = to_local(post.scheduled_at, post.campaign.time_zone)
+    return f"{local:%a %-d %b %Y, %H:%M} {local.tzname()} ({post.campaign.time_zone})"
+
+
+def _editor(
+    request: HttpRequest,
+    post: Post,
+    *,
+    form: PostForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    may_edit = can(user, Action.EDIT_CONTENT, post.workspace)
+    editable = may_edit and post.status not in lifecycle.LOCKED_STATES
+    actions = [lifecycle.MOVES[a] for a in lifecycle.allowed_actions(post, user)]
+    context: dict[str, Any] = {
+        "section": "calendar",
+        "post": post,
+        "form": (form or PostForm(post=post)) if editable else None,
+        "may_edit": may_edit,
+        "locked": may_edit and not editable,
+        "actions": actions,
+        "error": error,
+        "waiting": post.status == PostStatus.IN_REVIEW
+        and post.submitted_by_id == user.pk,
+        "may_comment": can(user, Action.COMMENT, post.workspace),
+        "comments": post.comments.select_related("author"),
+        "history": post.history.select_related("actor", "actor_key"),
+        "accounts": post.accounts.all(),
+        "planner": post.origin == PostOrigin.PLANNER,
+        "planner_note": PLANNER_NOTE,
+        "plan_reasons": _plan_reasons(post),
+        "local_when": _local_when(post),
+        "calendar_url": reverse("calendar")
+        + (
+            f"?date={to_local(post.scheduled_at, post.campaign.time_zone):%Y-%m-%d}"
+            if post.scheduled_at
+            else ""
+        ),
+    }
+    from content.views.panel import panel_context  # the copy variants panel
+
+    context.update(panel_context(request, post))
+    return render(request, PAGE, context, status=status)
+
+
+@workspace_view
+def editor(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "GET":
+        # A link from a feed or an email may name a post of another workspace
+        # the person sees: switch to it rather than answer 404.
+        other = (
+            Post.objects.filter(
+                pk=pk,
+                workspace__in=visible_workspaces(request.user),  # type: ignore[arg-type]
+            )
+            .exclude(workspace=request.workspace)  # type: ignore[attr-defined]
+            .values_list("workspace_id", flat=True)
+            .first()
+        )
+        if other is not None:
+            request.session[SESSION_KEY] = other
+            return redirect("post-editor", pk=pk)
+    post = workspace_post(request, pk)
+    if request.method != "POST":
+        return _editor(request, post)
+
+    require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
+    form = PostForm(request.POST, post=post)
+    if not form.is_valid():
+        return _editor(request, post, form=form, status=400)
+    try:
+        when = form.when(post.campaign.time_zone)
+    except ValidationError:
+        return _editor(request, post, form=form, status=400)
+    data = {
+        name: form.cleaned_data[name]
+        for name in ("topic", "angle", "body", "link", "pillar", "accounts", "notes")
+    }
+    data["scheduled_at"] = when
+    before = post.status
+    try:
+        services.posts.post_update(post=post, by=request.user, data=data)  # type: ignore[arg-type]
+    except ValidationError as error:
+        apply_validation_error(form, _on_form_fields(error))
+        return _editor(request, workspace_post(request, pk), form=form, status=400)
+    except ConflictError as error:
+        form.add_error(None, str(error))
+        return _editor(request, workspace_post(request, pk), form=form, status=409)
+    post.refresh_from_db(fields=["status"])
+    note = ""
+    if post.status != before:
+        note = f" It is now {post.get_status_display().lower()}."
+    messages.success(request, f"Saved.{note}")
+    return redirect("post-editor", pk=pk)
+
+
+def _on_form_fields(error: ValidationError) -> ValidationError:
+    """The service names the time `scheduled_at`; the form calls it `time`."""
+    if not hasattr(error, "error_dict"):
+        return error
+    fields = {
+        ("date" if name == "scheduled_at" else name): messages_
+        for name, messages_ in error.message_dict.items()
+    }
+    return ValidationError(fields)
+
+
+@workspace_view
+def new(request: HttpRequest) -> HttpResponse:
+    workspace = require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
+    if request.method != "POST":
+        day = request.GET.get("date") or None
+        initial = {
+            "date": day,
+            "time": request.GET.get("time") or ("09:00" if day else None),
+            "campaign": request.GET.get("campaign") or None,
+        }
+        form = NewPostForm(initial=initial, workspace=workspace)
+        return _new_page(request, form)
+    form = NewPostForm(request.POST, workspace=workspace)
+    if not form.is_valid():
+        return _new_page(request, form, status=400)
+    campaign = form.cleaned_data["campaign"]
+    try:
+        when = form.when(campaign.time_zone)
+    except ValidationError:
+        return _new_page(request, form, status=400)
+    try:
+        post = services.posts.post_create(
+            campaign=campaign,
+            by=request.user,  # type: ignore[arg-type]
+            data={
+                "topic": form.cleaned_data["topic"],
+                "angle": form.cleaned_data["angle"],
+                "scheduled_at": when,
+            },
+        )
+    except ValidationError as error:
+        apply_validation_error(form, _on_form_fields(error))
+        return _new_page(request, form, status=400)
+    messages.success(request, "The post is on the calendar as a draft.")
+    return redirect("post-editor", pk=post.pk)
+
+
+def _new_page(
+    request: HttpRequest, form: NewPostForm, *, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        NEW_PAGE,
+        {
+            "section": "calendar",
+            "form": form,
+            "has_campaigns": form.fields["campaign"].queryset.exists(),  # type: ignore[attr-defined]
+        },
+        status=status,
+    )
+
+
+@require_POST
+@workspace_view
+def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    post = workspace_post(request, pk)
+    error = transition(request, post, name)
+    if error:
+        return _editor(request, post, error=error, status=409)
+    messages.success(request, f"{lifecycle.MOVES[name].label}: done.")
+    return redirect(safe_next(request, reverse("post-editor", args=[pk])))
+
+
+@require_POST
+@workspace_view
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    post = workspace_post(request, pk)
+    try:
+        services.posts.comment_create(
+            post=post,
+            by=request.user,  # type: ignore[arg-type]
+            body=request.POST.get("body", ""),
+        )
+    except ValidationError as error:
+        return _editor(request, post, error=" ".join(error.messages), status=400)
+    messages.success(request, "Comment added.")
+    return redirect(reverse("post-editor", args=[pk]) + "#comments")

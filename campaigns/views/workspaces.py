@@ -1,0 +1,74 @@
+"""Switching the current workspace, and the workspace's own settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from campaigns import services
+from campaigns.forms import WorkspaceSettingsForm
+from campaigns.middleware import SESSION_KEY
+from campaigns.permissions import Action, can, visible_workspaces
+from campaigns.views.common import (
+    apply_validation_error,
+    require,
+    safe_next,
+    workspace_view,
+)
+
+
+@require_POST
+@login_required
+def switch(request: HttpRequest) -> HttpResponse:
+    """Make a visible workspace current; any other id is 404, like it never was."""
+    raw = request.POST.get("workspace_id", "")
+    workspace = get_object_or_404(
+        visible_workspaces(request.user),  # type: ignore[arg-type]
+        pk=int(raw) if raw.isdigit() else 0,
+    )
+    request.session[SESSION_KEY] = workspace.pk
+    messages.success(request, f"Switched to {workspace.name}.")
+    return redirect(safe_next(request, reverse("dashboard")))
+
+
+@workspace_view
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """Everyone who sees the workspace may read its settings; managers edit them."""
+    workspace = request.workspace  # type: ignore[attr-defined]
+    may_edit = can(request.user, Action.MANAGE_WORKSPACE, workspace)  # type: ignore[arg-type]
+    initial = {
+        "name": workspace.name,
+        "time_zone": workspace.time_zone,
+        "approval_required": workspace.approval_required,
+    }
+    status = 200
+    if request.method == "POST":
+        require(
+            request,
+            Action.MANAGE_WORKSPACE,
+            "Only owners and admins can change this workspace's settings.",
+        )
+        form = WorkspaceSettingsForm(request.POST, initial=initial)
+        if form.is_valid():
+            try:
+                services.workspace_update(workspace=workspace, **form.cleaned_data)
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, "Workspace settings saved.")
+                return redirect("workspace-settings")
+        status = 400
+    else:
+        form = WorkspaceSettingsForm(initial=initial, read_only=not may_edit)
+    context = {
+        "section": "settings",
+        "settings_tab": "workspace",
+        "form": form,
+        "may_edit": may_edit,
+    }
+    return render(request, "campaigns/settings/workspace.html", context, status=status)

@@ -1,0 +1,50 @@
+"""The connector registry: network key → dotted path, imported on first use.
+
+Importing this package imports no network client; `get_connector("webhook")`
+imports `channels.connectors.webhook` the first time it is asked for. A network
+without a connector yet raises `ConnectorNotAvailable`, which the publish task
+turns into a permanent failure with a readable message.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+
+from channels.connectors.base import (
+    Capabilities,
+    Connector,
+    ConnectorError,
+    PublishRequest,
+    PublishResult,
+)
+
+__all__ = [
+    "REGISTRY",
+    "Capabilities",
+    "Connector",
+    "ConnectorError",
+    "ConnectorNotAvailable",
+    "PublishRequest",
+    "PublishResult",
+    "get_connector",
+]
+
+REGISTRY: dict[str, str] = {
+    "webhook": "channels.connectors.webhook.WebhookConnector",
+}
+
+
+class ConnectorNotAvailable(LookupError):
+    """No connector is registered for this network (yet)."""
+
+
+@cache
+def get_connector(key: str) -> Connector:
+    """The (stateless, shared) connector instance for a network key."""
+    path = REGISTRY.get(key)
+    if path is None:
+        raise ConnectorNotAvailable(key)
+    module_name, _, class_name = path.rpartition(".")
+    cls = getattr(import_module(module_name), class_name)
+    return cls()

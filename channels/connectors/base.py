@@ -1,0 +1,107 @@
+"""The connector protocol: what every network module in this package provides.
+
+A connector turns one `PublishRequest` into one post on its network and says
+how it went: a `PublishResult` (the network's id and URL), or a
+`ConnectorError` whose `kind` tells the publish task what to do next:
+
+- "permanent": the network refused and will refuse again (content rejected,
+  credentials revoked, a bad URL). The publication fails with `message`, which
+  is written for a marketer, not a developer.
+- "transient": try again later (429, 5xx, connection refused before anything
+  was sent); `retry_after` is the network's own wait in seconds when it gave one.
+- "ambiguous": the request may have reached the network but no answer came
+  back (a read timeout). Never re-posted blindly: re-sent with the same
+  idempotency key only where `Capabilities.dedupes`, looked up where the
+  connector implements `lookup`, otherwise left `unconfirmed` for a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+
+ErrorKind = Literal["permanent", "transient", "ambiguous"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a network accepts; the editor and the copy generator read it too."""
+
+    text_limit: int | None = None
+    max_images: int = 0
+    max_image_bytes: int | None = None
+    threads: bool = False
+    first_comment: bool = False
+    link_cards: bool = False
+    # A retry with the same idempotency key cannot create a second post.
+    dedupes: bool = False
+    # The connector implements `lookup(request)` to find a post it may have made.
+    lookup: bool = False
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """Everything a connector needs for one publication, read before the call."""
+
+    publication_id: int
+    post_id: int
+    account: Any  # channels.models.ChannelAccount
+    text: str
+    link: str
+    scheduled_at: datetime | None
+    idempotency_key: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    external_id: str
+    url: str = ""
+    http_status: int | None = None
+
+
+class ConnectorError(Exception):
+    """The one error a connector raises; see the module docstring for `kind`."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: ErrorKind,
+        retry_after: float | None = None,
+        http_status: int | None = None,
+        detail: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind: ErrorKind = kind
+        self.retry_after = retry_after
+        self.http_status = http_status
+        # For the attempt row and the logs (already redacted): what the network said.
+        self.detail = detail
+
+    def __repr__(self) -> str:
+        return f"ConnectorError({self.kind}, {self.message!r}, {self.http_status})"
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One class per network. `key` is the registry key (a `Network` value)."""
+
+    key: str
+    capabilities: Capabilities
+
+    def validate(self, request: PublishRequest) -> list[str]:
+        """Problems that would make the network refuse `request` (empty: fine)."""
+        ...
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        """Post it, sending `request.idempotency_key`; raise `ConnectorError`."""
+        ...
+
+
+class SupportsLookup(Protocol):
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """The post this request made, if the network has it; None if not."""
+        ...

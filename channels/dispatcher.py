@@ -1,0 +1,208 @@
+"""The dispatcher: turns due publications into `publish` tasks, and re-drives
+work whose task or worker vanished. Run by `manage.py run_scheduler` (any
+number of processes at once); the database decides, the broker only carries.
+
+- `claim_due`: rows `scheduled` with `next_attempt_at <= now` are claimed in
+  batches (PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, so two schedulers
+  never claim the same row and never wait for each other; elsewhere one
+  conditional UPDATE per row), marked `queued` with `queued_at`, and their
+  tasks are sent after the commit (a task never sees an uncommitted row).
+- Late cutoff: a first try due more than `PUBLISH_LATE_CUTOFF_SECONDS` ago (the
+  scheduler was down) fails with "missed its time" instead; 0 = always publish
+  late.
+- `sweep`: `queued` rows older than `PUBLISH_QUEUED_TIMEOUT_SECONDS` (their
+  message was lost: a dead worker, a flushed broker) are sent again; rows left
+  `publishing` longer than `PUBLISH_PUBLISHING_TIMEOUT_SECONDS` (their worker
+  died mid-call) are an ambiguous outcome: re-queued with the same idempotency
+  key where the connector deduplicates or can look the post up, otherwise
+  `unconfirmed` for a person to resolve.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from channels.connectors import ConnectorNotAvailable, get_connector
+from channels.models import Publication, PublishAttempt
+from channels.models import PublicationStatus as PS
+from channels.publishing import publication_move
+
+logger = logging.getLogger("adloop.dispatcher")
+
+
+def enqueue(ids: Sequence[int]) -> None:
+    """Send one `publish` task per id (call after the commit that queued them)."""
+    from channels.tasks import publish
+
+    for pk in ids:
+        publish.apply_async(args=[pk])
+
+
+def _sync_due_times(now: datetime) -> int:
+    """A first try is due at its post's time: follow a post moved on the calendar
+    (moving a post in time does not change its status, so no signal tells us)."""
+    drifted = (
+        Publication.objects.filter(status=PS.SCHEDULED, attempts=0)
+        .filter(Q(next_attempt_at__lte=now) | Q(post__scheduled_at__lte=now))
+        .exclude(post__scheduled_at=None)
+        .exclude(next_attempt_at=F("post__scheduled_at"))
+        .values_list("pk", "post__scheduled_at")
+    )
+    fixed = 0
+    for pk, when in drifted[:1000]:
+        fixed += Publication.objects.filter(
+            pk=pk, status=PS.SCHEDULED, attempts=0
+        ).update(due_at=when, next_attempt_at=when)
+    return fixed
+
+
+def fail_late(*, now: datetime | None = None, batch: int = 500) -> list[int]:
+    """Fail first tries due longer ago than the late cutoff (0: never)."""
+    cutoff = settings.PUBLISH_LATE_CUTOFF_SECONDS
+    if cutoff <= 0:
+        return []
+    now = now or timezone.now()
+    late = Publication.objects.filter(
+        status=PS.SCHEDULED,
+        attempts=0,
+        next_attempt_at__lt=now - timedelta(seconds=cutoff),
+    ).values_list("pk", flat=True)[:batch]
+    moved = publication_move(
+        list(late),
+        to=PS.FAILED,
+        sources=[PS.SCHEDULED],
+        fence=0,
+        finished_at=now,
+        error_kind="late",
+        error=(
+            "Missed its time: publishing was not running when it was due, and it "
+            f"is more than {_duration(cutoff)} late. Reschedule it to publish it."
+        ),
+    )
+    if moved:
+        logger.warning("%d publications missed their time", len(moved))
+    return moved
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def claim_due(batch: int = 500, *, now: datetime | None = None) -> list[int]:
+    """Claim up to `batch` due publications, mark them queued, enqueue after commit."""
+    now = now or timezone.now()
+    due = Publication.objects.filter(
+        status=PS.SCHEDULED, next_attempt_at__lte=now
+    ).order_by("next_attempt_at", "pk")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            ids = list(
+                due.select_for_update(skip_locked=True).values_list("pk", flat=True)[
+                    :batch
+                ]
+            )
+        else:
+            ids = list(due.values_list("pk", flat=True)[:batch])
+        moved = publication_move(
+            ids, to=PS.QUEUED, sources=[PS.SCHEDULED], queued_at=now
+        )
+        if moved:
+            transaction.on_commit(lambda: enqueue(moved))
+    return moved
+
+
+def dispatch(*, batch: int | None = None, max_batches: int = 100) -> int:
+    """One scheduler tick: follow moved posts, fail the too-late, claim all due."""
+    batch = batch or settings.DISPATCH_BATCH_SIZE
+    now = timezone.now()
+    _sync_due_times(now)
+    fail_late(now=now, batch=batch)
+    total = 0
+    for _ in range(max_batches):
+        claimed = claim_due(batch, now=now)
+        total += len(claimed)
+        if len(claimed) < batch:
+            break
+    if total:
+        logger.info("dispatched %d publications", total)
+    return total
+
+
+def _dedupes_or_looks_up(network: str) -> bool:
+    try:
+        capabilities = get_connector(network).capabilities
+    except ConnectorNotAvailable:
+        return False
+    return capabilities.dedupes or capabilities.lookup
+
+
+def sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
+    """Re-drive lost work (see the module docstring). Returns counts per action."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "resent": 0, "unconfirmed": 0}
+
+    stale_queued = list(
+        Publication.objects.filter(
+            status=PS.QUEUED,
+            queued_at__lt=now
+            - timedelta(seconds=settings.PUBLISH_QUEUED_TIMEOUT_SECONDS),
+        ).values_list("pk", flat=True)[:batch]
+    )
+    if stale_queued:
+        with transaction.atomic():
+            moved = publication_move(
+                stale_queued, to=PS.QUEUED, sources=[PS.QUEUED], queued_at=now
+            )
+            transaction.on_commit(lambda: enqueue(moved))
+        counts["requeued"] = len(moved)
+
+    stale_publishing = Publication.objects.filter(
+        status=PS.PUBLISHING,
+        started_at__lt=now
+        - timedelta(seconds=settings.PUBLISH_PUBLISHING_TIMEOUT_SECONDS),
+    ).values_list("pk", "network", "attempts")[:batch]
+    for pk, network, attempts in stale_publishing:
+        note = "The worker stopped while publishing (no answer recorded)."
+        PublishAttempt.objects.filter(
+            publication_id=pk, number=attempts, outcome=""
+        ).update(outcome="swept", error=note)
+        if _dedupes_or_looks_up(network):
+            with transaction.atomic():
+                moved = publication_move(
+                    [pk],
+                    to=PS.QUEUED,
+                    sources=[PS.PUBLISHING],
+                    fence=attempts,
+                    queued_at=now,
+                    started_at=None,
+                    error_kind="ambiguous",
+                    error=note,
+                )
+                transaction.on_commit(lambda moved=moved: enqueue(moved))
+            counts["resent"] += len(moved)
+        else:
+            counts["unconfirmed"] += len(
+                publication_move(
+                    [pk],
+                    to=PS.UNCONFIRMED,
+                    sources=[PS.PUBLISHING],
+                    fence=attempts,
+                    finished_at=now,
+                    error_kind="ambiguous",
+                    error=note + " Check the channel and resolve it.",
+                )
+            )
+    if any(counts.values()):
+        logger.warning("sweep: %s", counts)
+    return counts

@@ -1,0 +1,270 @@
+"""Publishing state: the accounts posts go to and the scheduler's heartbeat, which
+/healthz reads. Connectors and publications arrive with the channels issue."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from channels.fields import EncryptedJSONField
+
+
+class SchedulerHeartbeat(models.Model):
+    """The last tick of one scheduler process (one row per process name).
+
+    A scheduler that stopped ticking is how posts get stuck "queued" while the
+    dashboard looks healthy; /healthz turns a stale row into a visible alert.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    last_tick_at = models.DateTimeField()
+    ticks = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-last_tick_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_tick_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Network(models.TextChoices):
+    """The networks AdLoop publishes to (one connector each, see the channels issue)."""
+
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    X = "x", "X"
+    LINKEDIN = "linkedin", "LinkedIn"
+    FACEBOOK = "facebook", "Facebook Page"
+    INSTAGRAM = "instagram", "Instagram"
+    EMAIL = "email", "Email newsletter"
+    WEBHOOK = "webhook", "Webhook"
+    WORDPRESS = "wordpress", "WordPress"
+
+
+class AccountStatus(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
+    DISABLED = "disabled", "Disabled"
+
+
+class ChannelAccount(models.Model):
+    """One account on one network that a workspace publishes to.
+
+    Campaigns target accounts and the planner spaces posts per account. The
+    credentials and the connect flows arrive with the channels issue; an account
+    made without them (the demo's, a planning-only one) cannot publish yet.
+    """
+
+    workspace = models.ForeignKey(
+        "campaigns.Workspace", on_delete=models.CASCADE, related_name="channel_accounts"
+    )
+    network = models.CharField(max_length=20, choices=Network.choices)
+    name = models.CharField("display name", max_length=200)
+    handle = models.CharField(max_length=255, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(
+        max_length=20, choices=AccountStatus.choices, default=AccountStatus.CONNECTED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Connection (the accounts-and-credentials part of the channels issue).
+    # Tokens, passwords and secrets: a JSON object encrypted at rest, never shown
+    # (see channels/fields.py). Empty for a planning-only account.
+    credentials = EncryptedJSONField(null=True, blank=True)
+    avatar_url = models.URLField(max_length=1000, blank=True)
+    token_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the access token stops working."
+    )
+    last_error = models.TextField(
+        blank=True, help_text="The last connection problem, said for a person."
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    refresh_lease_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A token refresh in flight until then: one process at a time "
+        "(a rotated refresh token used twice reads as revoked).",
+    )
+
+    class Meta:
+        ordering = ["network", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "network", "name"],
+                name="channel_account_unique_name",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(network__in=Network.values),
+                name="channel_account_network_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_network_display()})"
+
+
+class PublicationStatus(models.TextChoices):
+    """Where one publication stands; `channels.publishing.publication_move` is
+    the only code that changes it (see ARCHITECTURE.md, "the outbox")."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    UNCONFIRMED = "unconfirmed", "Outcome unknown"
+    CANCELED = "canceled", "Canceled"
+
+
+class Publication(models.Model):
+    """One post going out on one channel account: the outbox row.
+
+    The dispatcher claims rows that are `scheduled` and due, marks them
+    `queued` and enqueues `publish`; the task claims `queued → publishing`
+    and records the outcome. `attempts` counts claims and doubles as the
+    fencing token: a worker may only finish the attempt it claimed.
+    `next_attempt_at` is when the row may next be claimed (the due time for
+    the first try, later the backoff of a transient error). The idempotency
+    key is the same for every try, so a network that deduplicates never shows
+    the post twice.
+    """
+
+    workspace = models.ForeignKey(
+        "campaigns.Workspace", on_delete=models.CASCADE, related_name="publications"
+    )
+    post = models.ForeignKey(
+        "campaigns.Post", on_delete=models.CASCADE, related_name="publications"
+    )
+    account = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="publications"
+    )
+    variant = models.ForeignKey(
+        "content.Variant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="publications",
+        help_text="The chosen copy when the publication was (re)scheduled.",
+    )
+    network = models.CharField(max_length=20, choices=Network.choices)
+    status = models.CharField(
+        max_length=20,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.SCHEDULED,
+    )
+    due_at = models.DateTimeField(help_text="When it should appear (UTC).")
+    next_attempt_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="The start of the attempt in flight."
+    )
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    error_kind = models.CharField(max_length=20, blank=True)
+    error = models.TextField(
+        blank=True, help_text="Said so that a marketer understands."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "account"], name="publication_one_per_post_account"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PublicationStatus.values),
+                name="publication_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="publication_due"),
+            models.Index(fields=["status", "queued_at"], name="publication_queued"),
+            models.Index(fields=["status", "started_at"], name="publication_started"),
+            models.Index(fields=["due_at"], name="publication_due_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"publication {self.pk} ({self.network}, {self.status})"
+
+
+class PublishAttempt(models.Model):
+    """One try at publishing a publication: who ran it, how long, what came back."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="attempt_rows"
+    )
+    number = models.PositiveIntegerField(help_text="The publication's claim count.")
+    task_id = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="published, transient, permanent, ambiguous or swept.",
+    )
+    error = models.TextField(blank=True)
+    external_id = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["publication", "number", "pk"]
+        indexes = [
+            models.Index(fields=["publication", "number"], name="publish_attempt_pub")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of publication {self.publication_id}"
+
+
+class OAuthState(models.Model):
+    """One OAuth authorization in flight: who started it, for which workspace
+    and network (and account, when reconnecting), with its PKCE verifier.
+
+    The `state` sent to the network is a signed, expiring reference to this row;
+    the callback consumes the row exactly once (a conditional delete).
+    """
+
+    nonce = models.CharField(max_length=64, unique=True)
+    workspace = models.ForeignKey(
+        "campaigns.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        "campaigns.User", on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.CharField(max_length=20, choices=Network.choices)
+    account = models.ForeignKey(
+        ChannelAccount,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    instance_url = models.URLField(blank=True, help_text="Mastodon: the instance.")
+    pkce = EncryptedJSONField(help_text="The PKCE code verifier.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"OAuth {self.network} for workspace {self.workspace_id}"
+
+
+class MastodonApp(models.Model):
+    """AdLoop's app registration on one Mastodon instance (`POST /api/v1/apps`),
+    made on the first connect to that instance and reused after."""
+
+    instance_url = models.URLField(unique=True)
+    redirect_uri = models.URLField(max_length=1000)
+    scopes = models.CharField(max_length=255)
+    client = EncryptedJSONField(help_text="client_id and client_secret.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Mastodon app on {self.instance_url}"

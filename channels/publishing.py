@@ -1,0 +1,625 @@
+"""Publications: the outbox services (see ARCHITECTURE.md, "Publishing: the outbox").
+
+Publication status (`PublicationStatus`), changed only by `publication_move`:
+
+    scheduled ──claim_due──> queued ──publish task──> publishing ──> published
+        ^  │                   │  ^                      │    │  └──> failed
+        │  └── late cutoff ────┼──┼──> failed            │    └───> unconfirmed
+        │                      │  └── sweep (dedupes) ───┤              │
+        └──── transient error: back to scheduled with ───┘   resolve ───┘
+              next_attempt_at = backoff (same idempotency key)
+    scheduled/queued ──cancel──> canceled ──(post scheduled again)──> scheduled
+    failed ──retry──> scheduled
+
+Post status, moved through `campaigns.lifecycle` as the system "dispatcher"
+(`_post_sync`, under a row lock on the post so two workers finishing two
+publications of one post cannot both miss the last one):
+- the first publication of a scheduled post that leaves `scheduled`/`queued`
+  (claimed by a worker, or failed at the late cutoff) → `start_publishing`;
+- once none of its publications is scheduled, queued or publishing (canceled ones
+  do not count): any `failed` → `mark_failed` (a person can act: retry it);
+  else any `unconfirmed` → `mark_unconfirmed`; else all `published` →
+  `mark_published`. A post in a state the move does not start from (canceled
+  while a publication was in flight) is left alone and logged.
+
+Every move emits `publication_status_changed` after the commit, one callback per
+batch: the calendar's live updates and the workspace's outgoing events listen
+there.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from campaigns import lifecycle
+from campaigns.errors import ConflictError
+from campaigns.models import Post, PostStatus
+from campaigns.permissions import Action, can
+from channels.connectors import (
+    ConnectorError,
+    ConnectorNotAvailable,
+    PublishRequest,
+    PublishResult,
+    get_connector,
+)
+from channels.models import ChannelAccount, Publication, PublishAttempt
+from channels.models import PublicationStatus as PS
+
+logger = logging.getLogger("adloop.publishing")
+
+SYSTEM = "dispatcher"
+
+# `publication_status_changed(sender=Publication, publication_id, post_id,
+# workspace_id, from_status, to_status)`, sent after the commit.
+publication_status_changed = Signal()
+
+IN_FLIGHT = frozenset({PS.SCHEDULED, PS.QUEUED, PS.PUBLISHING})
+DONE = frozenset({PS.PUBLISHED, PS.FAILED, PS.UNCONFIRMED})
+CANCELABLE = frozenset({PS.SCHEDULED, PS.QUEUED})
+
+
+# --- The one function that changes Publication.status ---------------------------
+
+
+def publication_move(
+    ids: Iterable[int],
+    *,
+    to: str,
+    sources: Collection[str],
+    fence: int | None = None,
+    **fields: Any,
+) -> list[int]:
+    """Move the publications among `ids` that are in `sources` to `to`.
+
+    A conditional UPDATE (and, with `fence`, only while `attempts == fence`: a
+    worker finishes only the attempt it claimed). Returns the ids that moved;
+    the others were moved by someone else first. On PostgreSQL the rows are
+    locked first and moved in one statement; elsewhere one conditional UPDATE
+    per row. Then the posts follow (`_post_sync`) and the event hook fires after
+    the commit.
+    """
+    ids = list(ids)
+    if not ids:
+        return []
+    now = timezone.now()
+    values = {"status": to, "updated_at": now, **fields}
+    moved: list[tuple[int, str, int, int]] = []
+    with transaction.atomic():
+        rows = Publication.objects.filter(pk__in=ids, status__in=list(sources))
+        if fence is not None:
+            rows = rows.filter(attempts=fence)
+        if connection.vendor == "postgresql":
+            found = list(
+                rows.select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", "status", "post_id", "workspace_id")
+            )
+            if found:
+                Publication.objects.filter(pk__in=[r[0] for r in found]).update(
+                    **values
+                )
+            moved = found
+        else:
+            for row in rows.order_by("pk").values_list(
+                "pk", "status", "post_id", "workspace_id"
+            ):
+                one = Publication.objects.filter(pk=row[0], status=row[1])
+                if fence is not None:
+                    one = one.filter(attempts=fence)
+                if one.update(**values):
+                    moved.append(row)
+        if not moved:
+            return []
+        if to != PS.QUEUED:  # queuing never moves a post; skip the post locks
+            for post_id in sorted({row[2] for row in moved}):
+                _post_sync(post_id)
+        payloads = [
+            {
+                "publication_id": pk,
+                "post_id": post_id,
+                "workspace_id": workspace_id,
+                "from_status": source,
+                "to_status": to,
+            }
+            for pk, source, post_id, workspace_id in moved
+        ]
+        transaction.on_commit(lambda: _emit(payloads))
+    return [row[0] for row in moved]
+
+
+def _emit(payloads: list[dict[str, Any]]) -> None:
+    for payload in payloads:
+        try:
+            publication_status_changed.send(sender=Publication, **payload)
+        except Exception:  # one receiver's bug must not hide the other rows
+            logger.exception("publication_status_changed receiver failed: %s", payload)
+
+
+def _post_sync(post_id: int) -> None:
+    """Move the post to match its publications (the rule in the module docstring).
+
+    Called inside `publication_move`'s transaction; the post row is locked so
+    the last of several concurrently finishing publications sees all the others.
+    """
+    post = Post.objects.select_for_update().filter(pk=post_id).first()
+    if post is None:
+        return
+    statuses = set(
+        Publication.objects.filter(post_id=post_id)
+        .exclude(status=PS.CANCELED)
+        .values_list("status", flat=True)
+    )
+    if not statuses:
+        return
+    started = statuses - {PS.SCHEDULED, PS.QUEUED}
+    if post.status == PostStatus.SCHEDULED and started:
+        _post_transition(post, "start_publishing")
+    if statuses & IN_FLIGHT:
+        return
+    if PS.FAILED in statuses:
+        action = "mark_failed"
+    elif PS.UNCONFIRMED in statuses:
+        action = "mark_unconfirmed"
+    else:
+        action = "mark_published"
+    target = lifecycle.MOVES[action].target
+    if post.status != target:
+        _post_transition(post, action)
+
+
+def _post_transition(post: Post, action: str) -> None:
+    try:
+        lifecycle.transition(post, action, by=None, system=SYSTEM)
+    except ConflictError as exc:  # canceled meanwhile, or already there
+        logger.warning("post %s: %s not applied: %s", post.pk, action, exc)
+
+
+# --- Creating, refreshing and canceling publications ------------------------------
+
+
+def _chosen_variant_id(post: Post, account: ChannelAccount) -> int | None:
+    from content.models import Variant
+
+    chosen = Variant.objects.filter(post=post, network=account.network, status="chosen")
+    variant = chosen.filter(account=account).first() or chosen.first()
+    return variant.pk if variant else None
+
+
+def new_idempotency_key() -> str:
+    return f"adloop-{uuid.uuid4().hex}"
+
+
+def publication_create_for_post(post: Post) -> list[Publication]:
+    """Make the publications of a post that was just scheduled, one per account.
+
+    Existing ones that have not reached the network (scheduled, failed,
+    canceled) are refreshed: due at the post's time, its chosen copy, `scheduled`
+    again, same idempotency key. Those queued, publishing, published or
+    unconfirmed are left alone. Publications on accounts the post no longer
+    targets are canceled.
+    """
+    post = Post.objects.get(pk=post.pk)
+    if post.status != PostStatus.SCHEDULED or post.scheduled_at is None:
+        return []
+    due = post.scheduled_at
+    accounts = list(post.accounts.all())
+    result = []
+    with transaction.atomic():
+        existing = {
+            p.account_id: p
+            for p in Publication.objects.select_for_update().filter(post=post)
+        }
+        for account in accounts:
+            variant_id = _chosen_variant_id(post, account)
+            publication = existing.get(account.pk)
+            if publication is None:
+                publication = Publication.objects.create(
+                    workspace_id=post.workspace_id,
+                    post=post,
+                    account=account,
+                    variant_id=variant_id,
+                    network=account.network,
+                    due_at=due,
+                    next_attempt_at=due,
+                    idempotency_key=new_idempotency_key(),
+                )
+            elif publication.status == PS.SCHEDULED and publication.attempts == 0:
+                Publication.objects.filter(pk=publication.pk).update(
+                    due_at=due, next_attempt_at=due, variant_id=variant_id
+                )
+            elif publication.status in (PS.SCHEDULED, PS.FAILED, PS.CANCELED):
+                publication_move(
+                    [publication.pk],
+                    to=PS.SCHEDULED,
+                    sources=[PS.SCHEDULED, PS.FAILED, PS.CANCELED],
+                    due_at=due,
+                    next_attempt_at=due,
+                    variant_id=variant_id,
+                    error="",
+                    error_kind="",
+                    first_attempt_at=None,
+                    finished_at=None,
+                )
+            result.append(publication)
+        gone = [
+            p.pk
+            for account_id, p in existing.items()
+            if account_id not in {a.pk for a in accounts}
+        ]
+        publication_move(gone, to=PS.CANCELED, sources=CANCELABLE, finished_at=None)
+    return [Publication.objects.get(pk=p.pk) for p in result]
+
+
+def publications_cancel_for_post(post_id: int) -> list[int]:
+    """Cancel the publications of a post that left `scheduled` (unscheduled,
+    canceled, sent back to review) and have not been claimed by a worker."""
+    ids = Publication.objects.filter(post_id=post_id, status__in=CANCELABLE)
+    return publication_move(
+        list(ids.values_list("pk", flat=True)), to=PS.CANCELED, sources=CANCELABLE
+    )
+
+
+def on_post_status_changed(
+    sender: Any, *, post_id: int, to_status: str, from_status: str, **kwargs: Any
+) -> None:
+    """`post_status_changed` receiver (connected in `ChannelsConfig.ready`)."""
+    if to_status == PostStatus.SCHEDULED:
+        post = Post.objects.filter(pk=post_id).first()
+        if post is not None:
+            publication_create_for_post(post)
+    elif to_status in (
+        PostStatus.DRAFT,
+        PostStatus.IN_REVIEW,
+        PostStatus.APPROVED,
+        PostStatus.REJECTED,
+        PostStatus.CANCELED,
+    ):
+        publications_cancel_for_post(post_id)
+
+
+# --- A person's actions ---------------------------------------------------------
+
+
+def _require(by: Any, publication: Publication) -> None:
+    if by is None or not can(by, Action.EDIT_CONTENT, publication.workspace):
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def _conflict(publication: Publication, what: str) -> ConflictError:
+    label = PS(publication.status).label.lower()
+    return ConflictError(
+        f"A publication that is {label} cannot be {what}.",
+        code="transition_not_allowed",
+        status=publication.status,
+    )
+
+
+def publish_now(publication: Publication, *, by: Any) -> Publication:
+    """Publish a scheduled publication at the next dispatcher tick."""
+    _require(by, publication)
+    now = timezone.now()
+    updated = Publication.objects.filter(pk=publication.pk, status=PS.SCHEDULED).update(
+        due_at=now, next_attempt_at=now, updated_at=now
+    )
+    if not updated:
+        raise _conflict(publication, "published now")
+    # The dispatcher keeps `due_at` equal to the post's time for first tries.
+    Post.objects.filter(pk=publication.post_id).update(scheduled_at=now)
+    return Publication.objects.get(pk=publication.pk)
+
+
+def publication_retry(publication: Publication, *, by: Any) -> Publication:
+    """Try a failed publication again, now, with the same idempotency key.
+
+    A failed post goes back to `scheduled` through the lifecycle's `retry` (its
+    time becomes now when it was in the past: it is being published now).
+    """
+    _require(by, publication)
+    now = timezone.now()
+    with transaction.atomic():
+        moved = publication_move(
+            [publication.pk],
+            to=PS.SCHEDULED,
+            sources=[PS.FAILED],
+            next_attempt_at=now,
+            first_attempt_at=None,
+            finished_at=None,
+            error="",
+            error_kind="",
+        )
+        if not moved:
+            raise _conflict(publication, "retried")
+        post = Post.objects.get(pk=publication.post_id)
+        if post.status == PostStatus.FAILED:
+            if post.scheduled_at is None or post.scheduled_at <= now:
+                soon = now + timedelta(seconds=1)
+                Post.objects.filter(pk=post.pk).update(scheduled_at=soon)
+                post.scheduled_at = soon
+                Publication.objects.filter(pk=publication.pk).update(
+                    due_at=soon, next_attempt_at=soon
+                )
+            lifecycle.transition(post, "retry", by=by, reason="Publication retried")
+    return Publication.objects.get(pk=publication.pk)
+
+
+def publication_cancel(publication: Publication, *, by: Any) -> Publication:
+    """Cancel one publication that has not been claimed by a worker yet."""
+    _require(by, publication)
+    if not publication_move([publication.pk], to=PS.CANCELED, sources=CANCELABLE):
+        raise _conflict(publication, "canceled")
+    return Publication.objects.get(pk=publication.pk)
+
+
+Outcome = Literal["published", "failed", "retry"]
+
+
+def publication_resolve(
+    publication: Publication,
+    *,
+    outcome: Outcome,
+    by: Any,
+    external_id: str = "",
+    url: str = "",
+) -> Publication:
+    """A person settles an `unconfirmed` publication after checking the network:
+    "published" (optionally with its id and URL), "failed" (it is not there), or
+    "retry" (not there: send it again now, same idempotency key)."""
+    _require(by, publication)
+    now = timezone.now()
+    if outcome == "published":
+        moved = publication_move(
+            [publication.pk],
+            to=PS.PUBLISHED,
+            sources=[PS.UNCONFIRMED],
+            external_id=external_id[:500] or publication.external_id,
+            url=url[:1000] or publication.url,
+            finished_at=now,
+            error="",
+            error_kind="",
+        )
+    elif outcome == "failed":
+        moved = publication_move(
+            [publication.pk],
+            to=PS.FAILED,
+            sources=[PS.UNCONFIRMED],
+            finished_at=now,
+            error="Checked by a person: it did not appear on the network.",
+            error_kind="resolved",
+        )
+    elif outcome == "retry":
+        moved = publication_move(
+            [publication.pk],
+            to=PS.SCHEDULED,
+            sources=[PS.UNCONFIRMED],
+            next_attempt_at=now,
+            first_attempt_at=None,
+            finished_at=None,
+            error="",
+            error_kind="",
+        )
+    else:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    if not moved:
+        raise _conflict(publication, "resolved")
+    return Publication.objects.get(pk=publication.pk)
+
+
+# --- Publishing one publication (the body of the `publish` task) -------------------
+
+
+def build_request(publication: Publication) -> PublishRequest:
+    """The connector's input: the chosen copy for the network, else the post's body."""
+    post = publication.post
+    text = post.body or post.topic
+    if publication.variant_id is not None:
+        from content.models import Variant
+
+        variant = Variant.objects.filter(pk=publication.variant_id).first()
+        if variant is not None:
+            text = variant.text
+    return PublishRequest(
+        publication_id=publication.pk,
+        post_id=post.pk,
+        account=publication.account,
+        text=text,
+        link=post.link,
+        scheduled_at=post.scheduled_at,
+        idempotency_key=publication.idempotency_key,
+    )
+
+
+def retry_delay(attempt: int, retry_after: float | None) -> float:
+    """Seconds before the next try: the network's Retry-After (plus a little
+    jitter, so many rows do not come back in the same instant), else exponential
+    backoff with full jitter, capped."""
+    cap = float(settings.PUBLISH_RETRY_MAX_DELAY_SECONDS)
+    if retry_after is not None:
+        return min(cap, retry_after) + random.uniform(0, 1)  # noqa: S311
+    base = float(settings.PUBLISH_RETRY_BASE_SECONDS)
+    return random.uniform(base / 2, min(cap, base * 2 ** (attempt - 1)))  # noqa: S311
+
+
+@dataclass
+class _Outcome:
+    kind: str  # published, transient, permanent, ambiguous
+    result: PublishResult | None = None
+    error: ConnectorError | None = None
+
+
+def _call(connector: Any, request: PublishRequest, *, look_first: bool) -> _Outcome:
+    try:
+        if look_first and connector.capabilities.lookup:
+            found = connector.lookup(request)
+            if found is not None:
+                return _Outcome("published", result=found)
+        return _Outcome("published", result=connector.publish(request))
+    except ConnectorError as exc:
+        return _Outcome(exc.kind, error=exc)
+    except Exception as exc:  # a connector bug: maybe after the request went out
+        logger.exception("publication %s: connector crashed", request.publication_id)
+        return _Outcome(
+            "ambiguous",
+            error=ConnectorError(
+                "Publishing stopped with an internal error.",
+                kind="ambiguous",
+                detail=repr(exc)[:500],
+            ),
+        )
+
+
+def publication_publish(publication_id: int, *, task_id: str = "") -> str:
+    """Claim a queued publication, call its connector, record the outcome.
+
+    Returns what happened ("published", "retry", "failed", "unconfirmed", or
+    "skipped" when the row is gone or someone else has it).
+    """
+    publication = (
+        Publication.objects.select_related("account", "post", "workspace")
+        .filter(pk=publication_id)
+        .first()
+    )
+    if publication is None:
+        logger.info("publication %s: gone", publication_id)
+        return "skipped"
+    if publication.status != PS.QUEUED:
+        return "skipped"
+    number = publication.attempts + 1
+    now = timezone.now()
+    if not publication_move(
+        [publication.pk],
+        to=PS.PUBLISHING,
+        sources=[PS.QUEUED],
+        fence=publication.attempts,
+        attempts=number,
+        started_at=now,
+        first_attempt_at=publication.first_attempt_at or now,
+    ):
+        return "skipped"
+    first_attempt_at = publication.first_attempt_at or now
+    attempt = PublishAttempt.objects.create(
+        publication=publication, number=number, task_id=task_id[:255], started_at=now
+    )
+    start = time.monotonic()
+    connector: Any = None
+    try:
+        connector = get_connector(publication.network)
+    except ConnectorNotAvailable:
+        network = publication.get_network_display()
+        outcome = _Outcome(
+            "permanent",
+            error=ConnectorError(
+                f"Publishing to {network} is not available yet.", kind="permanent"
+            ),
+        )
+    else:
+        outcome = _call(
+            connector,
+            build_request(publication),
+            look_first=publication.error_kind == "ambiguous",
+        )
+    duration_ms = int((time.monotonic() - start) * 1000)
+    return _record(
+        publication, attempt, number, outcome, duration_ms, first_attempt_at, connector
+    )
+
+
+def _record(
+    publication: Publication,
+    attempt: PublishAttempt,
+    number: int,
+    outcome: _Outcome,
+    duration_ms: int,
+    first_attempt_at: datetime,
+    connector: Any,
+) -> str:
+    now = timezone.now()
+    error = outcome.error
+    result = outcome.result
+    PublishAttempt.objects.filter(pk=attempt.pk).update(
+        duration_ms=duration_ms,
+        http_status=(result.http_status if result else error and error.http_status),
+        outcome=outcome.kind,
+        error=(f"{error.message} {error.detail}".strip()[:2000] if error else ""),
+        external_id=result.external_id if result else "",
+    )
+    fenced = {"sources": [PS.PUBLISHING], "fence": number}
+    if result is not None:
+        publication_move(
+            [publication.pk],
+            to=PS.PUBLISHED,
+            external_id=result.external_id[:500],
+            url=result.url[:1000],
+            finished_at=now,
+            error="",
+            error_kind="",
+            **fenced,
+        )
+        return "published"
+    assert error is not None
+    kind = error.kind
+    dedupes = bool(connector and connector.capabilities.dedupes)
+    lookup = bool(connector and connector.capabilities.lookup)
+    deadline = first_attempt_at + timedelta(
+        seconds=settings.PUBLISH_RETRY_DEADLINE_SECONDS
+    )
+    if kind == "ambiguous" and not (dedupes or lookup):
+        publication_move(
+            [publication.pk],
+            to=PS.UNCONFIRMED,
+            finished_at=now,
+            error=error.message + " Check the channel and resolve it.",
+            error_kind="ambiguous",
+            **fenced,
+        )
+        return "unconfirmed"
+    if kind in ("transient", "ambiguous"):
+        delay = retry_delay(number, error.retry_after)
+        retry_at = now + timedelta(seconds=delay)
+        if retry_at <= deadline:
+            publication_move(
+                [publication.pk],
+                to=PS.SCHEDULED,
+                next_attempt_at=retry_at,
+                started_at=None,
+                error=error.message,
+                error_kind=kind,
+                **fenced,
+            )
+            return "retry"
+        if kind == "ambiguous":
+            publication_move(
+                [publication.pk],
+                to=PS.UNCONFIRMED,
+                finished_at=now,
+                error=error.message + " Check the channel and resolve it.",
+                error_kind="ambiguous",
+                **fenced,
+            )
+            return "unconfirmed"
+        message = f"{error.message.rstrip('.')}; gave up after trying for " + (
+            f"{int((now - first_attempt_at).total_seconds() // 60)} minutes."
+        )
+    else:
+        message = error.message
+    publication_move(
+        [publication.pk],
+        to=PS.FAILED,
+        finished_at=now,
+        error=message,
+        error_kind=kind,
+        **fenced,
+    )
+    return "failed"

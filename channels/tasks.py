@@ -1,0 +1,19 @@
+"""Celery entry points for publishing: ids in, a service call, nothing else.
+
+`acks_late` (with `CELERY_TASK_REJECT_ON_WORKER_LOST`): a worker killed mid-task
+leaves its message unacknowledged instead of lost. Either way the dispatcher's
+sweep re-drives the row; the task's conditional claim makes a second delivery
+harmless. Retries are not Celery's: a transient error puts the row back to
+`scheduled` with a backoff time, so no message waits in the broker for an hour.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from channels import publishing
+
+
+@shared_task(name="channels.publish", bind=True, acks_late=True, ignore_result=True)
+def publish(self, publication_id: int) -> str:  # type: ignore[no-untyped-def]
+    return publishing.publication_publish(publication_id, task_id=self.request.id or "")

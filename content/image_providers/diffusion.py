@@ -1,0 +1,354 @@
+"""Text-to-image with diffusers: `AutoPipelineForText2Image` on the best device.
+
+One pipeline per (model, device, dtype, decoder) is loaded once per worker
+process and kept (the `images` queue runs one worker process per GPU, so that is
+one copy in GPU memory). Loading is guarded by a lock, and so is generation:
+a diffusers pipeline (its scheduler) is not safe to call from two threads.
+
+Steps, guidance and the native resolution default per model family, detected
+from the pipeline class and its config (see `family_defaults`).
+
+Note on dtypes: diffusers 0.39 pipelines and models take `torch_dtype=`;
+`dtype=` is ignored there with a log line (transformers renamed it, diffusers
+not yet). `_load` passes `torch_dtype` and then checks the loaded dtype, casting
+if a future release ignores it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from content.images import (
+    GeneratedImage,
+    ImageError,
+    ImageRequest,
+    Progress,
+    style_prompt,
+)
+
+logger = logging.getLogger(__name__)
+
+TINY_VAES = {  # the light decoders (TAESD family) per latent space
+    "sd": "madebyollin/taesd",
+    "sdxl": "madebyollin/taesdxl",
+    "flux": "madebyollin/taef1",
+}
+
+
+@dataclass(frozen=True)
+class FamilyDefaults:
+    family: str  # "sd-turbo", "sd", "sdxl-turbo", "sdxl", "flux-schnell", "flux"
+    steps: int
+    guidance: float
+    width: int
+    height: int
+    multiple: int  # width and height are rounded down to a multiple of this
+
+
+def family_defaults(pipe: Any, model: str) -> FamilyDefaults:
+    """Steps, guidance and native size for the loaded pipeline.
+
+    Distilled models (SD-Turbo, SDXL-Turbo) are told apart from their parents by
+    the name or a "trailing" timestep spacing in the scheduler config (what the
+    Turbo repositories ship); FLUX-schnell by a transformer without guidance
+    embeddings (FLUX-dev has them).
+    """
+    cls = type(pipe).__name__
+    name = model.lower()
+    scheduler = getattr(pipe, "scheduler", None)
+    spacing = getattr(getattr(scheduler, "config", None), "timestep_spacing", "")
+    distilled = any(w in name for w in ("turbo", "lightning", "lcm", "hyper"))
+    distilled = distilled or spacing == "trailing"
+    scale = int(getattr(pipe, "vae_scale_factor", 8) or 8)
+    if "Flux" in cls:
+        transformer = getattr(pipe, "transformer", None)
+        guided = getattr(getattr(transformer, "config", None), "guidance_embeds", True)
+        size = int(getattr(pipe, "default_sample_size", 128)) * scale
+        if not guided or "schnell" in name:
+            return FamilyDefaults("flux-schnell", 4, 0.0, size, size, 16)
+        return FamilyDefaults("flux", 28, 3.5, size, size, 16)
+    unet = getattr(pipe, "unet", None)
+    sample = getattr(getattr(unet, "config", None), "sample_size", None)
+    if isinstance(sample, (list, tuple)):
+        sample = sample[0]
+    size = int(sample or 64) * scale
+    if "XL" in cls:
+        if distilled:
+            return FamilyDefaults("sdxl-turbo", 1, 0.0, size, size, 8)
+        return FamilyDefaults("sdxl", 30, 5.0, size, size, 8)
+    if distilled:
+        return FamilyDefaults("sd-turbo", 1, 0.0, size, size, 8)
+    return FamilyDefaults("sd", 25, 7.5, size, size, 8)
+
+
+def best_device(model: str = "") -> tuple[str, Any]:
+    """("cuda", float16) when a GPU is present, else ("mps", float16), else CPU
+    in float32 (`IMAGE_DEVICE`/`IMAGE_DTYPE` override). FLUX on CUDA gets
+    bfloat16: its activations overflow float16."""
+    import torch
+
+    wanted = settings.IMAGE_DEVICE
+    if wanted != "auto":
+        device = wanted
+    elif torch.cuda.is_available():
+        device = "cuda"
+    elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        device = "mps"
+    else:
+        device = "cpu"
+    name = settings.IMAGE_DTYPE
+    if name == "auto":
+        name = "float32" if device == "cpu" else "float16"
+        if device == "cuda" and "flux" in model.lower():
+            name = "bfloat16"
+    return device, getattr(torch, name)
+
+
+def _is_folder(model: str) -> bool:
+    return Path(model).expanduser().is_dir()
+
+
+def fp16_variant(folder: Path) -> str | None:
+    """ "fp16" when the folder's weights exist only as `*.fp16.*` files."""
+    weights = [
+        p.name
+        for p in folder.rglob("*")
+        if p.suffix in {".safetensors", ".bin"} and p.is_file()
+    ]
+    fp16 = [n for n in weights if ".fp16." in n]
+    return "fp16" if fp16 and len(fp16) == len(weights) else None
+
+
+_pipelines: dict[tuple[str, str, str, str], Any] = {}
+_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
+_load_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget the loaded pipelines (tests; a worker never needs to)."""
+    with _load_lock:
+        _pipelines.clear()
+        _locks.clear()
+
+
+def _offline(model: str) -> bool:
+    return os.environ.get("HF_HUB_OFFLINE") == "1" or _is_folder(model)
+
+
+def _load(model: str, device: str, dtype: Any, vae: str, tiny_vae: str) -> Any:
+    from diffusers import AutoencoderTiny, AutoPipelineForText2Image
+
+    local = _offline(model)
+    kwargs: dict[str, Any] = {"torch_dtype": dtype, "local_files_only": local}
+    variant = settings.IMAGE_VARIANT or (
+        fp16_variant(Path(model).expanduser()) if _is_folder(model) else None
+    )
+    if variant:
+        kwargs["variant"] = variant
+    if vae == "tiny":
+        source = tiny_vae or TINY_VAES["sd"]
+        kwargs["vae"] = AutoencoderTiny.from_pretrained(
+            source, torch_dtype=dtype, local_files_only=_offline(source)
+        )
+    started = time.monotonic()
+    try:
+        pipe = AutoPipelineForText2Image.from_pretrained(model, **kwargs)
+    except (OSError, ValueError) as exc:
+        where = "folder" if _is_folder(model) else "model"
+        hint = (
+            " HF_HUB_OFFLINE=1 is set: the model must already be in the cache."
+            if os.environ.get("HF_HUB_OFFLINE") == "1" and not _is_folder(model)
+            else ""
+        )
+        raise ImageError(
+            f"Could not load the image {where} {model!r} (IMAGE_MODEL): "
+            f"{str(exc)[:300]}.{hint}",
+            permanent=True,
+            code="model_unavailable",
+        ) from exc
+    if getattr(pipe, "dtype", dtype) != dtype:  # a release that ignored the kwarg
+        pipe = pipe.to(dtype=dtype)
+    pipe = pipe.to(device)
+    pipe.set_progress_bar_config(disable=True)
+    logger.info(
+        "images: loaded %s (%s) on %s/%s in %.1fs",
+        model,
+        type(pipe).__name__,
+        device,
+        str(dtype).removeprefix("torch."),
+        time.monotonic() - started,
+    )
+    return pipe
+
+
+def _pipeline(
+    model: str, device: str, dtype: Any, vae: str, tiny_vae: str
+) -> tuple[Any, threading.Lock]:
+    key = (model, device, str(dtype), f"{vae}:{tiny_vae}" if vae == "tiny" else vae)
+    with _load_lock:  # one load at a time; the cache is per worker process
+        if key not in _pipelines:
+            _pipelines[key] = _load(model, device, dtype, vae, tiny_vae)
+            _locks[key] = threading.Lock()
+        return _pipelines[key], _locks[key]
+
+
+class DiffusionProvider:
+    """A diffusers text-to-image pipeline (SD 1.5/2.x, the Turbos, SDXL, FLUX)."""
+
+    name = "diffusers"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        vae: str = "full",
+        tiny_vae: str = "",
+        pipeline: Any | None = None,
+    ) -> None:
+        """`pipeline`: an already built pipeline to use instead of loading
+        `model` (the benchmark's random-weights architectures)."""
+        if not model and pipeline is None:
+            raise ImageError(
+                "No image model configured: set IMAGE_MODEL to a hub id (e.g. "
+                "stabilityai/sd-turbo) or a folder made by save_pretrained.",
+                permanent=True,
+                code="no_model",
+            )
+        if vae not in {"full", "tiny"}:
+            raise ImageError(
+                f"IMAGE_VAE must be 'full' or 'tiny', got {vae!r}.",
+                permanent=True,
+                code="bad_setting",
+            )
+        self.model = model
+        self.vae = vae
+        self.tiny_vae = tiny_vae
+        self._pipeline = pipeline
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls, model: str | None = None, vae: str | None = None
+    ) -> DiffusionProvider:
+        return cls(
+            model=model or settings.IMAGE_MODEL,
+            vae=vae or settings.IMAGE_VAE,
+            tiny_vae=settings.IMAGE_TINY_VAE,
+        )
+
+    def __repr__(self) -> str:
+        return f"<DiffusionProvider {self.model} vae={self.vae}>"
+
+    def loaded(self) -> tuple[Any, threading.Lock, str, Any]:
+        """The pipeline (loading it on first use), its lock, device and dtype."""
+        if self._pipeline is not None:
+            pipe = self._pipeline
+            return pipe, self._lock, str(pipe.device.type), pipe.dtype
+        device, dtype = best_device(self.model)
+        pipe, lock = _pipeline(self.model, device, dtype, self.vae, self._tiny())
+        return pipe, lock, device, dtype
+
+    def _tiny(self) -> str:
+        if self.vae != "tiny":
+            return ""
+        if self.tiny_vae:
+            return self.tiny_vae
+        lowered = self.model.lower()
+        if "flux" in lowered:
+            return TINY_VAES["flux"]
+        return TINY_VAES["sdxl"] if "xl" in lowered else TINY_VAES["sd"]
+
+    def defaults(self) -> FamilyDefaults:
+        pipe, _, _, _ = self.loaded()
+        return family_defaults(pipe, self.model)
+
+    def generate(
+        self, request: ImageRequest, *, progress: Progress | None = None
+    ) -> GeneratedImage:
+        import torch
+
+        pipe, lock, device, dtype = self.loaded()
+        fam = family_defaults(pipe, self.model)
+        steps = request.steps if request.steps is not None else settings.IMAGE_STEPS
+        steps = int(steps or fam.steps)
+        guidance = request.guidance
+        if guidance is None:
+            guidance = settings.IMAGE_GUIDANCE
+        guidance = float(fam.guidance if guidance is None else guidance)
+        width = _fit(request.width or fam.width, fam.multiple)
+        height = _fit(request.height or fam.height, fam.multiple)
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+        prompt, negative = style_prompt(
+            request.prompt, request.style, request.negative_prompt
+        )
+        # A CPU generator on MPS: MPS generators are not reproducible across runs.
+        generator = torch.Generator(device="cpu" if device == "mps" else device)
+        generator.manual_seed(seed)
+        params = inspect.signature(pipe.__call__).parameters
+        kwargs: dict[str, Any] = {
+            "prompt": prompt,
+            "num_inference_steps": steps,
+            "guidance_scale": guidance,
+            "width": width,
+            "height": height,
+            "generator": generator,
+            "output_type": "pil",
+        }
+        if "negative_prompt" in params and negative:
+            kwargs["negative_prompt"] = negative
+        else:
+            negative = ""  # FLUX has none: record what the model was given
+        if progress is not None and "callback_on_step_end" in params:
+
+            def on_step_end(
+                _pipe: Any, step: int, _t: Any, callback_kwargs: dict[str, Any]
+            ) -> dict[str, Any]:
+                progress(step + 1, steps)
+                return callback_kwargs
+
+            kwargs["callback_on_step_end"] = on_step_end
+        started = time.monotonic()
+        try:
+            with lock, torch.inference_mode():
+                output = pipe(**kwargs)
+        except torch.OutOfMemoryError as exc:
+            if device == "cuda":
+                torch.cuda.empty_cache()
+            raise ImageError(
+                f"Out of {device} memory at {width}x{height}: try a smaller size "
+                "or IMAGE_VAE=tiny.",
+                permanent=False,
+                code="out_of_memory",
+            ) from exc
+        seconds = time.monotonic() - started
+        image = output.images[0]
+        return GeneratedImage(
+            image=image,
+            provider=self.name,
+            model=self.model or type(pipe).__name__,
+            final_prompt=prompt,
+            negative_prompt=negative,
+            seed=seed,
+            steps=steps,
+            guidance=guidance,
+            width=image.width,
+            height=image.height,
+            device=device,
+            dtype=str(dtype).removeprefix("torch."),
+            seconds=seconds,
+            extra={"family": fam.family, "vae": self.vae},
+        )
+
+
+def _fit(value: int, multiple: int) -> int:
+    return max(multiple, int(value) // multiple * multiple)

@@ -1,0 +1,360 @@
+"""Creative assets. Copy variants, generation jobs and renditions arrive with the
+copy and image issues; the asset is here first because brands (logos) and posts
+(images) point at it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+def _asset_path(asset: Asset, filename: str) -> str:
+    return f"assets/{asset.workspace_id}/{filename}"
+
+
+class AssetSource(models.TextChoices):
+    UPLOAD = "upload", "Uploaded"
+    GENERATED = "generated", "Generated"
+    IMPORTED = "imported", "Imported"
+
+
+class Asset(models.Model):
+    """An image of a workspace: uploaded by a person or made by a model.
+
+    `source` and `created_by` keep every artefact traceable; the image issue adds
+    the generation inputs (model, prompt, seed) next to them.
+    """
+
+    workspace = models.ForeignKey(
+        "campaigns.Workspace", on_delete=models.CASCADE, related_name="assets"
+    )
+    file = models.ImageField(
+        upload_to=_asset_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    alt_text = models.CharField(max_length=500, blank=True)
+    source = models.CharField(
+        max_length=20, choices=AssetSource.choices, default=AssetSource.UPLOAD
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+# --- Copy generation: settings, jobs, variants, edits --------------------------
+
+
+class AISettings(models.Model):
+    """A workspace's choices for AI copy: provider and model overrides, budgets.
+
+    Empty `provider`/`model` mean the server's default (settings.LLM_PROVIDER,
+    settings.LLM_MODEL). Budgets are per calendar month (UTC); null means none.
+    """
+
+    workspace = models.OneToOneField(
+        "campaigns.Workspace", on_delete=models.CASCADE, related_name="ai_settings"
+    )
+    provider = models.CharField(
+        max_length=40, blank=True, help_text="Empty: the server's default provider."
+    )
+    model = models.CharField(
+        max_length=200, blank=True, help_text="Empty: the provider's default model."
+    )
+    monthly_budget = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="USD per calendar month; empty: no limit.",
+    )
+    monthly_token_budget = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Tokens per calendar month; empty: no limit."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "AI settings"
+        verbose_name_plural = "AI settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(monthly_budget__isnull=True)
+                | models.Q(monthly_budget__gte=0),
+                name="ai_settings_budget_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"AI settings of {self.workspace}"
+
+
+class GenerationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+class Generation(models.Model):
+    """One request to write copy variants for one post on some of its channels.
+
+    The row is the truth about the job (status, progress, cost, error) and its
+    provenance: `inputs_hash` is the SHA-256 of the canonical JSON of every input
+    (brand, campaign, post, channels, options, provider, model, template and
+    version), so an identical request can reuse the stored result (`cache_hit`).
+    """
+
+    workspace = models.ForeignKey(
+        "campaigns.Workspace", on_delete=models.CASCADE, related_name="generations"
+    )
+    post = models.ForeignKey(
+        "campaigns.Post", on_delete=models.CASCADE, related_name="generations"
+    )
+    networks = models.JSONField(default=list, blank=True)
+    accounts = models.JSONField(
+        default=list, blank=True, help_text="Channel account ids asked for."
+    )
+    count = models.PositiveSmallIntegerField(default=3)
+    options = models.JSONField(
+        default=dict, blank=True, help_text="tone, language, fresh"
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=GenerationStatus.choices,
+        default=GenerationStatus.QUEUED,
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0 to 100")
+    message = models.CharField(max_length=300, blank=True)
+    provider = models.CharField(max_length=40)
+    model = models.CharField(max_length=200, blank=True)
+    prompt_template = models.CharField(max_length=100)
+    prompt_version = models.CharField(max_length=20)
+    inputs_hash = models.CharField(max_length=64)
+    cache_hit = models.BooleanField(default=False)
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    estimated_cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    estimated_tokens = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by_key = models.ForeignKey(
+        "campaigns.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["workspace", "created_at"], name="generation_ws_when"),
+            models.Index(
+                fields=["workspace", "inputs_hash", "status"],
+                name="generation_ws_hash",
+            ),
+            models.Index(fields=["post", "created_at"], name="generation_post_when"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=GenerationStatus.values),
+                name="generation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="generation_progress_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(count__gte=1) & models.Q(count__lte=6),
+                name="generation_count_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Generation #{self.pk} of post {self.post_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (
+            GenerationStatus.SUCCEEDED,
+            GenerationStatus.FAILED,
+            GenerationStatus.CANCELED,
+        )
+
+
+class VariantStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    CHOSEN = "chosen", "Chosen"
+    DISCARDED = "discarded", "Discarded"
+
+
+class MadeBy(models.TextChoices):
+    MACHINE = "machine", "Written by a model (or the offline writer)"
+    PERSON = "person", "Written by a person"
+
+
+class Variant(models.Model):
+    """Copy for one post on one network: one of the labelled variants (A, B, …).
+
+    Carries what the rules (`rule_report`) and the brand-safety gate (`gate`,
+    `gate_passed`) said about it, and its provenance: which provider, model,
+    prompt template and version, inputs hash, tokens, cost and latency made it.
+    At most one variant per post and network is `chosen`. Human edits keep
+    `made_by` (who wrote it first) and add a `VariantEdit` row each.
+    """
+
+    workspace = models.ForeignKey(
+        "campaigns.Workspace", on_delete=models.CASCADE, related_name="variants"
+    )
+    post = models.ForeignKey(
+        "campaigns.Post", on_delete=models.CASCADE, related_name="variants"
+    )
+    generation = models.ForeignKey(
+        Generation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="variants",
+    )
+    network = models.CharField(max_length=20)
+    account = models.ForeignKey(
+        "channels.ChannelAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    label = models.CharField(max_length=4)
+    text = models.TextField()
+    hashtags = models.JSONField(default=list, blank=True)
+    link_placement = models.CharField(max_length=20, default="end")
+    alt_text = models.TextField(blank=True)
+    image_prompt = models.TextField(blank=True)
+    rationale = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=VariantStatus.choices, default=VariantStatus.PROPOSED
+    )
+    rule_report = models.JSONField(
+        default=dict, blank=True, help_text="measure, limit, violations, shortened"
+    )
+    gate = models.JSONField(
+        default=dict, blank=True, help_text="The brand-safety verdict."
+    )
+    gate_passed = models.BooleanField(default=True)
+    gate_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    gate_overridden_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    prompt_template = models.CharField(max_length=100, blank=True)
+    prompt_version = models.CharField(max_length=20, blank=True)
+    inputs_hash = models.CharField(max_length=64, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    made_by = models.CharField(
+        max_length=10, choices=MadeBy.choices, default=MadeBy.MACHINE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by_key = models.ForeignKey(
+        "campaigns.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["post_id", "network", "label", "pk"]
+        indexes = [
+            models.Index(fields=["post", "network"], name="variant_post_network"),
+            models.Index(fields=["workspace", "created_at"], name="variant_ws_when"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "network"],
+                condition=models.Q(status="chosen"),
+                name="variant_one_chosen_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=VariantStatus.values),
+                name="variant_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(made_by__in=MadeBy.values),
+                name="variant_made_by_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.label} of post {self.post_id}"
+
+    @property
+    def is_offline_draft(self) -> bool:
+        return self.provider == "offline"
+
+
+class VariantEdit(models.Model):
+    """One human edit of a variant's text: who, when, before, after, and the diff."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="edits")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    by_key = models.ForeignKey(
+        "campaigns.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    before = models.TextField()
+    after = models.TextField()
+    diff = models.TextField(help_text="Unified diff from before to after.")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["variant", "at"], name="variant_edit_when")]
+
+    def __str__(self) -> str:
+        return f"Edit of variant {self.variant_id} at {self.at:%Y-%m-%d %H:%M}"

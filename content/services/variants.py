@@ -1,0 +1,360 @@
+"""Variants after they are written: a person's edits (tracked, re-measured,
+re-gated), choosing one per channel, deleting, streaming a new one for the
+editor, and the gate's say in the post's approval."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import lifecycle
+from campaigns.models import ApiKey, Post, PostStatus, User
+from campaigns.permissions import Action
+from campaigns.services.brands import require
+from content.copy_types import CopyResult, LLMError
+from content.models import (
+    Generation,
+    GenerationStatus,
+    Variant,
+    VariantEdit,
+    VariantStatus,
+)
+from content.services import budget
+from content.services.generation import LabelMaker, finish, store
+from content.services.writing import (
+    GateContext,
+    call_provider,
+    finish_channel,
+    gate_text,
+    measure_report,
+    plan_for,
+    post_for_generation,
+    stream_channel,
+    violation_dicts,
+)
+
+if TYPE_CHECKING:
+    from campaigns.permissions import Principal
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 20_000
+# Once a post is approved, changing its chosen copy sends it back to review.
+_REVIEWED = (PostStatus.APPROVED, PostStatus.SCHEDULED)
+
+
+def _editable(variant: Variant, by: Principal) -> Post:
+    post = post_for_generation(variant.post)
+    require(by, Action.EDIT_CONTENT, post.workspace)
+    lifecycle.ensure_editable(post)
+    return post
+
+
+def _unified_diff(before: str, after: str) -> str:
+    """A unified diff, one change per line even when a text lacks a final newline
+    (with `keepends` a last line without one would run into the next)."""
+    return "\n".join(
+        difflib.unified_diff(
+            before.splitlines(),
+            after.splitlines(),
+            fromfile="before",
+            tofile="after",
+            lineterm="",
+        )
+    )
+
+
+def rule_report_for(variant: Variant, text: str) -> dict[str, object]:
+    from content import channel_rules
+
+    spec = channel_rules.spec_for(variant.network)
+    brand = GateContext.for_post(variant.post, provider=variant.provider).brand
+    violations = channel_rules.check(
+        text, network=variant.network, brand=brand, max_length=spec.max_length
+    )
+    return {
+        "measure": measure_report(variant.network, text, spec),
+        "max_length": spec.max_length,
+        "violations": violation_dicts(list(violations)),
+        "retried": False,
+        "shortened": False,
+        "flagged": bool(violations),
+        "edited": True,
+    }
+
+
+def variant_update_text(*, variant: Variant, by: Principal, text: str) -> Variant:
+    """A person's edit: recorded with a unified diff, measured and gated again.
+
+    `made_by` keeps who wrote the variant first; an earlier gate override is
+    dropped (it was for the old text). Editing the chosen copy of an approved
+    post sends the post back to review (`lifecycle.after_edit`).
+    """
+    post = _editable(variant, by)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["The text cannot be empty."]})
+    if len(text) > MAX_TEXT:
+        raise ValidationError({"text": [f"{MAX_TEXT} characters at most."]})
+    before = variant.text
+    if text == before:
+        return variant
+    variant.post = post
+    ctx = GateContext.for_post(post, provider=variant.provider)
+    # The gate checks the text as written; a label the policy asks for is
+    # reported (required_label) but a person's text is not rewritten.
+    _, gate, passed = gate_text(
+        text,
+        variant.network,
+        replace(ctx, provider_moderation=False),
+        None,
+        add_label=False,
+    )
+    with transaction.atomic():
+        locked = Variant.objects.select_for_update().get(pk=variant.pk)
+        before = locked.text
+        variant.text = text
+        variant.rule_report = rule_report_for(variant, text)
+        variant.gate, variant.gate_passed = gate, passed
+        variant.gate_overridden_by, variant.gate_overridden_at = None, None
+        variant.save(
+            update_fields=[
+                "text",
+                "rule_report",
+                "gate",
+                "gate_passed",
+                "gate_overridden_by",
+                "gate_overridden_at",
+                "updated_at",
+            ]
+        )
+        VariantEdit.objects.create(
+            variant=variant,
+            by=by if isinstance(by, User) else None,
+            by_key=by if isinstance(by, ApiKey) else None,
+            before=before,
+            after=text,
+            diff=_unified_diff(before, text),
+        )
+        if locked.status == VariantStatus.CHOSEN:
+            lifecycle.after_edit(post, by=by, content_changed=True)
+    return variant
+
+
+def variant_choose(*, variant: Variant, by: Principal) -> Variant:
+    """Make `variant` the copy of its post on its network (the previous choice
+    goes back to proposed). A new choice on an approved post needs a new review."""
+    post = _editable(variant, by)
+    with transaction.atomic():
+        current = (
+            Variant.objects.select_for_update()
+            .filter(post=post, network=variant.network, status=VariantStatus.CHOSEN)
+            .exclude(pk=variant.pk)
+        )
+        changed = current.update(status=VariantStatus.PROPOSED) > 0
+        was = (
+            Variant.objects.filter(pk=variant.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        Variant.objects.filter(pk=variant.pk).update(
+            status=VariantStatus.CHOSEN, updated_at=timezone.now()
+        )
+        variant.status = VariantStatus.CHOSEN
+        if changed or was != VariantStatus.CHOSEN:
+            lifecycle.after_edit(post, by=by, content_changed=post.status in _REVIEWED)
+    return variant
+
+
+def variant_delete(*, variant: Variant, by: Principal) -> None:
+    """Remove a variant; removing the chosen copy of an approved post sends it
+    back to review."""
+    post = _editable(variant, by)
+    with transaction.atomic():
+        was_chosen = variant.status == VariantStatus.CHOSEN
+        variant.delete()
+        if was_chosen:
+            lifecycle.after_edit(post, by=by, content_changed=True)
+
+
+def variant_gate_override(*, variant: Variant, by: Principal) -> Variant:
+    """Record that an owner or admin accepts a variant the gate failed."""
+    from campaigns.models import Role
+    from campaigns.permissions import role_in_workspace
+
+    post = post_for_generation(variant.post)
+    if role_in_workspace(by, post.workspace) not in (Role.OWNER, Role.ADMIN):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only an owner or admin may accept a failed check.")
+    now = timezone.now()
+    Variant.objects.filter(pk=variant.pk).update(
+        gate_overridden_by=by, gate_overridden_at=now
+    )
+    variant.gate_overridden_by, variant.gate_overridden_at = by, now  # type: ignore[assignment]
+    return variant
+
+
+# --- The approval gate -----------------------------------------------------------
+
+
+def _failing(post: Post) -> list[Variant]:
+    return list(
+        Variant.objects.filter(
+            post=post,
+            status=VariantStatus.CHOSEN,
+            gate_passed=False,
+            gate_overridden_at__isnull=True,
+        ).order_by("network", "label")
+    )
+
+
+def gate_problems(post: Post) -> list[str]:
+    """Why the post's chosen copy fails the brand-safety gate (registered with
+    `campaigns.lifecycle.register_approval_check`); empty when it passes."""
+    problems = []
+    for variant in _failing(post):
+        reasons = "; ".join(
+            r.get("message", r.get("code", "")) for r in variant.gate.get("reasons", [])
+        )
+        problems.append(
+            f"{variant.network} variant {variant.label} fails the brand-safety "
+            f"check ({reasons or 'no reason given'})"
+        )
+    return problems
+
+
+def gate_overridden(post: Post, by: Principal) -> None:
+    """An admin approved despite the problems: mark those variants overridden."""
+    Variant.objects.filter(pk__in=[v.pk for v in _failing(post)]).update(
+        gate_overridden_by=by if isinstance(by, User) else None,
+        gate_overridden_at=timezone.now(),
+    )
+
+
+# --- Streaming for the editor ---------------------------------------------------------
+
+
+def variant_stream(
+    *,
+    post: Post,
+    by: Principal,
+    network: str,
+    tone: str = "",
+    language: str = "",
+) -> Iterator[str | Variant]:
+    """Write one variant for one network of `post`, yielding text deltas as they
+    arrive and then the stored `Variant` (rules, one rewrite, gate applied).
+
+    The checks (permission, channel, budget) run before the first yield's
+    call; a `Generation` row (count 1) records the call's cost. Closing the
+    iterator early cancels that generation and stores nothing.
+    """
+    from content import llm
+
+    post = post_for_generation(post)
+    require(by, Action.EDIT_CONTENT, post.workspace)
+    lifecycle.ensure_editable(post)
+    accounts = [a for a in post.accounts.all() if a.network == network]
+    if not accounts:
+        raise ValidationError({"network": [f"This post has no {network} channel."]})
+    tone, language = (tone or "").strip()[:100], (language or "").strip()[:20]
+    plan = plan_for(post=post, accounts=accounts, count=1, tone=tone, language=language)
+    with transaction.atomic():
+        budget.lock_budget(post.workspace)
+        budget.budget_check(post.workspace, plan.estimate)
+        generation = Generation.objects.create(
+            workspace=post.workspace,
+            post=post,
+            networks=[network],
+            accounts=list(plan.account_ids),
+            count=1,
+            options={"tone": tone, "language": language, "fresh": True, "stream": True},
+            status=GenerationStatus.RUNNING,
+            started_at=timezone.now(),
+            message="Streaming",
+            provider=plan.choice.provider,
+            model=plan.choice.model,
+            prompt_template=plan.template,
+            prompt_version=plan.version,
+            inputs_hash=plan.inputs_hash,
+            estimated_cost=plan.estimate.cost,
+            estimated_tokens=plan.estimate.tokens,
+            created_by=by if isinstance(by, User) else None,
+            created_by_key=by if isinstance(by, ApiKey) else None,
+        )
+    return _stream(generation, post, plan, llm)
+
+
+def _stream(generation, post, plan, llm) -> Iterator[str | Variant]:  # type: ignore[no-untyped-def]
+
+    choice = plan.choice
+    task = plan.tasks[0]
+    finished = False
+    try:
+        provider = llm.get_provider(choice.provider, choice.model or None)
+        result: CopyResult | None = None
+        for piece in stream_channel(provider, choice.provider, task):
+            if isinstance(piece, CopyResult):
+                result = piece
+            else:
+                yield piece
+        if result is None:
+            raise LLMError("The stream ended without a result.", permanent=True)
+        ctx = GateContext.for_post(post, provider=choice.provider)
+        outcome = finish_channel(
+            provider=provider,
+            provider_name=choice.provider,
+            task=task,
+            result=result,
+            ctx=ctx,
+            rewrite=lambda t: call_provider(provider, choice.provider, t),
+        )
+        stored = store(generation, post, outcome, LabelMaker(post))
+        finish(
+            generation,
+            status=GenerationStatus.SUCCEEDED,
+            progress=100,
+            message=f"{len(stored)} variant written",
+        )
+        finished = True
+        yield from stored
+    except LLMError as exc:
+        finish(
+            generation,
+            status=GenerationStatus.FAILED,
+            error=str(exc)[:2000],
+            message="Failed",
+        )
+        finished = True
+        raise
+    except Exception:
+        logger.exception("streamed generation %s failed", generation.pk)
+        finish(
+            generation,
+            status=GenerationStatus.FAILED,
+            error="internal error",
+            message="Failed",
+        )
+        finished = True
+        raise
+    finally:
+        if not finished:  # the client went away: nothing is stored
+            now = timezone.now()
+            Generation.objects.filter(
+                pk=generation.pk, status=GenerationStatus.RUNNING
+            ).update(
+                status=GenerationStatus.CANCELED,
+                canceled_at=now,
+                finished_at=now,
+                message="Canceled (the editor closed the stream)",
+                cost=Decimal(0),
+            )

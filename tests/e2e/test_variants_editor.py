@@ -1,0 +1,113 @@
+"""In a real browser: generate copy variants through the real worker (offline
+provider), see them in channel tabs with live counters, edit one and watch the
+counter move, stream a variant and see its text arrive."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from campaigns.models import Role
+from content.models import Generation, Variant
+from tests.factories import (
+    PASSWORD,
+    ChannelAccountFactory,
+    PostFactory,
+    WorkspaceFactory,
+    member,
+)
+from tests.realservices import CeleryWorker
+
+pytestmark = pytest.mark.e2e
+
+
+def test_generate_edit_and_stream_variants_in_the_post_editor(
+    live_server, page, screenshot, celery_worker: CeleryWorker, settings
+):
+    settings.LLM_PROVIDER = "offline"
+    workspace = WorkspaceFactory(name="Bay Bakery")
+    editor = member(workspace, Role.EDITOR, email="eda@example.test")
+    accounts = [
+        ChannelAccountFactory(
+            workspace=workspace, network=network, name=f"Bakery {network}"
+        )
+        for network in ("x", "mastodon")
+    ]
+    post = PostFactory(
+        campaign__workspace=workspace,
+        topic="Sourdough Tuesday",
+        accounts=accounts,
+        link="https://example.test/sourdough",
+    )
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email address").fill(editor.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/posts/{post.pk}/")
+    panel = page.locator("#variants-panel")
+    expect(panel.get_by_text("Offline draft (rules, no AI)").first).to_be_visible()
+    panel.get_by_label("Count").fill("2")
+    panel.get_by_role("button", name="Generate variants").click()
+    expect(panel.locator("progress")).to_be_attached()
+    screenshot("1-progress")
+
+    # The worker writes them; the polled progress bar swaps in the panel.
+    panel = page.locator("#variants-panel")
+    expect(panel.get_by_text("Done:")).to_be_visible(timeout=60_000)
+    celery_worker.assert_running()
+    assert Generation.objects.get(post=post).status == "succeeded"
+    x_tab = panel.get_by_role("tab", name=re.compile("^X"))
+    mastodon_tab = panel.get_by_role("tab", name=re.compile("^Mastodon"))
+    # Tabs in name order: Mastodon first; X on a click.
+    expect(mastodon_tab).to_have_attribute("aria-selected", "true")
+    x_tab.click()
+    expect(x_tab).to_have_attribute("aria-selected", "true")
+    x_panel = panel.locator("#tabpanel-x")
+    expect(x_panel.locator("[data-variant]")).to_have_count(2)
+    expect(panel.locator("#tabpanel-mastodon")).to_be_hidden()
+    screenshot("2-variants")
+
+    # Live counter in X's measure: a URL counts 23 whatever its length.
+    variant = Variant.objects.filter(post=post, network="x").order_by("label")[0]
+    field = page.locator(f"#variant-text-{variant.pk}")
+    counter = page.locator(f'[data-charcount-for="variant-text-{variant.pk}"]')
+    expect(counter).to_contain_text("/ 280 weighted chars")
+    field.fill("Fresh loaves https://example.test/a/very/long/path/to/the/bakery")
+    expect(counter).to_have_text("36 / 280 weighted chars")
+    field.fill("x" * 300)
+    expect(counter).to_have_class(re.compile("is-over"))
+    field.fill("Fresh loaves at dawn #Sourdough")
+    expect(counter).to_have_text("31 / 280 weighted chars")
+    x_panel.locator(f"#variant-{variant.pk}").get_by_role(
+        "button", name="Save text"
+    ).click()
+    panel = page.locator("#variants-panel")
+    expect(panel.get_by_text(f"Variant {variant.label} saved.")).to_be_visible()
+    variant.refresh_from_db()
+    assert variant.text == "Fresh loaves at dawn #Sourdough"
+    expect(panel.get_by_text("Edit history (1)")).to_be_visible()
+    screenshot("3-edited")
+
+    # Stream one for Mastodon: text arrives, then the panel shows variant C.
+    mastodon_tab = panel.get_by_role("tab", name=re.compile("^Mastodon"))
+    mastodon_tab.click()
+    m_panel = panel.locator("#tabpanel-mastodon")
+    expect(m_panel).to_be_visible()
+    m_panel.get_by_role("button", name="Stream a variant").click()
+    out = m_panel.locator("[data-stream-out]")
+    expect(out).not_to_be_empty()
+    expect(m_panel.get_by_text("Variant C saved.")).to_be_visible(timeout=30_000)
+    screenshot("4-streamed")
+    panel = page.locator("#variants-panel")
+    expect(panel.locator("#tabpanel-mastodon [data-variant]")).to_have_count(3)
+    expect(panel.get_by_role("tab", name=re.compile("^Mastodon"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    streamed = Variant.objects.get(post=post, network="mastodon", label="C")
+    assert streamed.provider == "offline" and streamed.generation.options["stream"]
+    screenshot("5-after-stream")
