@@ -41,8 +41,32 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class MediaItem:
+    """One image to attach: a rendition already cut to the network's limits.
+
+    `path` is a local file (the media storage), read only when the connector
+    uploads it, so building a request never loads image bytes.
+    """
+
+    path: str
+    content_type: str
+    alt_text: str = ""
+    width: int = 0
+    height: int = 0
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as handle:
+            return handle.read()
+
+
+@dataclass(frozen=True)
 class PublishRequest:
-    """Everything a connector needs for one publication, read before the call."""
+    """Everything a connector needs for one publication, read before the call.
+
+    `text` is the first (or only) part; `thread` holds the parts after it for
+    networks with `Capabilities.threads` (posted as a reply chain). `title` is
+    the subject of an email or the title of a blog post.
+    """
 
     publication_id: int
     post_id: int
@@ -52,6 +76,9 @@ class PublishRequest:
     scheduled_at: datetime | None
     idempotency_key: str
     extra: dict[str, Any] = field(default_factory=dict)
+    media: tuple[MediaItem, ...] = ()
+    thread: tuple[str, ...] = ()
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +125,24 @@ class Connector(Protocol):
 
     def publish(self, request: PublishRequest) -> PublishResult:
         """Post it, sending `request.idempotency_key`; raise `ConnectorError`."""
+        ...
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """What "Test connection" found: who the credentials belong to."""
+
+    external_id: str
+    name: str = ""
+    handle: str = ""
+    avatar_url: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)  # e.g. an instance limit
+
+
+class SupportsCheck(Protocol):
+    def check(self, account: Any) -> AccountCheck:
+        """Verify the account's credentials with one cheap read; raise
+        `ConnectorError` ("permanent" for refused credentials) if they fail."""
         ...
 
 
