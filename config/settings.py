@@ -276,6 +276,27 @@ OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
 OUTBOUND_CONNECT_TIMEOUT_SECONDS = env_float("OUTBOUND_CONNECT_TIMEOUT_SECONDS", 5.0)
 OUTBOUND_READ_TIMEOUT_SECONDS = env_float("OUTBOUND_READ_TIMEOUT_SECONDS", 20.0)
 
+# Channel connectors (channels/connectors/<network>.py). API hosts are settings so
+# tests (and staging) can point them at local servers; the defaults are the real
+# ones. X API v2: https://docs.x.com/x-api ; LinkedIn Posts API (versioned: a
+# retired LINKEDIN_API_VERSION answers 426, move it to a recent YYYYMM):
+# https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api
+# Graph API (Facebook Pages, Instagram): https://developers.facebook.com/docs/graph-api
+X_API_BASE_URL = (env_str("X_API_BASE_URL") or "https://api.x.com").rstrip("/")
+LINKEDIN_API_BASE_URL = (
+    env_str("LINKEDIN_API_BASE_URL") or "https://api.linkedin.com"
+).rstrip("/")
+LINKEDIN_API_VERSION = env_str("LINKEDIN_API_VERSION") or "202510"
+GRAPH_API_BASE_URL = (
+    env_str("GRAPH_API_BASE_URL") or "https://graph.facebook.com"
+).rstrip("/")
+GRAPH_API_VERSION = env_str("GRAPH_API_VERSION") or "v21.0"
+# Instagram fetches each image from a public URL: SITE_URL + MEDIA_URL + the
+# file's path under MEDIA_ROOT, so production must serve media publicly.
+# How often and how long to wait for a media container to be FINISHED.
+INSTAGRAM_CONTAINER_POLL_SECONDS = env_float("INSTAGRAM_CONTAINER_POLL_SECONDS", 2.0)
+INSTAGRAM_CONTAINER_WAIT_SECONDS = env_float("INSTAGRAM_CONTAINER_WAIT_SECONDS", 60.0)
+
 # LLM: copy and plan angles (content/llm.py; README, "Copywriting providers").
 # "offline" (default) writes rule-based drafts with no network and no key;
 # "openai" talks to any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama,

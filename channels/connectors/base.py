@@ -99,6 +99,7 @@ class ConnectorError(Exception):
         retry_after: float | None = None,
         http_status: int | None = None,
         detail: str = "",
+        reconnect: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -107,6 +108,9 @@ class ConnectorError(Exception):
         self.http_status = http_status
         # For the attempt row and the logs (already redacted): what the network said.
         self.detail = detail
+        # The network said definitely that the credentials are revoked or invalid
+        # (not merely expired, not a 5xx): the account needs reconnecting.
+        self.reconnect = reconnect
 
     def __repr__(self) -> str:
         return f"ConnectorError({self.kind}, {self.message!r}, {self.http_status})"
