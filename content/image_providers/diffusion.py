@@ -146,7 +146,7 @@ def _offline(model: str) -> bool:
 
 
 def _load(model: str, device: str, dtype: Any, vae: str, tiny_vae: str) -> Any:
-    from diffusers import AutoencoderTiny, AutoPipelineForText2Image
+    from diffusers import AutoPipelineForText2Image
 
     local = _offline(model)
     kwargs: dict[str, Any] = {"torch_dtype": dtype, "local_files_only": local}
@@ -155,12 +155,12 @@ def _load(model: str, device: str, dtype: Any, vae: str, tiny_vae: str) -> Any:
     )
     if variant:
         kwargs["variant"] = variant
-    if vae == "tiny":
-        source = tiny_vae or TINY_VAES["sd"]
-        kwargs["vae"] = AutoencoderTiny.from_pretrained(
-            source, torch_dtype=dtype, local_files_only=_offline(source)
-        )
     started = time.monotonic()
+    if vae == "tiny":
+        # Given to from_pretrained as the pipeline's `vae`: the full autoencoder
+        # is then never read from disk (same result as `pipe.vae = ...` after
+        # loading, without holding both in memory).
+        kwargs["vae"] = _load_tiny_vae(tiny_vae or TINY_VAES["sd"], dtype)
     try:
         pipe = AutoPipelineForText2Image.from_pretrained(model, **kwargs)
     except (OSError, ValueError) as exc:
@@ -189,6 +189,33 @@ def _load(model: str, device: str, dtype: Any, vae: str, tiny_vae: str) -> Any:
         time.monotonic() - started,
     )
     return pipe
+
+
+def _load_tiny_vae(source: str, dtype: Any) -> Any:
+    """The light decoder (an `AutoencoderTiny`) from a hub id or a folder, under
+    the same offline rules as the model; a missing one is a setting to fix, said
+    as such, not a traceback from deep inside the hub client."""
+    from diffusers import AutoencoderTiny
+
+    try:
+        tiny = AutoencoderTiny.from_pretrained(
+            source, torch_dtype=dtype, local_files_only=_offline(source)
+        )
+    except (OSError, ValueError) as exc:
+        hint = (
+            " HF_HUB_OFFLINE=1 is set: it must already be in the cache."
+            if os.environ.get("HF_HUB_OFFLINE") == "1" and not _is_folder(source)
+            else ""
+        )
+        raise ImageError(
+            f"Could not load the light decoder {source!r} (IMAGE_TINY_VAE, used "
+            f"with IMAGE_VAE=tiny): {str(exc)[:300]}.{hint}",
+            permanent=True,
+            code="model_unavailable",
+        ) from exc
+    if tiny.dtype != dtype:  # a release that ignored the kwarg
+        tiny = tiny.to(dtype=dtype)
+    return tiny
 
 
 def _pipeline(
@@ -346,7 +373,13 @@ class DiffusionProvider:
             device=device,
             dtype=str(dtype).removeprefix("torch."),
             seconds=seconds,
-            extra={"family": fam.family, "vae": self.vae},
+            extra={
+                "family": fam.family,
+                "vae": self.vae,
+                # Which decoder drew the pixels: part of the provenance, as a
+                # light decoder's output differs from the full one's.
+                "vae_model": self._tiny() if self.vae == "tiny" else "",
+            },
         )
 
 
