@@ -47,12 +47,15 @@ def enqueue(ids: Sequence[int]) -> None:
 
 def _sync_due_times(now: datetime) -> int:
     """A first try is due at its post's time: follow a post moved on the calendar
-    (moving a post in time does not change its status, so no signal tells us)."""
+    (moving a post in time does not change its status, so no signal tells us).
+
+    Drift is `due_at` against the post's time, not `next_attempt_at`: a first
+    try deferred by a rate limit has a later `next_attempt_at` on purpose."""
     drifted = (
         Publication.objects.filter(status=PS.SCHEDULED, attempts=0)
         .filter(Q(next_attempt_at__lte=now) | Q(post__scheduled_at__lte=now))
         .exclude(post__scheduled_at=None)
-        .exclude(next_attempt_at=F("post__scheduled_at"))
+        .exclude(due_at=F("post__scheduled_at"))
         .values_list("pk", "post__scheduled_at")
     )
     fixed = 0

@@ -6,8 +6,10 @@ Publication status (`PublicationStatus`), changed only by `publication_move`:
         ^  │                   │  ^                      │    │  └──> failed
         │  └── late cutoff ────┼──┼──> failed            │    └───> unconfirmed
         │                      │  └── sweep (dedupes) ───┤              │
-        └──── transient error: back to scheduled with ───┘   resolve ───┘
-              next_attempt_at = backoff (same idempotency key)
+        ├──── transient error: back to scheduled with ───┘   resolve ───┘
+        │     next_attempt_at = backoff (same idempotency key)
+        └──── rate limit empty (before the claim, from queued): back to
+              scheduled at the refill time, no attempt counted (`ratelimit`)
     scheduled/queued ──cancel──> canceled ──(post scheduled again)──> scheduled
     failed ──retry──> scheduled
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 import uuid
 from collections.abc import Collection, Iterable
@@ -48,6 +51,7 @@ from campaigns import lifecycle
 from campaigns.errors import ConflictError
 from campaigns.models import Post, PostStatus
 from campaigns.permissions import Action, can
+from channels import ratelimit
 from channels.connectors import (
     ConnectorError,
     ConnectorNotAvailable,
@@ -55,6 +59,7 @@ from channels.connectors import (
     PublishResult,
     get_connector,
 )
+from channels.connectors.base import MediaItem
 from channels.models import ChannelAccount, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
 
@@ -420,16 +425,42 @@ def publication_resolve(
 # --- Publishing one publication (the body of the `publish` task) -------------------
 
 
-def build_request(publication: Publication) -> PublishRequest:
-    """The connector's input: the chosen copy for the network, else the post's body."""
+# A line holding only `---` splits a variant into the parts of a thread.
+THREAD_SEPARATOR = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
+
+
+def split_thread(text: str) -> list[str]:
+    """The parts of a text written as a thread: split on lines that hold only
+    `---` (what the editor shows as "new part"), empty parts dropped."""
+    parts = [part.strip() for part in THREAD_SEPARATOR.split(text)]
+    return [part for part in parts if part] or [text.strip()]
+
+
+def build_request(publication: Publication, *, connector: Any = None) -> PublishRequest:
+    """The connector's input: the chosen copy for the network, else the post's body.
+
+    Threads: a text with `---` lines becomes `text` (the first part) and `thread`
+    (the others) where the connector's capabilities say threads; elsewhere the
+    parts are joined with a blank line so no separator reaches the network.
+    `title` is the post's topic (an email's subject, a blog post's title).
+    `media`: the images attached to the post, as renditions cut for the
+    account's network (see `media_for`).
+    """
     post = publication.post
     text = post.body or post.topic
+    variant = None
     if publication.variant_id is not None:
         from content.models import Variant
 
         variant = Variant.objects.filter(pk=publication.variant_id).first()
         if variant is not None:
             text = variant.text
+    parts = split_thread(text)
+    threads = bool(connector is not None and connector.capabilities.threads)
+    if threads:
+        text, thread = parts[0], tuple(parts[1:])
+    else:
+        text, thread = "\n\n".join(parts), ()
     return PublishRequest(
         publication_id=publication.pk,
         post_id=post.pk,
@@ -438,7 +469,87 @@ def build_request(publication: Publication) -> PublishRequest:
         link=post.link,
         scheduled_at=post.scheduled_at,
         idempotency_key=publication.idempotency_key,
+        media=media_for(publication, variant, connector=connector),
+        thread=thread,
+        title=post.topic,
     )
+
+
+# Which rendition format goes out first, per network (the others are fallbacks):
+# Instagram's feed favours 4:5, the link-card networks a landscape cut.
+PREFERRED_FORMATS: dict[str, tuple[str, ...]] = {
+    "instagram": ("portrait", "square"),
+    "x": ("landscape", "square", "wide"),
+    "linkedin": ("landscape", "square"),
+    "facebook": ("landscape", "square"),
+    "mastodon": ("landscape", "square"),
+    "bluesky": ("landscape", "square"),
+}
+DEFAULT_FORMATS = ("square", "landscape", "portrait", "wide", "story")
+
+
+def media_for(
+    publication: Publication, variant: Any = None, *, connector: Any = None
+) -> tuple[MediaItem, ...]:
+    """The post's chosen images (`content.PostImage`, in order), each as one file:
+    the asset's rendition for the account's network (already cut to its limits),
+    else a generic rendition, else the original file (the connector's own
+    validation then judges it). At most `capabilities.max_images` when the
+    connector says. Empty where the content app has no post↔image link.
+    """
+    from content import models as content_models
+
+    post_image = getattr(content_models, "PostImage", None)
+    if post_image is None:
+        return ()
+    usages = list(
+        post_image.objects.filter(post_id=publication.post_id, chosen=True)
+        .select_related("asset")
+        .prefetch_related("asset__renditions")
+        .order_by("position", "pk")
+    )
+    if not usages:
+        return ()
+    network = publication.network
+    order = PREFERRED_FORMATS.get(network, ()) + DEFAULT_FORMATS
+    alt_default = getattr(variant, "alt_text", "") or ""
+    items: list[MediaItem] = []
+    for usage in usages:
+        asset = usage.asset
+        renditions = list(asset.renditions.all())
+        chosen = None
+        for wanted_network in (network, ""):
+            mine = [r for r in renditions if r.network == wanted_network]
+            mine.sort(key=lambda r: order.index(r.format) if r.format in order else 99)
+            if mine:
+                chosen = mine[0]
+                break
+        try:
+            if chosen is not None:
+                item = MediaItem(
+                    path=chosen.file.path,
+                    content_type=chosen.content_type,
+                    alt_text=asset.alt_text or alt_default,
+                    width=chosen.width,
+                    height=chosen.height,
+                )
+            else:
+                item = MediaItem(
+                    path=asset.file.path,
+                    content_type=getattr(asset, "content_type", "") or "image/jpeg",
+                    alt_text=asset.alt_text or alt_default,
+                    width=asset.width or 0,
+                    height=asset.height or 0,
+                )
+        except (NotImplementedError, ValueError):  # remote storage, no file
+            logger.warning(
+                "publication %s: asset %s has no local file", publication.pk, asset.pk
+            )
+            continue
+        items.append(item)
+    if connector is not None:
+        items = items[: connector.capabilities.max_images]
+    return tuple(items)
 
 
 def retry_delay(attempt: int, retry_after: float | None) -> float:
@@ -483,7 +594,8 @@ def _call(connector: Any, request: PublishRequest, *, look_first: bool) -> _Outc
 def publication_publish(publication_id: int, *, task_id: str = "") -> str:
     """Claim a queued publication, call its connector, record the outcome.
 
-    Returns what happened ("published", "retry", "failed", "unconfirmed", or
+    Returns what happened ("published", "retry", "failed", "unconfirmed",
+    "deferred" when a rate limit sent it back to `scheduled` before any call, or
     "skipped" when the row is gone or someone else has it).
     """
     publication = (
@@ -496,6 +608,19 @@ def publication_publish(publication_id: int, *, task_id: str = "") -> str:
         return "skipped"
     if publication.status != PS.QUEUED:
         return "skipped"
+    connector: Any = None
+    request: PublishRequest | None = None
+    try:
+        connector = get_connector(publication.network)
+    except ConnectorNotAvailable:
+        pass
+    else:
+        request = build_request(publication, connector=connector)
+        wait = ratelimit.acquire(
+            publication.network, publication.account_id, cost=1 + len(request.thread)
+        )
+        if wait > 0:
+            return _defer(publication, wait)
     number = publication.attempts + 1
     now = timezone.now()
     if not publication_move(
@@ -513,10 +638,7 @@ def publication_publish(publication_id: int, *, task_id: str = "") -> str:
         publication=publication, number=number, task_id=task_id[:255], started_at=now
     )
     start = time.monotonic()
-    connector: Any = None
-    try:
-        connector = get_connector(publication.network)
-    except ConnectorNotAvailable:
+    if connector is None or request is None:
         network = publication.get_network_display()
         outcome = _Outcome(
             "permanent",
@@ -526,14 +648,38 @@ def publication_publish(publication_id: int, *, task_id: str = "") -> str:
         )
     else:
         outcome = _call(
-            connector,
-            build_request(publication),
-            look_first=publication.error_kind == "ambiguous",
+            connector, request, look_first=publication.error_kind == "ambiguous"
         )
     duration_ms = int((time.monotonic() - start) * 1000)
     return _record(
         publication, attempt, number, outcome, duration_ms, first_attempt_at, connector
     )
+
+
+def _defer(publication: Publication, wait: float) -> str:
+    """A rate limit is exhausted: back to `scheduled` for when the tokens return.
+
+    Not an attempt (the network was not called): `attempts`, the error and the
+    retry deadline are untouched. A little jitter (up to half the wait, at most
+    30 s) spreads the rows that wait for the same bucket.
+    """
+    delay = wait + random.uniform(0, min(30.0, wait / 2))  # noqa: S311
+    moved = publication_move(
+        [publication.pk],
+        to=PS.SCHEDULED,
+        sources=[PS.QUEUED],
+        fence=publication.attempts,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        queued_at=None,
+    )
+    if moved:
+        logger.info(
+            "publication %s: rate limit of %s, deferred %.1fs",
+            publication.pk,
+            publication.network,
+            delay,
+        )
+    return "deferred" if moved else "skipped"
 
 
 def _record(
