@@ -17,3 +17,13 @@ def run_generation(generation_id: int) -> None:
     from content import services
 
     services.run_generation(generation_id)
+
+
+@shared_task(acks_late=True, name="content.tasks.generate_images")
+def generate_images(job_id: int) -> None:
+    """Make the images an `image_generation` job asks for (see
+    `content.services.image_generation.run_image_generation`). Routed to the
+    `images` queue (`CELERY_TASK_ROUTES`: `content.tasks.generate_image*`)."""
+    from content.services.image_generation import run_image_generation
+
+    run_image_generation(job_id)
