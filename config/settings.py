@@ -405,6 +405,10 @@ IMAGE_REMOTE_API_KEY = env_str("IMAGE_REMOTE_API_KEY", "") or ""
 # LLM_MAX_ATTEMPTS with LLM_BACKOFF_SECONDS, as for copy).
 IMAGE_TIMEOUT_SECONDS = env_float("IMAGE_TIMEOUT_SECONDS", 120.0)
 IMAGE_RETRY_DEADLINE_SECONDS = env_float("IMAGE_RETRY_DEADLINE_SECONDS", 300.0)
+# Media library: the largest upload (bytes, checked by content.uploads before
+# anything is kept) and the most images one generation request may ask for.
+IMAGE_UPLOAD_MAX_BYTES = env_int("IMAGE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+IMAGE_MAX_PER_REQUEST = env_int("IMAGE_MAX_PER_REQUEST", 4)
 # Image generation runs on its own queue so copy and publishing never wait
 # behind it: `celery -A config worker -Q images -c 1` per GPU.
 # https://docs.celeryq.dev/en/stable/userguide/routing.html
