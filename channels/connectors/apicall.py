@@ -1,0 +1,185 @@
+"""What the X, LinkedIn, Facebook and Instagram connectors share: one way to
+call an API through `channels.http` and turn "no answer" into the right
+`ConnectorError` kind, the rule for a refused token, wait headers, a text
+fingerprint for lookups, and a multipart body.
+
+The rule the publish task relies on: only the request that creates the post is
+"ambiguous" when its answer is lost (the post may exist). An upload, a status
+poll or a read that times out created nothing anyone can see, so it is
+"transient" and safe to repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from django.utils import timezone
+
+from channels import http
+from channels.connectors.base import ConnectorError
+from content.channel_rules import ANY_URL_RE
+
+
+def call(
+    method: str,
+    url: str,
+    *,
+    network: str,
+    content: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    secrets_: Iterable[str] = (),
+    creates_post: bool = False,
+    timeout: float | None = None,
+) -> http.Response:
+    """One request; `OutboundRefused`/`OutboundError` become `ConnectorError`.
+
+    `creates_post`: a lost answer after sending means the post may exist
+    ("ambiguous"); otherwise it is "transient".
+    """
+    try:
+        return http.request(
+            method,
+            url,
+            content=content,
+            headers=headers,
+            secrets=secrets_,
+            timeout=timeout,
+        )
+    except http.OutboundRefused as exc:
+        raise ConnectorError(
+            f"AdLoop may not call {network}'s API address; check the "
+            "API base URL setting.",
+            kind="permanent",
+            detail=str(exc),
+        ) from exc
+    except http.OutboundError as exc:
+        if exc.sent and creates_post:
+            raise ConnectorError(
+                f"{network} did not answer in time; the post may have been published.",
+                kind="ambiguous",
+                detail=str(exc),
+            ) from exc
+        raise ConnectorError(
+            f"Could not reach {network}; trying again.",
+            kind="transient",
+            detail=str(exc),
+        ) from exc
+
+
+def json_of(answer: http.Response) -> dict[str, Any]:
+    """The answer's JSON object, or {} when it is not one."""
+    try:
+        data = answer.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def snippet(answer: http.Response, secrets_: Iterable[str] = ()) -> str:
+    """What the network said, for the attempt row (redacted, short)."""
+    return http.redact(answer.body[:500].decode(errors="replace"), secrets_)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def until_epoch(value: str | None) -> float | None:
+    """Seconds until a reset time given as Unix epoch seconds (X's
+    `x-rate-limit-reset`); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value) - time.time())
+    except ValueError:
+        return None
+
+
+def token_expired(account: Any) -> bool:
+    """The stored token is past its expiry: a refusal is the refresh job's
+    business (it runs before expiry; this one is late), not a revocation."""
+    expires = getattr(account, "token_expires_at", None)
+    return isinstance(expires, datetime) and expires <= timezone.now()
+
+
+def auth_refused(
+    account: Any, *, network: str, status: int | None, detail: str
+) -> ConnectorError:
+    """The network refused the token. An expired token waits for the refresh
+    (transient); any other refusal is definite: reconnect the account."""
+    if token_expired(account):
+        return ConnectorError(
+            f"The {network} access token has expired; waiting for it to be refreshed.",
+            kind="transient",
+            retry_after=300.0,
+            http_status=status,
+            detail=detail,
+        )
+    return ConnectorError(
+        f"{network} no longer accepts AdLoop's access to this account (it was "
+        "revoked or the password changed): reconnect the account.",
+        kind="permanent",
+        http_status=status,
+        detail=detail,
+        reconnect=True,
+    )
+
+
+def with_link(text: str, link: str) -> str:
+    """The text as posted where the network has no link field: the post's link
+    is added at the end unless the copy already carries it."""
+    text = text.strip()
+    link = (link or "").strip()
+    if not link or link in text:
+        return text
+    return f"{text}\n\n{link}" if text else link
+
+
+def fingerprint(text: str) -> str:
+    """A hash of what a person reads, for finding a post again: HTML entities
+    undone, URLs dropped (networks shorten them or add their own, e.g. X's
+    t.co media link), whitespace folded, case folded."""
+    text = html.unescape(text or "")
+    text = ANY_URL_RE.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip().casefold()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def multipart(
+    fields: Mapping[str, str], files: Iterable[tuple[str, str, str, bytes]] = ()
+) -> tuple[bytes, str]:
+    """A multipart/form-data body and its Content-Type. `files`: (field name,
+    file name, content type, bytes)."""
+    boundary = "adloop-" + secrets.token_hex(16)
+    out = bytearray()
+    for name, value in fields.items():
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'
+            f"\r\n\r\n{value}\r\n"
+        ).encode()
+    for name, filename, content_type, data in files:
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+        ).encode()
+        out += data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
