@@ -760,6 +760,8 @@ def _record(
         )
     else:
         message = error.message
+    if error.reconnect:
+        _account_needs_reconnect(publication.account, message)
     publication_move(
         [publication.pk],
         to=PS.FAILED,
@@ -769,3 +771,33 @@ def _record(
         **fenced,
     )
     return "failed"
+
+
+def _account_needs_reconnect(account: ChannelAccount, message: str) -> None:
+    """The network said definitely that the credentials are revoked or invalid
+    (`ConnectorError.reconnect`): the account needs reconnecting, and the
+    workspace's owners and admins hear of it once. Fenced on `connected_at`: an
+    account reconnected while the call was in flight is left connected."""
+    from channels.models import AccountStatus
+
+    moved = ChannelAccount.objects.filter(
+        pk=account.pk,
+        status=AccountStatus.CONNECTED,
+        connected_at=account.connected_at,
+    ).update(
+        status=AccountStatus.NEEDS_RECONNECT,
+        last_error=message[:2000],
+        last_checked_at=timezone.now(),
+    )
+    if moved:
+        logger.warning("channel account %s needs reconnecting: %s", account.pk, message)
+        transaction.on_commit(lambda: _notify_reconnect(account.pk))
+
+
+def _notify_reconnect(account_id: int) -> None:
+    from channels.oauth import account_reconnect_notice_send
+
+    try:
+        account_reconnect_notice_send(account_id=account_id)
+    except Exception:  # the mail is a courtesy; the status is already recorded
+        logger.exception("channel account %s: reconnect notice failed", account_id)

@@ -7,7 +7,27 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x import FakeX
+
+
+@pytest.fixture(scope="session")
+def _mastodon_server() -> Iterator[FakeMastodon]:
+    server = FakeMastodon().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mastodon_server(_mastodon_server: FakeMastodon, settings) -> Iterator[FakeMastodon]:  # type: ignore[no-untyped-def]
+    """The fake Mastodon instance on 127.0.0.1, reset, with local targets allowed."""
+    from channels.connectors import mastodon
+
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    _mastodon_server.reset()
+    mastodon.clear_instance_cache()
+    yield _mastodon_server
+    mastodon.clear_instance_cache()
 
 
 @pytest.fixture
