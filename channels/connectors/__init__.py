@@ -32,6 +32,7 @@ __all__ = [
 
 REGISTRY: dict[str, str] = {
     "webhook": "channels.connectors.webhook.WebhookConnector",
+    "email": "channels.connectors.email.EmailConnector",
     "mastodon": "channels.connectors.mastodon.MastodonConnector",
     "x": "channels.connectors.x.XConnector",
 }
