@@ -35,6 +35,7 @@ REGISTRY: dict[str, str] = {
     "email": "channels.connectors.email.EmailConnector",
     "mastodon": "channels.connectors.mastodon.MastodonConnector",
     "x": "channels.connectors.x.XConnector",
+    "linkedin": "channels.connectors.linkedin.LinkedInConnector",
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x import FakeX
 
@@ -35,5 +36,15 @@ def x_api(settings) -> Iterator[FakeX]:  # type: ignore[no-untyped-def]
     """A local X API v2 server (tests/fakes/x.py); the X connector calls it."""
     with FakeX() as server:
         settings.X_API_BASE_URL = server.base_url
+        settings.OUTBOUND_ALLOW_PRIVATE = True
+        yield server
+
+
+@pytest.fixture
+def linkedin_api(settings) -> Iterator[FakeLinkedIn]:  # type: ignore[no-untyped-def]
+    """A local LinkedIn API server (tests/fakes/linkedin.py) at a live version."""
+    with FakeLinkedIn() as server:
+        settings.LINKEDIN_API_BASE_URL = server.base_url
+        settings.LINKEDIN_API_VERSION = "202510"
         settings.OUTBOUND_ALLOW_PRIVATE = True
         yield server

@@ -220,7 +220,11 @@ def test_ambiguous_on_a_deduping_network_is_resent_with_the_same_key(scripted) -
     assert scripted.calls == [pub.idempotency_key] * 2
 
 
-def test_a_network_without_connector_fails_readably() -> None:
+def test_a_network_without_connector_fails_readably(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(connectors.REGISTRY, "linkedin", raising=False)
+    connectors.get_connector.cache_clear()
     _, [pub] = scheduled_post(Network.LINKEDIN)
     assert run(pub) == "failed"
     pub.refresh_from_db()
