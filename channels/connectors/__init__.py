@@ -34,6 +34,7 @@ REGISTRY: dict[str, str] = {
     "webhook": "channels.connectors.webhook.WebhookConnector",
     "email": "channels.connectors.email.EmailConnector",
     "mastodon": "channels.connectors.mastodon.MastodonConnector",
+    "bluesky": "channels.connectors.bluesky.BlueskyConnector",
     "x": "channels.connectors.x.XConnector",
     "linkedin": "channels.connectors.linkedin.LinkedInConnector",
 }

@@ -10,6 +10,7 @@ import pytest
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x import FakeX
+from tests.peers.pds import pds  # noqa: F401 (the real Bluesky PDS, session)
 
 
 @pytest.fixture(scope="session")
