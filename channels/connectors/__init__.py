@@ -33,6 +33,7 @@ __all__ = [
 REGISTRY: dict[str, str] = {
     "webhook": "channels.connectors.webhook.WebhookConnector",
     "email": "channels.connectors.email.EmailConnector",
+    "wordpress": "channels.connectors.wordpress.WordPressConnector",
     "mastodon": "channels.connectors.mastodon.MastodonConnector",
     "bluesky": "channels.connectors.bluesky.BlueskyConnector",
     "x": "channels.connectors.x.XConnector",

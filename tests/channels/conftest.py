@@ -11,6 +11,7 @@ from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x import FakeX
 from tests.peers.pds import pds  # noqa: F401 (the real Bluesky PDS, session)
+from tests.peers.wordpress import wordpress  # noqa: F401 (a real WordPress)
 
 
 @pytest.fixture(scope="session")
