@@ -3,10 +3,61 @@
 from django.urls import path
 
 from channels import newsletter_views
+from channels import views as channel_views
 from channels.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The Channels page's actions, the OAuth callback, publication actions and
+    # the calendar's status poll (channels/views.py; the page is /channels/).
+    path(
+        "channels/connect/<slug:network>/",
+        channel_views.connect,
+        name="channel-connect",
+    ),
+    path(
+        "channels/oauth/callback/",
+        channel_views.oauth_callback,
+        name="channel-oauth-callback",
+    ),
+    path(
+        "channels/oauth/<slug:network>/start/",
+        channel_views.oauth_start,
+        name="channel-oauth-start",
+    ),
+    path("channels/<int:pk>/test/", channel_views.test, name="channel-test"),
+    path(
+        "channels/<int:pk>/send-test/",
+        channel_views.send_test,
+        name="channel-send-test",
+    ),
+    path(
+        "channels/<int:pk>/disconnect/",
+        channel_views.disconnect,
+        name="channel-disconnect",
+    ),
+    path(
+        "channels/<int:pk>/enable/",
+        channel_views.enable,
+        {"enabled": True},
+        name="channel-enable",
+    ),
+    path(
+        "channels/<int:pk>/disable/",
+        channel_views.enable,
+        {"enabled": False},
+        name="channel-disable",
+    ),
+    path(
+        "publications/<int:pk>/<slug:name>/",
+        channel_views.publication_action,
+        name="publication-action",
+    ),
+    path(
+        "calendar/publications.json",
+        channel_views.calendar_publications,
+        name="calendar-publications",
+    ),
     # Public newsletter pages (channels/newsletter_views.py).
     path(
         "newsletter/<int:account_id>/subscribe/",

@@ -19,6 +19,9 @@ from campaigns.api.organizations import OrganizationViewSet
 from campaigns.api.post_import import PostImportViewSet
 from campaigns.api.posts import PostViewSet
 from campaigns.api.workspaces import WorkspaceViewSet
+from channels.api.accounts import ChannelViewSet
+from channels.api.publications import PublicationViewSet
+from content.api.assets import AssetViewSet, PostImagesViewSet
 from content.api.generations import (
     GenerationViewSet,
     PostGenerateViewSet,
@@ -47,5 +50,12 @@ router.register("posts", PostGenerateViewSet, basename="api-post-generate")
 router.register("workspaces", WorkspaceAISpendViewSet, basename="api-ai-spend")
 router.register("generations", GenerationViewSet, basename="api-generation")
 router.register("variants", VariantViewSet, basename="api-variant")
+# Media library and image generation (content.api.assets).
+router.register("assets", AssetViewSet, basename="api-asset")
+router.register("posts", PostImagesViewSet, basename="api-post-images")
+# Channels and publishing (channels.api); "channel-accounts" above stays as the
+# campaigns issue's read-only list.
+router.register("channels", ChannelViewSet, basename="api-channel")
+router.register("publications", PublicationViewSet, basename="api-publication")
 
 urlpatterns = [*router.urls, re_path(r"^(?P<path>.*)$", not_found)]

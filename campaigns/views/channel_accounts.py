@@ -1,9 +1,9 @@
-"""Channel accounts for planning: a list and an "add" form under /channels/.
+"""The Channels page under /channels/ and its "add for planning" form.
 
 Campaigns plan posts per account, so a workspace needs accounts before its
-first campaign. These are planning-only rows (no credentials, they cannot
-publish); connecting accounts for publishing arrives with the channels issue,
-which will move the write below into `channels.services`.
+first campaign. The form here adds planning-only rows (no credentials, they
+cannot publish); connecting accounts for publishing, testing and disconnecting
+them are `channels.views`, which also renders the page.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from campaigns.models import Workspace
-from campaigns.permissions import Action, can
+from campaigns.permissions import Action
 from campaigns.views.campaign_forms import ChannelAccountForm
 from campaigns.views.common import require, safe_next, workspace_view
 from channels.models import AccountStatus, ChannelAccount
@@ -48,18 +48,11 @@ def _account_create(
 def _page(
     request: HttpRequest, form: ChannelAccountForm, *, status: int = 200
 ) -> HttpResponse:
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
-    return render(
-        request,
-        "campaigns/channels/page.html",
-        {
-            "section": "channels",
-            "accounts": ChannelAccount.objects.filter(workspace=workspace),
-            "form": form,
-            "manage": can(request.user, Action.MANAGE_CHANNELS, workspace),  # type: ignore[arg-type]
-            "next": safe_next(request, ""),
-        },
-        status=status,
+    # The page (accounts, connect forms, statuses) lives with the channels app.
+    from channels.views import render_channels_page
+
+    return render_channels_page(
+        request, planning_form=form, status=status, next_url=safe_next(request, "")
     )
 
 

@@ -325,11 +325,12 @@ def test_editing_cannot_use_another_workspaces_brand_or_account(
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_everyone_sees_the_accounts_and_the_planning_only_notice(tenant, web, role):
+def test_everyone_sees_the_accounts_and_the_planning_only_badge(tenant, web, role):
     ChannelAccountFactory(workspace=tenant.workspace, name="Roastery toots")
     body = web(tenant.person(role)).get(reverse("channels")).content.decode()
     assert "Roastery toots" in body
-    assert "Publishing connections arrive with the channels issue" in body
+    # Without credentials an account only plans (connecting: tests/channels).
+    assert "Planning only" in body
     assert ("Add account" in body) == (role in (Role.OWNER, Role.ADMIN))
 
 

@@ -1,0 +1,444 @@
+"""`/api/v1/channels/`: connect, rename, disable, test and disconnect channel
+accounts.
+
+Credentials are write-only: they go in on create and reconnect, are stored
+encrypted, and never come back in any answer (the schema marks them
+`writeOnly`). The rules live in `channels.accounts`. The older read-only
+`/api/v1/channel-accounts/` (campaigns issue) keeps working beside this.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.channel_accounts import named_choice
+from campaigns.api.common import StrictSerializer
+from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.api.workspaces import VisibleWorkspaceField
+from campaigns.permissions import is_api_key, visible_workspaces
+from channels import accounts
+from channels.models import AccountStatus, ChannelAccount, Network
+
+SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "None")]
+
+
+class CapabilitiesSerializer(serializers.Serializer):
+    text_limit = serializers.IntegerField(allow_null=True)
+    max_images = serializers.IntegerField()
+    max_image_bytes = serializers.IntegerField(allow_null=True)
+    threads = serializers.BooleanField()
+    first_comment = serializers.BooleanField()
+    link_cards = serializers.BooleanField()
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    network = named_choice("Network", Network.choices, read_only=True)
+    status = named_choice("ChannelAccountStatus", AccountStatus.choices, read_only=True)
+    connected = serializers.SerializerMethodField(
+        help_text="Whether credentials are stored (never the credentials)."
+    )
+    capabilities = serializers.SerializerMethodField(
+        help_text="What the network accepts; null while it has no connector."
+    )
+
+    class Meta:
+        model = ChannelAccount
+        fields = [
+            "id",
+            "workspace",
+            "network",
+            "name",
+            "handle",
+            "avatar_url",
+            "status",
+            "connected",
+            "last_error",
+            "last_checked_at",
+            "connected_at",
+            "token_expires_at",
+            "created_at",
+            "capabilities",
+        ]
+        read_only_fields = fields
+
+    def get_connected(self, account: ChannelAccount) -> bool:
+        return bool(account.credentials)
+
+    @extend_schema_field(CapabilitiesSerializer(allow_null=True))
+    def get_capabilities(self, account: ChannelAccount) -> dict[str, Any] | None:
+        return accounts.capabilities_for(account.network)
+
+
+def _secret(**kw: Any) -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, max_length=500, **kw
+    )
+
+
+# Which input fields each network uses; the others are refused for it.
+NETWORK_FIELDS: dict[str, tuple[str, ...]] = {
+    Network.WEBHOOK: ("url", "secret"),
+    Network.BLUESKY: ("handle", "app_password", "service"),
+    Network.EMAIL: (
+        "host",
+        "port",
+        "security",
+        "username",
+        "password",
+        "from_email",
+        "from_name",
+    ),
+    Network.WORDPRESS: ("site_url", "username", "app_password"),
+    Network.MASTODON: ("instance_url",),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    Network.WEBHOOK: ("url", "secret"),
+    Network.BLUESKY: ("handle", "app_password"),
+    Network.EMAIL: ("host", "port", "from_email"),
+    Network.WORDPRESS: ("site_url", "username", "app_password"),
+    Network.MASTODON: ("instance_url",),
+}
+ALL_FIELDS = {name for names in NETWORK_FIELDS.values() for name in names}
+
+
+def _check_url(value: str, field: str) -> dict[str, list[str]]:
+    allow_http = getattr(settings, "OUTBOUND_ALLOW_PRIVATE", False)
+    if value.startswith("https://") or (allow_http and value.startswith("http://")):
+        return {}
+    return {field: ["Use an https:// address."]}
+
+
+class ChannelReconnectSerializer(StrictSerializer):
+    """The network's own settings; `network` comes from the body on create and
+    from the account on reconnect (`context["network"]`)."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    url = serializers.URLField(
+        required=False, max_length=255, help_text="webhook: where to POST."
+    )
+    secret = _secret(
+        min_length=16, help_text="webhook: the HMAC signing secret (16+ characters)."
+    )
+    handle = serializers.CharField(
+        required=False, max_length=253, help_text="bluesky: e.g. roastery.bsky.social"
+    )
+    app_password = _secret(help_text="bluesky and wordpress: an app password.")
+    service = serializers.URLField(
+        required=False, help_text="bluesky: the PDS (default https://bsky.social)."
+    )
+    host = serializers.CharField(required=False, max_length=253, help_text="email")
+    port = serializers.IntegerField(
+        required=False, min_value=1, max_value=65535, help_text="email: 587 or 465"
+    )
+    security = serializers.ChoiceField(
+        choices=SECURITY_CHOICES, required=False, help_text="email; default starttls"
+    )
+    username = serializers.CharField(
+        required=False, max_length=254, help_text="email (SMTP) and wordpress"
+    )
+    password = _secret(help_text="email: the SMTP password.")
+    from_email = serializers.EmailField(required=False, help_text="email: sender")
+    from_name = serializers.CharField(required=False, max_length=200)
+    site_url = serializers.URLField(required=False, help_text="wordpress: the site")
+    instance_url = serializers.CharField(
+        required=False, max_length=255, help_text="mastodon: e.g. mastodon.social"
+    )
+
+    def network(self, attrs: dict[str, Any]) -> str:
+        return str(self.context.get("network") or attrs.get("network"))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        network = self.network(attrs)
+        label = Network(network).label
+        used = NETWORK_FIELDS.get(network, ())
+        problems: dict[str, list[str]] = {}
+        for name in sorted(ALL_FIELDS & set(attrs) - set(used)):
+            problems[name] = [f"Not used when connecting {label}."]
+        for name in REQUIRED.get(network, ()):
+            if attrs.get(name) in (None, ""):
+                problems[name] = [f"Required to connect {label}."]
+        for name in ("url", "site_url", "service"):
+            if attrs.get(name):
+                problems.update(_check_url(attrs[name], name))
+        if problems:
+            raise serializers.ValidationError(problems)
+        return attrs
+
+    def credentials(self) -> tuple[dict[str, Any], str]:
+        """(the credentials object to store encrypted, the webhook URL)."""
+        data = self.validated_data
+        network = self.network(data)
+        if network == Network.WEBHOOK:
+            return {"secret": data["secret"]}, data["url"]
+        if network == Network.BLUESKY:
+            return {
+                "handle": data["handle"].strip().lstrip("@"),
+                "app_password": data["app_password"],
+                "service": (data.get("service") or "https://bsky.social").rstrip("/"),
+            }, ""
+        if network == Network.EMAIL:
+            return {
+                "host": data["host"].strip(),
+                "port": data["port"],
+                "security": data.get("security") or "starttls",
+                "username": data.get("username", ""),
+                "password": data.get("password", ""),
+                "from_email": data["from_email"],
+                "from_name": data.get("from_name", ""),
+            }, ""
+        if network == Network.WORDPRESS:
+            return {
+                "site_url": data["site_url"].rstrip("/"),
+                "username": data["username"],
+                "app_password": data["app_password"],
+            }, ""
+        return {}, ""
+
+
+class ChannelCreateSerializer(ChannelReconnectSerializer):
+    workspace = VisibleWorkspaceField()
+    network = named_choice("Network", Network.choices)
+
+
+class ChannelUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    enabled = serializers.BooleanField(
+        required=False, help_text="false disables publishing; true enables it again."
+    )
+
+
+class AuthorizeSerializer(serializers.Serializer):
+    authorize_url = serializers.URLField(
+        help_text="Send the person here; the network returns them to AdLoop's "
+        "callback, which creates (or reconnects) the account."
+    )
+
+
+class CheckSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    message = serializers.CharField()
+    account = ChannelSerializer()
+
+
+class ChannelFilter(filters.FilterSet):
+    workspace = filters.CharFilter(
+        method="filter_workspace", help_text="A workspace id or slug."
+    )
+    network = filters.ChoiceFilter(choices=Network.choices)
+    status = filters.ChoiceFilter(choices=AccountStatus.choices)
+
+    class Meta:
+        model = ChannelAccount
+        fields = ["workspace", "network", "status"]
+
+    def filter_workspace(
+        self, queryset: QuerySet[ChannelAccount], name: str, value: str
+    ) -> QuerySet[ChannelAccount]:
+        return queryset.filter(id_or_slug(value, "workspace__"))
+
+
+CONNECT_EXAMPLES = [
+    OpenApiExample(
+        "Webhook",
+        value={
+            "workspace": 1,
+            "network": "webhook",
+            "name": "Zapier",
+            "url": "https://hooks.example.com/adloop",
+            "secret": "a-long-random-signing-secret",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Bluesky",
+        value={
+            "workspace": 1,
+            "network": "bluesky",
+            "handle": "roastery.bsky.social",
+            "app_password": "abcd-efgh-ijkl-mnop",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Mastodon (OAuth)",
+        value={
+            "workspace": 1,
+            "network": "mastodon",
+            "instance_url": "mastodon.social",
+        },
+        request_only=True,
+    ),
+]
+CONNECT_RESPONSES = {
+    201: ChannelSerializer,
+    200: OpenApiResponse(
+        AuthorizeSerializer,
+        description="OAuth networks (mastodon, x, linkedin, facebook, instagram): "
+        "where to send the person; needs a signed-in person, not a key (403).",
+    ),
+    **errors(400, 403, 404, 409),
+}
+
+
+@extend_schema(tags=["channels"], parameters=[RETRY_AFTER])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List channels",
+        description="Every visible workspace's channel accounts with their "
+        "status, last error and the network's capabilities.",
+        responses={200: ChannelSerializer(many=True), **errors(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Get a channel",
+        description="Credentials are never returned.",
+        responses={200: ChannelSerializer, **errors(404)},
+    ),
+)
+class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ChannelSerializer
+    filterset_class = ChannelFilter
+    queryset = ChannelAccount.objects.none()  # schema only; see get_queryset
+
+    def get_queryset(self) -> QuerySet[ChannelAccount]:
+        return ChannelAccount.objects.filter(
+            workspace__in=visible_workspaces(self.principal())
+        ).order_by("workspace_id", "network", "name", "pk")
+
+    def _connect(
+        self,
+        data: ChannelReconnectSerializer,
+        *,
+        workspace: Any,
+        network: str,
+        account: ChannelAccount | None = None,
+    ) -> Response:
+        if network in accounts.OAUTH_NETWORKS:
+            if is_api_key(self.principal()):
+                raise exceptions.PermissionDenied(
+                    "Connecting by signing in needs a person, not an API key."
+                )
+            url = accounts.account_oauth_start(
+                workspace=workspace,
+                network=network,
+                by=self.principal(),
+                instance_url=data.validated_data.get("instance_url", ""),
+                account=account,
+            )
+            return Response({"authorize_url": url})
+        credentials, url = data.credentials()
+        code = status.HTTP_201_CREATED if account is None else status.HTTP_200_OK
+        account = accounts.account_connect(
+            workspace=workspace,
+            network=network,
+            name=data.validated_data.get("name", ""),
+            credentials=credentials,
+            url=url,
+            by=self.principal(),
+            account=account,
+        )
+        return Response(ChannelSerializer(account).data, status=code)
+
+    @extend_schema(
+        summary="Connect a channel",
+        description="Credential-based networks (webhook, bluesky, email, "
+        "wordpress) are stored at once (201; try them with `test`). OAuth "
+        "networks answer 200 with the authorization URL. Needs manage_channels.",
+        request=ChannelCreateSerializer,
+        responses=CONNECT_RESPONSES,
+        examples=CONNECT_EXAMPLES,
+    )
+    def create(self, request: Request) -> Response:
+        data = ChannelCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        return self._connect(
+            data,
+            workspace=data.validated_data["workspace"],
+            network=data.validated_data["network"],
+        )
+
+    @extend_schema(
+        summary="Reconnect a channel",
+        description="New credentials for the same network (200 with the "
+        "account), or the authorization URL for an OAuth network.",
+        request=ChannelReconnectSerializer,
+        responses={
+            200: ChannelSerializer,
+            **{k: v for k, v in CONNECT_RESPONSES.items() if k not in (200, 201)},
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def reconnect(self, request: Request, pk: str) -> Response:
+        account = self.get_object()
+        data = ChannelReconnectSerializer(
+            data=request.data,
+            context={"request": request, "network": account.network},
+        )
+        data.is_valid(raise_exception=True)
+        return self._connect(
+            data, workspace=account.workspace, network=account.network, account=account
+        )
+
+    @extend_schema(
+        summary="Rename, disable or enable a channel",
+        request=ChannelUpdateSerializer,
+        responses={200: ChannelSerializer, **errors(400, 403, 404, 409)},
+        examples=[
+            OpenApiExample("Disable", value={"enabled": False}, request_only=True)
+        ],
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        account = self.get_object()
+        data = ChannelUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = accounts.account_update(
+            account, by=self.principal(), **data.validated_data
+        )
+        return Response(ChannelSerializer(account).data)
+
+    @extend_schema(
+        summary="Disconnect a channel",
+        description="Wipes the credentials, disables the account and cancels "
+        "its scheduled publications (their error says why). The account stays "
+        "listed, with its publishing history.",
+        request=None,
+        responses={204: None, **errors(403, 404)},
+    )
+    def destroy(self, request: Request, pk: str) -> Response:
+        accounts.account_disconnect(self.get_object(), by=self.principal())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Test a channel's connection",
+        description="Runs the connector's check (one cheap read with the stored "
+        "credentials) and records `last_checked_at`, `last_error` and, when the "
+        "network refuses the credentials, `needs_reconnect`. 409 when the "
+        "network has no connector (or no check) yet.",
+        request=None,
+        responses={200: CheckSerializer, **errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str) -> Response:
+        outcome = accounts.account_check(self.get_object(), by=self.principal())
+        return Response(
+            {
+                "ok": outcome.ok,
+                "message": outcome.message,
+                "account": ChannelSerializer(outcome.account).data,
+            }
+        )

@@ -1,0 +1,72 @@
+"""Reads of publications for the API, the post page and the calendar.
+
+Which actions a person may take on a publication is decided here once, so the
+API's `allowed_actions`, its 409 answers and the buttons on the post page agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+
+from campaigns.permissions import Action, can, visible_workspaces
+from channels.models import Publication
+from channels.models import PublicationStatus as PS
+
+# Action name → the statuses it starts from (see `channels.publishing`).
+ACTION_SOURCES: dict[str, frozenset[str]] = {
+    "publish-now": frozenset({PS.SCHEDULED}),
+    "retry": frozenset({PS.FAILED}),
+    "cancel": frozenset({PS.SCHEDULED, PS.QUEUED}),
+    "resolve": frozenset({PS.UNCONFIRMED}),
+}
+
+
+def publications_visible(principal: Any) -> QuerySet[Publication]:
+    return Publication.objects.filter(
+        workspace__in=visible_workspaces(principal)
+    ).select_related("account")
+
+
+def publication_allowed_actions(
+    publication: Publication, principal: Any, *, may_edit: bool | None = None
+) -> list[str]:
+    """The actions `principal` may take on `publication` now (editors and up)."""
+    if may_edit is None:
+        may_edit = can(principal, Action.EDIT_CONTENT, publication.workspace)
+    if not may_edit:
+        return []
+    return [
+        name
+        for name, sources in ACTION_SOURCES.items()
+        if publication.status in sources
+    ]
+
+
+def publication_statuses_for_posts(
+    post_ids: Iterable[int], *, workspace_id: int
+) -> dict[int, list[dict[str, Any]]]:
+    """{post id: [{account, network, status, label, url}, ...]} in one query,
+    for calendar cards; only posts of `workspace_id` (the person's current one)."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows = (
+        Publication.objects.filter(
+            post_id__in=list(post_ids), workspace_id=workspace_id
+        )
+        .order_by("post_id", "account__name", "pk")
+        .values_list("post_id", "account__name", "network", "status", "url")
+    )
+    for post_id, account, network, status, url in rows:
+        out[post_id].append(
+            {
+                "account": account,
+                "network": network,
+                "status": status,
+                "label": PS(status).label,
+                "url": url,
+            }
+        )
+    return dict(out)
