@@ -38,6 +38,8 @@ REGISTRY: dict[str, str] = {
     "bluesky": "channels.connectors.bluesky.BlueskyConnector",
     "x": "channels.connectors.x.XConnector",
     "linkedin": "channels.connectors.linkedin.LinkedInConnector",
+    "facebook": "channels.connectors.facebook.FacebookConnector",
+    "instagram": "channels.connectors.instagram.InstagramConnector",
 }
 
 

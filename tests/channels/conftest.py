@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.graph import FakeGraph
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x import FakeX
@@ -48,5 +49,24 @@ def linkedin_api(settings) -> Iterator[FakeLinkedIn]:  # type: ignore[no-untyped
     with FakeLinkedIn() as server:
         settings.LINKEDIN_API_BASE_URL = server.base_url
         settings.LINKEDIN_API_VERSION = "202510"
+        settings.OUTBOUND_ALLOW_PRIVATE = True
+        yield server
+
+
+@pytest.fixture
+def graph_api(settings, tmp_path) -> Iterator[FakeGraph]:  # type: ignore[no-untyped-def]
+    """A local Graph API server (tests/fakes/graph.py) for Facebook Pages and
+    Instagram. It also serves MEDIA_ROOT (a temporary folder) at SITE_URL, so
+    Instagram's fetch of each image URL is a real HTTP request."""
+    media_root = tmp_path / "media"
+    media_root.mkdir()
+    with FakeGraph(media_root=media_root) as server:
+        settings.GRAPH_API_BASE_URL = server.base_url
+        settings.GRAPH_API_VERSION = "v21.0"
+        settings.MEDIA_ROOT = str(media_root)
+        settings.MEDIA_URL = "/media/"
+        settings.SITE_URL = server.base_url
+        settings.INSTAGRAM_CONTAINER_POLL_SECONDS = 0.01
+        settings.INSTAGRAM_CONTAINER_WAIT_SECONDS = 5.0
         settings.OUTBOUND_ALLOW_PRIVATE = True
         yield server

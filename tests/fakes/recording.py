@@ -127,6 +127,9 @@ class FakeServer:
 
     # -- plumbing ----------------------------------------------------------
     def _dispatch(self, request: Recorded) -> tuple[Reply, bool]:
+        # `handle` runs outside the lock: it may call this server back (the
+        # Graph fake fetches an image from itself, as Instagram would).
+        lose = False
         with self._lock:
             self.requests.append(request)
             for script in self._scripts:
@@ -137,8 +140,9 @@ class FakeServer:
                     self._scripts.remove(script)
                     if script.reply is not None:
                         return script.reply, False
-                    return self.handle(request), True
-            return self.handle(request), False
+                    lose = True
+                    break
+        return self.handle(request), lose
 
     def start(self) -> FakeServer:
         server = self
