@@ -34,7 +34,7 @@ def image_bytes(
 
 
 def animated_gif() -> bytes:
-    frames = [Image.new("P", (16, 16), i) for i in (1, 2, 3)]
+    frames = [Image.new("RGB", (16, 16), c) for c in ("red", "green", "blue")]
     out = io.BytesIO()
     frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=50)
     return out.getvalue()

@@ -426,7 +426,7 @@ def test_the_web_app_and_the_publishing_worker_do_not_import_torch() -> None:
         "import sys, django\n"
         "django.setup()\n"
         "import config.wsgi, channels.tasks, channels.publishing, content.tasks\n"
-        "import content.services\n"
+        "import content.services, content.api.assets\n"
         "heavy = sorted(m for m in ('torch', 'diffusers', 'transformers')\n"
         "               if m in sys.modules)\n"
         "print('heavy:', heavy)\n"

@@ -1,0 +1,607 @@
+"""`/api/v1/assets/` (the media library) and `POST /api/v1/posts/{id}/images/`
+(generate images for a post → a job).
+
+Uploads are multipart (`file`, `workspace`, optional `alt_text` and `tags`);
+they are checked by content, so a refused upload answers 400 with the check's
+own code (`not_image`, `too_large`, `too_many_pixels`, `animated`,
+`truncated`, `unsupported_format`, `empty`) and keeps nothing. The same file
+again in a workspace answers 200 with the asset it already is. Generating is a
+`campaigns.Job` followed at `/api/v1/jobs/{id}/`; its `result.assets` lists the
+assets made. Every queryset is scoped to the caller's workspaces (another
+tenant's asset is a 404); every write goes through `content.services`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, parsers, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from campaigns import selectors
+from campaigns.api.base import ApiViewSet, JSONParser
+from campaigns.api.channel_accounts import VisibleField, named_choice
+from campaigns.api.common import StrictSerializer, error_response
+from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
+from campaigns.api.workspaces import VisibleWorkspaceField
+from campaigns.models import Post
+from content import services
+from content.images import PROVIDERS
+from content.models import Asset, AssetSource, PostImage, Rendition, Variant
+from content.services.image_generation import MAX_SEED, MAX_SIDE, MIN_SIDE
+from content.uploads import UploadRejected
+
+# --- Output -------------------------------------------------------------------
+
+
+def _url(serializer: serializers.Serializer, field: Any) -> str | None:
+    if not field:
+        return None
+    url = field.url
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class RenditionSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rendition
+        fields = [
+            "format",
+            "network",
+            "width",
+            "height",
+            "content_type",
+            "bytes",
+            "quality",
+            "crop_box",
+            "url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj: Rendition) -> str | None:
+        return _url(self, obj.file)
+
+
+class AssetProvenanceSerializer(serializers.ModelSerializer):
+    note = serializers.JSONField(
+        source="provenance",
+        help_text="C2PA-style: claim_generator, created, generator, inputs_hash, "
+        "digital_source_type, disclosure (policy, label, networks).",
+    )
+
+    class Meta:
+        model = Asset
+        fields = [
+            "provider",
+            "model",
+            "prompt",
+            "negative_prompt",
+            "seed",
+            "steps",
+            "guidance",
+            "device",
+            "variant",
+            "made_for_post",
+            "job",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    source = named_choice("AssetSource", AssetSource.choices, read_only=True)
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+    provenance = AssetProvenanceSerializer(source="*", read_only=True)
+    renditions = RenditionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id",
+            "workspace",
+            "url",
+            "thumbnail_url",
+            "original_filename",
+            "content_type",
+            "byte_size",
+            "checksum",
+            "width",
+            "height",
+            "alt_text",
+            "tags",
+            "source",
+            "ai_generated",
+            "provenance",
+            "renditions",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj: Asset) -> str | None:
+        return _url(self, obj.file)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, obj: Asset) -> str | None:
+        return _url(self, obj.thumbnail)
+
+    def get_tags(self, obj: Asset) -> list[str]:
+        return sorted(t.name for t in obj.tags.all())
+
+
+class UsageSerializer(serializers.Serializer):
+    post = serializers.IntegerField()
+    topic = serializers.CharField()
+    status = serializers.CharField()
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    chosen = serializers.BooleanField(
+        help_text="In the post's gallery and going out with it; false for a "
+        "candidate, or when the post names it as its image only."
+    )
+
+
+class AssetDetailSerializer(AssetSerializer):
+    usage = serializers.SerializerMethodField()
+
+    class Meta(AssetSerializer.Meta):
+        fields = [*AssetSerializer.Meta.fields, "usage"]
+        read_only_fields = fields
+
+    @extend_schema_field(UsageSerializer(many=True))
+    def get_usage(self, obj: Asset) -> list[dict[str, Any]]:
+        chosen = dict(
+            PostImage.objects.filter(asset=obj).values_list("post_id", "chosen")
+        )
+        return [
+            {
+                "post": post.pk,
+                "topic": post.topic,
+                "status": post.status,
+                "scheduled_at": post.scheduled_at,
+                "chosen": chosen.get(post.pk, False),
+            }
+            for post in services.asset_usage(obj)
+        ]
+
+
+# --- Input --------------------------------------------------------------------
+
+
+class TagsField(serializers.ListField):
+    """A list of tag names; a comma-separated text is accepted too (forms)."""
+
+    child = serializers.CharField(max_length=200, allow_blank=True)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if isinstance(data, str):
+            data = data.split(",")
+        items = super().to_internal_value(data)
+        return [part for item in items for part in item.split(",")]
+
+
+class AssetUploadSerializer(StrictSerializer):
+    workspace = VisibleWorkspaceField()
+    file = serializers.FileField(
+        help_text="JPEG, PNG, WebP or a still GIF; checked by its content."
+    )
+    alt_text = serializers.CharField(max_length=500, allow_blank=True, default="")
+    tags = TagsField(required=False, default=list)
+
+
+class AssetUpdateSerializer(StrictSerializer):
+    alt_text = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    tags = TagsField(required=False, help_text="Replaces the tags whole.")
+
+
+class AttachSerializer(StrictSerializer):
+    post = VisibleField(Post)
+    chosen = serializers.BooleanField(
+        default=True, help_text="Goes out with the post (false: a candidate)."
+    )
+    position = serializers.IntegerField(
+        min_value=0, max_value=1000, required=False, help_text="Default: last."
+    )
+
+
+class DetachSerializer(StrictSerializer):
+    post = VisibleField(Post)
+
+
+class ImageGenerateSerializer(StrictSerializer):
+    variant = VisibleField(
+        Variant,
+        required=False,
+        allow_null=True,
+        help_text="Use its image prompt (and alt text).",
+    )
+    prompt = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Overrides the variant's image prompt; neither: the post's "
+        "topic and angle.",
+    )
+    count = serializers.IntegerField(default=1, help_text="Images to make.")
+    width = serializers.IntegerField(
+        default=0, help_text=f"0: the model's native size; else {MIN_SIDE}-{MAX_SIDE}."
+    )
+    height = serializers.IntegerField(default=0, help_text="As width.")
+    seed = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_SEED,
+        help_text="Reproduce a result; image n gets seed + n.",
+    )
+    provider = serializers.ChoiceField(
+        choices=list(PROVIDERS),
+        required=False,
+        help_text="Overrides the server's IMAGE_PROVIDER for this job.",
+    )
+
+
+# --- Examples and docs --------------------------------------------------------
+
+ASSET_EXAMPLE = {
+    "id": 12,
+    "workspace": 1,
+    "url": "https://adloop.example/media/assets/1/3f9a…-1c2d.png",
+    "thumbnail_url": "https://adloop.example/media/assets/1/thumbs/3f9a…-thumb.jpg",
+    "original_filename": "",
+    "content_type": "image/png",
+    "byte_size": 843211,
+    "checksum": "3f9a…",
+    "width": 512,
+    "height": 512,
+    "alt_text": "A latte on an oak table",
+    "tags": ["autumn"],
+    "source": "generated",
+    "ai_generated": True,
+    "provenance": {
+        "provider": "diffusers",
+        "model": "stabilityai/sd-turbo",
+        "prompt": "A latte on an oak table. mood: warm. colour palette: teal. "
+        "no text or lettering in the image.",
+        "negative_prompt": "cheap, text, letters, watermark",
+        "seed": 1234,
+        "steps": 1,
+        "guidance": 0.0,
+        "device": "cuda",
+        "variant": 31,
+        "made_for_post": 7,
+        "job": 42,
+        "note": {
+            "claim_generator": "AdLoop",
+            "created": "2026-03-02T09:00:04Z",
+            "generator": {"provider": "diffusers", "model": "stabilityai/sd-turbo"},
+            "inputs_hash": "9c1e…",
+            "ai_generated": True,
+            "disclosure": {"policy": "always", "label": "Made with AI"},
+        },
+    },
+    "renditions": [
+        {
+            "format": "square",
+            "network": "bluesky",
+            "width": 1080,
+            "height": 1080,
+            "content_type": "image/jpeg",
+            "bytes": 412004,
+            "quality": 85,
+            "crop_box": [0, 0, 768, 768],
+            "url": "https://adloop.example/media/assets/1/renditions/…-square.jpg",
+        }
+    ],
+    "created_by": 3,
+    "created_at": "2026-03-02T09:00:04Z",
+    "updated_at": "2026-03-02T09:00:04Z",
+}
+UPLOAD_400 = OpenApiResponse(
+    ErrorResponseSerializer,
+    description="A refused upload: `code` is the check's (`not_image`, "
+    "`too_large`, `too_many_pixels`, `animated`, `truncated`, "
+    "`unsupported_format`, `empty`) and `fields.file` says why; nothing was "
+    "kept. Other bad fields answer `invalid`.",
+    examples=[
+        OpenApiExample(
+            "A PDF renamed .png",
+            value={
+                "error": {
+                    "code": "not_image",
+                    "message": "invoice.png is a PDF document, not an image.",
+                    "fields": {
+                        "file": ["invoice.png is a PDF document, not an image."]
+                    },
+                }
+            },
+        )
+    ],
+)
+LIST_PARAMETERS = [
+    OpenApiParameter("workspace", str, description="A workspace id or slug."),
+    OpenApiParameter("tag", str, description="One tag name (any case)."),
+    OpenApiParameter(
+        "source", str, enum=AssetSource.values, description="How it arrived."
+    ),
+    OpenApiParameter(
+        "search",
+        str,
+        description="Words in the filename, alt text, prompt or a tag name.",
+    ),
+    OpenApiParameter("ai_generated", bool, description="Made by a model or not."),
+]
+
+
+@extend_schema(tags=["media library"], parameters=[RETRY_AFTER])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List and search assets",
+        description="Newest first, in every visible workspace; filters combine.",
+        parameters=LIST_PARAMETERS,
+        responses={200: AssetSerializer(many=True), **errors(400)},
+    ),
+    retrieve=extend_schema(
+        summary="Get an asset with its renditions, usage and provenance",
+        description="`renditions` are the cuts per network and format (generic "
+        "ones have an empty `network`); `usage` the posts that use it; "
+        "`provenance` how it was made.",
+        responses={200: AssetDetailSerializer, **errors(404)},
+        examples=[OpenApiExample("A generated image", value=ASSET_EXAMPLE)],
+    ),
+)
+class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = AssetSerializer
+    queryset = Asset.objects.none()  # schema only; see get_queryset
+    parser_classes = [JSONParser, parsers.MultiPartParser, parsers.FormParser]
+
+    def get_queryset(self) -> QuerySet[Asset]:
+        params = self.request.query_params
+        workspace = params.get("workspace")
+        qs = services.asset_search(
+            principal=self.principal(),
+            tag=params.get("tag") or None,
+            source=params.get("source") or None,
+            query=params.get("search") or None,
+            ai_generated=_boolean(params.get("ai_generated")),
+        )
+        if workspace:
+            from campaigns.api.base import id_or_slug
+
+            qs = qs.filter(id_or_slug(workspace, "workspace__"))
+        return qs
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return AssetDetailSerializer if self.action == "retrieve" else AssetSerializer
+
+    @extend_schema(
+        summary="Upload an image",
+        description="Multipart: `workspace`, `file`, optional `alt_text` and "
+        "`tags` (repeated, or comma-separated). Checked by content, metadata "
+        "(EXIF, GPS) stripped, a thumbnail and the renditions for the "
+        "workspace's networks made. **201**: a new asset. **200**: the same file "
+        "is already in the workspace; that asset (with the new tags) is "
+        "returned. Needs edit_content (owner, admin, editor, write key).",
+        request={"multipart/form-data": AssetUploadSerializer},
+        responses={
+            201: OpenApiResponse(AssetDetailSerializer, description="Stored."),
+            200: OpenApiResponse(
+                AssetDetailSerializer, description="Already there: reused."
+            ),
+            400: UPLOAD_400,
+            **errors(403, 413, 415),
+        },
+        examples=[
+            OpenApiExample(
+                "Uploaded",
+                value={**ASSET_EXAMPLE, "source": "upload", "ai_generated": False},
+                response_only=True,
+                status_codes=[201],
+            )
+        ],
+    )
+    def create(self, request: Request) -> Response:
+        data = AssetUploadSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        upload = fields["file"]
+        try:
+            asset, created = services.asset_upload(
+                workspace=fields["workspace"],
+                by=self.principal(),
+                file=upload,
+                filename=upload.name or "upload",
+                alt_text=fields["alt_text"],
+                tags=fields["tags"],
+            )
+        except UploadRejected as exc:
+            return error_response(
+                exc.code,
+                exc.message,
+                status.HTTP_400_BAD_REQUEST,
+                {"file": [exc.message]},
+            )
+        body = AssetDetailSerializer(asset, context={"request": request}).data
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(body, status=code)
+
+    @extend_schema(
+        summary="Change an asset's alt text or tags",
+        description="`tags` replace the asset's tags whole. Needs edit_content.",
+        request=AssetUpdateSerializer,
+        responses={200: AssetDetailSerializer, **errors(400, 403, 404, 413, 415)},
+        examples=[
+            OpenApiExample(
+                "New alt text and tags",
+                value={"alt_text": "A latte on oak", "tags": ["autumn", "drinks"]},
+                request_only=True,
+            )
+        ],
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        asset = self.get_object()
+        data = AssetUpdateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        asset = services.asset_update(
+            asset=asset,
+            by=self.principal(),
+            alt_text=data.validated_data.get("alt_text"),
+            tags=data.validated_data.get("tags"),
+        )
+        return Response(AssetDetailSerializer(asset, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Delete an asset",
+        description="With its renditions and files. 409 `asset_in_use` (with "
+        "`posts`) while a scheduled, publishing or published post uses it. "
+        "Needs edit_content.",
+        request=None,
+        responses={204: None, **errors(403, 404, 409)},
+    )
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.asset_delete(asset=self.get_object(), by=self.principal())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Put an asset on a post",
+        description="Adds it to the post's gallery (`chosen`: goes out with the "
+        "post) or updates `chosen`/`position` when it is there. The post must be "
+        "in the asset's workspace and still editable (409 `not_editable`). "
+        "Needs edit_content.",
+        request=AttachSerializer,
+        responses={200: AssetDetailSerializer, **errors(400, 403, 404, 409, 413, 415)},
+        examples=[
+            OpenApiExample(
+                "Chosen for post 7",
+                value={"post": 7, "chosen": True},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def attach(self, request: Request, pk: str) -> Response:
+        asset = self.get_object()
+        data = AttachSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        services.asset_attach(
+            asset=asset, by=self.principal(), **dict(data.validated_data)
+        )
+        return Response(AssetDetailSerializer(asset, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Take an asset off a post",
+        description="Removes it from the post's gallery (nothing happens when it "
+        "is not there). Needs edit_content.",
+        request=DetachSerializer,
+        responses={200: AssetDetailSerializer, **errors(400, 403, 404, 409, 413, 415)},
+        examples=[OpenApiExample("Off post 7", value={"post": 7}, request_only=True)],
+    )
+    @action(detail=True, methods=["post"])
+    def detach(self, request: Request, pk: str) -> Response:
+        asset = self.get_object()
+        data = DetachSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        services.asset_detach(
+            asset=asset, post=data.validated_data["post"], by=self.principal()
+        )
+        return Response(AssetDetailSerializer(asset, context={"request": request}).data)
+
+
+def _boolean(value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@extend_schema(tags=["media library"], parameters=[RETRY_AFTER])
+class PostImagesViewSet(ApiViewSet):
+    """Only the `images` action on posts (the rest of a post is in
+    `campaigns.api.posts`)."""
+
+    serializer_class = JobSerializer
+    queryset = Post.objects.none()  # schema only; see get_queryset
+
+    def get_queryset(self) -> QuerySet[Post]:
+        return selectors.posts_visible(self.principal())
+
+    @extend_schema(
+        summary="Generate images for a post",
+        description="Makes `count` images from the variant's image prompt (or "
+        "`prompt`, or the post's topic) in the brand's style, with the server's "
+        "image provider or `provider`. **202**: a queued job of kind "
+        "`image_generation`; poll `/api/v1/jobs/{id}/` (`progress`, `message`, "
+        "`error`); when it succeeded, `result.assets` lists the new assets, "
+        "already in the post's gallery as candidates. Needs edit_content.",
+        request=ImageGenerateSerializer,
+        responses={
+            202: OpenApiResponse(JobSerializer, description="Queued."),
+            **errors(400, 403, 404, 409, 413, 415),
+        },
+        examples=[
+            OpenApiExample(
+                "Two images from variant 31",
+                value={"variant": 31, "count": 2, "seed": 1234},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Queued",
+                value={
+                    **JOB_EXAMPLE,
+                    "kind": "image_generation",
+                    "status": "queued",
+                    "progress": 0,
+                    "message": "Queued",
+                    "input": {
+                        "post_id": 7,
+                        "variant_id": 31,
+                        "prompt": "A latte on an oak table",
+                        "count": 2,
+                        "width": 0,
+                        "height": 0,
+                        "seed": 1234,
+                        "provider": "diffusers",
+                    },
+                    "started_at": None,
+                },
+                response_only=True,
+                status_codes=[202],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def images(self, request: Request, pk: str) -> Response:
+        post = self.get_object()
+        data = ImageGenerateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        job = services.image_generation_request(
+            post=post,
+            by=self.principal(),
+            variant=fields.get("variant"),
+            prompt=fields.get("prompt"),
+            count=fields["count"],
+            width=fields["width"],
+            height=fields["height"],
+            seed=fields.get("seed"),
+            provider=fields.get("provider"),
+        )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
