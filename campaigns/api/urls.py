@@ -22,7 +22,6 @@ from campaigns.api.workspaces import WorkspaceViewSet
 from channels.api.accounts import ChannelViewSet
 from channels.api.publications import PublicationViewSet
 from content.api.assets import AssetViewSet, PostImagesViewSet
-from content.api.assets import AssetViewSet, PostImagesViewSet
 from content.api.generations import (
     GenerationViewSet,
     PostGenerateViewSet,
@@ -51,9 +50,6 @@ router.register("posts", PostGenerateViewSet, basename="api-post-generate")
 router.register("workspaces", WorkspaceAISpendViewSet, basename="api-ai-spend")
 router.register("generations", GenerationViewSet, basename="api-generation")
 router.register("variants", VariantViewSet, basename="api-variant")
-# Media library and image generation (content.api.assets).
-router.register("assets", AssetViewSet, basename="api-asset")
-router.register("posts", PostImagesViewSet, basename="api-post-images")
 # Media library and image generation (content.api.assets).
 router.register("assets", AssetViewSet, basename="api-asset")
 router.register("posts", PostImagesViewSet, basename="api-post-images")
