@@ -6,6 +6,7 @@ PDS stored them, and the PDS's own validation is the judge of the limits."""
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -338,3 +339,96 @@ def test_a_wrong_app_password_marks_the_account_for_reconnecting(bsky, pds) -> N
     account.refresh_from_db()
     assert account.status == AccountStatus.NEEDS_RECONNECT
     assert "app password" in account.last_error
+
+
+class StallingProxy:
+    """A reverse proxy in front of the PDS that carries out `createRecord` but
+    answers it only after `stall` seconds: the client times out after sending,
+    while the record exists (the ambiguous case)."""
+
+    def __init__(self, target: str, stall: float) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import httpx
+
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() in ("authorization", "content-type", "accept")
+                }
+                answer = httpx.request(
+                    self.command, target + self.path, content=body, headers=headers
+                )
+                if "createRecord" in self.path and proxy.stall:
+                    time.sleep(proxy.stall)
+                try:
+                    self.send_response(answer.status_code)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer.content)))
+                    self.end_headers()
+                    self.wfile.write(answer.content)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = _forward
+
+        self.stall = stall
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.django_db
+def test_no_answer_after_sending_is_ambiguous_then_found_not_reposted(
+    bsky, pds, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from channels.models import Publication
+    from tests.channels.test_publications import run, scheduled_post
+
+    proxy = StallingProxy(pds.url, stall=2.0)
+    try:
+        _post, (publication,) = scheduled_post(Network.BLUESKY)
+        account = publication.account
+        account.credentials = Account(pds, "bob").credentials | {"service": proxy.url}
+        account.save()
+        bsky._session(account)  # signed in beforehand: only createRecord is slow
+        did = pds.accounts["bob"].did
+        before = len(pds.list_records(did))
+
+        settings.OUTBOUND_READ_TIMEOUT_SECONDS = 0.5
+        assert (
+            run(Publication.objects.get(pk=publication.pk)) == "retry"
+        )  # ambiguous on a network that dedupes
+        publication.refresh_from_db()
+        assert (publication.status, publication.error_kind) == (
+            PS.SCHEDULED,
+            "ambiguous",
+        )
+        assert len(pds.list_records(did)) == before + 1  # it did arrive
+
+        proxy.stall = 0
+        settings.OUTBOUND_READ_TIMEOUT_SECONDS = 20.0
+        assert run(Publication.objects.get(pk=publication.pk)) == "published"
+        publication.refresh_from_db()
+        assert publication.status == PS.PUBLISHED
+        assert publication.external_id.endswith(rkey_for(publication.idempotency_key))
+        assert len(pds.list_records(did)) == before + 1  # found, not posted again
+    finally:
+        proxy.close()
