@@ -402,14 +402,18 @@ def strip_metadata(data: bytes, fmt: str) -> bytes:
     with Image.open(io.BytesIO(data)) as source:
         source.load()
         icc = source.info.get("icc_profile")
-        rotated = ImageOps.exif_transpose(source)
-        image = rotated if rotated is not None else source
+        orientation = source.getexif().get(0x0112, 1)
+        image = source
+        if orientation not in (None, 1):
+            image = ImageOps.exif_transpose(source) or source
         out = io.BytesIO()
         options: dict[str, Any] = {}
         if icc:
             options["icc_profile"] = icc
         if fmt == "JPEG":
-            keep = image is source and source.format == "JPEG"
+            # "keep" reuses the source's quantisation tables: no second
+            # generation loss. Only possible when the pixels were not rotated.
+            keep = image is source and source.mode != "P"
             image.save(out, "JPEG", quality="keep" if keep else 95, **options)
         elif fmt == "WEBP":
             lossless = bool(source.info.get("lossless"))

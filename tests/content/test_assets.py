@@ -274,3 +274,17 @@ def test_delete_removes_rows_and_files_once_committed(
         callback()
     assert files_under(media_root) == []
     assert not Rendition.objects.exists() and not PostImage.objects.exists()
+
+
+def test_upload_applies_the_exif_orientation_before_dropping_it(
+    tenant: Any, media_root: Path
+) -> None:
+    image = Image.effect_noise((40, 20), 60).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    asset = upload(tenant, out.getvalue(), "phone.jpg")
+    assert (asset.width, asset.height) == (20, 40)
+    with Image.open(asset.file.path) as stored:
+        assert stored.size == (20, 40) and not stored.getexif()
