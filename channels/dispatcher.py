@@ -7,6 +7,11 @@ number of processes at once); the database decides, the broker only carries.
   never claim the same row and never wait for each other; elsewhere one
   conditional UPDATE per row), marked `queued` with `queued_at`, and their
   tasks are sent after the commit (a task never sees an uncommitted row).
+- Back-pressure: no more than `DISPATCH_MAX_QUEUED` rows are `queued` at once,
+  so a burst (20,000 posts due in one minute) waits in the table, in due order,
+  instead of as broker messages; a message older than the queued timeout would
+  otherwise be taken for lost and sent twice (harmless, thanks to the claim, but
+  work for nothing).
 - Late cutoff: a first try due more than `PUBLISH_LATE_CUTOFF_SECONDS` ago (the
   scheduler was down) fails with "missed its time" instead; 0 = always publish
   late.
@@ -131,11 +136,18 @@ def dispatch(*, batch: int | None = None, max_batches: int = 100) -> int:
     now = timezone.now()
     _sync_due_times(now)
     fail_late(now=now, batch=batch)
+    cap = settings.DISPATCH_MAX_QUEUED
     total = 0
     for _ in range(max_batches):
-        claimed = claim_due(batch, now=now)
+        size = batch
+        if cap > 0:  # back-pressure: see DISPATCH_MAX_QUEUED
+            room = cap - Publication.objects.filter(status=PS.QUEUED).count()
+            if room <= 0:
+                break
+            size = min(batch, room)
+        claimed = claim_due(size, now=now)
         total += len(claimed)
-        if len(claimed) < batch:
+        if len(claimed) < size:
             break
     if total:
         logger.info("dispatched %d publications", total)

@@ -255,6 +255,13 @@ SCHEDULER_STALE_AFTER_SECONDS = env_int("SCHEDULER_STALE_AFTER_SECONDS", 60)
 # How often each scheduler claims due publications, and how many per batch.
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 2)
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 500)
+# At most this many publications `queued` at once (0: no cap): a backlog waits as
+# `scheduled` rows, not as broker messages older than the queued timeout, which
+# the sweep would take for lost and send again.
+DISPATCH_MAX_QUEUED = env_int("DISPATCH_MAX_QUEUED", 2000)
+# Per-network rate limits over channels.ratelimit.DEFAULT_LIMITS (see there):
+# {"webhook": {"account": (60, 60)}} = 60 posts a minute per webhook account.
+PUBLISH_RATE_LIMITS: dict[str, dict[str, tuple[int, float] | None]] = {}
 # How often the sweep re-drives lost work.
 PUBLISH_SWEEP_INTERVAL_SECONDS = env_int("PUBLISH_SWEEP_INTERVAL_SECONDS", 30)
 # A `queued` row older than this lost its message: it is sent again.
