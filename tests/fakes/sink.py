@@ -55,7 +55,7 @@ class SinkState:
         except ValueError:
             post_id = "?"
         self.posts.setdefault(post_id, set()).add(key)
-        slow = self.slow_fraction and random.random() < self.slow_fraction  # noqa: S311
+        slow = self.slow_fraction and random.random() < self.slow_fraction
         return external_id, self.slow_delay if slow else self.delay
 
     def stats(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from tests.integration.procs import PYTHON, ROOT
 
-WEBHOOK_SECRET = "sink-signing-secret"  # noqa: S105 (a test value)
+WEBHOOK_SECRET = "sink-signing-secret"
 
 
 def make_due_publications(

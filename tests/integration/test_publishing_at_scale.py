@@ -109,9 +109,7 @@ def cluster(
     sink = SinkServer().start()
     broker = f"redis://127.0.0.1:{port}/0"
     env = child_env(CELERY_BROKER_URL=broker, CELERY_RESULT_BACKEND=broker, **ENV)
-    workers = [
-        outbox.worker(f"pub-w{i}", env, folder, concurrency=16) for i in (1, 2)
-    ]
+    workers = [outbox.worker(f"pub-w{i}", env, folder, concurrency=16) for i in (1, 2)]
     schedulers = [outbox.scheduler(f"pub-s{i}", env, folder) for i in (1, 2)]
     made = Cluster(sink, redis_proc, port, folder / "redis", workers, schedulers)
     try:
@@ -190,7 +188,7 @@ def test_workers_killed_at_random_lose_nothing_and_post_nothing_twice(
     cluster.sink.state.slow_fraction = 0.01
     cluster.sink.state.slow_delay = 3.0
     ids = outbox.make_due_publications(COUNT, url=cluster.sink.url)
-    chaos = random.Random()  # noqa: S311 (random moments, not security)
+    chaos = random.Random()
     kills = 0
     try:
         for _ in range(4):
