@@ -13,6 +13,10 @@ Headers:
 
 A 2xx answer publishes; its JSON `id` and `url` (when given) become the
 external id and URL, otherwise the idempotency key is the external id.
+
+"Test connection" (`check`) sends a signed `{"event": "ping"}` with the header
+`X-AdLoop-Event: ping` (publications carry `post.published`): receivers should
+answer 2xx and act on nothing, which proves the URL and the secret agree.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 
 from channels import http
 from channels.connectors.base import (
+    AccountCheck,
     Capabilities,
     ConnectorError,
     PublishRequest,
@@ -109,15 +114,56 @@ class WebhookConnector:
         if problems:
             raise ConnectorError(" ".join(problems), kind="permanent")
         url, secret = account_webhook_settings(request.account)
-        body = json.dumps(self.payload(request), separators=(",", ":")).encode()
+        answer = self._send(
+            url,
+            secret,
+            self.payload(request),
+            event="post.published",
+            idempotency_key=request.idempotency_key,
+        )
+        return self._result(answer, request)
+
+    def check(self, account: Any) -> AccountCheck:
+        """One signed ping: a 2xx proves the URL answers and accepts the secret."""
+        url, secret = account_webhook_settings(account)
+        if not url.startswith(("https://", "http://")) or not secret:
+            raise ConnectorError(
+                "The webhook needs a URL and a signing secret; reconnect it.",
+                kind="permanent",
+                reconnect=True,
+            )
+        ping = {"event": "ping", "account_id": account.pk, "network": "webhook"}
+        try:
+            answer = self._send(url, secret, ping, event="ping", idempotency_key="")
+            self._result(answer, None)  # raises unless 2xx
+        except ConnectorError as error:
+            if error.kind == "ambiguous":  # a ping changes nothing: just retry
+                error.kind = "transient"
+            raise
+        return AccountCheck(
+            external_id=url, name=http.safe_url(url), detail={"status": answer.status}
+        )
+
+    def _send(
+        self,
+        url: str,
+        secret: str,
+        payload: dict[str, Any],
+        *,
+        event: str,
+        idempotency_key: str,
+    ) -> http.Response:
+        body = json.dumps(payload, separators=(",", ":")).encode()
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
+            "X-AdLoop-Event": event,
             "X-AdLoop-Timestamp": timestamp,
             "X-AdLoop-Signature": sign(secret, timestamp, body),
-            "Idempotency-Key": request.idempotency_key,
         }
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         try:
             answer = http.request(
                 "POST", url, content=body, headers=headers, secrets=[secret]
@@ -142,9 +188,11 @@ class WebhookConnector:
                 kind="transient",
                 detail=str(exc),
             ) from exc
-        return self._result(answer, request)
+        return answer
 
-    def _result(self, answer: http.Response, request: PublishRequest) -> PublishResult:
+    def _result(
+        self, answer: http.Response, request: PublishRequest | None
+    ) -> PublishResult:
         status = answer.status
         detail = answer.body[:500].decode(errors="replace")
         if 200 <= status < 300:
@@ -153,7 +201,8 @@ class WebhookConnector:
                 data = answer.json()
             except ValueError:
                 data = None
-            external_id, url = request.idempotency_key, ""
+            external_id = request.idempotency_key if request else ""
+            url = ""
             if isinstance(data, dict):
                 external_id = str(data.get("id") or external_id)[:500]
                 url = str(data.get("url") or "")[:1000]
@@ -184,5 +233,10 @@ class WebhookConnector:
         else:
             message = f"The webhook rejected the post (HTTP {status})."
         raise ConnectorError(
-            message, kind="permanent", http_status=status, detail=detail
+            message,
+            kind="permanent",
+            http_status=status,
+            detail=detail,
+            # The receiver refused our signature: only new settings can fix it.
+            reconnect=status in (401, 403),
         )
