@@ -447,3 +447,12 @@ def test_the_web_app_and_the_publishing_worker_do_not_import_torch() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+
+
+def test_the_generate_images_task_goes_to_the_images_queue() -> None:
+    from config.celery import app
+    from content.tasks import generate_images
+
+    route = app.amqp.router.route({}, generate_images.name, args=(), kwargs={})
+    assert generate_images.name == "content.tasks.generate_images"
+    assert route["queue"].name == "images"
