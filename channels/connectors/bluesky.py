@@ -456,7 +456,7 @@ class BlueskyConnector:
 
     # --- text ---------------------------------------------------------------------
 
-    def facets(self, text: str, account: Any, pds: str) -> list[dict[str, Any]]:
+    def facets(self, text: str, pds: str) -> list[dict[str, Any]]:
         """Links, mentions and hashtags of `text` with UTF-8 byte offsets."""
         facets: list[dict[str, Any]] = []
         taken: list[tuple[int, int]] = []
@@ -576,7 +576,7 @@ class BlueskyConnector:
                 "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds")[:-6]
                 + "Z",
             }
-            facets = self.facets(text, account, session.pds)
+            facets = self.facets(text, session.pds)
             if facets:
                 record["facets"] = facets
             if number == 0:
