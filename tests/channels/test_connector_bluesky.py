@@ -432,3 +432,32 @@ def test_no_answer_after_sending_is_ambiguous_then_found_not_reposted(
         assert len(pds.list_records(did)) == before + 1  # found, not posted again
     finally:
         proxy.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind"),
+    [
+        (429, {"error": "RateLimitExceeded"}, {"ratelimit-reset": "soon"}, "transient"),
+        (502, {"error": "UpstreamFailure"}, {}, "transient"),
+        (400, {"error": "InvalidRequest", "message": "bad"}, {}, "permanent"),
+        (413, {"error": "PayloadTooLarge"}, {}, "permanent"),
+    ],
+)
+def test_xrpc_errors_map_to_kinds(status, body, headers, kind) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    # The PDS's RateLimit-Reset is a Unix time: 90 s from now.
+    reset = {k: str(int(time.time()) + 90) for k in headers}
+    answer = http.Response(
+        status=status,
+        headers=reset,
+        body=json.dumps(body).encode(),
+        url="http://pds.example/xrpc/com.atproto.repo.createRecord",
+        elapsed_ms=1,
+    )
+    error = BlueskyConnector()._error(answer, "publish the post")
+    assert (error.kind, error.http_status) == (kind, status)
+    if status == 429:
+        assert error.retry_after is not None and 60 < error.retry_after <= 90
+    if status == 400:
+        assert "bad" in error.message
