@@ -191,6 +191,17 @@ def test_workers_killed_at_random_lose_nothing_and_post_nothing_twice(
     chaos = random.Random()
     kills = 0
     try:
+        # The chaos starts once publishing is under way (not while the workers
+        # are still starting), then kills four times at random moments.
+        under_way = wait_until(
+            lambda: (
+                Publication.objects.filter(pk__in=ids, status=PS.PUBLISHED).count()
+                >= 20
+            ),
+            timeout=60,
+            interval=0.2,
+        )
+        assert under_way, cluster.logs()
         for _ in range(4):
             time.sleep(chaos.uniform(0.5, 2.0))
             in_flight = Publication.objects.filter(
