@@ -10,10 +10,14 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from campaigns.api.base import ApiViewSet, id_or_slug
 from campaigns.api.channel_accounts import named_choice
 from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.errors import ConflictError
 from campaigns.models import Job, JobStatus
 from campaigns.permissions import visible_workspaces
 
@@ -97,3 +101,24 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         return Job.objects.filter(
             workspace__in=visible_workspaces(self.principal())
         ).order_by("-created_at", "-pk")
+
+    @extend_schema(
+        summary="Cancel a job",
+        description="Image jobs stop before their next image (the ones made stay); "
+        "a plan runs to its end, so canceling one answers 409 `not_cancelable`, "
+        "as does a job that already ended.",
+        request=None,
+        responses={200: JobSerializer, **errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        from content.services.image_generation import KIND, image_job_cancel
+
+        job = self.get_object()
+        if job.kind != KIND:
+            raise ConflictError(
+                f"A {job.kind} job cannot be canceled; it runs to its end.",
+                code="not_cancelable",
+            )
+        job = image_job_cancel(job=job, by=self.principal())
+        return Response(JobSerializer(job).data)

@@ -42,7 +42,10 @@ def job_progress(job: Job, *, done: int, total: int, message: str = "") -> None:
     """Record progress outside any transaction so pollers see it at once."""
     percent = 100 if total <= 0 else min(99, int(done * 100 / total))
     job.progress, job.message = percent, message[:300]
-    Job.objects.filter(pk=job.pk).update(progress=percent, message=job.message)
+    # Only while it runs: a canceled job keeps its "Canceled" message.
+    Job.objects.filter(
+        pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)
+    ).update(progress=percent, message=job.message)
 
 
 def job_succeed(job: Job, *, result: dict[str, Any], message: str = "Done") -> None:
@@ -56,6 +59,29 @@ def job_fail(job: Job, *, error: str) -> None:
     job.status, job.error, job.finished_at = JobStatus.FAILED, error, timezone.now()
     job.message = "Failed"
     job.save(update_fields=["status", "error", "finished_at", "message"])
+
+
+def job_cancel(job: Job, *, message: str = "Canceled") -> bool:
+    """Mark a queued or running job canceled; False when it had already ended.
+
+    Only kinds whose worker checks `job_is_running` between steps stop early;
+    the caller decides which kinds may be canceled.
+    """
+    canceled = Job.objects.filter(
+        pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)
+    ).update(
+        status=JobStatus.CANCELED, message=message[:300], finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return bool(canceled)
+
+
+def job_is_running(job: Job) -> bool:
+    """Whether the worker should go on (not canceled, not taken over)."""
+    return (
+        Job.objects.filter(pk=job.pk).values_list("status", flat=True).first()
+        == JobStatus.RUNNING
+    )
 
 
 def enqueue(task: Any, job: Job) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from campaigns.models import Campaign, Job, JobStatus
+from campaigns.models import JOB_FINISHED, Campaign, Job
 from campaigns.views.campaigns import calendar_url
 from campaigns.views.common import render_panel, workspace_view
 
@@ -27,7 +27,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if campaign_id
         else None
     )
-    done = job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+    done = job.status in JOB_FINISHED
     context: dict[str, Any] = {
         "section": "campaigns",
         "job": job,

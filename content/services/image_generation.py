@@ -168,26 +168,13 @@ def image_generation_request(
 
 def image_job_cancel(*, job: Job, by: Principal) -> Job:
     """Stop a queued or running image job: images already stored stay, the
-    worker makes no more (it checks between images and before storing).
-
-    A job has no `canceled` status: it ends `failed` with the error
-    "Canceled", which is what a poller needs to stop waiting.
-    """
+    worker makes no more (it checks between images and before storing)."""
     require(by, Action.EDIT_CONTENT, job.workspace)
     if job.kind != KIND:
         raise ConflictError(
             "Only image jobs can be canceled here.", code="not_cancelable"
         )
-    done = Job.objects.filter(
-        pk=job.pk, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)
-    ).update(
-        status=JobStatus.FAILED,
-        error=CANCELED_MESSAGE,
-        message=CANCELED_MESSAGE,
-        finished_at=timezone.now(),
-    )
-    job.refresh_from_db()
-    if not done:
+    if not jobs.job_cancel(job, message=CANCELED_MESSAGE):
         raise ConflictError(
             f"This job is already {job.get_status_display().lower()}.",
             code="not_cancelable",
@@ -197,10 +184,7 @@ def image_job_cancel(*, job: Job, by: Principal) -> Job:
 
 
 def _still_running(job: Job) -> bool:
-    return (
-        Job.objects.filter(pk=job.pk).values_list("status", flat=True).first()
-        == JobStatus.RUNNING
-    )
+    return jobs.job_is_running(job)
 
 
 # --- Run ------------------------------------------------------------------------

@@ -298,3 +298,31 @@ def test_generate_is_404_for_another_tenant_and_403_for_a_reviewer_or_read_key(
     reader = key_client(tenant.workspace, ApiKeyScope.READ)
     assert reader.post(f"/api/v1/posts/{mine.pk}/images/", {}).status_code == 403
     assert not Job.objects.exists()
+
+
+def test_an_image_job_is_canceled_through_the_jobs_endpoint_a_plan_is_not(
+    tenant: Any, other_tenant: Any, user_client: Any
+) -> None:
+    client = user_client(tenant.editor)
+    post = PostFactory(campaign__workspace=tenant.workspace, topic="Latte")
+    job = client.post(f"/api/v1/posts/{post.pk}/images/", {"count": 1}).json()
+    assert (
+        user_client(tenant.reviewer)
+        .post(f"/api/v1/jobs/{job['id']}/cancel/")
+        .status_code
+        == 403
+    )
+    assert (
+        user_client(other_tenant.owner)
+        .post(f"/api/v1/jobs/{job['id']}/cancel/")
+        .status_code
+        == 404
+    )
+    canceled = client.post(f"/api/v1/jobs/{job['id']}/cancel/")
+    assert canceled.status_code == 200 and canceled.json()["status"] == "canceled"
+    again = client.post(f"/api/v1/jobs/{job['id']}/cancel/")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "not_cancelable"
+    plan = Job.objects.create(workspace=tenant.workspace, kind="plan")
+    refused = client.post(f"/api/v1/jobs/{plan.pk}/cancel/")
+    assert refused.status_code == 409 and plan.status == "queued"

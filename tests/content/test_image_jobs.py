@@ -183,7 +183,8 @@ def test_a_canceled_job_makes_no_more_images(
     monkeypatch.setattr(image_generation, "store_generated", store_then_cancel)
     job = run(job)
     assert len(stored) == 1 and Asset.objects.count() == 1
-    assert job.status == JobStatus.FAILED and job.error == "Canceled"
+    assert job.status == JobStatus.CANCELED and job.message == "Canceled"
+    assert job.error == "" and job.finished_at is not None
     with pytest.raises(ConflictError):
         services.image_job_cancel(job=job, by=tenant.editor)
 
