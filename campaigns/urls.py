@@ -25,7 +25,7 @@ from campaigns.views import (
 from campaigns.views import campaigns as campaign_views
 
 # Sections that replaced their placeholder page (same URL name).
-BUILT = {"calendar", "campaigns", "channels"}
+BUILT = {"calendar", "campaigns", "channels", "content"}
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),

@@ -128,6 +128,9 @@ def _editor(
     from content.views.panel import panel_context  # the copy variants panel
 
     context.update(panel_context(request, post))
+    from content.views.post_images import images_context  # the Images panel
+
+    context.update(images_context(request, post))
     return render(request, PAGE, context, status=status)
 
 
