@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from channels import publishing
+from channels import oauth, publishing
 
 
 @shared_task(name="channels.publish", bind=True, acks_late=True, ignore_result=True)
 def publish(self, publication_id: int) -> str:  # type: ignore[no-untyped-def]
     return publishing.publication_publish(publication_id, task_id=self.request.id or "")
+
+
+@shared_task(name="channels.notify_account_needs_reconnect", ignore_result=True)
+def notify_account_needs_reconnect(account_id: int) -> int:
+    """Email the workspace's owners and admins (sent by a worker, not the
+    request or the refresh job that found the revoked grant)."""
+    return oauth.account_reconnect_notice_send(account_id=account_id)

@@ -2,8 +2,9 @@
 
 One BlockingScheduler (APScheduler 3) with a heartbeat job, so /healthz can tell
 a live scheduler from a dead one, the publication dispatcher and its sweep
-(`channels.dispatcher`). SIGINT and SIGTERM stop it cleanly: the job in
-flight finishes, the process exits 0. Any number may run side by side (each has
+(`channels.dispatcher`), and the OAuth token refresh (`channels.oauth`).
+SIGINT and SIGTERM stop it cleanly: the job in flight finishes, the process
+exits 0. Any number may run side by side (each has
 its own heartbeat row); the work they schedule is claimed atomically.
 """
 
@@ -23,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from channels import dispatcher, services
+from channels import dispatcher, oauth, services
 
 logger = logging.getLogger("adloop.scheduler")
 
@@ -51,7 +52,9 @@ def _heartbeat(name: str, started_at: datetime) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the scheduler: heartbeat, publication dispatcher and sweep."
+    help = (
+        "Run the scheduler: heartbeat, publication dispatcher and sweep, token refresh."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -104,6 +107,18 @@ class Command(BaseCommand):
             id="sweep",
             next_run_time=started_at,
             misfire_grace_time=sweep_every,
+        )
+        # Access tokens are refreshed before they expire (a lease per account
+        # keeps two schedulers from using one rotating refresh token twice).
+        refresh_every = max(30, settings.TOKEN_REFRESH_INTERVAL_SECONDS)
+        scheduler.add_job(
+            _guarded,
+            "interval",
+            seconds=refresh_every,
+            args=["token-refresh", oauth.refresh_due_tokens],
+            id="token-refresh",
+            next_run_time=started_at,
+            misfire_grace_time=refresh_every,
         )
 
         stopping = False
