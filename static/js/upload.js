@@ -50,6 +50,8 @@
     var holder = document.createElement("ul");
     holder.innerHTML = html;
     if (holder.firstElementChild) grid.prepend(holder.firstElementChild);
+    var count = document.querySelector("[data-asset-count]");
+    if (count) count.textContent = String(grid.querySelectorAll("[data-asset]").length);
   }
 
   function send(file) {
