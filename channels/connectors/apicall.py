@@ -1,7 +1,7 @@
-"""What the X, LinkedIn, Facebook and Instagram connectors share: one way to
-call an API through `channels.http` and turn "no answer" into the right
-`ConnectorError` kind, the rule for a refused token, wait headers, a text
-fingerprint for lookups, and a multipart body.
+"""What the HTTP connectors share: one way to call an API through
+`channels.http` and turn "no answer" into the right `ConnectorError` kind, the
+rule for a refused token, wait headers, a text fingerprint for lookups, and a
+multipart body.
 
 The rule the publish task relies on: only the request that creates the post is
 "ambiguous" when its answer is lost (the post may exist). An upload, a status
@@ -38,11 +38,14 @@ def call(
     secrets_: Iterable[str] = (),
     creates_post: bool = False,
     timeout: float | None = None,
+    refused: str = "",
 ) -> http.Response:
     """One request; `OutboundRefused`/`OutboundError` become `ConnectorError`.
 
     `creates_post`: a lost answer after sending means the post may exist
-    ("ambiguous"); otherwise it is "transient".
+    ("ambiguous"); otherwise it is "transient". `refused` is what to tell the
+    marketer when the address may not be called (a private network, a name that
+    does not resolve); by default, to check the API base URL setting.
     """
     try:
         return http.request(
@@ -55,7 +58,8 @@ def call(
         )
     except http.OutboundRefused as exc:
         raise ConnectorError(
-            f"AdLoop may not call {network}'s API address; check the "
+            refused
+            or f"AdLoop may not call {network}'s API address; check the "
             "API base URL setting.",
             kind="permanent",
             detail=str(exc),

@@ -45,13 +45,13 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import regex
 
 from channels import http
+from channels.connectors import apicall
 from channels.connectors.base import (
     AccountCheck,
     Capabilities,
@@ -136,21 +136,10 @@ def _jwt_expiry(token: str) -> float | None:
 
 def _retry_after(headers: Any) -> float | None:
     """`Retry-After`, else the PDS's `RateLimit-Reset` (Unix seconds)."""
-    for name in ("retry-after", "ratelimit-reset"):
-        value = headers.get(name)
-        if not value:
-            continue
-        try:
-            number = float(value)
-        except ValueError:
-            try:
-                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-            except (TypeError, ValueError):
-                continue
-        if number > 1_000_000_000:  # an epoch time, not a delay
-            number -= time.time()
-        return max(0.0, number)
-    return None
+    wait = apicall.retry_after(headers.get("retry-after"))
+    if wait is None:
+        wait = apicall.until_epoch(headers.get("ratelimit-reset"))
+    return wait
 
 
 def _error_of(answer: http.Response) -> tuple[str, str]:
@@ -209,29 +198,17 @@ class BlueskyConnector:
             headers["Content-Type"] = content_type
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        try:
-            return http.request(
-                method, url, content=content, headers=headers, secrets=(token, *secrets)
-            )
-        except http.OutboundRefused as exc:
-            raise ConnectorError(
-                "The Bluesky server address is not allowed or cannot be found; "
-                "check the account's server.",
-                kind="permanent",
-                detail=str(exc),
-            ) from exc
-        except http.OutboundError as exc:
-            if exc.sent and posting:
-                raise ConnectorError(
-                    "Bluesky did not answer in time; the post may have been made.",
-                    kind="ambiguous",
-                    detail=str(exc),
-                ) from exc
-            raise ConnectorError(
-                "Could not reach Bluesky; trying again.",
-                kind="transient",
-                detail=str(exc),
-            ) from exc
+        return apicall.call(
+            method,
+            url,
+            network="Bluesky",
+            content=content,
+            headers=headers,
+            secrets_=(token, *secrets),
+            creates_post=posting,
+            refused="The Bluesky server address is not allowed or cannot be "
+            "found; check the account's server.",
+        )
 
     def _error(self, answer: http.Response, doing: str) -> ConnectorError:
         status = answer.status

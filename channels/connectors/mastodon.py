@@ -37,11 +37,11 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from channels import http
+from channels.connectors import apicall
 from channels.connectors.base import (
     AccountCheck,
     Capabilities,
@@ -102,15 +102,9 @@ def _credentials(account: Any) -> tuple[str, str]:
 def _retry_after(headers: Any) -> float | None:
     """Seconds to wait: `Retry-After`, else Mastodon's `X-RateLimit-Reset` (an
     ISO 8601 time)."""
-    value = headers.get("retry-after")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-            except (TypeError, ValueError):
-                pass
+    wait = apicall.retry_after(headers.get("retry-after"))
+    if wait is not None:
+        return wait
     reset = headers.get("x-ratelimit-reset")
     if reset:
         try:
@@ -200,29 +194,17 @@ class MastodonConnector:
         if content_type:
             headers["Content-Type"] = content_type
         headers.update(extra_headers or {})
-        try:
-            return http.request(
-                method, instance + path, content=body, headers=headers, secrets=[token]
-            )
-        except http.OutboundRefused as exc:
-            raise ConnectorError(
-                "The Mastodon instance address is not allowed or cannot be "
-                "found; reconnect the account with its public address.",
-                kind="permanent",
-                detail=str(exc),
-            ) from exc
-        except http.OutboundError as exc:
-            if exc.sent and posting:  # an upload alone publishes nothing
-                raise ConnectorError(
-                    "Mastodon did not answer in time; the post may have been made.",
-                    kind="ambiguous",
-                    detail=str(exc),
-                ) from exc
-            raise ConnectorError(
-                "Could not reach the Mastodon instance; trying again.",
-                kind="transient",
-                detail=str(exc),
-            ) from exc
+        return apicall.call(
+            method,
+            instance + path,
+            network="Mastodon",
+            content=body,
+            headers=headers,
+            secrets_=[token],
+            creates_post=posting,  # an upload alone publishes nothing
+            refused="The Mastodon instance address is not allowed or cannot be "
+            "found; reconnect the account with its public address.",
+        )
 
     def _error(self, answer: http.Response, doing: str) -> ConnectorError:
         """The ConnectorError for a non-2xx answer (see the module docstring)."""

@@ -25,10 +25,10 @@ import hashlib
 import hmac
 import json
 import time
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from channels import http
+from channels.connectors import apicall
 from channels.connectors.base import (
     AccountCheck,
     Capabilities,
@@ -62,19 +62,6 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     """`sha256=<hex>` of HMAC-SHA256(secret, "<timestamp>.<body>")."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 class WebhookConnector:
@@ -164,31 +151,17 @@ class WebhookConnector:
         }
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        try:
-            answer = http.request(
-                "POST", url, content=body, headers=headers, secrets=[secret]
-            )
-        except http.OutboundRefused as exc:
-            raise ConnectorError(
-                "The webhook URL is not allowed (it points to a private network "
-                "or cannot be resolved); use a public https address.",
-                kind="permanent",
-                detail=str(exc),
-            ) from exc
-        except http.OutboundError as exc:
-            if exc.sent:
-                raise ConnectorError(
-                    "The webhook did not answer in time; it may have received the "
-                    "post.",
-                    kind="ambiguous",
-                    detail=str(exc),
-                ) from exc
-            raise ConnectorError(
-                "Could not reach the webhook; trying again.",
-                kind="transient",
-                detail=str(exc),
-            ) from exc
-        return answer
+        return apicall.call(
+            "POST",
+            url,
+            network="the webhook",
+            content=body,
+            headers=headers,
+            secrets_=[secret],
+            creates_post=event != "ping",
+            refused="The webhook URL is not allowed (it points to a private "
+            "network or cannot be resolved); use a public https address.",
+        )
 
     def _result(
         self, answer: http.Response, request: PublishRequest | None
@@ -212,7 +185,7 @@ class WebhookConnector:
                 f"The webhook is temporarily unavailable (HTTP {status}); trying "
                 "again.",
                 kind="transient",
-                retry_after=_retry_after(answer.headers.get("retry-after")),
+                retry_after=apicall.retry_after(answer.headers.get("retry-after")),
                 http_status=status,
                 detail=detail,
             )

@@ -34,6 +34,7 @@ from urllib.parse import quote, urlencode
 from django.utils.html import escape, urlize
 
 from channels import http
+from channels.connectors import apicall
 from channels.connectors.base import (
     AccountCheck,
     Capabilities,
@@ -42,7 +43,6 @@ from channels.connectors.base import (
     PublishRequest,
     PublishResult,
 )
-from channels.connectors.webhook import _retry_after
 
 USER_AGENT = "AdLoop-WordPress/1"
 TITLE_LIMIT = 200
@@ -108,33 +108,17 @@ class _Site:
         if body is not None:
             content = json.dumps(body).encode()
             sent_headers["Content-Type"] = "application/json"
-        try:
-            answer = http.request(
-                method,
-                self.url(route, **query),
-                content=content,
-                headers=sent_headers,
-                secrets=[self.password, token],
-            )
-        except http.OutboundRefused as exc:
-            raise ConnectorError(
-                "The WordPress site's address is not allowed (a private network "
-                "or a name that does not resolve).",
-                kind="permanent",
-                detail=str(exc),
-            ) from exc
-        except http.OutboundError as exc:
-            if exc.sent and creates:
-                raise ConnectorError(
-                    "WordPress did not answer in time; the post may exist.",
-                    kind="ambiguous",
-                    detail=str(exc),
-                ) from exc
-            raise ConnectorError(
-                "Could not reach the WordPress site; trying again.",
-                kind="transient",
-                detail=str(exc),
-            ) from exc
+        answer = apicall.call(
+            method,
+            self.url(route, **query),
+            network="WordPress",
+            content=content,
+            headers=sent_headers,
+            secrets_=[self.password, token],
+            creates_post=creates,
+            refused="The WordPress site's address is not allowed (a private "
+            "network or a name that does not resolve).",
+        )
         return _json_or_raise(answer, self.password)
 
 
@@ -171,7 +155,7 @@ def _json_or_raise(answer: http.Response, password: str) -> Any:
         raise ConnectorError(
             f"WordPress is temporarily unavailable (HTTP {status}); trying again.",
             kind="transient",
-            retry_after=_retry_after(answer.headers.get("retry-after")),
+            retry_after=apicall.retry_after(answer.headers.get("retry-after")),
             http_status=status,
             detail=detail,
         )
