@@ -113,56 +113,66 @@ class Provider:
 # oauth-2-0/authorization-code ; LinkedIn: https://learn.microsoft.com/linkedin/
 # shared/authentication/authorization-code-flow ; Facebook Login:
 # https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow
-PROVIDERS: dict[str, Provider] = {
-    Network.X: Provider(
-        network=Network.X,
-        authorize_url="https://x.com/i/oauth2/authorize",
-        token_url="https://api.x.com/2/oauth2/token",
-        profile_url="https://api.x.com/2/users/me?user.fields=profile_image_url",
-        scopes=(
-            "tweet.read",
-            "tweet.write",
-            "users.read",
-            "media.write",
-            "offline.access",
-        ),
-        client_id_setting="X_CLIENT_ID",
-        client_secret_setting="X_CLIENT_SECRET",
-        client_auth="basic",
-    ),
-    Network.LINKEDIN: Provider(
-        network=Network.LINKEDIN,
-        authorize_url="https://www.linkedin.com/oauth/v2/authorization",
-        token_url="https://www.linkedin.com/oauth/v2/accessToken",
-        profile_url="https://api.linkedin.com/v2/userinfo",
-        scopes=("openid", "profile", "w_member_social"),
-        client_id_setting="LINKEDIN_CLIENT_ID",
-        client_secret_setting="LINKEDIN_CLIENT_SECRET",
-        pkce=False,  # LinkedIn's web flow authenticates with the client secret
-    ),
-    Network.FACEBOOK: Provider(
+# The hosts come from settings (read at call time) so tests and staging can point
+# them at local servers: see config/settings.py, "Channel connectors".
+def oauth_providers() -> dict[str, Provider]:
+    """The OAuth networks other than Mastodon (whose endpoints are per instance)."""
+    x_api = settings.X_API_BASE_URL
+    graph = f"{settings.GRAPH_API_BASE_URL}/{settings.GRAPH_API_VERSION}"
+    dialog = f"{settings.FACEBOOK_DIALOG_BASE_URL}/{settings.GRAPH_API_VERSION}"
+    facebook = Provider(
         network=Network.FACEBOOK,
-        authorize_url="https://www.facebook.com/v21.0/dialog/oauth",
-        token_url="https://graph.facebook.com/v21.0/oauth/access_token",
-        profile_url="https://graph.facebook.com/v21.0/me?fields=id,name,picture",
+        authorize_url=f"{dialog}/dialog/oauth",
+        token_url=f"{graph}/oauth/access_token",
+        profile_url=f"{graph}/me?fields=id,name,picture",
         scopes=("pages_show_list", "pages_manage_posts", "pages_read_engagement"),
         client_id_setting="FACEBOOK_APP_ID",
         client_secret_setting="FACEBOOK_APP_SECRET",
         scope_separator=",",
         refresh="fb_exchange_token",
-    ),
-}
-# Instagram publishes through the Facebook Login grant of its Page.
-PROVIDERS[Network.INSTAGRAM] = replace(
-    PROVIDERS[Network.FACEBOOK],
-    network=Network.INSTAGRAM,
-    scopes=(
-        "pages_show_list",
-        "instagram_basic",
-        "instagram_content_publish",
-        "business_management",
-    ),
-)
+    )
+    return {
+        Network.X: Provider(
+            network=Network.X,
+            authorize_url=settings.X_OAUTH_AUTHORIZE_URL,
+            token_url=f"{x_api}/2/oauth2/token",
+            profile_url=f"{x_api}/2/users/me?user.fields=profile_image_url",
+            scopes=(
+                "tweet.read",
+                "tweet.write",
+                "users.read",
+                "media.write",
+                "offline.access",
+            ),
+            client_id_setting="X_CLIENT_ID",
+            client_secret_setting="X_CLIENT_SECRET",
+            client_auth="basic",
+        ),
+        Network.LINKEDIN: Provider(
+            network=Network.LINKEDIN,
+            authorize_url=f"{settings.LINKEDIN_OAUTH_BASE_URL}/oauth/v2/authorization",
+            token_url=f"{settings.LINKEDIN_OAUTH_BASE_URL}/oauth/v2/accessToken",
+            profile_url=f"{settings.LINKEDIN_API_BASE_URL}/v2/userinfo",
+            scopes=("openid", "profile", "w_member_social"),
+            client_id_setting="LINKEDIN_CLIENT_ID",
+            client_secret_setting="LINKEDIN_CLIENT_SECRET",
+            pkce=False,  # LinkedIn's web flow authenticates with the client secret
+        ),
+        Network.FACEBOOK: facebook,
+        # Instagram publishes through the Facebook Login grant of its Page.
+        Network.INSTAGRAM: replace(
+            facebook,
+            network=Network.INSTAGRAM,
+            scopes=(
+                "pages_show_list",
+                "instagram_basic",
+                "instagram_content_publish",
+                "business_management",
+            ),
+        ),
+    }
+
+
 MASTODON_SCOPES = ("read:accounts", "write:statuses", "write:media")
 
 
@@ -241,11 +251,12 @@ def provider_for(network: str, *, instance_url: str = "") -> Provider:
             client_id=app.client["client_id"],
             client_secret=app.client.get("client_secret") or "",
         )
-    if network not in PROVIDERS:
+    providers = oauth_providers()
+    if network not in providers:
         raise OAuthError(
             f"{Network(network).label} does not connect with OAuth.", kind="config"
         )
-    return PROVIDERS[network]
+    return providers[network]
 
 
 # --- HTTP -----------------------------------------------------------------------
@@ -535,6 +546,16 @@ def oauth_callback(request: HttpRequest) -> ChannelAccount:
     return _account_connect(row=row, provider=provider, tokens=tokens, profile=profile)
 
 
+def _same_instance(account: ChannelAccount, row: OAuthState, profile: Profile) -> bool:
+    """Whether `account` lives where this sign-in happened (always, except on
+    Mastodon). A disconnected account kept no credentials: its handle,
+    `@user@host`, tells the instance."""
+    if not row.instance_url:
+        return True
+    stored = (account.credentials or {}).get("instance_url")
+    return stored == row.instance_url if stored else account.handle == profile.handle
+
+
 @sensitive_variables("tokens")
 @transaction.atomic
 def _account_connect(
@@ -550,14 +571,16 @@ def _account_connect(
                 kind="refused",
             )
     else:
-        account = (
-            ChannelAccount.objects.select_for_update()
-            .filter(
-                workspace=row.workspace,
-                network=row.network,
-                external_id=profile.external_id,
-            )
-            .first()
+        # The same person signing in again: update their account. A Mastodon id
+        # is only unique on its instance (two instances both have an account 1).
+        same = ChannelAccount.objects.select_for_update().filter(
+            workspace=row.workspace,
+            network=row.network,
+            external_id=profile.external_id,
+        )
+        account = next(
+            (c for c in same.order_by("pk") if _same_instance(c, row, profile)),
+            None,
         ) or ChannelAccount(workspace=row.workspace, network=row.network)
     if not account.pk:
         account.name = (profile.name or profile.handle or row.get_network_display())[

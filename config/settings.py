@@ -301,6 +301,18 @@ GRAPH_API_BASE_URL = (
     env_str("GRAPH_API_BASE_URL") or "https://graph.facebook.com"
 ).rstrip("/")
 GRAPH_API_VERSION = env_str("GRAPH_API_VERSION") or "v21.0"
+# Where people sign in (the OAuth authorize pages, and LinkedIn's token endpoint);
+# the token and profile endpoints of X and Facebook are on the API hosts above
+# (channels/oauth.py). Settings so tests can point them at local servers.
+X_OAUTH_AUTHORIZE_URL = (
+    env_str("X_OAUTH_AUTHORIZE_URL") or "https://x.com/i/oauth2/authorize"
+)
+LINKEDIN_OAUTH_BASE_URL = (
+    env_str("LINKEDIN_OAUTH_BASE_URL") or "https://www.linkedin.com"
+).rstrip("/")
+FACEBOOK_DIALOG_BASE_URL = (
+    env_str("FACEBOOK_DIALOG_BASE_URL") or "https://www.facebook.com"
+).rstrip("/")
 # Instagram fetches each image from a public URL: SITE_URL + MEDIA_URL + the
 # file's path under MEDIA_ROOT, so production must serve media publicly.
 # How often and how long to wait for a media container to be FINISHED.
