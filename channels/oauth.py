@@ -622,10 +622,11 @@ def refresh_account(account_id: int, *, force: bool = False) -> str:
     """Refresh one account's token. Returns "refreshed", "skipped" (not due,
     or another process holds it), "revoked", "transient" or "error"."""
     now = timezone.now()
+    lease = now + timedelta(seconds=_lease_seconds())
     claimed = (
         ChannelAccount.objects.filter(pk=account_id, status=AccountStatus.CONNECTED)
         .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
-        .update(refresh_lease_until=now + timedelta(seconds=_lease_seconds()))
+        .update(refresh_lease_until=lease)
     )
     if not claimed:
         return "skipped"
@@ -671,21 +672,19 @@ def refresh_account(account_id: int, *, force: bool = False) -> str:
     except Exception:
         _record(account, error="")
         raise
-    account.credentials = _merged(old, tokens)
-    account.token_expires_at = _expiry(tokens, timezone.now())
-    account.last_error = ""
-    account.last_checked_at = timezone.now()
-    account.refresh_lease_until = None
-    account.save(
-        update_fields=[
-            "credentials",
-            "token_expires_at",
-            "last_error",
-            "last_checked_at",
-            "refresh_lease_until",
-        ]
+    # Stored only if the lease is still ours: a disconnect (credentials wiped)
+    # or a reconnect (a new grant) during the request cleared it, and these
+    # tokens of the old grant must not come back.
+    stored = ChannelAccount.objects.filter(
+        pk=account_id, status=AccountStatus.CONNECTED, refresh_lease_until=lease
+    ).update(
+        credentials=_merged(old, tokens),
+        token_expires_at=_expiry(tokens, timezone.now()),
+        last_error="",
+        last_checked_at=timezone.now(),
+        refresh_lease_until=None,
     )
-    return "refreshed"
+    return "refreshed" if stored else "skipped"
 
 
 def _record(account: ChannelAccount, *, error: str) -> None:

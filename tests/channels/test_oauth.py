@@ -255,6 +255,21 @@ def test_linkedin_and_facebook_connects_read_their_profiles(
     assert account.token_expires_at is not None
 
 
+def test_a_wrong_code_verifier_is_refused_by_the_network_and_creates_nothing(
+    idp: FakeOAuth, tenant: Any
+) -> None:
+    client = browser(tenant.admin, tenant.workspace)
+    query = sign_in(start(client, Network.X))
+    row = OAuthState.objects.get()
+    row.pkce = {"verifier": "x" * 64}  # not the one the challenge was made from
+    row.save()
+    _, said = callback(client, query)
+    assert "invalid_grant" in said[-1]
+    assert not ChannelAccount.objects.exists()
+    [exchange] = idp.token_calls("authorization_code")
+    assert exchange.form()["code_verifier"] == "x" * 64
+
+
 def test_the_network_refusing_access_creates_nothing(
     idp: FakeOAuth, tenant: Any
 ) -> None:
@@ -596,6 +611,44 @@ def test_two_refreshes_at_once_use_the_refresh_token_once(
     # Once done, a later refresh runs (not due: skipped; forced: refreshed).
     assert oauth.refresh_account(account.pk) == "skipped"
     assert oauth.refresh_account(account.pk, force=True) == "refreshed"
+
+
+@pytest.mark.parametrize("meanwhile", ["disconnect", "reconnect"])
+def test_tokens_of_a_refresh_overtaken_by_a_disconnect_or_reconnect_are_dropped(
+    idp: FakeOAuth,
+    x_account: ChannelAccount,
+    tenant: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    meanwhile: str,
+) -> None:
+    """While the refresh request is at the network, a person disconnects the
+    account (its credentials wiped) or reconnects it (a new grant)."""
+    from channels import accounts
+
+    client = browser(tenant.owner, tenant.workspace)
+    due(x_account)
+    token_request = oauth._token_request
+    after: dict[str, Any] = {}
+
+    def overtaken(provider: Any, form: dict[str, str]) -> dict[str, Any]:
+        if form["grant_type"] != "refresh_token":  # the reconnect's own exchange
+            return token_request(provider, form)
+        if meanwhile == "disconnect":
+            accounts.account_disconnect(x_account, by=tenant.owner)
+        else:
+            after.update(connect(client, Network.X).credentials)
+        return token_request(provider, form)
+
+    monkeypatch.setattr(oauth, "_token_request", overtaken)
+    assert oauth.refresh_account(x_account.pk) == "skipped"
+    x_account.refresh_from_db()
+    if meanwhile == "disconnect":
+        assert x_account.credentials is None
+        assert x_account.status == AccountStatus.DISABLED
+    else:
+        assert x_account.credentials == after
+        assert x_account.status == AccountStatus.CONNECTED
+    assert x_account.refresh_lease_until is None
 
 
 def test_a_stale_lease_of_a_dead_process_is_taken_over(
