@@ -48,7 +48,7 @@ class ConnectForm(forms.Form):
 
 class WebhookForm(ConnectForm):
     network = Network.WEBHOOK
-    url = forms.URLField(label="Webhook URL", max_length=255)
+    url = forms.URLField(label="Webhook URL", max_length=255, assume_scheme="https")
     secret = _secret(
         "Signing secret",
         min_length=16,
@@ -71,7 +71,10 @@ class BlueskyForm(ConnectForm):
         "App password", help_text="Settings → Privacy and security → App passwords."
     )
     service = forms.URLField(
-        label="Server", required=False, help_text="Leave empty for bsky.social."
+        label="Server",
+        required=False,
+        assume_scheme="https",
+        help_text="Leave empty for bsky.social.",
     )
 
     def clean_service(self) -> str:
@@ -112,7 +115,7 @@ class EmailForm(ConnectForm):
 
 class WordPressForm(ConnectForm):
     network = Network.WORDPRESS
-    site_url = forms.URLField(label="Site address")
+    site_url = forms.URLField(label="Site address", assume_scheme="https")
     username = forms.CharField(label="User", max_length=254)
     app_password = _secret(
         "Application password", help_text="Users → Profile → Application passwords."

@@ -237,10 +237,18 @@ def mastodon_app(instance_url: str) -> MastodonApp:
     return app
 
 
-def provider_for(network: str, *, instance_url: str = "") -> Provider:
+def provider_for(
+    network: str, *, instance_url: str = "", client: dict[str, Any] | None = None
+) -> Provider:
+    """`client`: the Mastodon app that issued an account's tokens. A refresh must
+    use it: the instance's current registration may be a newer one (SITE_URL
+    changed), and its client id would be told `invalid_grant`."""
     if network == Network.MASTODON:
-        app = mastodon_app(instance_url)
-        base = app.instance_url
+        if client and client.get("client_id"):
+            base = normalize_instance(instance_url)
+        else:
+            app = mastodon_app(instance_url)
+            base, client = app.instance_url, app.client
         return Provider(
             network=network,
             authorize_url=f"{base}/oauth/authorize",
@@ -248,8 +256,8 @@ def provider_for(network: str, *, instance_url: str = "") -> Provider:
             profile_url=f"{base}/api/v1/accounts/verify_credentials",
             scopes=MASTODON_SCOPES,
             refresh="refresh_token",
-            client_id=app.client["client_id"],
-            client_secret=app.client.get("client_secret") or "",
+            client_id=client["client_id"],
+            client_secret=client.get("client_secret") or "",
         )
     providers = oauth_providers()
     if network not in providers:
@@ -597,8 +605,12 @@ def _account_connect(
     account.handle = profile.handle[:255] or account.handle
     account.avatar_url = profile.avatar_url[:1000]
     credentials = _merged(account.credentials, tokens)
-    if row.instance_url:
+    if row.instance_url:  # Mastodon: where, and which app, for the refresh
         credentials["instance_url"] = row.instance_url
+        credentials["client"] = {
+            "client_id": provider.client_id,
+            "client_secret": provider.client_secret,
+        }
     account.credentials = credentials
     account.token_expires_at = _expiry(tokens, now)
     account.status = AccountStatus.CONNECTED
@@ -642,7 +654,9 @@ def refresh_account(account_id: int, *, force: bool = False) -> str:
             )
             return "skipped"
         provider = provider_for(
-            account.network, instance_url=old.get("instance_url", "")
+            account.network,
+            instance_url=old.get("instance_url", ""),
+            client=old.get("client"),
         )
         if provider.refresh == "fb_exchange_token":
             form = {

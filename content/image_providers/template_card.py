@@ -6,6 +6,10 @@ largest size at which the wrapped headline fits its box, left-aligned and
 centred vertically, in a colour with a WCAG contrast ratio of at least 4.5:1
 against the background (a brand colour when one qualifies, else white or black,
 one of which always does). No model is involved, and the UI says so.
+
+The seed picks one of `LAYOUTS` (seed None is the first), so asking for several
+cards gives different ones, each reproducible from its recorded seed. A brand
+with one colour gets its accent band in a shade of it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,13 @@ DEFAULT_BACKGROUND = (31, 41, 55)  # slate, for a brand without colours
 MIN_CONTRAST = 4.5  # WCAG 2.x AA for normal text
 MIN_FONT_SIZE = 10
 LINE_SPACING = 1.18
+# (where the accent band goes, how the headline is aligned)
+LAYOUTS: tuple[tuple[str, str], ...] = (
+    ("bottom", "left"),
+    ("top", "left"),
+    ("side", "left"),
+    ("bottom", "centre"),
+)
 
 RGB = tuple[int, int, int]
 
@@ -58,6 +69,14 @@ def contrast_ratio(a: RGB, b: RGB) -> float:
     la, lb = relative_luminance(a), relative_luminance(b)
     hi, lo = max(la, lb), min(la, lb)
     return (hi + 0.05) / (lo + 0.05)
+
+
+def shade(rgb: RGB) -> RGB:
+    """An accent for a one-colour brand: its colour a third of the way to white
+    (dark colours) or to black (light ones)."""
+    target = 255 if relative_luminance(rgb) < 0.4 else 0
+    r, g, b = (round(c + (target - c) / 3) for c in rgb)
+    return (r, g, b)
 
 
 def text_colour(background: RGB, palette: list[RGB]) -> RGB:
@@ -147,27 +166,36 @@ class TemplateCardProvider:
             rgb for c in (style.colours if style else ()) if (rgb := parse_hex(c))
         ]
         background = palette[0] if palette else DEFAULT_BACKGROUND
+        accent = palette[1] if len(palette) > 1 else shade(background)
+        band_at, align = LAYOUTS[(request.seed or 0) % len(LAYOUTS)]
         image = Image.new("RGB", (width, height), background)
         draw = ImageDraw.Draw(image)
         short = min(width, height)
         margin = max(4, round(short * 0.07))
 
-        bottom = height - margin
-        if len(palette) > 1:  # accent band in the second colour
+        left, top, bottom = margin, margin, height - margin
+        if band_at == "bottom":
             band = max(3, round(height * 0.035))
-            draw.rectangle((0, height - band, width, height), fill=palette[1])
+            draw.rectangle((0, height - band, width, height), fill=accent)
             bottom = height - band - margin // 2
+        elif band_at == "top":
+            band = max(3, round(height * 0.035))
+            draw.rectangle((0, 0, width, band), fill=accent)
+            top = band + margin // 2
+        else:  # a band down the left side
+            band = max(3, round(width * 0.035))
+            draw.rectangle((0, 0, band, height), fill=accent)
+            left = band + margin
 
-        top = margin
         logo_box = None
         if style and style.logo_path:
-            logo_box = self._paste_logo(image, Path(style.logo_path), margin)
+            logo_box = self._paste_logo(image, Path(style.logo_path), left, top)
             if logo_box:
                 top = logo_box[3] + margin // 2
 
         headline = (request.headline or (style.name if style else "")).strip()
         colour = text_colour(background, palette[1:])
-        box_w, box_h = width - 2 * margin, max(1, bottom - top)
+        box_w, box_h = width - margin - left, max(1, bottom - top)
         layout = None
         if headline:
             font, lines, line_height = fit_text(
@@ -175,13 +203,16 @@ class TemplateCardProvider:
             )
             y = top + (box_h - line_height * len(lines)) // 2
             for line in lines:
-                draw.text((margin, y), line, font=font, fill=colour)
+                x = left
+                if align == "centre":
+                    x = left + round((box_w - font.getlength(line)) / 2)
+                draw.text((x, y), line, font=font, fill=colour)
                 y += line_height
             layout = Layout(
                 font.size,
                 tuple(lines),
                 line_height,
-                (margin, top, width - margin, bottom),
+                (left, top, width - margin, bottom),
             )
         if progress is not None:
             progress(1, 1)
@@ -191,6 +222,8 @@ class TemplateCardProvider:
             "text_colour": _hex(colour),
             "contrast": round(contrast_ratio(colour, background), 2),
             "logo_box": logo_box,
+            "layout": f"band-{band_at}-{align}",
+            "accent": _hex(accent),
         }
         if layout:
             extra.update(
@@ -205,7 +238,7 @@ class TemplateCardProvider:
             model=self.model,
             final_prompt=headline,
             negative_prompt="",
-            seed=None,
+            seed=request.seed,
             steps=0,
             guidance=0.0,
             width=width,
@@ -218,7 +251,7 @@ class TemplateCardProvider:
 
     @staticmethod
     def _paste_logo(
-        image: Any, path: Path, margin: int
+        image: Any, path: Path, left: int, top: int
     ) -> tuple[int, int, int, int] | None:
         """The logo scaled into the top-left box; its (l, t, r, b), or None."""
         from PIL import Image, UnidentifiedImageError
@@ -233,5 +266,5 @@ class TemplateCardProvider:
         scale = min(max_w / logo.width, max_h / logo.height)
         size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
         logo = logo.resize(size, Image.Resampling.LANCZOS)
-        image.paste(logo, (margin, margin), logo)
-        return (margin, margin, margin + size[0], margin + size[1])
+        image.paste(logo, (left, top), logo)
+        return (left, top, left + size[0], top + size[1])

@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import logging
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -249,6 +250,10 @@ def _run(job: Job) -> list[int] | None:
     provider = get_image_provider(data.get("provider") or None)
     count = int(data.get("count") or 1)
     seed = data.get("seed")
+    if seed is None and count > 1:
+        # One random base, then seed+1, seed+2…: the images differ (the template
+        # card's layout follows the seed too) and each can be made again.
+        seed = secrets.randbelow(MAX_SEED + 1)
     made: list[int] = []
     for index in range(count):
         if not _still_running(job):

@@ -414,6 +414,30 @@ def test_mastodon_registers_the_app_once_per_instance_and_reuses_it(
     )
 
 
+def test_mastodon_refresh_uses_the_app_that_issued_the_tokens(
+    instances: tuple[FakeOAuth, FakeOAuth], tenant: Any, settings: Any
+) -> None:
+    one, _ = instances
+    client = browser(tenant.owner, tenant.workspace)
+    account = connect(
+        client, Network.MASTODON, **{"mastodon-instance_url": one.base_url}
+    )
+    assert account.credentials["client"]["client_id"] == one.apps[0]["client_id"]
+    old = account.credentials["refresh_token"]
+    # AdLoop moved to another address: the next connect registers a new app.
+    settings.SITE_URL = "https://adloop.example"
+    start(client, Network.MASTODON, **{"mastodon-instance_url": one.base_url})
+    assert len(one.apps) == 2
+    assert MastodonApp.objects.get().client["client_id"] == one.apps[1]["client_id"]
+    due(account)
+    assert oauth.refresh_due_tokens() == {"refreshed": 1}
+    [call] = one.token_calls("refresh_token")
+    assert call.form()["client_id"] == one.apps[0]["client_id"]
+    assert call.form()["refresh_token"] == old
+    account.refresh_from_db()
+    assert account.status == AccountStatus.CONNECTED
+
+
 def test_mastodon_start_through_the_api(
     instances: tuple[FakeOAuth, FakeOAuth], tenant: Any, user_client: Any
 ) -> None:

@@ -164,6 +164,20 @@ def test_the_same_card_twice_reuses_the_asset(tenant: Any, media_root: Path) -> 
 
 
 @pytest.mark.django_db
+def test_several_cards_in_one_job_differ(tenant: Any, media_root: Path) -> None:
+    post = post_with_channels(tenant.workspace, "email", topic="Two looks")
+    job = run(
+        services.image_generation_request(
+            post=post, by=tenant.editor, count=2, width=320, height=320
+        )
+    )
+    assets = Asset.objects.filter(pk__in=job.result["assets"])
+    assert len(set(job.result["assets"])) == 2 and assets.count() == 2
+    seeds = sorted(a.seed for a in assets)
+    assert seeds[1] == seeds[0] + 1  # one random base, then the next
+
+
+@pytest.mark.django_db
 def test_a_canceled_job_makes_no_more_images(
     tenant: Any, media_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -374,8 +388,8 @@ def test_a_real_images_worker_makes_template_cards_end_to_end(
     job = _wait_for(job, images_worker)
     assert job.status == JobStatus.SUCCEEDED, job.error + images_worker.log()[-3000:]
     assets = list(Asset.objects.filter(pk__in=job.result["assets"]))
-    assert len(assets) == 1  # the card does not depend on the seed: one asset
-    (asset,) = assets
+    assert sorted(a.seed for a in assets) == [1, 2]  # seed, seed + 1: two layouts
+    asset = assets[0]
     assert asset.provider == "template" and asset.job_id == job.pk
     assert {r.format for r in asset.renditions.all()} == {
         "landscape",
@@ -383,6 +397,7 @@ def test_a_real_images_worker_makes_template_cards_end_to_end(
         "wide",
     }
     assert all(Path(r.file.path).is_file() for r in asset.renditions.all())
+    assert assets[0].checksum != assets[1].checksum
     assert "generate_images" in images_worker.log()
 
 

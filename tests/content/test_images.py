@@ -518,6 +518,30 @@ def test_template_card_is_deterministic() -> None:
     assert a.image.tobytes() == b.image.tobytes()
 
 
+def test_template_card_seeds_pick_different_layouts_each_reproducible() -> None:
+    one_colour = BrandStyle(name="B", colours=("#1e3a8a",))
+    cards = [
+        TemplateCardProvider().generate(
+            ImageRequest(
+                "x", width=300, height=300, style=one_colour, headline="Hi", seed=s
+            )
+        )
+        for s in range(4)
+    ]
+    assert len({c.image.tobytes() for c in cards}) == 4
+    assert [c.seed for c in cards] == [0, 1, 2, 3]
+    assert len({c.extra["layout"] for c in cards}) == 4
+    # One brand colour: the band is a lighter shade of it, not missing.
+    assert cards[0].extra["accent"] != cards[0].extra["background"]
+    assert cards[0].image.getpixel((150, 299)) != cards[0].image.getpixel((1, 1))
+    again = TemplateCardProvider().generate(
+        ImageRequest(
+            "x", width=300, height=300, style=one_colour, headline="Hi", seed=6
+        )
+    )
+    assert again.image.tobytes() == cards[2].image.tobytes()  # 6 % 4 == 2
+
+
 # -- queues ---------------------------------------------------------------------------
 
 

@@ -83,12 +83,16 @@ def test_wizard_generates_a_plan_through_the_worker_and_shows_it_on_the_calendar
     screenshot("05-no-channels")
     page.get_by_role("link", name="Add a channel account").click()
     page.wait_for_url(re.compile(r".*/channels/\?next=.*"))
-    assert page.get_by_text("Publishing connections arrive with the channels issue")
-    page.get_by_label("Display name").fill("Harbour on Mastodon")
-    page.get_by_label("Network").select_option("mastodon")
-    page.get_by_label("Handle").fill("@harbour@mastodon.social")
+    planning = page.locator(
+        "section",
+        has=page.get_by_role("heading", name="Add a channel account for planning"),
+    )
+    assert "nothing is published" in planning.inner_text()
+    planning.get_by_label("Display name").fill("Harbour on Mastodon")
+    planning.get_by_label("Network").select_option("mastodon")
+    planning.get_by_label("Handle").fill("@harbour@mastodon.social")
     screenshot("06-add-account")
-    page.get_by_role("button", name="Add account").click()
+    planning.get_by_role("button", name="Add account").click()
     page.wait_for_url(f"{url}/campaigns/new/channels/")
 
     page.get_by_role("checkbox", name=re.compile("Harbour on Mastodon")).check()

@@ -1,0 +1,366 @@
+"""Publishing at scale: the outbox against one Celery task per post with `eta`.
+
+    .venv/bin/python bench/publishing.py [--count 20000] [--concurrency 16]
+
+PostgreSQL + Redis, real processes: a webhook sink answering in 50 ms (its own
+process, `tests/fakes/sink.py`, deduplicating by `Idempotency-Key`), then
+
+1. the outbox: `--count` publications due at the same instant, one
+   `run_scheduler` and two `celery worker`s (threads pool); end-to-end
+   publications per second (count / (last published - due)), lateness p50/p99
+   (published - due) and the workers' peak RSS, which does not depend on how
+   many posts wait in the table (sampled while they wait, and while publishing);
+2. the naive design: the same count of tasks sent with `eta` to two workers of
+   the same kind (`bench/naive_tasks.py`); the workers hold every eta task in
+   memory until it is due: their RSS before and after receiving them, then the
+   same throughput and lateness figures.
+
+Defaults: DATABASE_URL postgres://postgres@127.0.0.1:5432/adloop_bench (created
+and migrated; a workspace of its own per run), broker redis://127.0.0.1:6379/10
+(flushed at the start: use a Redis database of the benchmark's own). The figure
+is the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/adloop_bench"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/10"
+
+
+def _setup(tmp: Path) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("FIELD_ENCRYPTION_KEY", secrets.token_urlsafe(32))
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+    os.environ.setdefault("CELERY_BROKER_URL", DEFAULT_BROKER)
+    os.environ["CELERY_RESULT_BACKEND"] = os.environ["CELERY_BROKER_URL"]
+    os.environ["ADLOOP_VAR_DIR"] = str(tmp)
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["OUTBOUND_ALLOW_PRIVATE"] = "true"
+    os.environ["REDIS_URL"] = ""  # webhooks have no rate limit: no bucket calls
+    _create_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import redis
+
+    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
+
+
+def _create_database(url: str) -> None:
+    """CREATE DATABASE when it is missing (psycopg, on the server's postgres db)."""
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    try:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"could not check/create database {name}: {exc}", file=sys.stderr)
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of some processes (with their children), sampled."""
+
+    def __init__(self, pids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.pids = pids
+        self.peak = 0
+        self.last = 0
+        self._halt = threading.Event()
+
+    @staticmethod
+    def rss(pids: list[int]) -> int:
+        """Bytes resident in `pids` and all their descendants, read from /proc
+        (Linux; the benchmark's machines), so no extra dependency is needed."""
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree = set(pids)
+        grew = True
+        while grew:
+            children = {p for p, parent in parents.items() if parent in tree}
+            grew = not children <= tree
+            tree |= children
+        total = 0
+        for pid in tree:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+            total += int(match.group(1)) * 1024 if match else 0
+        return total
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.last = self.rss(self.pids)
+            self.peak = max(self.peak, self.last)
+            time.sleep(0.25)
+
+    def stop(self) -> int:
+        self._halt.set()
+        self.join(timeout=2)
+        return self.peak
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
+
+
+def _figures(ids: list[int], due: Any) -> dict[str, float]:
+    from channels.models import Publication
+    from channels.models import PublicationStatus as PS
+
+    rows = list(
+        Publication.objects.filter(pk__in=ids, status=PS.PUBLISHED).values_list(
+            "due_at", "finished_at"
+        )
+    )
+    late = sorted((f - d).total_seconds() for d, f in rows)
+    if not late:
+        return {"published": 0, "rate": 0.0, "p50": float("nan"), "p99": float("nan")}
+    span = max((f - due).total_seconds() for _, f in rows)
+    return {
+        "published": len(rows),
+        "rate": len(rows) / max(span, 1e-9),
+        "p50": statistics.median(late),
+        "p99": late[min(len(late) - 1, int(len(late) * 0.99))],
+        "span": span,
+    }
+
+
+def _wait_published(ids: list[int], timeout: float, label: str) -> bool:
+    from channels.models import Publication
+    from channels.models import PublicationStatus as PS
+
+    deadline = time.monotonic() + timeout
+    shown = time.monotonic()
+    while time.monotonic() < deadline:
+        done = Publication.objects.filter(pk__in=ids, status=PS.PUBLISHED).count()
+        if done == len(ids):
+            return True
+        if time.monotonic() - shown > 10:
+            print(f"{label}: {done}/{len(ids)} published", file=sys.stderr)
+            shown = time.monotonic()
+        time.sleep(0.5)
+    return False
+
+
+def _start_sink(delay: float) -> tuple[subprocess.Popen[str], str]:
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.sink", "--delay", str(delay)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert sink.stdout is not None
+    port = int(sink.stdout.readline().split()[1])
+    return sink, f"http://127.0.0.1:{port}/hook"
+
+
+def run_outbox(args: argparse.Namespace, url: str, log_dir: Path) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from tests.integration import outbox
+
+    env = dict(
+        os.environ,
+        DISPATCH_INTERVAL_SECONDS="1",
+        DISPATCH_BATCH_SIZE=str(args.batch),
+        DISPATCH_MAX_QUEUED=str(args.max_queued),
+        PUBLISH_LATE_CUTOFF_SECONDS="0",
+    )
+    procs: list[outbox.Proc] = []
+    sampler: RssSampler | None = None
+    try:
+        for i in (1, 2):
+            procs.append(
+                outbox.worker(
+                    f"bench-outbox-w{i}",
+                    env,
+                    log_dir,
+                    pool=args.pool,
+                    concurrency=args.concurrency,
+                ).start()
+            )
+        pids = [p.pid for p in procs]
+        time.sleep(8)  # workers up and idle
+        idle = RssSampler.rss(pids)
+        due = timezone.now() + timedelta(seconds=args.lead)
+        ids = outbox.make_due_publications(
+            args.count, url=url, due=due, tag=f"outbox-{secrets.token_hex(3)}"
+        )
+        waiting = RssSampler.rss(pids)  # N future posts in the table
+        sampler = RssSampler(pids)
+        sampler.start()
+        procs.append(outbox.scheduler("bench-outbox-s1", env, log_dir).start())
+        finished = _wait_published(ids, args.timeout + args.lead, "outbox")
+    finally:
+        peak = sampler.stop() if sampler is not None else 0
+        for proc in procs:
+            proc.stop()
+    return {
+        "finished": finished,
+        "idle": idle,
+        "waiting": waiting,
+        "peak": peak,
+        **_figures(ids, due),
+    }
+
+
+def run_naive(args: argparse.Namespace, url: str, log_dir: Path) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from bench.naive_tasks import naive_publish
+    from tests.integration import outbox
+
+    env = dict(os.environ)
+    workers: list[outbox.Proc] = []
+    sampler: RssSampler | None = None
+    holding = 0
+    try:
+        for i in (1, 2):
+            workers.append(
+                outbox.worker(
+                    f"bench-naive-w{i}",
+                    env,
+                    log_dir,
+                    pool=args.pool,
+                    concurrency=args.concurrency,
+                    extra=["--include", "bench.naive_tasks"],
+                ).start()
+            )
+        pids = [w.pid for w in workers]
+        time.sleep(8)
+        idle = RssSampler.rss(pids)
+        due = timezone.now() + timedelta(seconds=args.naive_lead)
+        ids = outbox.make_due_publications(
+            args.count, url=url, due=due, tag=f"naive-{secrets.token_hex(3)}"
+        )
+        sent = time.monotonic()
+        for pk in ids:
+            naive_publish.apply_async(args=[pk], eta=due)
+        send_s = time.monotonic() - sent
+        late_send = timezone.now() >= due
+        # The workers hold every eta task until it is due: memory while holding.
+        time.sleep(max(0.0, (due - timezone.now()).total_seconds() - 2))
+        holding = RssSampler.rss(pids)
+        sampler = RssSampler(pids)
+        sampler.start()
+        finished = _wait_published(ids, args.timeout + 5, "naive")
+    finally:
+        peak = max(sampler.stop() if sampler is not None else 0, holding)
+        for w in workers:
+            w.stop()
+    return {
+        "finished": finished,
+        "idle": idle,
+        "holding": holding,
+        "peak": peak,
+        "send_s": send_s,
+        "late_send": late_send,
+        **_figures(ids, due),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=20_000)
+    parser.add_argument("--pool", default="threads")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=500, help="claim batch size")
+    parser.add_argument("--max-queued", type=int, default=2000)
+    parser.add_argument("--delay", type=float, default=0.05, help="sink answer (s)")
+    parser.add_argument("--lead", type=float, default=15.0, help="s before due")
+    parser.add_argument("--naive-lead", type=float, default=90.0)
+    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+    # `timeout` or Ctrl-C: leave through the `finally`s that stop the children.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    with tempfile.TemporaryDirectory(prefix="adloop-bench-") as tmp:
+        _setup(Path(tmp))
+        log_dir = Path(tmp)
+        sink, url = _start_sink(args.delay)
+        try:
+            out = run_outbox(args, url, log_dir)
+            naive = None if args.skip_naive else run_naive(args, url, log_dir)
+        finally:
+            sink.terminate()
+            sink.wait(timeout=10)
+    cores = os.cpu_count()
+    load = os.getloadavg()[0]
+    print(
+        f"conditions: {cores} cores, load average {load:.1f} at the end; "
+        f"{args.count} publications, sink {args.delay * 1000:.0f} ms, 2 workers "
+        f"--pool={args.pool} --concurrency={args.concurrency}, claim batch "
+        f"{args.batch}, max queued {args.max_queued}"
+    )
+    print(
+        f"outbox: {out['published']}/{args.count} published, "
+        f"{out['rate']:.0f} publications/s, lateness p50 {out['p50']:.2f} s "
+        f"p99 {out['p99']:.2f} s; worker RSS idle {_mb(out['idle'])}, with "
+        f"{args.count} future posts waiting {_mb(out['waiting'])}, peak "
+        f"{_mb(out['peak'])}"
+    )
+    if naive is not None:
+        print(
+            f"naive (eta tasks): {naive['published']}/{args.count} published, "
+            f"{naive['rate']:.0f} publications/s, lateness p50 {naive['p50']:.2f} s "
+            f"p99 {naive['p99']:.2f} s; sending {args.count} eta tasks took "
+            f"{naive['send_s']:.1f} s; worker RSS idle {_mb(naive['idle'])}, holding "
+            f"{args.count} eta tasks {_mb(naive['holding'])} "
+            f"(+{_mb(naive['holding'] - naive['idle'])}), peak {_mb(naive['peak'])}"
+        )
+        ratio_rate = out["rate"] / naive["rate"] if naive["rate"] else float("nan")
+        growth = naive["holding"] - naive["idle"]
+        flat = out["waiting"] - out["idle"]
+        print(
+            f"FIGURE: outbox {out['rate']:.0f}/s p99 {out['p99']:.2f} s vs naive "
+            f"{naive['rate']:.0f}/s p99 {naive['p99']:.2f} s ({ratio_rate:.2f}x); "
+            f"memory for {args.count} future posts: outbox +{_mb(flat)}, naive "
+            f"+{_mb(growth)}"
+        )
+    else:
+        print(
+            f"FIGURE: outbox {out['rate']:.0f}/s p99 {out['p99']:.2f} s, "
+            f"peak worker RSS {_mb(out['peak'])}"
+        )
+
+
+if __name__ == "__main__":
+    main()
