@@ -12,6 +12,9 @@ number of processes at once); the database decides, the broker only carries.
   instead of as broker messages; a message older than the queued timeout would
   otherwise be taken for lost and sent twice (harmless, thanks to the claim, but
   work for nothing).
+- Held accounts: a publication whose account is disabled or needs reconnecting
+  is not claimed; it waits, `scheduled`, and goes out when the account is
+  connected again (or fails at the late cutoff, saying why it waited).
 - Late cutoff: a first try due more than `PUBLISH_LATE_CUTOFF_SECONDS` ago (the
   scheduler was down) fails with "missed its time" instead; 0 = always publish
   late.
@@ -35,7 +38,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from channels.connectors import ConnectorNotAvailable, get_connector
-from channels.models import Publication, PublishAttempt
+from channels.models import AccountStatus, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
 from channels.publishing import publication_move
 
@@ -81,19 +84,31 @@ def fail_late(*, now: datetime | None = None, batch: int = 500) -> list[int]:
         status=PS.SCHEDULED,
         attempts=0,
         next_attempt_at__lt=now - timedelta(seconds=cutoff),
-    ).values_list("pk", flat=True)[:batch]
-    moved = publication_move(
-        list(late),
-        to=PS.FAILED,
-        sources=[PS.SCHEDULED],
-        fence=0,
-        finished_at=now,
-        error_kind="late",
-        error=(
-            "Missed its time: publishing was not running when it was due, and it "
-            f"is more than {_duration(cutoff)} late. Reschedule it to publish it."
-        ),
     )
+    held = late.exclude(account__status=AccountStatus.CONNECTED)
+    moved: list[int] = []
+    for rows, why in (
+        (
+            held,
+            "its channel account was disabled or needed reconnecting when it was due",
+        ),
+        (
+            late.filter(account__status=AccountStatus.CONNECTED),
+            "publishing was not running when it was due",
+        ),
+    ):
+        moved += publication_move(
+            list(rows.values_list("pk", flat=True)[:batch]),
+            to=PS.FAILED,
+            sources=[PS.SCHEDULED],
+            fence=0,
+            finished_at=now,
+            error_kind="late",
+            error=(
+                f"Missed its time: {why}, and it is more than {_duration(cutoff)} "
+                "late. Reschedule it to publish it."
+            ),
+        )
     if moved:
         logger.warning("%d publications missed their time", len(moved))
     return moved
@@ -111,15 +126,14 @@ def claim_due(batch: int = 500, *, now: datetime | None = None) -> list[int]:
     """Claim up to `batch` due publications, mark them queued, enqueue after commit."""
     now = now or timezone.now()
     due = Publication.objects.filter(
-        status=PS.SCHEDULED, next_attempt_at__lte=now
+        status=PS.SCHEDULED,
+        next_attempt_at__lte=now,
+        account__status=AccountStatus.CONNECTED,  # held accounts wait
     ).order_by("next_attempt_at", "pk")
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            ids = list(
-                due.select_for_update(skip_locked=True).values_list("pk", flat=True)[
-                    :batch
-                ]
-            )
+            locked = due.select_for_update(skip_locked=True, of=("self",))
+            ids = list(locked.values_list("pk", flat=True)[:batch])
         else:
             ids = list(due.values_list("pk", flat=True)[:batch])
         moved = publication_move(

@@ -60,7 +60,7 @@ from channels.connectors import (
     get_connector,
 )
 from channels.connectors.base import MediaItem
-from channels.models import ChannelAccount, Publication, PublishAttempt
+from channels.models import AccountStatus, ChannelAccount, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
 
 logger = logging.getLogger("adloop.publishing")
@@ -598,8 +598,9 @@ def publication_publish(publication_id: int, *, task_id: str = "") -> str:
     """Claim a queued publication, call its connector, record the outcome.
 
     Returns what happened ("published", "retry", "failed", "unconfirmed",
-    "deferred" when a rate limit sent it back to `scheduled` before any call, or
-    "skipped" when the row is gone or someone else has it).
+    "deferred" when a rate limit sent it back to `scheduled` before any call,
+    "held" when its account was disabled or lost its connection after the claim,
+    or "skipped" when the row is gone or someone else has it).
     """
     publication = (
         Publication.objects.select_related("account", "post", "workspace")
@@ -611,6 +612,17 @@ def publication_publish(publication_id: int, *, task_id: str = "") -> str:
         return "skipped"
     if publication.status != PS.QUEUED:
         return "skipped"
+    if publication.account.status != AccountStatus.CONNECTED:
+        # Back to wait with the others of its account (the dispatcher does not
+        # claim them): no call, no attempt.
+        held = publication_move(
+            [publication.pk],
+            to=PS.SCHEDULED,
+            sources=[PS.QUEUED],
+            fence=publication.attempts,
+            queued_at=None,
+        )
+        return "held" if held else "skipped"
     connector: Any = None
     request: PublishRequest | None = None
     try:
@@ -809,8 +821,6 @@ def _account_needs_reconnect(account: ChannelAccount, message: str) -> None:
     (`ConnectorError.reconnect`): the account needs reconnecting, and the
     workspace's owners and admins hear of it once. Fenced on `connected_at`: an
     account reconnected while the call was in flight is left connected."""
-    from channels.models import AccountStatus
-
     moved = ChannelAccount.objects.filter(
         pk=account.pk,
         status=AccountStatus.CONNECTED,
