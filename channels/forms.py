@@ -143,6 +143,14 @@ class SendTestForm(forms.Form):
     to = forms.EmailField(label="Send a test message to")
 
 
+class SubscriberAddForm(forms.Form):
+    email = forms.EmailField(
+        label="Add a subscriber",
+        max_length=254,
+        help_text="They receive a confirmation link first (double opt-in).",
+    )
+
+
 CONNECT_FORMS: dict[str, type[ConnectForm]] = {
     Network.WEBHOOK: WebhookForm,
     Network.BLUESKY: BlueskyForm,

@@ -11,6 +11,12 @@
   nothing different, so the public form does not reveal who is on the list.
 - `email_send_test` sends one message with the account's settings (the
   "Send test" button).
+- The audience as the workspace sees it (`audience_counts`, `subscribers_for`,
+  `subscriber_add`, `subscriber_remove`): counts are for anyone who may view the
+  workspace; the addresses themselves are personal data, shown only to those
+  who may manage channels. Adding an address from the UI or the API still goes
+  through double opt-in (it is `pending` until its owner confirms); removing one
+  unsubscribes it and keeps the row, so it is never mailed again by accident.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.core import signing
@@ -26,6 +33,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -237,3 +245,61 @@ def email_send_test(*, account: ChannelAccount, to: str, by: Any) -> str:
     except ValidationError:
         raise ValidationError({"to": ["Enter a valid email address."]}) from None
     return EmailConnector().send_test(account, to=to)
+
+
+FORBIDDEN = "Your role does not allow managing this newsletter's audience."
+
+
+def _require_manage(by: Any, account: ChannelAccount) -> None:
+    if by is None or not can(by, Action.MANAGE_CHANNELS, account.workspace):
+        raise PermissionDenied(FORBIDDEN)
+    if account.network != Network.EMAIL:
+        raise ValidationError({"account": ["This channel is not a newsletter."]})
+
+
+def audience_counts(account_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Subscribers per status for each email account, every status present."""
+    counts = {pk: dict.fromkeys(SubscriberStatus.values, 0) for pk in account_ids}
+    rows = (
+        Subscriber.objects.filter(account_id__in=list(counts))
+        .values("account_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("account_id", "status", "n")
+    )
+    for account_id, status, n in rows:
+        counts[account_id][status] = n
+    return counts
+
+
+def subscribers_for(
+    account: ChannelAccount, *, by: Any, status: str = "", search: str = ""
+) -> QuerySet[Subscriber]:
+    """The account's subscribers, newest first (managers only)."""
+    _require_manage(by, account)
+    rows = Subscriber.objects.filter(account=account)
+    if status:
+        if status not in SubscriberStatus.values:
+            choices = ", ".join(SubscriberStatus.values)
+            raise ValidationError({"status": [f"Choose one of: {choices}."]})
+        rows = rows.filter(status=status)
+    if search.strip():
+        rows = rows.filter(email__icontains=search.strip())
+    return rows.order_by("-created_at", "-pk")
+
+
+def subscriber_add(*, account: ChannelAccount, email: str, by: Any) -> Subscriber:
+    """Add an address for its owner to confirm (a confirmation mail is sent; a
+    confirmed address is left as it is). Double opt-in holds for imports too."""
+    _require_manage(by, account)
+    if account.status != AccountStatus.CONNECTED or not account.credentials:
+        raise ValidationError(
+            {"account": ["Connect this newsletter before adding subscribers."]}
+        )
+    return subscriber_subscribe(account=account, email=email)
+
+
+def subscriber_remove(*, subscriber: Subscriber, by: Any) -> Subscriber:
+    """Unsubscribe an address on its owner's request; the row stays (see the
+    module docstring). Idempotent."""
+    _require_manage(by, subscriber.account)
+    return subscriber_unsubscribe(token=subscriber.unsubscribe_token)

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from campaigns.permissions import Action, can, visible_workspaces
 from channels.models import Publication
@@ -70,3 +70,19 @@ def publication_statuses_for_posts(
             }
         )
     return dict(out)
+
+
+def waiting_counts(account_ids: Iterable[int]) -> dict[int, int]:
+    """Publications waiting (`scheduled`) on each account: shown beside an
+    account that is disabled or needs reconnecting, since they go out only when
+    it is connected again."""
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    rows = (
+        Publication.objects.filter(account_id__in=ids, status=PS.SCHEDULED)
+        .values("account_id")
+        .annotate(n=Count("pk"))
+        .values_list("account_id", "n")
+    )
+    return dict(rows)

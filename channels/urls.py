@@ -49,6 +49,16 @@ urlpatterns = [
         name="channel-disable",
     ),
     path(
+        "channels/<int:pk>/audience/",
+        channel_views.audience,
+        name="channel-audience",
+    ),
+    path(
+        "channels/<int:pk>/audience/<int:subscriber_id>/remove/",
+        channel_views.audience_remove,
+        name="channel-audience-remove",
+    ),
+    path(
         "publications/<int:pk>/<slug:name>/",
         channel_views.publication_action,
         name="publication-action",

@@ -26,10 +26,23 @@ from campaigns.models import Workspace
 from campaigns.permissions import Action, can
 from campaigns.views.campaign_forms import ChannelAccountForm
 from campaigns.views.common import apply_validation_error, workspace_view
-from channels import accounts, oauth, publishing, selectors
+from channels import accounts, newsletter, oauth, publishing, selectors
 from channels.connectors import ConnectorError, ConnectorNotAvailable, get_connector
-from channels.forms import CONNECT_FORMS, ConnectForm, MastodonForm, SendTestForm
-from channels.models import ChannelAccount, Network, Publication
+from channels.forms import (
+    CONNECT_FORMS,
+    ConnectForm,
+    MastodonForm,
+    SendTestForm,
+    SubscriberAddForm,
+)
+from channels.models import (
+    AccountStatus,
+    ChannelAccount,
+    Network,
+    Publication,
+    Subscriber,
+    SubscriberStatus,
+)
 from channels.models import PublicationStatus as PS
 
 logger = logging.getLogger("adloop.channels")
@@ -72,6 +85,15 @@ def render_channels_page(
         else:
             forms_by_network[network] = form_class(prefix=network)
     account_rows = list(ChannelAccount.objects.filter(workspace=workspace))
+    audience = newsletter.audience_counts(
+        a.pk for a in account_rows if a.network == Network.EMAIL
+    )
+    waiting = selectors.waiting_counts(
+        a.pk for a in account_rows if a.status != AccountStatus.CONNECTED
+    )
+    for a in account_rows:
+        a.audience = audience.get(a.pk)  # type: ignore[attr-defined]
+        a.waiting = waiting.get(a.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "campaigns/channels/page.html",
@@ -264,6 +286,83 @@ def enable(request: HttpRequest, pk: int, enabled: bool) -> HttpResponse:
         state = "enabled" if enabled else "disabled"
         messages.success(request, f"{account.name} is {state}.")
     return redirect(f"{reverse('channels')}#account-{account.pk}")
+
+
+AUDIENCE_PAGE = 100
+
+
+@workspace_view
+def audience(request: HttpRequest, pk: int) -> HttpResponse:
+    """A newsletter's audience: counts, the public sign-up link, the addresses
+    (managers only: they are personal data), add (double opt-in) and remove."""
+    account = _account(request, pk)
+    if account.network != Network.EMAIL:
+        raise Http404("Only email newsletters have an audience.")
+    if not can(request.user, Action.MANAGE_CHANNELS, account.workspace):  # type: ignore[arg-type]
+        raise PermissionDenied(newsletter.FORBIDDEN)
+    form = SubscriberAddForm()
+    status_code = 200
+    if request.method == "POST":
+        form = SubscriberAddForm(request.POST)
+        if form.is_valid():
+            try:
+                subscriber = newsletter.subscriber_add(
+                    account=account, email=form.cleaned_data["email"], by=request.user
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                if subscriber.status == SubscriberStatus.CONFIRMED:
+                    messages.info(request, f"{subscriber.email} is already confirmed.")
+                else:
+                    messages.success(
+                        request,
+                        f"A confirmation link went to {subscriber.email}; they "
+                        "receive the newsletter once they confirm.",
+                    )
+                return redirect("channel-audience", pk=account.pk)
+        status_code = 400
+    chosen = request.GET.get("status", "")
+    if chosen not in SubscriberStatus.values:
+        chosen = ""
+    search = request.GET.get("q", "")[:254]
+    rows = newsletter.subscribers_for(
+        account, by=request.user, status=chosen, search=search
+    )
+    counts = newsletter.audience_counts([account.pk])[account.pk]
+    return render(
+        request,
+        "channels/audience.html",
+        {
+            "section": "channels",
+            "account": account,
+            "counts": [
+                (value, label, counts[value])
+                for value, label in SubscriberStatus.choices
+            ],
+            "statuses": SubscriberStatus.choices,
+            "chosen": chosen,
+            "search": search,
+            "subscribers": rows[:AUDIENCE_PAGE],
+            "shown_limit": AUDIENCE_PAGE,
+            "total": rows.count(),
+            "form": form,
+            "signup_url": request.build_absolute_uri(
+                reverse("newsletter-subscribe", args=[account.pk])
+            ),
+        },
+        status=status_code,
+    )
+
+
+@require_POST
+@workspace_view
+def audience_remove(request: HttpRequest, pk: int, subscriber_id: int) -> HttpResponse:
+    account = _account(request, pk)
+    subscriber = get_object_or_404(Subscriber, pk=subscriber_id, account=account)
+    newsletter.subscriber_remove(subscriber=subscriber, by=request.user)
+    messages.success(request, f"{subscriber.email} is unsubscribed.")
+    return redirect("channel-audience", pk=account.pk)
 
 
 ACTIONS = {"publish-now", "retry", "cancel", "resolve"}

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -32,8 +33,14 @@ from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.workspaces import VisibleWorkspaceField
 from campaigns.permissions import is_api_key, visible_workspaces
-from channels import accounts
-from channels.models import AccountStatus, ChannelAccount, Network
+from channels import accounts, newsletter
+from channels.models import (
+    AccountStatus,
+    ChannelAccount,
+    Network,
+    Subscriber,
+    SubscriberStatus,
+)
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "None")]
 
@@ -56,6 +63,10 @@ class ChannelSerializer(serializers.ModelSerializer):
     capabilities = serializers.SerializerMethodField(
         help_text="What the network accepts; null while it has no connector."
     )
+    audience = serializers.SerializerMethodField(
+        help_text="Email newsletters: subscribers per status (pending, confirmed, "
+        "unsubscribed, bounced); null for other networks."
+    )
 
     class Meta:
         model = ChannelAccount
@@ -74,6 +85,7 @@ class ChannelSerializer(serializers.ModelSerializer):
             "token_expires_at",
             "created_at",
             "capabilities",
+            "audience",
         ]
         read_only_fields = fields
 
@@ -83,6 +95,34 @@ class ChannelSerializer(serializers.ModelSerializer):
     @extend_schema_field(CapabilitiesSerializer(allow_null=True))
     def get_capabilities(self, account: ChannelAccount) -> dict[str, Any] | None:
         return accounts.capabilities_for(account.network)
+
+    @extend_schema_field(
+        serializers.DictField(child=serializers.IntegerField(), allow_null=True)
+    )
+    def get_audience(self, account: ChannelAccount) -> dict[str, int] | None:
+        if account.network != Network.EMAIL:
+            return None
+        return newsletter.audience_counts([account.pk])[account.pk]
+
+
+class SubscriberSerializer(serializers.ModelSerializer):
+    status = named_choice("SubscriberStatus", SubscriberStatus.choices, read_only=True)
+
+    class Meta:
+        model = Subscriber
+        fields = [
+            "id",
+            "email",
+            "status",
+            "created_at",
+            "confirmed_at",
+            "unsubscribed_at",
+        ]
+        read_only_fields = fields
+
+
+class SubscriberCreateSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
 
 
 def _secret(**kw: Any) -> serializers.CharField:
@@ -320,6 +360,15 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             workspace__in=visible_workspaces(self.principal())
         ).order_by("workspace_id", "network", "name", "pk")
 
+    def _unfiltered(self, pk: str) -> ChannelAccount:
+        """The account by id, without the list's filters: the subscriber
+        endpoints' `status` and `search` are about subscribers, not channels."""
+        account = self.get_queryset().filter(pk=int(pk) if pk.isdigit() else 0).first()
+        if account is None:
+            raise exceptions.NotFound()
+        self.check_object_permissions(self.request, account)
+        return account
+
     def _connect(
         self,
         data: ChannelReconnectSerializer,
@@ -442,3 +491,87 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 "account": ChannelSerializer(outcome.account).data,
             }
         )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="A newsletter's subscribers",
+        description="Newest first; filter with `status` and `search` (part of "
+        "the address). Addresses are personal data: only keys and people who may "
+        "manage channels see them (403 otherwise). 400 for a channel that is not "
+        "an email newsletter.",
+        parameters=[
+            OpenApiParameter("status", str, enum=SubscriberStatus.values),
+            OpenApiParameter("search", str),
+        ],
+        responses={200: SubscriberSerializer(many=True), **errors(400, 403, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a subscriber (double opt-in)",
+        description="The address is `pending` and receives a confirmation link "
+        "through the newsletter's own SMTP server; nothing else is sent to it "
+        "before its owner confirms. Adding a confirmed address changes nothing "
+        "(200); a new or returning one answers 201.",
+        request=SubscriberCreateSerializer,
+        responses={
+            200: SubscriberSerializer,
+            201: SubscriberSerializer,
+            **errors(400, 403, 404),
+        },
+        examples=[
+            OpenApiExample(
+                "Add", value={"email": "reader@example.com"}, request_only=True
+            )
+        ],
+    )
+    @action(detail=True, methods=["get", "post"])
+    def subscribers(self, request: Request, pk: str) -> Response:
+        account = self._unfiltered(pk)
+        if request.method == "GET":
+            rows = newsletter.subscribers_for(
+                account,
+                by=self.principal(),
+                status=request.query_params.get("status", ""),
+                search=request.query_params.get("search", ""),
+            )
+            page = self.paginate_queryset(rows)
+            data = SubscriberSerializer(page, many=True).data
+            return self.get_paginated_response(data)
+        data = SubscriberCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        before = Subscriber.objects.filter(
+            account=account,
+            email__iexact=data.validated_data["email"],
+            status=SubscriberStatus.CONFIRMED,
+        ).exists()
+        subscriber = newsletter.subscriber_add(
+            account=account, email=data.validated_data["email"], by=self.principal()
+        )
+        code = status.HTTP_200_OK if before else status.HTTP_201_CREATED
+        return Response(SubscriberSerializer(subscriber).data, status=code)
+
+    @extend_schema(
+        summary="Unsubscribe a subscriber",
+        description="On the owner's request: the address stops receiving the "
+        "newsletter at once and the row stays (so it is never mailed again by "
+        "mistake). Idempotent.",
+        request=None,
+        responses={200: SubscriberSerializer, **errors(403, 404)},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"subscribers/(?P<subscriber_id>\d+)",
+        url_name="subscriber",
+    )
+    def subscriber(self, request: Request, pk: str, subscriber_id: str) -> Response:
+        account = self._unfiltered(pk)
+        subscriber = Subscriber.objects.filter(
+            account=account, pk=int(subscriber_id)
+        ).first()
+        if subscriber is None:
+            raise exceptions.NotFound("No such subscriber on this channel.")
+        subscriber = newsletter.subscriber_remove(
+            subscriber=subscriber, by=self.principal()
+        )
+        return Response(SubscriberSerializer(subscriber).data)
