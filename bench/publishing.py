@@ -5,7 +5,8 @@
 PostgreSQL + Redis, real processes: a webhook sink answering in 50 ms (its own
 process, `tests/fakes/sink.py`, deduplicating by `Idempotency-Key`), then
 
-1. the outbox: `--count` publications due at the same instant, one
+1. the outbox: `--count` publications due within the same minute (evenly
+   spread over `--spread` seconds; 0 = all at one instant), one
    `run_scheduler` and two `celery worker`s (threads pool); end-to-end
    publications per second (count / (last published - due)), lateness p50/p99
    (published - due) and the workers' peak RSS, which does not depend on how
@@ -140,7 +141,7 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
 
-def _figures(ids: list[int], due: Any) -> dict[str, float]:
+def _figures(ids: list[int], due: Any) -> dict[str, float]:  # due: the first
     from channels.models import Publication
     from channels.models import PublicationStatus as PS
 
@@ -221,7 +222,11 @@ def run_outbox(args: argparse.Namespace, url: str, log_dir: Path) -> dict[str, A
         idle = RssSampler.rss(pids)
         due = timezone.now() + timedelta(seconds=args.lead)
         ids = outbox.make_due_publications(
-            args.count, url=url, due=due, tag=f"outbox-{secrets.token_hex(3)}"
+            args.count,
+            url=url,
+            due=due,
+            tag=f"outbox-{secrets.token_hex(3)}",
+            spread=args.spread,
         )
         waiting = RssSampler.rss(pids)  # N future posts in the table
         sampler = RssSampler(pids)
@@ -268,11 +273,19 @@ def run_naive(args: argparse.Namespace, url: str, log_dir: Path) -> dict[str, An
         idle = RssSampler.rss(pids)
         due = timezone.now() + timedelta(seconds=args.naive_lead)
         ids = outbox.make_due_publications(
-            args.count, url=url, due=due, tag=f"naive-{secrets.token_hex(3)}"
+            args.count,
+            url=url,
+            due=due,
+            tag=f"naive-{secrets.token_hex(3)}",
+            spread=args.spread,
         )
+        from channels.models import Publication
+
         sent = time.monotonic()
-        for pk in ids:
-            naive_publish.apply_async(args=[pk], eta=due)
+        for pk, when in Publication.objects.filter(pk__in=ids).values_list(
+            "pk", "due_at"
+        ):
+            naive_publish.apply_async(args=[pk], eta=when)
         send_s = time.monotonic() - sent
         late_send = timezone.now() >= due
         # The workers hold every eta task until it is due: memory while holding.
@@ -304,6 +317,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="claim batch size")
     parser.add_argument("--max-queued", type=int, default=2000)
     parser.add_argument("--delay", type=float, default=0.05, help="sink answer (s)")
+    parser.add_argument("--spread", type=float, default=60.0, help="due within (s)")
     parser.add_argument("--lead", type=float, default=15.0, help="s before due")
     parser.add_argument("--naive-lead", type=float, default=90.0)
     parser.add_argument("--timeout", type=float, default=900.0)
@@ -326,9 +340,11 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(
         f"conditions: {cores} cores, load average {load:.1f} at the end; "
-        f"{args.count} publications, sink {args.delay * 1000:.0f} ms, 2 workers "
+        f"{args.count} publications due within {args.spread:.0f} s, sink "
+        f"{args.delay * 1000:.0f} ms, 2 workers "
         f"--pool={args.pool} --concurrency={args.concurrency}, claim batch "
-        f"{args.batch}, max queued {args.max_queued}"
+        f"{args.batch}, max queued {args.max_queued}, task batch "
+        f"{os.environ.get('PUBLISH_TASK_BATCH', 'default')}"
     )
     print(
         f"outbox: {out['published']}/{args.count} published, "

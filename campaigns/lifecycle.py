@@ -279,6 +279,56 @@ def transition(
     return post_changed(post, change)
 
 
+def system_transition_many(
+    posts: Sequence[Post], action: str, *, system: str
+) -> list[Post]:
+    """A system move (`MOVES[action].permission is None`) on many posts at once:
+    what `transition` does for each, in a few statements (one UPDATE per source
+    status, the history rows in one INSERT, one after-commit callback for the
+    signals). The caller holds the posts' row locks (the publishing outbox
+    moves a batch of publications together); a post not in one of the move's
+    sources is left alone. Returns the posts that moved, updated in place.
+    """
+    move = MOVES[action]
+    if move.permission is not None or not system:
+        raise PermissionDenied(f"'{action}' is made by the system only.")
+    ready = [p for p in posts if p.status in move.sources]
+    if not ready:
+        return []
+    now = timezone.now()
+    moved: list[tuple[Post, str]] = []
+    with transaction.atomic(savepoint=False):
+        for source in sorted({p.status for p in ready}):
+            group = [p for p in ready if p.status == source]
+            Post.objects.filter(pk__in=[p.pk for p in group], status=source).update(
+                status=move.target, updated_at=now
+            )
+            moved += [(p, source) for p in group]
+        changes = PostStatusChange.objects.bulk_create(
+            [
+                PostStatusChange(
+                    post=post,
+                    from_status=source,
+                    to_status=move.target,
+                    action=action,
+                    actor_label=system,
+                    at=now,
+                )
+                for post, source in moved
+            ]
+        )
+        for post, _ in moved:
+            post.status, post.updated_at = move.target, now
+        _emit_after_commit(
+            [
+                _payload(post, change)
+                for (post, _), change in zip(moved, changes, strict=True)
+            ]
+        )
+    logger.info("%d posts: -> %s (%s)", len(moved), move.target, action)
+    return [post for post, _ in moved]
+
+
 def record_creation(post: Post, *, by: Principal | None, system: str = "") -> None:
     """The first history row of a new post (from nothing to its first state)."""
     change = _record(post, "", post.status, "create", by, "", system, timezone.now())

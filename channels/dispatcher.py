@@ -46,11 +46,15 @@ logger = logging.getLogger("adloop.dispatcher")
 
 
 def enqueue(ids: Sequence[int]) -> None:
-    """Send one `publish` task per id (call after the commit that queued them)."""
-    from channels.tasks import publish
+    """Send the ids in `publish_batch` tasks of PUBLISH_TASK_BATCH (call after the
+    commit that queued them). A lost message loses nothing: its rows stay
+    `queued` and the sweep sends them again."""
+    from channels.tasks import publish_batch
 
-    for pk in ids:
-        publish.apply_async(args=[pk])
+    size = max(1, settings.PUBLISH_TASK_BATCH)
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        publish_batch.apply_async(args=[ids[start : start + size]])
 
 
 def _sync_due_times(now: datetime) -> int:

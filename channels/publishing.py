@@ -14,7 +14,7 @@ Publication status (`PublicationStatus`), changed only by `publication_move`:
     failed ──retry──> scheduled
 
 Post status, moved through `campaigns.lifecycle` as the system "dispatcher"
-(`_post_sync`, under a row lock on the post so two workers finishing two
+(`_posts_sync`, under a row lock on the post so two workers finishing two
 publications of one post cannot both miss the last one):
 - the first publication of a scheduled post that leaves `scheduled`/`queued`
   (claimed by a worker, or failed at the late cutoff) → `start_publishing`;
@@ -34,9 +34,11 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
 import time
 import uuid
 from collections.abc import Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -44,6 +46,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -52,6 +55,7 @@ from campaigns.errors import ConflictError
 from campaigns.models import Post, PostStatus
 from campaigns.permissions import Action, can
 from channels import ratelimit
+from channels.bulk import bulk_set
 from channels.connectors import (
     ConnectorError,
     ConnectorNotAvailable,
@@ -85,6 +89,7 @@ def publication_move(
     to: str,
     sources: Collection[str],
     fence: int | None = None,
+    per_row: dict[int, dict[str, Any]] | None = None,
     **fields: Any,
 ) -> list[int]:
     """Move the publications among `ids` that are in `sources` to `to`.
@@ -93,8 +98,9 @@ def publication_move(
     worker finishes only the attempt it claimed). Returns the ids that moved;
     the others were moved by someone else first. On PostgreSQL the rows are
     locked first and moved in one statement; elsewhere one conditional UPDATE
-    per row. Then the posts follow (`_post_sync`) and the event hook fires after
-    the commit.
+    per row. `per_row` adds fields that differ between rows (an external id, an
+    error), set on the moved rows in one more statement. Then the posts follow
+    (`_posts_sync`) and the event hook fires after the commit.
     """
     ids = list(ids)
     if not ids:
@@ -131,9 +137,10 @@ def publication_move(
                     moved.append(row)
         if not moved:
             return []
+        if per_row:
+            _update_rows([row[0] for row in moved], per_row)
         if to != PS.QUEUED:  # queuing never moves a post; skip the post locks
-            for post_id in sorted({row[2] for row in moved}):
-                _post_sync(post_id)
+            _posts_sync({row[2] for row in moved})
         payloads = [
             {
                 "publication_id": pk,
@@ -156,43 +163,72 @@ def _emit(payloads: list[dict[str, Any]]) -> None:
             logger.exception("publication_status_changed receiver failed: %s", payload)
 
 
-def _post_sync(post_id: int) -> None:
-    """Move the post to match its publications (the rule in the module docstring).
+def _update_rows(ids: list[int], per_row: dict[int, dict[str, Any]]) -> None:
+    """Set each moved row's own fields, one UPDATE per set of field names."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for pk in ids:
+        fields = per_row.get(pk)
+        if fields:
+            groups.setdefault(tuple(sorted(fields)), []).append({"pk": pk, **fields})
+    for names, rows in groups.items():
+        bulk_set(Publication, rows, names)
 
-    Called inside `publication_move`'s transaction; the post row is locked so
-    the last of several concurrently finishing publications sees all the others.
+
+def _posts_sync(post_ids: Iterable[int]) -> None:
+    """Move the posts to match their publications (the rule in the module
+    docstring), a batch at a time.
+
+    Called inside `publication_move`'s transaction; the post rows are locked (in
+    id order, so two workers never deadlock) so the last of several concurrently
+    finishing publications sees all the others.
     """
-    post = Post.objects.select_for_update().filter(pk=post_id).first()
-    if post is None:
-        return
-    statuses = set(
-        Publication.objects.filter(post_id=post_id)
-        .exclude(status=PS.CANCELED)
-        .values_list("status", flat=True)
+    ids = sorted(set(post_ids))
+    posts = list(
+        Post.objects.select_for_update()
+        .filter(pk__in=ids)
+        .only("pk", "status", "workspace_id")
+        .order_by("pk")
     )
-    if not statuses:
+    if not posts:
         return
-    started = statuses - {PS.SCHEDULED, PS.QUEUED}
-    if post.status == PostStatus.SCHEDULED and started:
-        _post_transition(post, "start_publishing")
-    if statuses & IN_FLIGHT:
-        return
-    if PS.FAILED in statuses:
-        action = "mark_failed"
-    elif PS.UNCONFIRMED in statuses:
-        action = "mark_unconfirmed"
-    else:
-        action = "mark_published"
-    target = lifecycle.MOVES[action].target
-    if post.status != target:
-        _post_transition(post, action)
+    statuses: dict[int, set[str]] = {}
+    for post_id, status in (
+        Publication.objects.filter(post_id__in=ids)
+        .exclude(status=PS.CANCELED)
+        .values_list("post_id", "status")
+    ):
+        statuses.setdefault(post_id, set()).add(status)
+    starting = [
+        p
+        for p in posts
+        if p.status == PostStatus.SCHEDULED
+        and statuses.get(p.pk, set()) - {PS.SCHEDULED, PS.QUEUED}
+    ]
+    _posts_transition(starting, "start_publishing")
+    finishing: dict[str, list[Post]] = {}
+    for post in posts:
+        seen = statuses.get(post.pk)
+        if not seen or seen & IN_FLIGHT:
+            continue
+        if PS.FAILED in seen:
+            action = "mark_failed"
+        elif PS.UNCONFIRMED in seen:
+            action = "mark_unconfirmed"
+        else:
+            action = "mark_published"
+        if post.status != lifecycle.MOVES[action].target:
+            finishing.setdefault(action, []).append(post)
+    for action, group in finishing.items():
+        _posts_transition(group, action)
 
 
-def _post_transition(post: Post, action: str) -> None:
-    try:
-        lifecycle.transition(post, action, by=None, system=SYSTEM)
-    except ConflictError as exc:  # canceled meanwhile, or already there
-        logger.warning("post %s: %s not applied: %s", post.pk, action, exc)
+def _posts_transition(posts: list[Post], action: str) -> None:
+    if not posts:
+        return
+    moved = lifecycle.system_transition_many(posts, action, system=SYSTEM)
+    if len(moved) < len(posts):  # canceled meanwhile, or already there
+        left = sorted({p.pk for p in posts} - {p.pk for p in moved})
+        logger.warning("posts %s: %s not applied (state moved on)", left, action)
 
 
 # --- Creating, refreshing and canceling publications ------------------------------
@@ -439,7 +475,12 @@ def split_thread(text: str) -> list[str]:
     return [part for part in parts if part] or [text.strip()]
 
 
-def build_request(publication: Publication, *, connector: Any = None) -> PublishRequest:
+def build_request(
+    publication: Publication,
+    *,
+    connector: Any = None,
+    preloaded: _Preloaded | None = None,
+) -> PublishRequest:
     """The connector's input: the chosen copy for the network, else the post's body.
 
     Threads: a text with `---` lines becomes `text` (the first part) and `thread`
@@ -447,15 +488,19 @@ def build_request(publication: Publication, *, connector: Any = None) -> Publish
     parts are joined with a blank line so no separator reaches the network.
     `title` is the post's topic (an email's subject, a blog post's title).
     `media`: the images attached to the post, as renditions cut for the
-    account's network (see `media_for`).
+    account's network (see `media_for`). `preloaded`: a batch's variants and
+    images read at once (`preload`), instead of two reads per publication.
     """
     post = publication.post
     text = post.body or post.topic
     variant = None
     if publication.variant_id is not None:
-        from content.models import Variant
+        if preloaded is not None:
+            variant = preloaded.variants.get(publication.variant_id)
+        else:
+            from content.models import Variant
 
-        variant = Variant.objects.filter(pk=publication.variant_id).first()
+            variant = Variant.objects.filter(pk=publication.variant_id).first()
         if variant is not None:
             text = variant.text
     parts = split_thread(text)
@@ -472,7 +517,12 @@ def build_request(publication: Publication, *, connector: Any = None) -> Publish
         link=post.link,
         scheduled_at=post.scheduled_at,
         idempotency_key=publication.idempotency_key,
-        media=media_for(publication, variant, connector=connector),
+        media=media_for(
+            publication,
+            variant,
+            connector=connector,
+            usages=None if preloaded is None else preloaded.images.get(post.pk, []),
+        ),
         thread=thread,
         title=post.topic,
     )
@@ -491,8 +541,45 @@ PREFERRED_FORMATS: dict[str, tuple[str, ...]] = {
 DEFAULT_FORMATS = ("square", "landscape", "portrait", "wide", "story")
 
 
+@dataclass
+class _Preloaded:
+    variants: dict[int, Any]
+    images: dict[int, list[Any]]  # post id -> its chosen PostImage rows, in order
+
+
+def _chosen_images(post_ids: Collection[int]) -> QuerySet[Any] | None:
+    from content import models as content_models
+
+    post_image = getattr(content_models, "PostImage", None)
+    if post_image is None:
+        return None
+    return (
+        post_image.objects.filter(post_id__in=post_ids, chosen=True)
+        .select_related("asset")
+        .prefetch_related("asset__renditions")
+        .order_by("post_id", "position", "pk")
+    )
+
+
+def preload(publications: Collection[Publication]) -> _Preloaded:
+    """What `build_request` reads for a batch, in three queries for any size."""
+    from content.models import Variant
+
+    variant_ids = {p.variant_id for p in publications if p.variant_id is not None}
+    variants = {v.pk: v for v in Variant.objects.filter(pk__in=variant_ids)}
+    images: dict[int, list[Any]] = {}
+    rows = _chosen_images({p.post_id for p in publications})
+    for usage in rows if rows is not None else ():
+        images.setdefault(usage.post_id, []).append(usage)
+    return _Preloaded(variants, images)
+
+
 def media_for(
-    publication: Publication, variant: Any = None, *, connector: Any = None
+    publication: Publication,
+    variant: Any = None,
+    *,
+    connector: Any = None,
+    usages: list[Any] | None = None,
 ) -> tuple[MediaItem, ...]:
     """The post's chosen images (`content.PostImage`, in order), each as one file:
     the asset's rendition for the account's network (already cut to its limits),
@@ -500,17 +587,9 @@ def media_for(
     validation then judges it). At most `capabilities.max_images` when the
     connector says. Empty where the content app has no post↔image link.
     """
-    from content import models as content_models
-
-    post_image = getattr(content_models, "PostImage", None)
-    if post_image is None:
-        return ()
-    usages = list(
-        post_image.objects.filter(post_id=publication.post_id, chosen=True)
-        .select_related("asset")
-        .prefetch_related("asset__renditions")
-        .order_by("position", "pk")
-    )
+    if usages is None:
+        rows = _chosen_images([publication.post_id])
+        usages = list(rows) if rows is not None else []
     if not usages:
         return ()
     network = publication.network
@@ -602,79 +681,324 @@ def publication_publish(publication_id: int, *, task_id: str = "") -> str:
     "held" when its account was disabled or lost its connection after the claim,
     or "skipped" when the row is gone or someone else has it).
     """
-    publication = (
-        Publication.objects.select_related("account", "post", "workspace")
-        .filter(pk=publication_id)
-        .first()
+    outcomes = publication_publish_many([publication_id], task_id=task_id)
+    return outcomes.get(publication_id, "skipped")
+
+
+@dataclass
+class _Job:
+    """One publication of a batch on its way through claim, call and record."""
+
+    publication: Publication
+    connector: Any
+    request: PublishRequest | None
+    number: int = 0
+    first_attempt_at: datetime | None = None
+    attempt: PublishAttempt | None = None
+    outcome: _Outcome | None = None
+    duration_ms: int = 0
+
+
+def publication_publish_many(
+    ids: Iterable[int], *, task_id: str = ""
+) -> dict[int, str]:
+    """`publication_publish` for a batch (what the dispatcher's task carries);
+    the outcome per id.
+
+    Why a batch: per publication the work is a few milliseconds of database
+    statements around one network call, and one task and two transactions per
+    publication made the statements, not the networks, the limit (62/s on the
+    benchmark's two cores; see BENCHMARKS.md). A batch shares them: one read,
+    one claim transaction (queued → publishing and the attempt rows, committed
+    before any network call, so a worker killed mid-call leaves rows the sweep
+    finds `publishing`), the calls in parallel threads (`PUBLISH_CALL_THREADS`),
+    and one transaction recording every outcome, with the posts moved in bulk.
+    Each row is still claimed and finished under its own fence (`attempts`), so
+    a batch never finishes a row someone else took.
+    """
+    ids = list(dict.fromkeys(ids))
+    outcomes: dict[int, str] = {}
+    rows = {
+        p.pk: p
+        for p in Publication.objects.select_related(
+            "account", "post", "workspace"
+        ).filter(pk__in=ids)
+    }
+    jobs: list[_Job] = []
+    preloaded = preload([p for p in rows.values() if p.status == PS.QUEUED])
+    for pk in ids:
+        publication = rows.get(pk)
+        if publication is None:
+            logger.info("publication %s: gone", pk)
+            outcomes[pk] = "skipped"
+        elif publication.status != PS.QUEUED:
+            outcomes[pk] = "skipped"
+        elif publication.account.status != AccountStatus.CONNECTED:
+            # Back to wait with the others of its account (the dispatcher does
+            # not claim them): no call, no attempt.
+            held = publication_move(
+                [pk],
+                to=PS.SCHEDULED,
+                sources=[PS.QUEUED],
+                fence=publication.attempts,
+                queued_at=None,
+            )
+            outcomes[pk] = "held" if held else "skipped"
+        else:
+            job = _prepare(publication, preloaded)
+            if isinstance(job, str):
+                outcomes[pk] = job
+            else:
+                jobs.append(job)
+    claimed = _claim(jobs, task_id)
+    taken = {job.publication.pk for job in claimed}
+    outcomes.update(
+        (job.publication.pk, "skipped")
+        for job in jobs
+        if job.publication.pk not in taken
     )
-    if publication is None:
-        logger.info("publication %s: gone", publication_id)
-        return "skipped"
-    if publication.status != PS.QUEUED:
-        return "skipped"
-    if publication.account.status != AccountStatus.CONNECTED:
-        # Back to wait with the others of its account (the dispatcher does not
-        # claim them): no call, no attempt.
-        held = publication_move(
-            [publication.pk],
-            to=PS.SCHEDULED,
-            sources=[PS.QUEUED],
-            fence=publication.attempts,
-            queued_at=None,
-        )
-        return "held" if held else "skipped"
-    connector: Any = None
-    request: PublishRequest | None = None
+    _call_all(claimed)
+    outcomes.update(_record_all(claimed))
+    return outcomes
+
+
+def _prepare(publication: Publication, preloaded: _Preloaded) -> _Job | str:
+    """The connector and the request, after the rate limit (else "deferred")."""
     try:
         connector = get_connector(publication.network)
     except ConnectorNotAvailable:
-        pass
-    else:
-        request = build_request(publication, connector=connector)
-        wait = ratelimit.acquire(
-            publication.network, publication.account_id, cost=1 + len(request.thread)
-        )
-        if wait > 0:
-            return _defer(publication, wait)
-    number = publication.attempts + 1
+        return _Job(publication, None, None)
+    request = build_request(publication, connector=connector, preloaded=preloaded)
+    wait = ratelimit.acquire(
+        publication.network, publication.account_id, cost=1 + len(request.thread)
+    )
+    if wait > 0:
+        return _defer(publication, wait)
+    return _Job(publication, connector, request)
+
+
+def _claim(jobs: list[_Job], task_id: str) -> list[_Job]:
+    """queued → publishing and one attempt row each, in one transaction (no claim
+    without the row the sweep marks when the worker dies mid-call)."""
+    if not jobs:
+        return []
     now = timezone.now()
-    # The claim and its attempt row in one transaction (one commit, and no claim
-    # without the row the sweep marks when the worker dies mid-call).
+    claimed: list[_Job] = []
+    groups: dict[tuple[int, bool], list[_Job]] = {}
+    for job in jobs:
+        key = (job.publication.attempts, job.publication.first_attempt_at is None)
+        groups.setdefault(key, []).append(job)
     with transaction.atomic():
-        if not publication_move(
-            [publication.pk],
-            to=PS.PUBLISHING,
-            sources=[PS.QUEUED],
-            fence=publication.attempts,
-            attempts=number,
-            started_at=now,
-            first_attempt_at=publication.first_attempt_at or now,
-        ):
-            return "skipped"
-        attempt = PublishAttempt.objects.create(
-            publication=publication,
-            number=number,
-            task_id=task_id[:255],
-            started_at=now,
+        for (attempts, first), group in sorted(groups.items()):
+            extra = {"first_attempt_at": now} if first else {}
+            moved = set(
+                publication_move(
+                    [j.publication.pk for j in group],
+                    to=PS.PUBLISHING,
+                    sources=[PS.QUEUED],
+                    fence=attempts,
+                    attempts=attempts + 1,
+                    started_at=now,
+                    **extra,
+                )
+            )
+            for job in group:
+                if job.publication.pk in moved:
+                    job.number = attempts + 1
+                    job.first_attempt_at = job.publication.first_attempt_at or now
+                    claimed.append(job)
+        rows = PublishAttempt.objects.bulk_create(
+            [
+                PublishAttempt(
+                    publication=job.publication,
+                    number=job.number,
+                    task_id=task_id[:255],
+                    started_at=now,
+                )
+                for job in claimed
+            ]
         )
-    first_attempt_at = publication.first_attempt_at or now
+        for job, row in zip(claimed, rows, strict=True):
+            job.attempt = row
+    return claimed
+
+
+_calls_lock = threading.Lock()
+_calls_pool: ThreadPoolExecutor | None = None
+
+
+def _calls_executor() -> ThreadPoolExecutor:
+    """One pool per process, made on first use (after a prefork worker forks)."""
+    global _calls_pool
+    with _calls_lock:
+        if _calls_pool is None:
+            _calls_pool = ThreadPoolExecutor(
+                max_workers=max(1, settings.PUBLISH_CALL_THREADS),
+                thread_name_prefix="publish-call",
+            )
+        return _calls_pool
+
+
+def _call_one(job: _Job) -> None:
     start = time.monotonic()
-    if connector is None or request is None:
-        network = publication.get_network_display()
-        outcome = _Outcome(
+    if job.connector is None or job.request is None:
+        network = job.publication.get_network_display()
+        job.outcome = _Outcome(
             "permanent",
             error=ConnectorError(
                 f"Publishing to {network} is not available yet.", kind="permanent"
             ),
         )
     else:
-        outcome = _call(
-            connector, request, look_first=publication.error_kind == "ambiguous"
+        job.outcome = _call(
+            job.connector,
+            job.request,
+            look_first=job.publication.error_kind == "ambiguous",
         )
-    duration_ms = int((time.monotonic() - start) * 1000)
-    return _record(
-        publication, attempt, number, outcome, duration_ms, first_attempt_at, connector
+    job.duration_ms = int((time.monotonic() - start) * 1000)
+
+
+def _call_in_thread(job: _Job) -> None:
+    try:
+        _call_one(job)
+    finally:
+        # A connector that touched the database (a Bluesky session saved) did it
+        # on this pool thread's own connection: do not keep it open.
+        from django.db import connections
+
+        connections.close_all()
+
+
+def _call_all(jobs: list[_Job]) -> None:
+    """The network calls: in parallel threads for a batch, inline for one (a
+    test's transaction, and any connector's database use, stay on this thread)."""
+    if len(jobs) <= 1 or settings.PUBLISH_CALL_THREADS <= 1:
+        for job in jobs:
+            _call_one(job)
+        return
+    list(_calls_executor().map(_call_in_thread, jobs))
+
+
+@dataclass
+class _Decision:
+    to: str
+    label: str
+    fields: dict[str, Any]
+    reconnect: str = ""
+
+
+def _decide(job: _Job, now: datetime) -> _Decision:
+    """Where an attempt's outcome sends the publication (the rules of the module
+    docstring: published; retried with backoff until the deadline; unconfirmed
+    when the outcome is unknown and the network can neither deduplicate nor
+    look up; failed)."""
+    outcome = job.outcome
+    assert outcome is not None and job.first_attempt_at is not None
+    if outcome.result is not None:
+        return _Decision(
+            PS.PUBLISHED,
+            "published",
+            {
+                "external_id": outcome.result.external_id[:500],
+                "url": outcome.result.url[:1000],
+                "finished_at": now,
+                "error": "",
+                "error_kind": "",
+            },
+        )
+    error = outcome.error
+    assert error is not None
+    kind = error.kind
+    capabilities = job.connector.capabilities if job.connector else None
+    dedupes = bool(capabilities and capabilities.dedupes)
+    lookup = bool(capabilities and capabilities.lookup)
+    deadline = job.first_attempt_at + timedelta(
+        seconds=settings.PUBLISH_RETRY_DEADLINE_SECONDS
     )
+    unconfirmed = _Decision(
+        PS.UNCONFIRMED,
+        "unconfirmed",
+        {
+            "finished_at": now,
+            "error": error.message + " Check the channel and resolve it.",
+            "error_kind": "ambiguous",
+        },
+    )
+    if kind == "ambiguous" and not (dedupes or lookup):
+        return unconfirmed
+    if kind in ("transient", "ambiguous"):
+        retry_at = now + timedelta(seconds=retry_delay(job.number, error.retry_after))
+        if retry_at <= deadline:
+            return _Decision(
+                PS.SCHEDULED,
+                "retry",
+                {
+                    "next_attempt_at": retry_at,
+                    "started_at": None,
+                    "error": error.message,
+                    "error_kind": kind,
+                },
+            )
+        if kind == "ambiguous":
+            return unconfirmed
+        minutes = int((now - job.first_attempt_at).total_seconds() // 60)
+        message = (
+            f"{error.message.rstrip('.')}; gave up after trying for {minutes} minutes."
+        )
+    else:
+        message = error.message
+    return _Decision(
+        PS.FAILED,
+        "failed",
+        {"finished_at": now, "error": message, "error_kind": kind},
+        reconnect=message if error.reconnect else "",
+    )
+
+
+def _record_all(jobs: list[_Job]) -> dict[int, str]:
+    """Store every attempt's outcome and move the publications, in one
+    transaction: the attempt rows in one UPDATE, then one move per target
+    status and attempt number (each row fenced on the attempt it claimed)."""
+    if not jobs:
+        return {}
+    now = timezone.now()
+    decided = [(job, _decide(job, now)) for job in jobs]
+    attempts = []
+    for job in jobs:
+        assert job.attempt is not None and job.outcome is not None
+        result, error = job.outcome.result, job.outcome.error
+        job.attempt.duration_ms = job.duration_ms
+        job.attempt.http_status = (
+            result.http_status if result else error and error.http_status
+        )
+        job.attempt.outcome = job.outcome.kind
+        job.attempt.error = (
+            f"{error.message} {error.detail}".strip()[:2000] if error else ""
+        )
+        job.attempt.external_id = result.external_id if result else ""
+        attempts.append(job.attempt)
+    groups: dict[tuple[str, int], list[tuple[_Job, _Decision]]] = {}
+    for job, decision in decided:
+        groups.setdefault((decision.to, job.number), []).append((job, decision))
+    with transaction.atomic():
+        names = ("duration_ms", "http_status", "outcome", "error", "external_id")
+        bulk_set(
+            PublishAttempt,
+            [{"pk": a.pk, **{n: getattr(a, n) for n in names}} for a in attempts],
+            names,
+        )
+        for job, decision in decided:
+            if decision.reconnect:
+                _account_needs_reconnect(job.publication.account, decision.reconnect)
+        for (to, number), group in groups.items():
+            publication_move(
+                [job.publication.pk for job, _ in group],
+                to=to,
+                sources=[PS.PUBLISHING],
+                fence=number,
+                per_row={job.publication.pk: d.fields for job, d in group},
+            )
+    return {job.publication.pk: decision.label for job, decision in decided}
 
 
 def _defer(publication: Publication, wait: float) -> str:
@@ -701,119 +1025,6 @@ def _defer(publication: Publication, wait: float) -> str:
             delay,
         )
     return "deferred" if moved else "skipped"
-
-
-def _record(
-    publication: Publication,
-    attempt: PublishAttempt,
-    number: int,
-    outcome: _Outcome,
-    duration_ms: int,
-    first_attempt_at: datetime,
-    connector: Any,
-) -> str:
-    """Store the attempt's outcome and move the publication, in one transaction."""
-    with transaction.atomic():
-        return _record_outcome(
-            publication,
-            attempt,
-            number,
-            outcome,
-            duration_ms,
-            first_attempt_at,
-            connector,
-        )
-
-
-def _record_outcome(
-    publication: Publication,
-    attempt: PublishAttempt,
-    number: int,
-    outcome: _Outcome,
-    duration_ms: int,
-    first_attempt_at: datetime,
-    connector: Any,
-) -> str:
-    now = timezone.now()
-    error = outcome.error
-    result = outcome.result
-    PublishAttempt.objects.filter(pk=attempt.pk).update(
-        duration_ms=duration_ms,
-        http_status=(result.http_status if result else error and error.http_status),
-        outcome=outcome.kind,
-        error=(f"{error.message} {error.detail}".strip()[:2000] if error else ""),
-        external_id=result.external_id if result else "",
-    )
-    fenced = {"sources": [PS.PUBLISHING], "fence": number}
-    if result is not None:
-        publication_move(
-            [publication.pk],
-            to=PS.PUBLISHED,
-            external_id=result.external_id[:500],
-            url=result.url[:1000],
-            finished_at=now,
-            error="",
-            error_kind="",
-            **fenced,
-        )
-        return "published"
-    assert error is not None
-    kind = error.kind
-    dedupes = bool(connector and connector.capabilities.dedupes)
-    lookup = bool(connector and connector.capabilities.lookup)
-    deadline = first_attempt_at + timedelta(
-        seconds=settings.PUBLISH_RETRY_DEADLINE_SECONDS
-    )
-    if kind == "ambiguous" and not (dedupes or lookup):
-        publication_move(
-            [publication.pk],
-            to=PS.UNCONFIRMED,
-            finished_at=now,
-            error=error.message + " Check the channel and resolve it.",
-            error_kind="ambiguous",
-            **fenced,
-        )
-        return "unconfirmed"
-    if kind in ("transient", "ambiguous"):
-        delay = retry_delay(number, error.retry_after)
-        retry_at = now + timedelta(seconds=delay)
-        if retry_at <= deadline:
-            publication_move(
-                [publication.pk],
-                to=PS.SCHEDULED,
-                next_attempt_at=retry_at,
-                started_at=None,
-                error=error.message,
-                error_kind=kind,
-                **fenced,
-            )
-            return "retry"
-        if kind == "ambiguous":
-            publication_move(
-                [publication.pk],
-                to=PS.UNCONFIRMED,
-                finished_at=now,
-                error=error.message + " Check the channel and resolve it.",
-                error_kind="ambiguous",
-                **fenced,
-            )
-            return "unconfirmed"
-        message = f"{error.message.rstrip('.')}; gave up after trying for " + (
-            f"{int((now - first_attempt_at).total_seconds() // 60)} minutes."
-        )
-    else:
-        message = error.message
-    if error.reconnect:
-        _account_needs_reconnect(publication.account, message)
-    publication_move(
-        [publication.pk],
-        to=PS.FAILED,
-        finished_at=now,
-        error=message,
-        error_kind=kind,
-        **fenced,
-    )
-    return "failed"
 
 
 def _account_needs_reconnect(account: ChannelAccount, message: str) -> None:

@@ -19,6 +19,16 @@ def publish(self, publication_id: int) -> str:  # type: ignore[no-untyped-def]
     return publishing.publication_publish(publication_id, task_id=self.request.id or "")
 
 
+@shared_task(
+    name="channels.publish_batch", bind=True, acks_late=True, ignore_result=True
+)
+def publish_batch(self, publication_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """What the dispatcher sends: up to PUBLISH_TASK_BATCH queued publications."""
+    return publishing.publication_publish_many(
+        publication_ids, task_id=self.request.id or ""
+    )
+
+
 @shared_task(name="channels.notify_account_needs_reconnect", ignore_result=True)
 def notify_account_needs_reconnect(account_id: int) -> int:
     """Email the workspace's owners and admins (sent by a worker, not the

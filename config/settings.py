@@ -243,6 +243,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup would close the database connection around every task
+# (a new PostgreSQL backend per publication); config/celery.py closes only stale
+# or broken ones instead, and the fixup force-recycles after twice this many.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # Scheduler (manage.py run_scheduler).
@@ -262,6 +266,11 @@ DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 500)
 # `scheduled` rows, not as broker messages older than the queued timeout, which
 # the sweep would take for lost and send again.
 DISPATCH_MAX_QUEUED = env_int("DISPATCH_MAX_QUEUED", 2000)
+# Publications per `publish` task: a batch shares its database statements and
+# calls the networks in parallel threads (at most PUBLISH_CALL_THREADS per worker
+# process). 1 = one task per publication.
+PUBLISH_TASK_BATCH = env_int("PUBLISH_TASK_BATCH", 20)
+PUBLISH_CALL_THREADS = env_int("PUBLISH_CALL_THREADS", 32)
 # Per-network rate limits over channels.ratelimit.DEFAULT_LIMITS (see there):
 # {"webhook": {"account": (60, 60)}} = 60 posts a minute per webhook account.
 PUBLISH_RATE_LIMITS: dict[str, dict[str, tuple[int, float] | None]] = {}

@@ -30,9 +30,12 @@ def make_due_publications(
     due: datetime | None = None,
     accounts: int = 4,
     tag: str = "",
+    spread: float = 0.0,
 ) -> list[int]:
     """`count` scheduled posts, each with one webhook publication due at `due`
     (default: now), spread over `accounts` webhook accounts posting to `url`.
+    With `spread` (seconds) the due times are evenly spaced from `due` to
+    `due + spread` instead of all at once.
 
     Made with bulk inserts (a few seconds for 20,000): what is measured is the
     publishing, not the making.
@@ -74,6 +77,7 @@ def make_due_publications(
             )
             for i in range(accounts)
         ]
+        times = [due + timedelta(seconds=spread * i / count) for i in range(count)]
         posts = Post.objects.bulk_create(
             [
                 Post(
@@ -82,7 +86,7 @@ def make_due_publications(
                     topic=f"Load {tag} {i}",
                     body=f"Post {i} of {count}.",
                     status=PostStatus.SCHEDULED,
-                    scheduled_at=due,
+                    scheduled_at=times[i],
                 )
                 for i in range(count)
             ],
@@ -103,8 +107,8 @@ def make_due_publications(
                     post=post,
                     account=targets[i % accounts],
                     network=Network.WEBHOOK,
-                    due_at=due,
-                    next_attempt_at=due,
+                    due_at=times[i],
+                    next_attempt_at=times[i],
                     idempotency_key=new_idempotency_key(),
                 )
                 for i, post in enumerate(posts)

@@ -1,0 +1,167 @@
+"""A batch of publications through one publish task: each row keeps its own
+outcome, fence, attempt row and post, while the batch shares its statements and
+calls the networks in parallel threads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaigns.models import Post, PostStatus, PostStatusChange
+from channels import connectors, dispatcher, publishing
+from channels.connectors import Capabilities, ConnectorError, PublishResult
+from channels.models import (
+    AccountStatus,
+    ChannelAccount,
+    Network,
+    Publication,
+    PublishAttempt,
+)
+from channels.models import PublicationStatus as PS
+from tests.channels.test_publications import queue, scheduled_post
+
+pytestmark = pytest.mark.django_db
+
+
+class ByTextConnector:
+    """Answers by the post's text, so the order of parallel calls does not
+    matter; records the threads it was called on."""
+
+    key = "mastodon"
+    capabilities = Capabilities(text_limit=500, dedupes=False, lookup=False)
+    threads: set[str] = set()
+
+    def validate(self, request):  # type: ignore[no-untyped-def]
+        return []
+
+    def publish(self, request):  # type: ignore[no-untyped-def]
+        type(self).threads.add(threading.current_thread().name)
+        if "transient" in request.text:
+            raise ConnectorError("Busy.", kind="transient", retry_after=60)
+        if "refused" in request.text:
+            raise ConnectorError("Token revoked.", kind="permanent", reconnect=True)
+        if "crash" in request.text:
+            raise RuntimeError("bug")
+        return PublishResult(f"ext-{request.publication_id}", url="https://m.test/1")
+
+
+@pytest.fixture
+def by_text(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[ByTextConnector]]:
+    here = "tests.channels.test_publish_batch"
+    monkeypatch.setitem(connectors.REGISTRY, "mastodon", f"{here}.ByTextConnector")
+    connectors.get_connector.cache_clear()
+    ByTextConnector.threads = set()
+    yield ByTextConnector
+    connectors.get_connector.cache_clear()
+
+
+def queued(text: str) -> Publication:
+    post, [pub] = scheduled_post(Network.MASTODON)
+    Post.objects.filter(pk=post.pk).update(body=text)
+    queue(pub)
+    return pub
+
+
+def test_each_row_gets_its_own_outcome(by_text, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PUBLISH_CALL_THREADS = 4
+    ok = [queued(f"Fine {i}") for i in range(3)]
+    busy = queued("A transient one")
+    revoked = queued("A refused one")
+    crashed = queued("A crash")
+    held = queued("Held back")
+    ChannelAccount.objects.filter(pk=held.account_id).update(
+        status=AccountStatus.DISABLED
+    )
+    taken = queued("Someone else has it")
+    publishing.publication_move([taken.pk], to=PS.CANCELED, sources=[PS.QUEUED])
+    ids = [p.pk for p in [*ok, busy, revoked, crashed, held, taken]] + [999999]
+
+    outcomes = publishing.publication_publish_many(ids, task_id="batch-1")
+
+    assert outcomes == {
+        **{p.pk: "published" for p in ok},
+        busy.pk: "retry",
+        revoked.pk: "failed",
+        crashed.pk: "unconfirmed",  # no dedupe, no lookup: a person decides
+        held.pk: "held",
+        taken.pk: "skipped",
+        999999: "skipped",
+    }
+    rows = {p.pk: p for p in Publication.objects.filter(pk__in=ids)}
+    for pub in ok:
+        row = rows[pub.pk]
+        assert (row.status, row.external_id, row.attempts) == (
+            PS.PUBLISHED,
+            f"ext-{pub.pk}",
+            1,
+        )
+        assert row.post.status == PostStatus.PUBLISHED
+    assert rows[busy.pk].status == PS.SCHEDULED and rows[busy.pk].error == "Busy."
+    assert rows[busy.pk].post.status == PostStatus.PUBLISHING
+    assert rows[revoked.pk].status == PS.FAILED
+    assert rows[revoked.pk].post.status == PostStatus.FAILED
+    assert (
+        ChannelAccount.objects.get(pk=revoked.account_id).status
+        == AccountStatus.NEEDS_RECONNECT
+    )
+    assert rows[crashed.pk].status == PS.UNCONFIRMED
+    assert rows[held.pk].status == PS.SCHEDULED and rows[held.pk].attempts == 0
+    assert rows[taken.pk].status == PS.CANCELED
+    attempts = PublishAttempt.objects.filter(task_id="batch-1")
+    assert attempts.count() == 6  # the claimed ones, one row each
+    assert {a.outcome for a in attempts} == {
+        "published",
+        "transient",
+        "permanent",
+        "ambiguous",
+    }
+    assert all(a.duration_ms is not None for a in attempts)
+    # The calls ran on the pool's threads, not the task's.
+    assert by_text.threads and all(
+        name.startswith("publish-call") for name in by_text.threads
+    )
+    # Every post's history names the dispatcher for each move.
+    moves = PostStatusChange.objects.filter(post_id=ok[0].post_id).values_list(
+        "to_status", "actor_label"
+    )
+    assert list(moves)[-2:] == [
+        (PostStatus.PUBLISHING, "dispatcher"),
+        (PostStatus.PUBLISHED, "dispatcher"),
+    ]
+
+
+def test_a_batch_shares_its_statements(by_text, settings) -> None:  # type: ignore[no-untyped-def]
+    """The reason for batches: 20 publications cost a few statements more than
+    one, not twenty times as many."""
+    settings.PUBLISH_CALL_THREADS = 8
+
+    def statements(count: int) -> int:
+        pubs = [queued(f"Fine {i}") for i in range(count)]
+        with CaptureQueriesContext(connection) as ctx:
+            publishing.publication_publish_many([p.pk for p in pubs])
+        assert (
+            Publication.objects.filter(
+                pk__in=[p.pk for p in pubs], status=PS.PUBLISHED
+            ).count()
+            == count
+        )
+        return len(ctx.captured_queries)
+
+    one, twenty = statements(1), statements(20)
+    assert twenty <= one + 5, (one, twenty)
+
+
+def test_the_dispatcher_sends_batches(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings.PUBLISH_TASK_BATCH = 3
+    sent: list[list[int]] = []
+    from channels import tasks
+
+    monkeypatch.setattr(
+        tasks.publish_batch, "apply_async", lambda args: sent.append(args[0])
+    )
+    dispatcher.enqueue(list(range(1, 8)))
+    assert sent == [[1, 2, 3], [4, 5, 6], [7]]
