@@ -119,7 +119,16 @@ def resolve(host: str, port: int) -> list[str]:
 @cache
 def _client() -> httpx.Client:
     # One pooled client per process (created lazily: after a worker's fork).
-    return httpx.Client(follow_redirects=False, trust_env=False)
+    # Keep-alive for as many connections as a worker's publishing threads use
+    # at once (httpx keeps 20 by default: the others reconnected every call).
+    keep = max(20, settings.PUBLISH_CALL_THREADS)
+    return httpx.Client(
+        follow_redirects=False,
+        trust_env=False,
+        limits=httpx.Limits(
+            max_connections=max(100, 2 * keep), max_keepalive_connections=keep
+        ),
+    )
 
 
 def _timeout(read: float | None) -> httpx.Timeout:

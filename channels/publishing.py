@@ -720,9 +720,9 @@ def publication_publish_many(
     outcomes: dict[int, str] = {}
     rows = {
         p.pk: p
-        for p in Publication.objects.select_related(
-            "account", "post", "workspace"
-        ).filter(pk__in=ids)
+        for p in Publication.objects.select_related("account", "post").filter(
+            pk__in=ids
+        )
     }
     jobs: list[_Job] = []
     preloaded = preload([p for p in rows.values() if p.status == PS.QUEUED])
