@@ -40,6 +40,11 @@ class Estimate:
 
 
 def ai_settings_for(workspace: Workspace) -> AISettings | None:
+    # Read with the workspace when the caller joined it (`post_for_generation`
+    # does: one query fewer on every generation request, cached repeats too).
+    cached = workspace._state.fields_cache
+    if "ai_settings" in cached:
+        return cached["ai_settings"]
     return AISettings.objects.filter(workspace=workspace).first()
 
 

@@ -5,6 +5,7 @@ cancel, errors) and cancel."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from decimal import Decimal
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from campaigns.errors import ConflictError
@@ -158,23 +160,55 @@ def _enqueue(generation_id: int) -> None:
     run_generation.delay(generation_id)
 
 
+# What a reused variant takes from its original; the rest is its own (post,
+# generation, label, status, account, who asked, the gate override, times).
+_NOT_COPIED = frozenset(
+    {
+        "id",
+        "post_id",
+        "generation_id",
+        "status",
+        "label",
+        "created_at",
+        "updated_at",
+        "gate_overridden_by_id",
+        "gate_overridden_at",
+        "account_id",
+        "created_by_id",
+        "created_by_key_id",
+    }
+)
+
+
+@functools.cache
+def _copied_fields() -> tuple[str, ...]:
+    return tuple(
+        f.attname for f in Variant._meta.concrete_fields if f.attname not in _NOT_COPIED
+    )
+
+
 def _reuse(plan: Plan, common: dict[str, Any], by: Principal) -> Generation | None:
-    source = (
+    # The newest identical generation's variants in one query (a subquery picks
+    # the generation): the cached path is read on every repeat.
+    newest = (
         Generation.objects.filter(
             workspace=plan.post.workspace,
             inputs_hash=plan.inputs_hash,
             status=GenerationStatus.SUCCEEDED,
         )
         .order_by("-created_at", "-pk")
-        .first()
+        .values("pk")[:1]
     )
-    if source is None:
-        return None
     originals = list(
-        Variant.objects.filter(generation=source).order_by("network", "label", "pk")
+        Variant.objects.filter(generation_id=Subquery(newest))
+        .order_by("network", "label", "pk")
+        .values("generation_id", *_copied_fields())
     )
     if not originals:
         return None
+    source_id = originals[0].pop("generation_id")
+    for original in originals[1:]:
+        del original["generation_id"]
     now = timezone.now()
     with transaction.atomic():
         generation = Generation.objects.create(
@@ -183,48 +217,30 @@ def _reuse(plan: Plan, common: dict[str, Any], by: Principal) -> Generation | No
             progress=100,
             message=f"Reused {len(originals)} variants of an identical request",
             cache_hit=True,
-            reused_from=source,
+            reused_from_id=source_id,
             started_at=now,
             finished_at=now,
         )
         labels = LabelMaker(plan.post)
-        copies = []
-        for original in originals:
-            copy = Variant(
-                **{
-                    f.attname: getattr(original, f.attname)
-                    for f in Variant._meta.concrete_fields
-                    if f.attname
-                    not in {
-                        "id",
-                        "post_id",
-                        "generation_id",
-                        "status",
-                        "label",
-                        "created_at",
-                        "updated_at",
-                        "gate_overridden_by_id",
-                        "gate_overridden_at",
-                        "account_id",
-                        "created_by_id",
-                        "created_by_key_id",
-                    }
-                },
+        copies = [
+            Variant(
+                **original,
                 post=plan.post,
                 generation=generation,
                 status=VariantStatus.PROPOSED,
-                label=labels.next(original.network),
-                account_id=_account_for(plan, original.network),
+                label=labels.next(original["network"]),
+                account_id=_account_for(plan, original["network"]),
                 created_by=common["created_by"],
                 created_by_key=common["created_by_key"],
             )
-            copies.append(copy)
+            for original in originals
+        ]
         Variant.objects.bulk_create(copies)
     logger.info(
         "generation %s for post %s reused generation %s",
         generation.pk,
         plan.post.pk,
-        source.pk,
+        source_id,
     )
     return generation
 

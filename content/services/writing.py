@@ -222,7 +222,9 @@ def plan_for(
 
 
 def post_for_generation(post: Post) -> Post:
-    return Post.objects.select_related("workspace", "campaign__brand").get(pk=post.pk)
+    return Post.objects.select_related("workspace__ai_settings", "campaign__brand").get(
+        pk=post.pk
+    )
 
 
 # --- Run: one channel ----------------------------------------------------------
