@@ -427,6 +427,10 @@ IMAGE_VAE = env_str("IMAGE_VAE", "full") or "full"
 if IMAGE_VAE not in {"full", "tiny"}:
     raise ImproperlyConfigured(f"IMAGE_VAE must be 'full' or 'tiny', got {IMAGE_VAE!r}")
 IMAGE_TINY_VAE = env_str("IMAGE_TINY_VAE", "") or ""
+# Draw the brand's AI-disclosure label ("AI-generated") visibly on the
+# renditions of generated images where its policy labels them (always, or on the
+# policy's networks). Off: the label lives in the provenance note only.
+IMAGE_VISIBLE_AI_LABEL = env_bool("IMAGE_VISIBLE_AI_LABEL", False)
 # The remote images API (IMAGE_PROVIDER=openai); base URL and key default to the
 # copy provider's. https://platform.openai.com/docs/api-reference/images/create
 IMAGE_REMOTE_MODEL = env_str("IMAGE_REMOTE_MODEL", "gpt-image-1") or "gpt-image-1"

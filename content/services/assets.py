@@ -19,7 +19,7 @@ import logging
 import math
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -443,6 +443,8 @@ def store_image(
     fields: dict[str, Any],
     tags: Sequence[str] = (),
     networks: Sequence[str] | None = None,
+    label: str = "",
+    label_networks: Collection[str] | None = None,
 ) -> Asset:
     """Write the file, its thumbnail and renditions, then the rows, atomically.
 
@@ -458,7 +460,12 @@ def store_image(
             thumb = _thumbnail(decoded)
             width, height = decoded.size
             cuts = make_renditions(
-                decoded, workspace=workspace, networks=networks, enlarge=image.enlarge
+                decoded,
+                workspace=workspace,
+                networks=networks,
+                enlarge=image.enlarge,
+                label=label,
+                label_networks=label_networks,
             )
         with transaction.atomic():
             asset = Asset(
@@ -544,6 +551,8 @@ def make_renditions(
     workspace: Workspace,
     networks: Sequence[str] | None = None,
     enlarge: bool = False,
+    label: str = "",
+    label_networks: Collection[str] | None = None,
 ) -> list[tuple[str, renditions.Rendition]]:
     """(network, rendition) pairs: each network's formats within its limits, or
     every generic format when the workspace has no channel with image limits.
@@ -551,7 +560,8 @@ def make_renditions(
     A format the image is too small for is skipped (an upload is never blown
     up past `renditions.MAX_UPSCALE`); with `enlarge` (generated images, made
     at the model's native size) the source is first enlarged with Lanczos so
-    that every format fits.
+    that every format fits. `label`: a visible disclosure drawn on the
+    renditions of `label_networks` (None: all of them).
     """
     wanted = list(networks) if networks is not None else workspace_networks(workspace)
     source = ImageOps.exif_transpose(image) or image
@@ -587,6 +597,9 @@ def make_renditions(
                     formats=[fmt],
                     max_bytes=max_bytes,
                     content_types=content_types,
+                    label=label
+                    if label_networks is None or network in label_networks
+                    else "",
                 )
             except renditions.RenditionError as exc:
                 logger.info("rendition %s/%s skipped: %s", network, fmt, exc.message)

@@ -306,6 +306,20 @@ def disclosure_for(brand: BrandProfile, ai_generated: bool) -> dict[str, Any]:
     }
 
 
+def visible_label(disclosure: dict[str, Any]) -> dict[str, Any]:
+    """The renditions' visible label, when IMAGE_VISIBLE_AI_LABEL is on and the
+    brand's policy labels this image: on every network ("always") or on the
+    policy's networks ("per channel"). Off, the disclosure stays in the asset's
+    provenance note (and the networks' own AI labels) only."""
+    label = disclosure.get("label") or ""
+    if not settings.IMAGE_VISIBLE_AI_LABEL or not label:
+        return {"label": "", "label_networks": None}
+    networks = disclosure.get("networks") or []
+    if disclosure.get("policy") == AIDisclosure.PER_CHANNEL:
+        return {"label": label, "label_networks": frozenset(networks)}
+    return {"label": label, "label_networks": None}
+
+
 def provenance_note(
     result: GeneratedImage, *, brand: BrandProfile, created: str
 ) -> dict[str, Any]:
@@ -399,6 +413,7 @@ def store_generated(
                     enlarge=True,
                 ),
                 fields=fields,
+                **visible_label(fields["provenance"]["disclosure"]),
             )
         except IntegrityError:
             asset = Asset.objects.get(workspace=post.workspace, checksum=checksum)

@@ -343,3 +343,74 @@ def test_a_big_jpeg_is_decoded_at_a_reduced_scale_when_the_formats_allow() -> No
     (r,) = render(prepared, formats=["landscape"])
     assert (r.width, r.height) == (1200, 628)
     assert r.crop_box[2] - r.crop_box[0] == 4000
+
+
+# -- the visible AI label --------------------------------------------------------
+
+
+def _rgb(rendition) -> Image.Image:  # type: ignore[no-untyped-def]
+    return Image.open(io.BytesIO(rendition.data)).convert("RGB")
+
+
+def test_a_label_is_drawn_bottom_right_and_nowhere_else() -> None:
+    grey = Image.new("RGB", (1600, 1200), (200, 200, 200))
+    (plain,) = render(grey, formats=["square"])
+    (labelled,) = render(grey, formats=["square"], label="Made with AI")
+    a, b = np.asarray(_rgb(plain), int), np.asarray(_rgb(labelled), int)
+    changed = np.argwhere(np.abs(a - b).sum(axis=2) > 60)
+    assert len(changed), "no label drawn"
+    ys, xs = changed[:, 0], changed[:, 1]
+    assert ys.min() > 1080 * 0.85 and xs.min() > 1080 * 0.5  # its corner only
+    corner = np.asarray(_rgb(labelled))[int(ys.min()) :, int(xs.min()) :]
+    assert corner.min() < 60 and corner.max() > 230  # dark badge, white text
+
+
+def test_make_renditions_labels_only_the_policys_networks(tenant) -> None:  # type: ignore[no-untyped-def]
+    from content.services.assets import make_renditions
+
+    grey = Image.new("RGB", (2000, 2000), (200, 200, 200))
+    cuts = make_renditions(
+        grey,
+        workspace=tenant.workspace,
+        networks=[Network.INSTAGRAM, Network.BLUESKY],
+        label="Made with AI",
+        label_networks={Network.INSTAGRAM},
+    )
+
+    def marked(rendition) -> bool:  # type: ignore[no-untyped-def]
+        pixels = np.asarray(_rgb(rendition), int)
+        return bool((np.abs(pixels - 200).sum(axis=2) > 60).any())
+
+    by_network = {(n, c.format): marked(c) for n, c in cuts}
+    assert by_network and all(
+        flag == (network == Network.INSTAGRAM)
+        for (network, _), flag in by_network.items()
+    ), by_network
+
+
+@pytest.mark.parametrize(
+    "setting, policy, networks, expected",
+    [
+        (False, "always", [], {"label": "", "label_networks": None}),
+        (True, "always", [], {"label": "Made with AI", "label_networks": None}),
+        (
+            True,
+            "per_channel",
+            ["instagram"],
+            {"label": "Made with AI", "label_networks": frozenset({"instagram"})},
+        ),
+        (True, "never", [], {"label": "", "label_networks": None}),
+    ],
+)
+def test_the_visible_label_follows_the_setting_and_the_brand_policy(
+    settings, setting, policy, networks, expected
+) -> None:  # type: ignore[no-untyped-def]
+    from content.services.image_generation import disclosure_for, visible_label
+    from tests.factories import BrandProfileFactory
+
+    settings.IMAGE_VISIBLE_AI_LABEL = setting
+    brand = BrandProfileFactory.build(
+        ai_disclosure=policy, ai_disclosure_networks=networks
+    )
+    assert visible_label(disclosure_for(brand, True)) == expected
+    assert visible_label(disclosure_for(brand, False))["label"] == ""
