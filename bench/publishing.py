@@ -139,6 +139,20 @@ class RssSampler(threading.Thread):
         return self.peak
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used (all their threads):
+    the workers' cost per publication, steadier than a rate on a shared machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
@@ -238,8 +252,10 @@ def run_outbox(
         waiting = RssSampler.rss(pids)  # N future posts in the table
         sampler = RssSampler(pids)
         sampler.start()
+        cpu_before = cpu_seconds(pids)
         procs.append(outbox.scheduler("bench-outbox-s1", env, log_dir).start())
         finished = _wait_published(ids, args.timeout + args.lead + spread, "outbox")
+        cpu = cpu_seconds(pids) - cpu_before
     finally:
         peak = sampler.stop() if sampler is not None else 0
         for proc in procs:
@@ -249,6 +265,7 @@ def run_outbox(
         "idle": idle,
         "waiting": waiting,
         "peak": peak,
+        "cpu_ms": 1000 * cpu / len(ids),
         **_figures(ids, due),
     }
 
@@ -302,7 +319,9 @@ def run_naive(
         holding = RssSampler.rss(pids)
         sampler = RssSampler(pids)
         sampler.start()
+        cpu_before = cpu_seconds(pids)
         finished = _wait_published(ids, args.timeout + 5 + spread, "naive")
+        cpu = cpu_seconds(pids) - cpu_before
     finally:
         peak = max(sampler.stop() if sampler is not None else 0, holding)
         for w in workers:
@@ -314,6 +333,7 @@ def run_naive(
         "peak": peak,
         "send_s": send_s,
         "late_send": late_send,
+        "cpu_ms": 1000 * cpu / len(ids),
         **_figures(ids, due),
     }
 
@@ -331,11 +351,16 @@ def main() -> None:
     parser.add_argument("--naive-lead", type=float, default=90.0)
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument(
+        "--only", choices=["burst", "spread"], help="run one scenario (quick checks)"
+    )
     args = parser.parse_args()
     # `timeout` or Ctrl-C: leave through the `finally`s that stop the children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     scenarios = {"burst": 0.0, "spread": args.spread}
+    if args.only:
+        scenarios = {args.only: scenarios[args.only]}
     outbox: dict[str, dict[str, Any]] = {}
     naive: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="adloop-bench-") as tmp:
@@ -366,7 +391,8 @@ def main() -> None:
         print(
             f"outbox {name}: {out['published']}/{args.count} published, "
             f"{out['rate']:.0f} publications/s, lateness p50 {out['p50']:.2f} s "
-            f"p99 {out['p99']:.2f} s; worker RSS idle {_mb(out['idle'])}, with "
+            f"p99 {out['p99']:.2f} s; worker CPU {out['cpu_ms']:.2f} ms per "
+            f"publication; worker RSS idle {_mb(out['idle'])}, with "
             f"{args.count} future posts waiting {_mb(out['waiting'])}, peak "
             f"{_mb(out['peak'])}"
         )
@@ -375,12 +401,21 @@ def main() -> None:
             print(
                 f"naive {name} (eta tasks): {old['published']}/{args.count} "
                 f"published, {old['rate']:.0f} publications/s, lateness p50 "
-                f"{old['p50']:.2f} s p99 {old['p99']:.2f} s; sending {args.count} "
+                f"{old['p50']:.2f} s p99 {old['p99']:.2f} s; worker CPU "
+                f"{old['cpu_ms']:.2f} ms per publication; sending {args.count} "
                 f"eta tasks took {old['send_s']:.1f} s; worker RSS idle "
                 f"{_mb(old['idle'])}, holding {args.count} eta tasks "
                 f"{_mb(old['holding'])} (+{_mb(old['holding'] - old['idle'])}), "
                 f"peak {_mb(old['peak'])}"
             )
+    if args.only:
+        out = outbox[args.only]
+        print(
+            f"FIGURE ({args.only} only): outbox {out['rate']:.0f} publications/s, "
+            f"lateness p99 {out['p99']:.2f} s, worker CPU {out['cpu_ms']:.2f} ms "
+            "per publication"
+        )
+        return
     burst, spread = outbox["burst"], outbox["spread"]
     figure = (
         f"FIGURE: outbox {burst['rate']:.0f} publications/s (burst), lateness p99 "
