@@ -38,7 +38,7 @@ import threading
 import time
 import uuid
 from collections.abc import Collection, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -662,15 +662,19 @@ def _call(connector: Any, request: PublishRequest, *, look_first: bool) -> _Outc
     except ConnectorError as exc:
         return _Outcome(exc.kind, error=exc)
     except Exception as exc:  # a connector bug: maybe after the request went out
-        logger.exception("publication %s: connector crashed", request.publication_id)
-        return _Outcome(
-            "ambiguous",
-            error=ConnectorError(
-                "Publishing stopped with an internal error.",
-                kind="ambiguous",
-                detail=repr(exc)[:500],
-            ),
-        )
+        return _crashed(request.publication_id, exc)
+
+
+def _crashed(publication_id: int, exc: BaseException | None) -> _Outcome:
+    logger.error("publication %s: connector crashed", publication_id, exc_info=exc)
+    return _Outcome(
+        "ambiguous",
+        error=ConnectorError(
+            "Publishing stopped with an internal error.",
+            kind="ambiguous",
+            detail=repr(exc)[:500],
+        ),
+    )
 
 
 def publication_publish(publication_id: int, *, task_id: str = "") -> str:
@@ -757,8 +761,7 @@ def publication_publish_many(
         for job in jobs
         if job.publication.pk not in taken
     )
-    _call_all(claimed)
-    outcomes.update(_record_all(claimed))
+    outcomes.update(_call_and_record(claimed))
     return outcomes
 
 
@@ -869,14 +872,35 @@ def _call_in_thread(job: _Job) -> None:
         connections.close_all()
 
 
-def _call_all(jobs: list[_Job]) -> None:
-    """The network calls: in parallel threads for a batch, inline for one (a
-    test's transaction, and any connector's database use, stay on this thread)."""
+# How long finished calls of a batch wait for the slower ones before their
+# outcomes are stored: an external id is stored at most this long after it is
+# known, however slow another network of the batch is.
+RECORD_EVERY_SECONDS = 1.0
+
+
+def _call_and_record(jobs: list[_Job]) -> dict[int, str]:
+    """The network calls, then their outcomes stored. Inline for one (a test's
+    transaction, and any connector's database use, stay on this thread); for a
+    batch, in parallel threads, storing what has finished every
+    `RECORD_EVERY_SECONDS` (all of it in one transaction when the calls are
+    quick)."""
     if len(jobs) <= 1 or settings.PUBLISH_CALL_THREADS <= 1:
         for job in jobs:
             _call_one(job)
-        return
-    list(_calls_executor().map(_call_in_thread, jobs))
+        return _record_all(jobs)
+    futures = {_calls_executor().submit(_call_in_thread, job): job for job in jobs}
+    pending = set(futures)
+    outcomes: dict[int, str] = {}
+    while pending:
+        done, pending = wait(pending, timeout=RECORD_EVERY_SECONDS)
+        finished = []
+        for future in done:
+            job = futures[future]
+            if future.exception() is not None:  # not a connector's: _call catches those
+                job.outcome = _crashed(job.publication.pk, future.exception())
+            finished.append(job)
+        outcomes.update(_record_all(finished))
+    return outcomes
 
 
 @dataclass

@@ -5,6 +5,7 @@ calls the networks in parallel threads."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -165,3 +166,44 @@ def test_the_dispatcher_sends_batches(settings, monkeypatch) -> None:  # type: i
     )
     dispatcher.enqueue(list(range(1, 8)))
     assert sent == [[1, 2, 3], [4, 5, 6], [7]]
+
+
+class SlowAndFastConnector(ByTextConnector):
+    """The slow publication's call waits until it sees the fast one stored (on
+    its own database connection: the pool thread's), or gives up after 5 s."""
+
+    saw_fast_published: bool | None = None
+
+    def publish(self, request):  # type: ignore[no-untyped-def]
+        if "slow" in request.text:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                fast = Publication.objects.filter(
+                    post__body__contains="fast", status=PS.PUBLISHED
+                ).exists()
+                if fast:
+                    type(self).saw_fast_published = True
+                    break
+                time.sleep(0.05)
+            else:
+                type(self).saw_fast_published = False
+        return super().publish(request)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_call_does_not_hold_back_the_others_outcome(
+    monkeypatch, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """An external id is stored when it is known, not when the batch's slowest
+    network answers."""
+    settings.PUBLISH_CALL_THREADS = 4
+    here = "tests.channels.test_publish_batch"
+    monkeypatch.setitem(connectors.REGISTRY, "mastodon", f"{here}.SlowAndFastConnector")
+    connectors.get_connector.cache_clear()
+    try:
+        fast, slow = queued("A fast one"), queued("A slow one")
+        outcomes = publishing.publication_publish_many([fast.pk, slow.pk])
+    finally:
+        connectors.get_connector.cache_clear()
+    assert outcomes == {fast.pk: "published", slow.pk: "published"}
+    assert SlowAndFastConnector.saw_fast_published is True
