@@ -18,8 +18,8 @@ scenarios, each for both designs:
    kind (`bench/naive_tasks.py`); the workers hold every eta task in memory
    until it is due: their RSS before and after receiving them.
 
-Defaults: DATABASE_URL postgres://postgres@127.0.0.1:5432/adloop_bench (created
-and migrated; a workspace of its own per run), broker redis://127.0.0.1:6379/10
+Defaults: DATABASE_URL postgres://postgres@127.0.0.1:5432/adloop_bench (dropped,
+created and migrated at every run: use a database of the benchmark's own), broker redis://127.0.0.1:6379/10
 (flushed at the start: use a Redis database of the benchmark's own). The figure
 is the last line.
 """
@@ -72,7 +72,8 @@ def _setup(tmp: Path) -> None:
 
 
 def _create_database(url: str) -> None:
-    """CREATE DATABASE when it is missing (psycopg, on the server's postgres db)."""
+    """A fresh database for every run (psycopg, on the server's postgres db):
+    rows left by earlier runs would make each run slower than the last."""
     if not url.startswith("postgres"):
         return
     import psycopg
@@ -80,11 +81,8 @@ def _create_database(url: str) -> None:
     base, _, name = url.rpartition("/")
     try:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as exc:
         print(f"could not check/create database {name}: {exc}", file=sys.stderr)
 
