@@ -295,3 +295,15 @@ def test_shorten_always_fits_and_never_cuts_inside_a_word(words, network, limit)
         assert short == text
     elif short:
         assert_cut_cleanly(text, short, network=network, max_length=limit)
+
+
+@pytest.mark.parametrize("network", sorted(RULES))
+def test_the_copy_rules_agree_with_the_connectors_capabilities(network: str) -> None:
+    """The editor's counter and the copy generator read `RULES`; the publisher
+    reads the connector's capabilities: one limit, or copy that passed the
+    editor would be refused at publish time."""
+    from channels.connectors import get_connector
+
+    capabilities = get_connector(network).capabilities
+    if capabilities.text_limit is not None:
+        assert RULES[network].max_length == capabilities.text_limit

@@ -20,6 +20,7 @@ The REST API is reached as `/?rest_route=/wp/v2/...` (no pretty permalinks).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -168,6 +169,8 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"},
+            # Its own process group: the four workers it forks go with it.
+            start_new_session=True,
         )
 
         def up() -> bool:
@@ -180,10 +183,13 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
             _unavailable("php -S did not answer")
         yield WordPress(url, "admin", keys["admin"], "reader", keys["reader"])
     finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+        if process is not None:
+            # SIGTERM to the group: the parent alone leaves its workers serving.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
         _sql(f"DROP DATABASE IF EXISTS {db}")
