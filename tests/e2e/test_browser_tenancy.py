@@ -90,6 +90,14 @@ def test_sign_in_switch_workspace_and_see_a_new_api_key_once(
     # The narrow layout: the sidebar is a drawer behind the menu button.
     page.set_viewport_size({"width": 390, "height": 844})
     sidebar = page.locator("#sidebar")
+    # The drawer slides out with a 0.2 s transition once the layout narrows:
+    # wait for it to be off-screen (fails after 5 s if it stays).
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#sidebar');"
+        " if (!s) return true; const r = s.getBoundingClientRect();"
+        " return r.x < 0 || (r.width === 0 && r.height === 0); }",
+        timeout=5000,
+    )
     assert not sidebar.is_visible() or sidebar.bounding_box()["x"] < 0
     page.get_by_role("button", name="Open navigation").click()
     page.wait_for_timeout(300)  # the slide-in transition
