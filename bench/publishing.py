@@ -209,6 +209,46 @@ def _start_sink(delay: float) -> tuple[subprocess.Popen[str], str]:
     return sink, f"http://127.0.0.1:{port}/hook"
 
 
+def _workers(
+    design: str,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    log_dir: Path,
+    extra: list[str] | None = None,
+) -> list[Any]:
+    """Two workers of the same kind for either design, started and left to
+    settle (idle) for a few seconds."""
+    from tests.integration import outbox
+
+    started = [
+        outbox.worker(
+            f"bench-{design}-w{i}",
+            env,
+            log_dir,
+            pool=args.pool,
+            concurrency=args.concurrency,
+            extra=extra or [],
+        ).start()
+        for i in (1, 2)
+    ]
+    time.sleep(8)
+    return started
+
+
+def _publications(
+    design: str, args: argparse.Namespace, url: str, due: Any, spread: float
+) -> list[int]:
+    from tests.integration import outbox
+
+    return outbox.make_due_publications(
+        args.count,
+        url=url,
+        due=due,
+        tag=f"{design}-{secrets.token_hex(3)}",
+        spread=spread,
+    )
+
+
 def run_outbox(
     args: argparse.Namespace, url: str, log_dir: Path, spread: float
 ) -> dict[str, Any]:
@@ -226,27 +266,11 @@ def run_outbox(
     procs: list[outbox.Proc] = []
     sampler: RssSampler | None = None
     try:
-        for i in (1, 2):
-            procs.append(
-                outbox.worker(
-                    f"bench-outbox-w{i}",
-                    env,
-                    log_dir,
-                    pool=args.pool,
-                    concurrency=args.concurrency,
-                ).start()
-            )
+        procs += _workers("outbox", args, env, log_dir)
         pids = [p.pid for p in procs]
-        time.sleep(8)  # workers up and idle
         idle = RssSampler.rss(pids)
         due = timezone.now() + timedelta(seconds=args.lead)
-        ids = outbox.make_due_publications(
-            args.count,
-            url=url,
-            due=due,
-            tag=f"outbox-{secrets.token_hex(3)}",
-            spread=spread,
-        )
+        ids = _publications("outbox", args, url, due, spread)
         waiting = RssSampler.rss(pids)  # N future posts in the table
         sampler = RssSampler(pids)
         sampler.start()
@@ -281,28 +305,13 @@ def run_naive(
     sampler: RssSampler | None = None
     holding = 0
     try:
-        for i in (1, 2):
-            workers.append(
-                outbox.worker(
-                    f"bench-naive-w{i}",
-                    env,
-                    log_dir,
-                    pool=args.pool,
-                    concurrency=args.concurrency,
-                    extra=["--include", "bench.naive_tasks"],
-                ).start()
-            )
+        workers += _workers(
+            "naive", args, env, log_dir, extra=["--include", "bench.naive_tasks"]
+        )
         pids = [w.pid for w in workers]
-        time.sleep(8)
         idle = RssSampler.rss(pids)
         due = timezone.now() + timedelta(seconds=args.naive_lead)
-        ids = outbox.make_due_publications(
-            args.count,
-            url=url,
-            due=due,
-            tag=f"naive-{secrets.token_hex(3)}",
-            spread=spread,
-        )
+        ids = _publications("naive", args, url, due, spread)
         from channels.models import Publication
 
         sent = time.monotonic()

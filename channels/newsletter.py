@@ -146,6 +146,13 @@ def confirmation_url(subscriber: Subscriber, nonce: str) -> str:
     return settings.SITE_URL + reverse("newsletter-confirm", args=[token])
 
 
+def signup_url(account: ChannelAccount) -> str:
+    """The public sign-up page of a newsletter, on SITE_URL like its mails."""
+    from django.conf import settings
+
+    return settings.SITE_URL + reverse("newsletter-subscribe", args=[account.pk])
+
+
 def subscriber_confirmation_send(*, subscriber_id: int) -> bool:
     """Mail a pending subscriber a new confirmation link (the old one stops
     working). False when there is nothing to confirm; `ConnectorError` when the

@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
@@ -547,14 +547,11 @@ class _Preloaded:
     images: dict[int, list[Any]]  # post id -> its chosen PostImage rows, in order
 
 
-def _chosen_images(post_ids: Collection[int]) -> QuerySet[Any] | None:
-    from content import models as content_models
+def _chosen_images(post_ids: Collection[int]) -> QuerySet[Any]:
+    from content.models import PostImage
 
-    post_image = getattr(content_models, "PostImage", None)
-    if post_image is None:
-        return None
     return (
-        post_image.objects.filter(post_id__in=post_ids, chosen=True)
+        PostImage.objects.filter(post_id__in=post_ids, chosen=True)
         .select_related("asset")
         .prefetch_related("asset__renditions")
         .order_by("post_id", "position", "pk")
@@ -568,8 +565,7 @@ def preload(publications: Collection[Publication]) -> _Preloaded:
     variant_ids = {p.variant_id for p in publications if p.variant_id is not None}
     variants = {v.pk: v for v in Variant.objects.filter(pk__in=variant_ids)}
     images: dict[int, list[Any]] = {}
-    rows = _chosen_images({p.post_id for p in publications})
-    for usage in rows if rows is not None else ():
+    for usage in _chosen_images({p.post_id for p in publications}):
         images.setdefault(usage.post_id, []).append(usage)
     return _Preloaded(variants, images)
 
@@ -585,11 +581,11 @@ def media_for(
     the asset's rendition for the account's network (already cut to its limits),
     else a generic rendition, else the original file (the connector's own
     validation then judges it). At most `capabilities.max_images` when the
-    connector says. Empty where the content app has no post↔image link.
+    connector says. `usages`: the post's rows when the caller read them already
+    (a batch's `preload`).
     """
     if usages is None:
-        rows = _chosen_images([publication.post_id])
-        usages = list(rows) if rows is not None else []
+        usages = list(_chosen_images([publication.post_id]))
     if not usages:
         return ()
     network = publication.network
@@ -867,8 +863,6 @@ def _call_in_thread(job: _Job) -> None:
     finally:
         # A connector that touched the database (a Bluesky session saved) did it
         # on this pool thread's own connection: do not keep it open.
-        from django.db import connections
-
         connections.close_all()
 
 

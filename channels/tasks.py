@@ -14,11 +14,6 @@ from celery import shared_task
 from channels import oauth, publishing
 
 
-@shared_task(name="channels.publish", bind=True, acks_late=True, ignore_result=True)
-def publish(self, publication_id: int) -> str:  # type: ignore[no-untyped-def]
-    return publishing.publication_publish(publication_id, task_id=self.request.id or "")
-
-
 @shared_task(
     name="channels.publish_batch", bind=True, acks_late=True, ignore_result=True
 )

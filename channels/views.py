@@ -347,9 +347,7 @@ def audience(request: HttpRequest, pk: int) -> HttpResponse:
             "shown_limit": AUDIENCE_PAGE,
             "total": rows.count(),
             "form": form,
-            "signup_url": request.build_absolute_uri(
-                reverse("newsletter-subscribe", args=[account.pk])
-            ),
+            "signup_url": newsletter.signup_url(account),
         },
         status=status_code,
     )

@@ -32,7 +32,6 @@ import logging
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageCms
@@ -522,18 +521,17 @@ def _render_one(
     )
 
 
-LABEL_FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans-Bold.ttf"
-
-
 def draw_label(image: Image.Image, text: str) -> Image.Image:
     """`text` in white on a dark, mostly opaque badge in the bottom-right corner:
     readable on any picture (white on 80 % black is above 4.5:1 whatever lies
     under it), about 2.2 % of the short side high, never under 12 px."""
     from PIL import ImageDraw, ImageFont
 
+    from content.image_providers.template_card import FONT_PATH
+
     short = min(image.size)
     size = max(12, round(short * 0.022))
-    font = ImageFont.truetype(str(LABEL_FONT), size)
+    font = ImageFont.truetype(str(FONT_PATH), size)
     pad = max(4, size // 2)
     left, top, right, bottom = font.getbbox(text)
     w, h = right - left + 2 * pad, bottom - top + 2 * pad

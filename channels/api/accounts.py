@@ -24,6 +24,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -363,9 +364,7 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def _unfiltered(self, pk: str) -> ChannelAccount:
         """The account by id, without the list's filters: the subscriber
         endpoints' `status` and `search` are about subscribers, not channels."""
-        account = self.get_queryset().filter(pk=int(pk) if pk.isdigit() else 0).first()
-        if account is None:
-            raise exceptions.NotFound()
+        account = get_object_or_404(self.get_queryset(), pk=pk)
         self.check_object_permissions(self.request, account)
         return account
 
@@ -539,15 +538,12 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             return self.get_paginated_response(data)
         data = SubscriberCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        before = Subscriber.objects.filter(
-            account=account,
-            email__iexact=data.validated_data["email"],
-            status=SubscriberStatus.CONFIRMED,
-        ).exists()
         subscriber = newsletter.subscriber_add(
             account=account, email=data.validated_data["email"], by=self.principal()
         )
-        code = status.HTTP_200_OK if before else status.HTTP_201_CREATED
+        # Adding leaves a confirmed address as it is and makes any other pending.
+        confirmed = subscriber.status == SubscriberStatus.CONFIRMED
+        code = status.HTTP_200_OK if confirmed else status.HTTP_201_CREATED
         return Response(SubscriberSerializer(subscriber).data, status=code)
 
     @extend_schema(
@@ -566,11 +562,9 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     )
     def subscriber(self, request: Request, pk: str, subscriber_id: str) -> Response:
         account = self._unfiltered(pk)
-        subscriber = Subscriber.objects.filter(
-            account=account, pk=int(subscriber_id)
-        ).first()
-        if subscriber is None:
-            raise exceptions.NotFound("No such subscriber on this channel.")
+        subscriber = get_object_or_404(
+            Subscriber.objects.filter(account=account), pk=subscriber_id
+        )
         subscriber = newsletter.subscriber_remove(
             subscriber=subscriber, by=self.principal()
         )

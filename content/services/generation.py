@@ -206,9 +206,7 @@ def _reuse(plan: Plan, common: dict[str, Any], by: Principal) -> Generation | No
     )
     if not originals:
         return None
-    source_id = originals[0].pop("generation_id")
-    for original in originals[1:]:
-        del original["generation_id"]
+    source_id = originals[0]["generation_id"]
     now = timezone.now()
     with transaction.atomic():
         generation = Generation.objects.create(
@@ -224,9 +222,8 @@ def _reuse(plan: Plan, common: dict[str, Any], by: Principal) -> Generation | No
         labels = LabelMaker(plan.post)
         copies = [
             Variant(
-                **original,
+                **{**original, "generation_id": generation.pk},
                 post=plan.post,
-                generation=generation,
                 status=VariantStatus.PROPOSED,
                 label=labels.next(original["network"]),
                 account_id=_account_for(plan, original["network"]),
