@@ -592,6 +592,20 @@ class Post(models.Model):
         blank=True, help_text="Draft copy; variants arrive with the copy issue."
     )
     link = models.URLField(max_length=1000, blank=True)
+    # A blog's taxonomy (WordPress): names, resolved to term ids when sent.
+    # None: the defaults (`campaigns.terms`); a list, even empty: exactly that.
+    tags = models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Blog tags; null: the hashtags of the copy.",
+    )
+    categories = models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Blog categories; null: the post's pillar.",
+    )
     image = models.ForeignKey(
         "content.Asset",
         null=True,
