@@ -224,12 +224,15 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (
     else None
 )
 if CELERY_BROKER_URL == "filesystem://":
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "results", "control"):
         (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
+    # Every folder the transport uses, named: its defaults are relative to the
+    # working directory (a `control/` folder appeared in the checkout).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
         "processed_folder": str(CELERY_DATA_DIR / "processed"),
+        "control_folder": str(CELERY_DATA_DIR / "control"),
         "store_processed": False,
         "polling_interval": 0.1,
     }

@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit
 
+import httpx2 as _http  # the openai client's transport (openai 3.x)
 import jsonschema
 import openai
 from django.conf import settings
@@ -44,11 +45,6 @@ from content.copy_types import (
     ModerationResult,
     Usage,
 )
-
-try:  # the transport under the openai client: httpx2 from 3.x, httpx before
-    import httpx2 as _http
-except ImportError:  # pragma: no cover
-    import httpx as _http  # type: ignore[no-redef]
 
 logger = logging.getLogger(__name__)
 
