@@ -5,11 +5,13 @@ Each runs the real command in a subprocess, as CI and an operator would.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,164 @@ def test_rest_framework_settings_resolve_before_any_view_is_imported(
     env = _production_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings")
     result = _run([PYTHON, "-c", code], env=env)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+# --- dependencies -----------------------------------------------------------------
+
+
+def _deptry(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """deptry from this environment; its configuration is [tool.deptry]."""
+    local = Path(PYTHON).parent / "deptry"
+    if not local.exists():
+        pytest.fail("deptry is not installed (pip install -e '.[dev]')")
+    env = {**os.environ, "NO_COLOR": "1"}
+    extra = ["--config", str(config)] if config else []
+    return _run([str(local), *args, *extra, "--no-ansi"], env=env)
+
+
+def _deptry_code() -> list[str]:
+    """The application: every import declared, in the extra that needs it."""
+    return ["."]
+
+
+def _deptry_dev() -> list[str]:
+    """tests/ and bench/: they may use dev packages, and import nothing undeclared."""
+    # -e/-ee replace the configured excludes (tests/, bench/) with a no-match
+    # pattern; unused (DEP002) and dev-in-code (DEP004) are the first pass's job.
+    return ["tests", "bench", "-e", "x^", "-ee", "x^", "--ignore", "DEP002,DEP004"]
+
+
+def test_every_imported_package_is_declared_and_every_declared_one_used() -> None:
+    """bin/run installs only what pyproject declares: an import that works only
+    because another package pulled it in breaks the run command on a fresh machine
+    (it did: httpx came only with the images extra)."""
+    result = _deptry(*_deptry_code())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tests_and_benchmarks_import_only_declared_packages() -> None:
+    result = _deptry(*_deptry_dev())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _pyproject_with(tmp_path: Path, edit: Callable[[str], str]) -> Path:
+    text = (ROOT / "pyproject.toml").read_text()
+    changed = edit(text)
+    assert changed != text, "the edit did not apply: update this test"
+    path = tmp_path / "pyproject.toml"
+    path.write_text(changed)
+    return path
+
+
+def _drop(line: str) -> Callable[[str], str]:
+    return lambda text: "\n".join(
+        x for x in text.splitlines() if not x.strip().startswith(line)
+    )
+
+
+def _after(anchor: str, line: str) -> Callable[[str], str]:
+    return lambda text: text.replace(anchor, f"{anchor}\n    {line}", 1)
+
+
+@pytest.mark.parametrize(
+    ("edit", "code", "package"),
+    [
+        # undeclared: imported by channels/http.py, installed only by luck
+        (_drop('"httpx>='), "DEP003", "httpx"),
+        # unused: declared, imported nowhere, not on the ignore list
+        (_after('"regex>=2024.4.16",', '"six>=1.16",'), "DEP002", "six"),
+        # misplaced: a package the application imports, declared only for dev
+        (
+            lambda text: _after('"aiosmtpd>=1.4",', '"numpy>=1.26",')(
+                _drop('"numpy>=')(text)
+            ),
+            "DEP004",
+            "numpy",
+        ),
+    ],
+    ids=["undeclared", "unused", "dev-only"],
+)
+def test_dependency_check_fails_on_a_broken_declaration(
+    tmp_path: Path, edit: Callable[[str], str], code: str, package: str
+) -> None:
+    """The check above can fail: each kind of mistake, made on a copy."""
+    result = _deptry(*_deptry_code(), config=_pyproject_with(tmp_path, edit))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert f"{code} '{package}'" in output, output
+
+
+_BLOCK_IMAGE_EXTRA = """
+import importlib, importlib.abc, pkgutil, sys
+
+BLOCKED = {"torch", "diffusers", "transformers", "accelerate"}
+
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, Block())
+import django
+
+django.setup()
+import config.celery, config.wsgi
+
+count = 0
+for package in ("analytics", "campaigns", "channels", "config", "content"):
+    for info in pkgutil.walk_packages(
+        importlib.import_module(package).__path__, package + "."
+    ):
+        importlib.import_module(info.name)
+        count += 1
+from django.core.management import call_command
+
+call_command("migrate", verbosity=0)  # where bin/run died without httpx
+call_command("check")
+print("imported", count, "modules")
+"""
+
+
+def test_web_and_worker_start_without_the_images_extra(tmp_path: Path) -> None:
+    """bin/run installs no `images` extra unless IMAGE_MODEL names a diffusion
+    model: every module of every app imports, and migrate runs, with torch,
+    diffusers, transformers and accelerate missing."""
+    env = _production_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings")
+    result = _run([PYTHON, "-c", _BLOCK_IMAGE_EXTRA], env=env, timeout=180)
+    assert result.returncode == 0, result.stderr[-4000:]
+    count = int(result.stdout.split("imported", 1)[1].split()[0])
+    assert count > 50, result.stdout  # the walk found the apps' modules
+
+
+def test_filesystem_broker_keeps_every_folder_under_the_var_dir(
+    tmp_path: Path,
+) -> None:
+    """kombu's filesystem transport defaults its folders to the working directory
+    (a `control/` folder appeared in the checkout): each one it reads is set."""
+    code = (
+        "import json\n"
+        "from django.conf import settings\n"
+        "from kombu.transport.filesystem import Channel\n"
+        "folders = sorted(n for n in dir(Channel) if n.endswith('_folder'))\n"
+        "print(json.dumps({'folders': folders, 'var': str(settings.VAR_DIR),\n"
+        "  'options': settings.CELERY_BROKER_TRANSPORT_OPTIONS,\n"
+        "  'results': settings.CELERY_RESULT_BACKEND}))\n"
+    )
+    env = _production_env(
+        tmp_path, DJANGO_SETTINGS_MODULE="config.settings", CELERY_BROKER_URL=""
+    )
+    result = _run([PYTHON, "-c", f"import django; django.setup()\n{code}"], env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout)
+    var = Path(found["var"])
+    assert var == tmp_path / "var"
+    assert "control_folder" in found["folders"], found  # kombu still names it so
+    for name in found["folders"]:
+        assert name in found["options"], f"{name} left to kombu's relative default"
+        folder = Path(found["options"][name])
+        assert folder.is_absolute() and folder.is_relative_to(var), (name, folder)
+        assert folder.is_dir(), folder
+    assert found["results"] == f"file://{var / 'celery' / 'results'}"
