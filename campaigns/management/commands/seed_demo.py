@@ -85,6 +85,15 @@ def demo_password(var_dir: Path) -> str:
     return password
 
 
+def saved_demo_password(var_dir: Path) -> str | None:
+    """The demo password `demo_password` would return, without making one."""
+    from_env = os.environ.get("DEMO_PASSWORD", "").strip()
+    if from_env:
+        return from_env
+    path = var_dir / "demo_password"
+    return (path.read_text().strip() or None) if path.exists() else None
+
+
 def _person(email: str, first: str, last: str, password: str) -> User:
     """The user with this email, created if missing; password set only if it differs.
 
@@ -236,10 +245,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             for step in SEED_STEPS:
                 step(demo, self.stderr.write)
-        url = settings.SITE_URL
+        # No URL here: nothing listens yet. `run_all` prints it with the login
+        # once the web process answers (bin/run keeps only that one).
         self.stdout.write(
             "\nAdLoop demo is ready.\n"
-            f"  Open:     {url}/\n"
             f"  Email:    {DEMO_EMAIL}\n"
             f"  Password: {demo.password}\n"
             "  Also (same password): "
