@@ -6,16 +6,17 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from campaigns.permissions import visible_workspaces
+from campaigns.workspace_choice import choose_workspace, remember_workspace
 
 SESSION_KEY = "workspace_id"
 
 
 class CurrentWorkspaceMiddleware:
-    """`request.workspace`: the one chosen in the switcher, if still visible.
+    """`request.workspace`: see `campaigns.workspace_choice` for which one (the
+    session's choice, else the last used, else the one with recent activity).
 
-    Falls back to the first visible workspace, so losing access to a workspace
-    never leaves the UI pointing at it.
+    The choice is re-checked against what the person may see on every request,
+    so losing access to a workspace never leaves the UI pointing at it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -29,12 +30,11 @@ class CurrentWorkspaceMiddleware:
             and user.is_authenticated
             and not request.path.startswith("/api/")
         ):
-            visible = visible_workspaces(user)
             chosen = request.session.get(SESSION_KEY)
-            workspace = visible.filter(pk=chosen).first() if chosen else None
-            if workspace is None:
-                workspace = visible.order_by("organization__name", "name").first()
-                if workspace is not None:
+            workspace = choose_workspace(user, chosen)
+            if workspace is not None:
+                if chosen != workspace.pk:
                     request.session[SESSION_KEY] = workspace.pk
+                remember_workspace(user, workspace)
             request.workspace = workspace  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -46,6 +46,15 @@ class User(AbstractUser):
     """A person who signs in. Machines authenticate with an `ApiKey` instead."""
 
     email = models.EmailField("email address", unique=True)
+    # The workspace the person last worked in: a new session (a sign-in) opens
+    # there instead of the first one by name (see campaigns/workspace_choice.py).
+    last_workspace = models.ForeignKey(
+        "Workspace",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
