@@ -54,6 +54,7 @@ from campaigns import lifecycle
 from campaigns.errors import ConflictError
 from campaigns.models import Post, PostStatus
 from campaigns.permissions import Action, can
+from campaigns.terms import terms_for
 from channels import ratelimit
 from channels.bulk import bulk_set
 from channels.connectors import (
@@ -509,6 +510,12 @@ def build_request(
         text, thread = parts[0], tuple(parts[1:])
     else:
         text, thread = "\n\n".join(parts), ()
+    # A blog's tags and categories (names; the connector finds the term ids).
+    extra = (
+        terms_for(post, text)
+        if connector is not None and getattr(connector.capabilities, "terms", False)
+        else {}
+    )
     return PublishRequest(
         publication_id=publication.pk,
         post_id=post.pk,
@@ -525,6 +532,7 @@ def build_request(
         ),
         thread=thread,
         title=post.topic,
+        extra=extra,
     )
 
 
@@ -720,9 +728,9 @@ def publication_publish_many(
     outcomes: dict[int, str] = {}
     rows = {
         p.pk: p
-        for p in Publication.objects.select_related("account", "post").filter(
-            pk__in=ids
-        )
+        for p in Publication.objects.select_related(
+            "account", "post", "post__pillar"
+        ).filter(pk__in=ids)
     }
     jobs: list[_Job] = []
     preloaded = preload([p for p in rows.values() if p.status == PS.QUEUED])

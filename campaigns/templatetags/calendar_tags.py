@@ -1,4 +1,5 @@
-"""Small helpers of the calendar templates: network marks and the queue badge."""
+"""Small helpers of the calendar templates: network marks, the week view's
+hour cells and the queue badge."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ NETWORK_MARKS = {
 @register.filter
 def network_mark(network: str) -> str:
     return NETWORK_MARKS.get(network, network[:2].title())
+
+
+@register.filter
+def at_hour(day: Any, hour: int) -> list[Any]:
+    """The cards of a calendar day at one local hour (the week view's cells)."""
+    return list(day.at_hour(hour))
 
 
 @register.simple_tag(takes_context=True)

@@ -51,10 +51,29 @@
 
   if (!calendar) return;
 
+  // The week view opens at 08:00, or earlier when a post of the week is
+  // earlier, with that hour's row (and its label) just below the sticky day
+  // header. Positions are measured against the scroll box itself: offsetTop
+  // is relative to whichever ancestor happens to be positioned, and scrolling
+  // by it hid the morning's rows and posts under the header.
+  var wrap = calendar.closest(".cal-week-wrap");
   var scrollHere = calendar.querySelector("[data-scroll-here]");
-  if (scrollHere) {
-    var wrap = calendar.closest(".cal-week-wrap") || calendar;
-    wrap.scrollTop = scrollHere.offsetTop - 40;
+  if (wrap && scrollHere) {
+    var first = null;
+    calendar.querySelectorAll(".cal-slot").forEach(function (slot) {
+      if (!slot.querySelector(".post-card")) return;
+      var hour = Number(slot.getAttribute("data-drop-hour"));
+      if (first === null || hour < first) first = hour;
+    });
+    var hourNow = Number(scrollHere.getAttribute("data-drop-hour"));
+    var row = scrollHere;
+    if (first !== null && first < hourNow) {
+      row = calendar.querySelector('.cal-slot[data-drop-hour="' + first + '"]') || scrollHere;
+    }
+    var head = calendar.querySelector(".cal-week-day");
+    var headHeight = head ? head.getBoundingClientRect().height : 0;
+    var offset = row.getBoundingClientRect().top - wrap.getBoundingClientRect().top + wrap.scrollTop;
+    wrap.scrollTop = Math.max(0, offset - headHeight);
   }
 
   var dragged = null; // {card, parent, next}
@@ -89,6 +108,24 @@
     });
     target.classList.add("is-drop-target");
   });
+
+  // Keeps a week cell's "N posts" count true after a card left or arrived.
+  function recount(slot) {
+    if (!slot) return;
+    var n = slot.querySelectorAll(".post-card").length;
+    var count = slot.querySelector("[data-count]");
+    if (n > 1 && !count) {
+      count = document.createElement("p");
+      count.className = "cal-count";
+      count.setAttribute("data-count", "");
+      slot.prepend(count);
+    }
+    if (count) {
+      if (n > 1) count.textContent = n + " posts";
+      else count.remove();
+    }
+    slot.classList.toggle("is-crowded", n > 1);
+  }
 
   calendar.addEventListener("drop", function (event) {
     var target = dropTarget(event);
@@ -125,6 +162,8 @@
           flash(result.data.error || "The post could not be moved (" + result.status + ").", "error");
           return;
         }
+        recount(move.parent.closest(".cal-slot"));
+        recount(target.closest(".cal-slot"));
         var time = move.card.querySelector("[data-time]");
         if (time) {
           time.textContent = result.data.time;
@@ -145,7 +184,7 @@
   // A click on an empty part of a day (not on a post or a link) adds a post.
   calendar.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target : null;
-    if (!target || target.closest(".post-card, a, button")) return;
+    if (!target || target.closest(".post-card, a, button, summary, .cal-count")) return;
     var day = target.closest("[data-new-url]");
     if (day) window.location.assign(day.getAttribute("data-new-url"));
   });

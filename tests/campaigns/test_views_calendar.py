@@ -329,3 +329,25 @@ def test_move_needs_post(tenant, web, campaign):
         reverse("post-move", args=[post.pk])
     )
     assert response.status_code == 405
+
+
+def test_a_crowded_hour_of_the_week_shows_a_count_and_folds_past_three(
+    tenant, web, campaign
+):
+    day = date(2025, 3, 26)
+    posts = [_post(campaign, day, 10, 5 * n, topic=f"Crowd {n}") for n in range(5)]
+    _post(campaign, day, 11, topic="Alone")
+    body = _get(
+        web(tenant.editor, tenant.workspace), view="week", date="2025-03-26"
+    ).content.decode()
+    cell = body.index('data-drop-date="2025-03-26" data-drop-hour="10"')
+    next_cell = body.index('data-drop-date="2025-03-27" data-drop-hour="10"')
+    crowded = body[cell:next_cell]
+    assert "5 posts" in crowded
+    assert all(f'id="post-{p.pk}"' in crowded for p in posts)
+    # Three in the cell, the other two behind "+2 more" (a <details>: no JS).
+    folded = crowded[crowded.index("<details") :]
+    assert "+2 more" in folded
+    assert [f'id="post-{p.pk}"' in folded for p in posts] == [False] * 3 + [True] * 2
+    alone = body.index('data-drop-date="2025-03-26" data-drop-hour="11"')
+    assert "posts</p>" not in body[alone : alone + 600]
