@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
+import threading
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
+from campaigns.management.commands.seed_demo import DEMO_EMAIL
+from tests.factories import UserFactory
 from tests.integration.procs import PYTHON, ROOT, child_env, wait_until
 from tests.realservices import free_port
 
@@ -28,11 +34,11 @@ def _get(url: str) -> tuple[int, bytes] | None:
         return None
 
 
-def _start(port: int) -> subprocess.Popen[str]:
+def _start(port: int, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [PYTHON, "manage.py", "run_all", "--port", str(port), "--concurrency", "1"],
         cwd=ROOT,
-        env=child_env(SCHEDULER_HEARTBEAT_SECONDS="1"),
+        env=child_env(SCHEDULER_HEARTBEAT_SECONDS="1", **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -116,3 +122,89 @@ def test_run_all_stops_the_others_when_one_dies(transactional_db: None) -> None:
     assert process.returncode != 0, output
     assert "scheduler was killed by SIGKILL; stopping the others" in output
     assert all(_gone(pid) for pid in pids.values()), output
+
+
+def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """The supervisor's output line by line (None at its end), read in a thread."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _read_until(
+    lines: queue.Queue[str | None], seen: list[str], pattern: str, timeout: float
+) -> bool:
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            return False
+        if line is None:
+            return False
+        seen.append(line)
+        if re.search(pattern, line):
+            return True
+    return False
+
+
+def test_run_all_prints_url_and_login_once_the_web_answers_and_writes_only_under_var(
+    transactional_db: None, tmp_path: Path
+) -> None:
+    """What bin/run ends in, on its embedded broker: the one "open" line comes when
+    the web answers, with the demo login; the broker's folders (its `control/`
+    too) are made under ADLOOP_VAR_DIR, never in the checkout."""
+    UserFactory(email=DEMO_EMAIL)
+    var = tmp_path / "var"
+    before = set(os.listdir(ROOT))
+    port = free_port()
+    process = _start(
+        port,
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_RESULT_BACKEND="",
+        ADLOOP_VAR_DIR=str(var),
+        SITE_URL=f"http://127.0.0.1:{port}",
+        DEMO_PASSWORD="a-demo-password",
+    )
+    seen: list[str] = []
+    try:
+        lines = _lines(process)
+        announced = _read_until(lines, seen, r"AdLoop is running", timeout=60)
+        assert announced, "".join(seen)
+        # Said only once the server answers: it answers at once.
+        answer = _get(f"http://127.0.0.1:{port}/healthz")
+        assert answer is not None and answer[0] == 200, answer
+        ready = r"celery@\S+ ready"
+        worker_ready = any(re.search(ready, line) for line in seen) or _read_until(
+            lines, seen, ready, timeout=60
+        )
+        assert worker_ready, "".join(seen)
+        exchanges = wait_until(
+            lambda: list((var / "celery" / "control").glob("*.exchange")), timeout=10
+        )
+        assert exchanges, "the worker bound no queue under var/celery/control"
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    output = "".join(seen) + _finish(process)
+    assert process.returncode == 0, output
+    running = [line for line in output.splitlines() if "AdLoop is running" in line]
+    assert len(running) == 1, output
+    assert (
+        running[0]
+        .rstrip()
+        .endswith(
+            f"AdLoop is running: open http://127.0.0.1:{port}/"
+            f" and sign in as {DEMO_EMAIL} / a-demo-password"
+        )
+    ), running
+    assert "Open:" not in output
+    assert not (ROOT / "control").exists()
+    assert set(os.listdir(ROOT)) - before == set(), "written outside var/"

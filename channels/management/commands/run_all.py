@@ -24,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
@@ -59,6 +60,26 @@ def _gunicorn_extra_flags() -> list[str]:
 
     flags = {flag for setting in KNOWN_SETTINGS for flag in (setting.cli or [])}
     return ["--no-control-socket"] if "--no-control-socket" in flags else []
+
+
+def _demo_sign_in() -> str:
+    """The ready line's end, naming the demo login when the demo is seeded."""
+    from django.db import DatabaseError, connection
+
+    from campaigns.management.commands.seed_demo import (
+        DEMO_EMAIL,
+        saved_demo_password,
+    )
+    from campaigns.models import User
+
+    password = saved_demo_password(Path(settings.VAR_DIR))
+    try:
+        seeded = User.objects.filter(email=DEMO_EMAIL, is_active=True).exists()
+    except DatabaseError:
+        seeded = False
+    finally:
+        connection.close()  # this thread's; the supervisor needs no other query
+    return f" and sign in as {DEMO_EMAIL} / {password}" if seeded and password else ""
 
 
 @dataclass
@@ -169,9 +190,13 @@ class Command(BaseCommand):
             )
             child.reader.start()
 
-    def _announce_when_up(self, url: str) -> None:
-        """One line once the web process answers, so the URL is not lost in logs."""
-        deadline = time.monotonic() + 60
+    def _announce_when_up(self, url: str, timeout: float = 60) -> None:
+        """One line once the web process answers, so the URL is not lost in logs.
+
+        Printed only then: a URL shown before anything listens sends a newcomer
+        to a browser error. The demo login goes with it when the demo is seeded.
+        """
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not self._stopping.is_set():
             try:
                 with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 - our own URL
@@ -181,10 +206,13 @@ class Command(BaseCommand):
             except OSError:
                 time.sleep(0.5)
                 continue
-            self._say(
-                f"ready: open {settings.SITE_URL}/  (health {url}/healthz: {status})"
-            )
+            line = f"AdLoop is running: open {settings.SITE_URL}/{_demo_sign_in()}"
+            if status != 200:
+                line += f"  (health check {url}/healthz answers {status})"
+            self._say(line)
             return
+        if not self._stopping.is_set():
+            self._say(f"web did not answer on {url} within {timeout:.0f} s")
 
     def _stop(self, children: list[Child], grace: float) -> None:
         for child in children:
