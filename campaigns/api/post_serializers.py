@@ -21,6 +21,7 @@ from campaigns.models import (
     PostStatus,
     PostStatusChange,
 )
+from campaigns.terms import MAX_NAME, MAX_TERMS
 from campaigns.timezones import to_local
 from channels.models import ChannelAccount
 from content.models import Asset
@@ -53,6 +54,18 @@ class PostSerializer(serializers.ModelSerializer):
     allowed_actions = serializers.SerializerMethodField(
         help_text="The moves the caller may make now (POST /posts/{id}/<move>/)."
     )
+    tags = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        read_only=True,
+        help_text="Blog tags (WordPress); null: the hashtags of the copy.",
+    )
+    categories = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        read_only=True,
+        help_text="Blog categories (WordPress); null: the post's pillar.",
+    )
 
     class Meta:
         model = Post
@@ -65,6 +78,8 @@ class PostSerializer(serializers.ModelSerializer):
             "angle",
             "body",
             "link",
+            "tags",
+            "categories",
             "image",
             "scheduled_at",
             "scheduled_local",
@@ -108,6 +123,21 @@ class PostUpdateSerializer(StrictSerializer):
     )
     image = VisibleField(Asset, allow_null=True, required=False, label_text="image")
     notes = serializers.CharField(allow_blank=True, required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        allow_null=True,
+        required=False,
+        help_text="Blog tags (WordPress), by name; created on the blog when "
+        f"missing. null: the hashtags of the copy. At most {MAX_TERMS}, each "
+        f"{MAX_NAME} characters at most.",
+    )
+    categories = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        allow_null=True,
+        required=False,
+        help_text="Blog categories (WordPress), by name. null: the post's "
+        f"pillar. At most {MAX_TERMS}, each {MAX_NAME} characters at most.",
+    )
 
 
 class PostCreateSerializer(PostUpdateSerializer):

@@ -25,8 +25,9 @@ from campaigns.models import (
     PostStatus,
     User,
 )
-from campaigns.permissions import Action
+from campaigns.permissions import Action, can
 from campaigns.services.brands import require
+from campaigns.terms import clean_terms
 from campaigns.timezones import to_local
 from channels.models import ChannelAccount
 from content.models import Asset
@@ -34,8 +35,23 @@ from content.models import Asset
 if TYPE_CHECKING:
     from campaigns.permissions import Principal
 
-CONTENT_FIELDS = ("topic", "angle", "body", "link", "image", "pillar", "accounts")
-FIELDS = (*CONTENT_FIELDS, "scheduled_at", "notes", "owner")
+logger = logging.getLogger(__name__)
+
+CONTENT_FIELDS = (
+    "topic",
+    "angle",
+    "body",
+    "link",
+    "image",
+    "pillar",
+    "accounts",
+    "tags",
+    "categories",
+)
+FIELDS = (*CONTENT_FIELDS, "scheduled_at", "notes", "owner", "add_to_campaign")
+# A channel added to a campaign from the post editor posts this often until
+# someone sets its cadence on the campaign (the least the campaign allows).
+ADDED_CHANNEL_PER_WEEK = 1
 
 
 def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
@@ -80,6 +96,13 @@ def _validate(post: Post, data: dict[str, Any]) -> list[ChannelAccount] | None:
         _add(errors, "angle", "300 characters at most.")
     if post.link and not post.link.startswith(("https://", "http://")):
         _add(errors, "link", "Give a full web address starting with https://.")
+    for name in ("tags", "categories"):
+        if name in data:
+            try:
+                setattr(post, name, clean_terms(data[name], name))
+            except ValidationError as error:
+                for message in error.message_dict[name]:
+                    _add(errors, name, message)
     if "pillar" in data:
         pillar: Pillar | None = data["pillar"]
         if pillar is not None and pillar.campaign_id != campaign.pk:

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from campaigns.models import Campaign, Pillar, Post, Workspace
+from campaigns.terms import default_categories, hashtags, parse_names
 from campaigns.timezones import local_to_utc, to_local
 from channels.models import ChannelAccount
 
@@ -72,6 +73,18 @@ class PostForm(LocalTimeMixin):
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Internal notes",
     )
+    tags = forms.CharField(
+        required=False,
+        label="Blog tags",
+        help_text="WordPress only; separate with commas. Leave empty to use the "
+        "hashtags of the copy.",
+    )
+    categories = forms.CharField(
+        required=False,
+        label="Blog categories",
+        help_text="WordPress only; separate with commas. Leave empty to use the "
+        "post's pillar.",
+    )
     field_order = [
         "topic",
         "angle",
@@ -79,10 +92,18 @@ class PostForm(LocalTimeMixin):
         "link",
         "pillar",
         "accounts",
+        "tags",
+        "categories",
         "date",
         "time",
         "notes",
     ]
+
+    def clean_tags(self) -> list[str] | None:
+        return parse_names(self.cleaned_data.get("tags") or "")
+
+    def clean_categories(self) -> list[str] | None:
+        return parse_names(self.cleaned_data.get("categories") or "")
 
     def __init__(self, *args, post: Post, **kwargs) -> None:  # type: ignore[no-untyped-def]
         if "data" not in kwargs and not args:
@@ -99,11 +120,22 @@ class PostForm(LocalTimeMixin):
                 "pillar": post.pillar_id,
                 "accounts": [a.pk for a in post.accounts.all()],
                 "notes": post.notes,
+                "tags": ", ".join(post.tags or []),
+                "categories": ", ".join(post.categories or []),
                 "date": local.date() if local else None,
                 "time": local.time().replace(second=0) if local else None,
             }
         super().__init__(*args, **kwargs)
         self.fields["pillar"].queryset = Pillar.objects.filter(campaign=post.campaign)  # type: ignore[attr-defined]
+        # The defaults a blank field stands for, as the placeholder.
+        defaults = {
+            "tags": hashtags(post.body),
+            "categories": default_categories(post),
+        }
+        for name, names in defaults.items():
+            self.fields[name].widget.attrs["placeholder"] = (
+                ", ".join(names) if names else "None by default"
+            )
         # Only the workspace's accounts are choices, so a foreign id is a form
         # error ("not one of the available choices"), never a lookup.
         self.fields["accounts"].queryset = ChannelAccount.objects.filter(  # type: ignore[attr-defined]

@@ -165,7 +165,17 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         return _editor(request, post, form=form, status=400)
     data = {
         name: form.cleaned_data[name]
-        for name in ("topic", "angle", "body", "link", "pillar", "accounts", "notes")
+        for name in (
+            "topic",
+            "angle",
+            "body",
+            "link",
+            "pillar",
+            "accounts",
+            "notes",
+            "tags",
+            "categories",
+        )
     }
     data["scheduled_at"] = when
     before = post.status

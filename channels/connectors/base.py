@@ -38,6 +38,8 @@ class Capabilities:
     dedupes: bool = False
     # The connector implements `lookup(request)` to find a post it may have made.
     lookup: bool = False
+    # The post's blog tags and categories go out (`PublishRequest.extra`).
+    terms: bool = False
 
 
 @dataclass(frozen=True)

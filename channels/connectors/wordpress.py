@@ -9,10 +9,14 @@ Credentials (the account's encrypted `credentials` JSON):
 - `api`: "rest_route" (default: `/?rest_route=/wp/v2/...`, which works on every
   site, with or without pretty permalinks) or "wp-json" (`/wp-json/wp/v2/...`).
 
-`request.extra` may add `tags` and `categories` (names). Tags are looked up by
-name and created when missing; a missing category is a permanent error naming
-it (creating categories is the blog owner's call). The first image becomes the
-featured image (uploaded to the media library with its alt text).
+`request.extra` carries the post's `tags` and `categories` (names; see
+`campaigns.terms`: by default the copy's hashtags and the post's pillar). Each
+name is looked up (`GET wp/v2/tags?search=`, `wp/v2/categories?search=`) and
+created when missing (`POST`); where WordPress refuses to create one (an author
+may make tags, only editors and administrators categories) the publication
+fails permanently, naming the term. The channel's own `categories` must exist
+(a typo there is an error naming it). The first image becomes the featured
+image (uploaded to the media library with its alt text).
 
 Idempotency: the post's slug is the publication's idempotency key, so
 `lookup()` finds a post an earlier try made (`GET wp/v2/posts?slug=…&status=any`);
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import json
+from html import unescape
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -173,6 +178,15 @@ def _json_or_raise(answer: http.Response, password: str) -> Any:
     raise ConnectorError(message, kind="permanent", http_status=status, detail=detail)
 
 
+def _existing_term(detail: str) -> int | None:
+    """The id in WordPress's `term_exists` answer (`data.term_id`), if legible."""
+    try:
+        data = json.loads(detail)
+        return int(data["data"]["term_id"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def slug_for(request: PublishRequest) -> str:
     """The post's slug: the idempotency key (WordPress keeps [a-z0-9-])."""
     return request.idempotency_key.lower().replace("_", "-")[:190]
@@ -207,6 +221,7 @@ class WordPressConnector:
         link_cards=False,
         dedupes=True,
         lookup=True,
+        terms=True,
     )
 
     def validate(self, request: PublishRequest) -> list[str]:
@@ -256,12 +271,23 @@ class WordPressConnector:
             "status": site.status,
             "slug": slug_for(request),
         }
-        categories = [*site.categories, *(request.extra.get("categories") or [])]
+        # The channel's own categories must exist (a typo there is the blog
+        # owner's to fix); the post's are made when missing, where allowed.
+        categories = [
+            *(self._term(site, "categories", n, create=False) for n in site.categories),
+            *(
+                self._term(site, "categories", str(n), create=True)
+                for n in request.extra.get("categories") or []
+            ),
+        ]
         if categories:
-            body["categories"] = [self._category(site, name) for name in categories]
-        tags = request.extra.get("tags") or []
+            body["categories"] = list(dict.fromkeys(categories))
+        tags = [
+            self._term(site, "tags", str(n), create=True)
+            for n in request.extra.get("tags") or []
+        ]
         if tags:
-            body["tags"] = [self._tag(site, str(name)) for name in tags]
+            body["tags"] = list(dict.fromkeys(tags))
         if request.media:
             body["featured_media"] = self._upload(site, request.media[0])
         post = site.call("POST", "posts", body=body, creates=True)
@@ -274,31 +300,45 @@ class WordPressConnector:
     def _term_id(self, site: _Site, taxonomy: str, name: str) -> int | None:
         found = site.call("GET", taxonomy, search=name, per_page=100)
         for term in found or []:
-            if str(term.get("name", "")).casefold() == name.casefold():
+            # WordPress answers names HTML-escaped ("Beans &amp; Roast").
+            if unescape(str(term.get("name", ""))).casefold() == name.casefold():
                 return int(term["id"])
         return None
 
-    def _category(self, site: _Site, name: str) -> int:
-        term = self._term_id(site, "categories", name)
-        if term is None:
+    def _term(self, site: _Site, taxonomy: str, name: str, *, create: bool) -> int:
+        """The id of the tag or category `name`, made when missing and `create`.
+
+        A blog refuses to make a term for a user whose role may not (categories
+        need an editor or administrator): that is permanent and names the term,
+        so the person can make it in WordPress or change the post.
+        """
+        one = "tag" if taxonomy == "tags" else "category"
+        term = self._term_id(site, taxonomy, name)
+        if term is not None:
+            return term
+        if not create:
             raise ConnectorError(
-                f'The WordPress category "{name}" does not exist; create it in '
+                f'The WordPress {one} "{name}" does not exist; create it in '
                 "WordPress or remove it from the channel.",
                 kind="permanent",
             )
-        return term
-
-    def _tag(self, site: _Site, name: str) -> int:
-        term = self._term_id(site, "tags", name)
-        if term is not None:
-            return term
         try:
-            return int(site.call("POST", "tags", body={"name": name})["id"])
+            return int(site.call("POST", taxonomy, body={"name": name})["id"])
         except ConnectorError as exc:
             if "term_exists" in exc.detail:  # made meanwhile by another post
-                term = self._term_id(site, "tags", name)
+                term = _existing_term(exc.detail) or self._term_id(site, taxonomy, name)
                 if term is not None:
                     return term
+            if exc.http_status in (401, 403) and not exc.reconnect:
+                raise ConnectorError(
+                    f'The WordPress {one} "{name}" does not exist and this '
+                    f"WordPress user may not create it (an editor or "
+                    f"administrator may); create it in WordPress or change the "
+                    f"post's blog {taxonomy}.",
+                    kind="permanent",
+                    http_status=exc.http_status,
+                    detail=exc.detail,
+                ) from exc
             raise
 
     def _upload(self, site: _Site, item: MediaItem) -> int:

@@ -206,3 +206,100 @@ def test_end_to_end_through_the_publish_service(wp: WordPress) -> None:
     assert created["slug"] == publication.idempotency_key  # type: ignore[index]
     assert created["title"]["raw"] == "Beans of the week"  # type: ignore[index]
     assert publication.url == created["link"]  # type: ignore[index]
+
+
+def test_the_posts_tags_and_categories_are_found_or_made(wp: WordPress) -> None:
+    acct = account(wp)
+    extra = {
+        "categories": ["Roastery & Shop", "Uncategorized"],
+        "tags": ["Beans & Co", "Beans & co"],
+    }
+    first = WordPressConnector().publish(request(acct, "adloop-terms1", extra=extra))
+    post = read(wp, f"posts/{first.external_id}")
+    categories = {c["id"]: c["name"] for c in read(wp, "categories", per_page=100)}  # type: ignore[union-attr]
+    names = sorted(categories[c] for c in post["categories"])  # type: ignore[index]
+    # WordPress answers names HTML-escaped; they are compared unescaped.
+    assert [n.replace("&amp;", "&") for n in names] == [
+        "Roastery & Shop",
+        "Uncategorized",
+    ]
+    assert len(post["tags"]) == 1  # type: ignore[index]
+    # The second post reuses the terms instead of making "Roastery & Shop 2".
+    again = WordPressConnector().publish(request(acct, "adloop-terms2", extra=extra))
+    assert read(wp, f"posts/{again.external_id}")["categories"] == post["categories"]  # type: ignore[index]
+    assert len(read(wp, "categories", per_page=100)) == len(categories)  # type: ignore[arg-type]
+
+
+def test_a_term_the_user_may_not_make_is_permanent_and_named(wp: WordPress) -> None:
+    from channels.connectors.wordpress import _Site
+
+    acct = account(wp, username=wp.author, app_password=wp.author_password)
+    with pytest.raises(ConnectorError) as caught:
+        WordPressConnector()._term(_Site(acct), "categories", "Brand new", create=True)
+    assert caught.value.kind == "permanent" and not caught.value.reconnect
+    assert '"Brand new"' in caught.value.message
+    assert "may not create it" in caught.value.message
+    # An existing term is found without the right to make one.
+    found = WordPressConnector()._term(
+        _Site(acct), "categories", "uncategorized", create=True
+    )
+    assert found == read(wp, "categories", search="Uncategorized")[0]["id"]  # type: ignore[index]
+
+
+def test_the_post_carries_its_pillar_and_hashtags_to_wordpress(wp: WordPress) -> None:
+    acct = account(wp)
+    post = PostFactory(
+        campaign__workspace=acct.workspace,
+        topic="Roast day",
+        body="Our new roast is here. #SpringRoast #beans",
+        pillar=None,
+    )
+    pillar = post.campaign.pillars.create(name="Behind the scenes", weight=1)
+    post.pillar = pillar
+    post.accounts.set([acct])
+    post.scheduled_at = timezone.now() - timedelta(seconds=1)
+    post.status = PostStatus.SCHEDULED
+    post.save(update_fields=["pillar", "scheduled_at", "status"])
+    [publication] = publishing.publication_create_for_post(post)
+    built = publishing.build_request(publication, connector=WordPressConnector())
+    assert built.extra == {
+        "tags": ["SpringRoast", "beans"],
+        "categories": ["Behind the scenes"],
+    }
+    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    assert (
+        publishing.publication_publish(publication.pk, task_id="t-wp2") == "published"
+    )
+    publication.refresh_from_db()
+    created = read(wp, f"posts/{publication.external_id}")
+    tags = {t["id"]: t["name"] for t in read(wp, "tags", per_page=100)}  # type: ignore[union-attr]
+    # "beans" may reuse an earlier test's "Beans": names match case-insensitively.
+    sent = sorted(tags[t].casefold() for t in created["tags"])  # type: ignore[index]
+    assert sent == ["beans", "springroast"]
+    [category] = created["categories"]  # type: ignore[index]
+    assert read(wp, f"categories/{category}")["name"] == "Behind the scenes"  # type: ignore[index]
+
+
+def test_chosen_terms_replace_the_defaults_and_other_networks_get_none() -> None:
+    from channels.connectors.webhook import WebhookConnector
+
+    acct = ChannelAccountFactory(
+        network=Network.WORDPRESS,
+        credentials={"site_url": "https://blog.example", "username": "u"}
+        | {"app_password": "p"},
+    )
+    post = PostFactory(
+        campaign__workspace=acct.workspace,
+        body="#ignored",
+        tags=["Chosen"],
+        categories=[],
+        status=PostStatus.SCHEDULED,
+        scheduled_at=timezone.now() + timedelta(hours=1),
+    )
+    post.accounts.set([acct])
+    [publication] = publishing.publication_create_for_post(post)
+    built = publishing.build_request(publication, connector=WordPressConnector())
+    assert built.extra == {"tags": ["Chosen"], "categories": []}
+    assert (
+        publishing.build_request(publication, connector=WebhookConnector()).extra == {}
+    )
