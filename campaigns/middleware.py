@@ -1,14 +1,29 @@
-"""Attach the signed-in person's current workspace to each UI request."""
+"""Attach the signed-in person's current workspace to each UI request, and
+show its times in the workspace's zone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from campaigns.workspace_choice import choose_workspace, remember_workspace
 
 SESSION_KEY = "workspace_id"
+
+
+def workspace_zone(workspace: object | None) -> ZoneInfo | None:
+    """The workspace's zone, or None (no workspace, or a name the zone database
+    lacks: then times stay in UTC, still named, rather than the page failing)."""
+    name = getattr(workspace, "time_zone", "") or ""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 class CurrentWorkspaceMiddleware:
@@ -17,6 +32,11 @@ class CurrentWorkspaceMiddleware:
 
     The choice is re-checked against what the person may see on every request,
     so losing access to a workspace never leaves the UI pointing at it.
+
+    While the request runs, Django's current time zone is the workspace's:
+    every `|date`, `|when` and form field renders stored UTC instants as the
+    workspace's wall-clock time, one place for every page (the API answers in
+    UTC with offsets and is left alone).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -37,4 +57,10 @@ class CurrentWorkspaceMiddleware:
                     request.session[SESSION_KEY] = workspace.pk
                 remember_workspace(user, workspace)
             request.workspace = workspace  # type: ignore[attr-defined]
-        return self.get_response(request)
+        zone = workspace_zone(request.workspace)  # type: ignore[attr-defined]
+        if zone is None:
+            return self.get_response(request)
+        # `override` restores the previous zone afterwards, so a worker thread
+        # never carries one workspace's zone into the next request.
+        with timezone.override(zone):
+            return self.get_response(request)

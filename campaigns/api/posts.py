@@ -39,9 +39,11 @@ from campaigns.api.post_serializers import (
     ReasonSerializer,
     RejectSerializer,
 )
+from campaigns.api.review import ApproveSerializer, ReviewSerializer
 from campaigns.models import (
     Post,
 )
+from campaigns.services import review as review_service
 
 POST_EXAMPLE = {
     "campaign": 7,
@@ -77,18 +79,24 @@ CONFLICT_409 = OpenApiResponse(
 
 def _move(name: str, summary: str, description: str) -> Any:
     """A `POST /posts/{id}/<name>/` action making the lifecycle move `name`."""
-    body = RejectSerializer if name == "reject" else ReasonSerializer
+    body = {"reject": RejectSerializer, "approve": ApproveSerializer}.get(
+        name, ReasonSerializer
+    )
 
     def view(self: PostViewSet, request: Request, pk: str) -> Response:
         post = self.get_object()
         data = body(data=request.data)
         data.is_valid(raise_exception=True)
-        post = lifecycle.transition(
-            post,
-            name,
-            by=self.principal(),
-            reason=data.validated_data.get("reason", ""),
-        )
+        reason = data.validated_data.get("reason", "")
+        if name == "approve":  # exactly what the reviewer saw, when they say so
+            post = review_service.approve_reviewed(
+                post=post,
+                by=self.principal(),
+                fingerprint=data.validated_data.get("fingerprint"),
+                reason=reason,
+            )
+        else:
+            post = lifecycle.transition(post, name, by=self.principal(), reason=reason)
         return Response(self.get_serializer(post).data)
 
     view.__name__ = name
@@ -198,7 +206,9 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         "approve",
         "Approve",
         "in_review → approved. A reviewer, admin, owner or client; not the person "
-        "who submitted it, and never an API key (403).",
+        "who submitted it, and never an API key (403). With the `fingerprint` of "
+        "`GET /posts/{id}/review/`, only what that showed is approved: 409 "
+        "`review_stale` when the copy changed since.",
     )
     reject = _move(
         "reject",
@@ -255,6 +265,22 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
             post=post, by=self.principal(), body=data.validated_data["body"]
         )
         return Response(CommentSerializer(comment).data, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="What a reviewer approves",
+        description="Per channel account: the text parts as sent (a thread's "
+        "parts, the link where the network adds it), the images, the link and "
+        "how it goes out, and what the brand-safety gate and channel rules "
+        "found; the post's objections to approval; and the `fingerprint` to "
+        "send with approve.",
+        request=None,
+        responses={200: ReviewSerializer, **errors(404)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def review(self, request: Request, pk: str) -> Response:
+        post = review_service.review_posts([self.get_object()])[0]
+        card = review_service.review_card(post)
+        return Response(ReviewSerializer(card).data)
 
     @extend_schema(
         summary="A post's status history",

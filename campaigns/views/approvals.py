@@ -3,6 +3,12 @@
 Everyone who sees the workspace sees the queue; the buttons are what
 `lifecycle.allowed_actions` grants the person (so editors see none, and the
 person who submitted a post is told it waits for someone else).
+
+Each card shows what goes out on every channel account of the post (the
+copy as sent, images, link, time) and what the checks found
+(`campaigns.services.review`). Its Approve button sends the card's
+fingerprint: if the copy changed meanwhile, nothing is approved and the fresh
+card is shown with "review it again".
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from campaigns import lifecycle, selectors, services
-from campaigns.models import User, Workspace
-from campaigns.permissions import Action, can
+from campaigns.errors import ConflictError
+from campaigns.models import Post, Role, User, Workspace
+from campaigns.permissions import Action, can, role_in_workspace
+from campaigns.services import review
 from campaigns.views.common import is_htmx, render_panel, require, workspace_view
+from campaigns.views.post_forms import ReasonForm
 from campaigns.views.posts import transition, workspace_post
 
 PAGE = "campaigns/approvals/page.html"
@@ -35,11 +44,13 @@ def _page(
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     rows = []
-    for post in selectors.approval_queue(workspace):
+    may_override = role_in_workspace(user, workspace) in (Role.OWNER, Role.ADMIN)
+    for post in review.review_posts(selectors.approval_queue(workspace)):
         allowed = lifecycle.allowed_actions(post, user)
         rows.append(
             {
                 "post": post,
+                "card": review.review_card(post),
                 "actions": [a for a in QUEUE_ACTIONS if a in allowed],
                 "own": post.submitted_by_id == user.pk,
                 "error": (row_errors or {}).get(post.pk),
@@ -53,6 +64,7 @@ def _page(
         "section": "approvals",
         "rows": rows,
         "may_approve": can(user, Action.APPROVE, workspace),
+        "may_override": may_override,
         "may_edit": can(user, Action.EDIT_CONTENT, workspace),
         "may_comment": can(user, Action.COMMENT, workspace),
     }
@@ -77,11 +89,36 @@ def decide(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     post = workspace_post(request, pk)
     if name not in QUEUE_ACTIONS:
         name = "__unknown__"  # answered 404 by `transition`
-    error = transition(request, post, name)
+    if name == "approve":
+        error = _approve(request, post)
+    else:
+        error = transition(request, post, name)
     if error:
         return _page(request, workspace, row_errors={post.pk: error}, status=409)
     verb = "approved" if name == "approve" else "sent back with your reason"
     return _done(request, workspace, f"“{post.topic}” is {verb}.")
+
+
+def _approve(request: HttpRequest, post: Post) -> str | None:
+    """Approve what the card showed (its fingerprint); the error, or None.
+
+    The form always carries the fingerprint; a request without one did not
+    come from a card the person saw, so it is refused like a stale one.
+    """
+    fingerprint = request.POST.get("fingerprint", "").strip()
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        review.approve_reviewed(
+            post=post,
+            by=request.user,  # type: ignore[arg-type]
+            fingerprint=fingerprint,
+            reason=reason,
+            require_fingerprint=True,
+        )
+    except ConflictError as error:
+        return str(error)
+    return None
 
 
 @require_POST

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from campaigns import lifecycle
 from campaigns.models import PostComment, PostStatus, Role
+from campaigns.services.review import review_fingerprint
 from tests.factories import CampaignFactory, PostFactory
 
 pytestmark = pytest.mark.usefixtures("static_files")
@@ -61,10 +62,17 @@ def test_the_submitter_is_told_it_waits_for_someone_else(tenant, web):
     assert reverse("approval-decide", args=[post.pk, "approve"]) not in body
 
 
+def seen(post):  # type: ignore[no-untyped-def]
+    """The approve form's data: the fingerprint of the card as rendered now."""
+    return {"fingerprint": review_fingerprint(post)}
+
+
 @pytest.mark.parametrize("role", [Role.REVIEWER, Role.CLIENT])
 def test_approve_inline_with_htmx(tenant, web, in_review, role):
     response = web(tenant.person(role), tenant.workspace).post(
-        reverse("approval-decide", args=[in_review.pk, "approve"]), **HTMX
+        reverse("approval-decide", args=[in_review.pk, "approve"]),
+        seen(in_review),
+        **HTMX,
     )
     assert response.status_code == 200
     body = response.content.decode()
@@ -92,7 +100,7 @@ def test_reject_needs_a_reason(tenant, web, in_review):
 
 def test_editors_cannot_approve(tenant, web, in_review):
     response = web(tenant.editor, tenant.workspace).post(
-        reverse("approval-decide", args=[in_review.pk, "approve"])
+        reverse("approval-decide", args=[in_review.pk, "approve"]), seen(in_review)
     )
     assert response.status_code == 403
     in_review.refresh_from_db()
@@ -111,7 +119,9 @@ def test_only_approve_and_reject_are_queue_actions(tenant, web, in_review):
 def test_approving_twice_is_a_conflict(tenant, web, in_review):
     lifecycle.transition(in_review, "approve", by=tenant.reviewer)
     response = web(tenant.client, tenant.workspace).post(
-        reverse("approval-decide", args=[in_review.pk, "approve"]), **HTMX
+        reverse("approval-decide", args=[in_review.pk, "approve"]),
+        seen(in_review),
+        **HTMX,
     )
     assert response.status_code == 409
     assert "cannot be moved" in response.content.decode()

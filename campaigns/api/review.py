@@ -1,0 +1,90 @@
+"""The approval card over the API: `GET /posts/{id}/review/` and the
+`fingerprint` an approve may carry (`campaigns.services.review`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from campaigns.api.post_serializers import ReasonSerializer
+from campaigns.services.review import ChannelCard
+
+
+class ApproveSerializer(ReasonSerializer):
+    fingerprint = serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        help_text="The `fingerprint` of `GET /posts/{id}/review/` that the "
+        "reviewer saw. When given and the copy, images, link, time or "
+        "accounts changed since, nothing is approved (409 `review_stale`).",
+    )
+
+
+class _ImageSerializer(serializers.Serializer):
+    asset = serializers.IntegerField(source="asset_id")
+    thumbnail_url = serializers.CharField(source="thumb_url")
+    url = serializers.CharField(source="full_url")
+    alt_text = serializers.CharField()
+
+
+class _LinkSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    domain = serializers.CharField()
+    title = serializers.CharField()
+    mode = serializers.ChoiceField(
+        choices=["in_text", "card", "field", "not_sent"],
+        help_text="in_text: added to (or already in) the text; card: a preview "
+        "card; field: a field beside the text (webhook); not_sent: this network "
+        "gets only the text.",
+    )
+
+
+class ReviewChannelSerializer(serializers.Serializer):
+    account = serializers.IntegerField(source="account.pk")
+    account_name = serializers.CharField(source="account.name")
+    network = serializers.CharField(source="account.network")
+    variant = serializers.SerializerMethodField()
+    parts = serializers.ListField(
+        child=serializers.CharField(),
+        source="out.parts",
+        help_text="The texts sent, in order: one, or a thread's parts.",
+    )
+    measures = serializers.ListField(
+        child=serializers.CharField(),
+        source="checks.measures",
+        help_text="Each part's length against the network's limit.",
+    )
+    title = serializers.CharField(source="out.title")
+    link = _LinkSerializer(source="out.link", allow_null=True)
+    images = _ImageSerializer(source="out.images", many=True)
+    notes = serializers.ListField(child=serializers.CharField(), source="out.notes")
+    gate_passed = serializers.BooleanField(source="checks.gate_passed")
+    gate_overridden = serializers.BooleanField(source="checks.gate_overridden")
+    gate_reasons = serializers.ListField(
+        child=serializers.CharField(), source="checks.gate_reasons"
+    )
+    rule_problems = serializers.ListField(
+        child=serializers.CharField(), source="checks.rule_problems"
+    )
+
+    def get_variant(self, card: ChannelCard) -> dict[str, Any] | None:
+        if card.variant is None:
+            return None
+        return {"id": card.variant.pk, "label": card.variant.label}
+
+
+class ReviewSerializer(serializers.Serializer):
+    post = serializers.IntegerField(source="post.pk")
+    status = serializers.CharField(source="post.status")
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    channels = ReviewChannelSerializer(many=True)
+    problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Objections to approving now (brand safety, channel limits); "
+        "with any, only an owner or admin may approve.",
+    )
+    fingerprint = serializers.CharField(
+        help_text="Send it with `POST /posts/{id}/approve/` to approve exactly this."
+    )

@@ -1,0 +1,296 @@
+"""The approval card: what a reviewer approves, and approving exactly that.
+
+A card shows, per channel account the post targets, the copy as it will be
+published (the chosen variant for the account's network, split and linked as
+its connector sends it; see `channels.preview`), the images that go out, the
+time, and what the checks found: each variant's brand-safety verdict and rule
+report, and every objection registered with the lifecycle
+(`lifecycle.approval_problems`: the gate, channel limits, ...).
+
+The card carries a fingerprint of everything that goes out. Approving with a
+fingerprint re-reads the post under row locks and refuses (409
+`review_stale`) when what would go out no longer matches what the reviewer
+saw: an edit, a new choice of variant, other images, another time or other
+accounts since the card was rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+
+from campaigns import lifecycle
+from campaigns.errors import ConflictError
+from campaigns.models import Post
+from channels.models import ChannelAccount
+from content.models import PostImage, Variant, VariantStatus
+
+if TYPE_CHECKING:
+    from campaigns.permissions import Principal
+    from channels.preview import ChannelOut
+
+STALE_MESSAGE = "The copy changed since you opened this; review it again."
+
+
+class StaleReview(ConflictError):
+    """What would go out differs from the card the reviewer approved (409)."""
+
+    def __init__(self) -> None:
+        super().__init__(STALE_MESSAGE, code="review_stale")
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What the brand-safety gate and the channel rules said about one copy."""
+
+    gate_passed: bool = True
+    gate_overridden: bool = False
+    gate_reasons: tuple[str, ...] = ()
+    rule_problems: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ()  # "212 / 280 weighted chars" per part
+
+
+@dataclass(frozen=True)
+class ChannelCard:
+    """One channel account of a post and what goes out there."""
+
+    account: ChannelAccount
+    out: ChannelOut
+    variant: Variant | None
+    checks: Checks
+
+    @property
+    def parts(self) -> list[tuple[str, str]]:
+        """(text, its measure against the network's limit) per part sent."""
+        measures = list(self.checks.measures)
+        measures += [""] * (len(self.out.parts) - len(measures))
+        return list(zip(self.out.parts, measures, strict=False))
+
+    @property
+    def source(self) -> str:
+        if self.variant is None:
+            return "The post's draft text (no variant chosen for this network)"
+        return f"Variant {self.variant.label}"
+
+
+@dataclass
+class ReviewCard:
+    post: Post
+    channels: list[ChannelCard]
+    problems: list[str]
+    fingerprint: str
+    scheduled_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def review_posts(posts: Iterable[Post]) -> list[Post]:
+    """`posts` with what a card reads prefetched (accounts, chosen variants,
+    chosen images with their assets): a constant number of queries a page."""
+    posts = list(posts)
+    if posts:
+        from django.db.models import prefetch_related_objects
+
+        prefetch_related_objects(
+            posts,
+            "accounts",
+            Prefetch(
+                "variants",
+                queryset=Variant.objects.filter(status=VariantStatus.CHOSEN),
+                to_attr="chosen_variants",
+            ),
+            Prefetch(
+                "images",
+                queryset=PostImage.objects.filter(chosen=True)
+                .select_related("asset")
+                .order_by("position", "pk"),
+                to_attr="chosen_images",
+            ),
+        )
+    return posts
+
+
+def _chosen(post: Post) -> list[Variant]:
+    found = getattr(post, "chosen_variants", None)
+    if found is None:
+        found = list(Variant.objects.filter(post=post, status=VariantStatus.CHOSEN))
+    return sorted(found, key=lambda v: (v.network, v.label, v.pk))
+
+
+def _images(post: Post) -> list[PostImage]:
+    found = getattr(post, "chosen_images", None)
+    if found is None:
+        found = list(
+            PostImage.objects.filter(post=post, chosen=True)
+            .select_related("asset")
+            .order_by("position", "pk")
+        )
+    return found
+
+
+def variant_for(chosen: Sequence[Variant], account: ChannelAccount) -> Variant | None:
+    """The copy `publishing` sends to `account`: the chosen variant written for
+    that account, else the chosen one of its network (`_chosen_variant_id`)."""
+    mine = [v for v in chosen if v.network == account.network]
+    return next((v for v in mine if v.account_id == account.pk), None) or (
+        mine[0] if mine else None
+    )
+
+
+def _file_url(file: Any) -> str:
+    try:
+        return str(file.url) if file else ""
+    except ValueError:  # no file stored
+        return ""
+
+
+def _image_outs(post: Post, variant: Variant | None) -> list[Any]:
+    from channels.preview import ImageOut
+
+    outs = []
+    for usage in _images(post):
+        asset = usage.asset
+        full = _file_url(asset.file)
+        outs.append(
+            ImageOut(
+                asset_id=asset.pk,
+                thumb_url=_file_url(asset.thumbnail) or full,
+                full_url=full,
+                alt_text=asset.alt_text or (variant.alt_text if variant else ""),
+                width=asset.width or 0,
+                height=asset.height or 0,
+            )
+        )
+    return outs
+
+
+def _checks(variant: Variant | None, out: ChannelOut) -> Checks:
+    from content import channel_rules
+
+    measures = []
+    try:
+        for part in out.parts:
+            m = channel_rules.measure(out.network, part)
+            limit = f" / {m.limit}" if m.limit else ""
+            measures.append(f"{m.length}{limit} {m.unit}")
+    except ValueError:  # a network without text rules
+        measures = []
+    if variant is None:
+        return Checks(measures=tuple(measures))
+    reasons = tuple(
+        str(r.get("message") or r.get("code") or "")
+        for r in (variant.gate or {}).get("reasons", [])
+        if isinstance(r, dict)
+    )
+    violations = tuple(
+        str(v.get("message") or v.get("code") or "")
+        for v in (variant.rule_report or {}).get("violations", [])
+        if isinstance(v, dict)
+    )
+    return Checks(
+        gate_passed=variant.gate_passed,
+        gate_overridden=variant.gate_overridden_at is not None,
+        gate_reasons=reasons,
+        rule_problems=violations,
+        measures=tuple(measures),
+    )
+
+
+def _fingerprint(post: Post, channels: Sequence[ChannelCard]) -> str:
+    """A hash of everything that goes out: per account, the variant, the parts
+    as sent, the title, the link and how it goes, the images; and the time."""
+    payload = {
+        "post": post.pk,
+        "at": post.scheduled_at.isoformat() if post.scheduled_at else None,
+        "channels": [
+            {
+                "account": c.account.pk,
+                "network": c.account.network,
+                "variant": c.variant.pk if c.variant else None,
+                "parts": list(c.out.parts),
+                "title": c.out.title,
+                "link": [c.out.link.url, c.out.link.mode] if c.out.link else None,
+                "images": [[i.asset_id, i.alt_text] for i in c.out.images],
+            }
+            for c in channels
+        ],
+    }
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def review_card(post: Post) -> ReviewCard:
+    """The card of one post (prefetch with `review_posts` for a page of them)."""
+    from channels.preview import channel_out
+
+    chosen = _chosen(post)
+    accounts = sorted(post.accounts.all(), key=lambda a: (a.network, a.name, a.pk))
+    channels = []
+    for account in accounts:
+        variant = variant_for(chosen, account)
+        text = variant.text if variant is not None else (post.body or post.topic)
+        out = channel_out(
+            network=account.network,
+            text=text,
+            link=post.link,
+            title=post.topic,
+            images=_image_outs(post, variant),
+        )
+        channels.append(ChannelCard(account, out, variant, _checks(variant, out)))
+    return ReviewCard(
+        post=post,
+        channels=channels,
+        problems=lifecycle.approval_problems(post),
+        fingerprint=_fingerprint(post, channels),
+        scheduled_at=post.scheduled_at,
+    )
+
+
+def review_fingerprint(post: Post) -> str:
+    return review_card(post).fingerprint
+
+
+def approve_reviewed(
+    *,
+    post: Post,
+    by: Principal,
+    fingerprint: str | None,
+    reason: str = "",
+    require_fingerprint: bool = False,
+) -> Post:
+    """Approve `post` as the reviewer saw it (`fingerprint`, from its card).
+
+    With a fingerprint, the post, its chosen variants and images are locked and
+    read again; a different fingerprint raises `StaleReview` and nothing moves.
+    An edit waiting on those locks lands after the approval and sends the post
+    back to review, as any edit of an approved post does. Without a fingerprint
+    (API clients that do not send one) it is the plain lifecycle move, unless
+    `require_fingerprint` (the approval card's form, which always sends one):
+    then a missing one is stale. The permission rules are the lifecycle's.
+    """
+    if not fingerprint and not require_fingerprint:
+        return lifecycle.transition(post, "approve", by=by, reason=reason)
+    with transaction.atomic():
+        locked = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("workspace", "campaign")
+            .get(pk=post.pk)
+        )
+        list(
+            Variant.objects.select_for_update().filter(
+                post=locked, status=VariantStatus.CHOSEN
+            )
+        )
+        list(PostImage.objects.select_for_update().filter(post=locked))
+        # Who may not approve, or a post no longer in review, gets the
+        # lifecycle's own answer (403, 409 with the allowed moves), not "stale".
+        may = "approve" in lifecycle.allowed_actions(locked, by)
+        if may and review_fingerprint(locked) != fingerprint:
+            raise StaleReview
+        return lifecycle.transition(locked, "approve", by=by, reason=reason)
