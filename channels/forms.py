@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
 from channels.models import Network
+from channels.outbound_urls import url_problem
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "None")]
 
@@ -29,11 +29,9 @@ def _secret(label: str, **kw: Any) -> forms.CharField:
 
 
 def _https(value: str) -> str:
-    allow_http = getattr(settings, "OUTBOUND_ALLOW_PRIVATE", False)
-    if not (
-        value.startswith("https://") or (allow_http and value.startswith("http://"))
-    ):
-        raise forms.ValidationError("Use an https:// address.")
+    problem = url_problem(value)
+    if problem:
+        raise forms.ValidationError(problem)
     return value
 
 

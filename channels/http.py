@@ -98,14 +98,49 @@ def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
-def resolve(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to, refused if any of them is not public."""
+def demo_inbox_target(url: str) -> bool:
+    """Whether `url` is exactly the demo inbox's own receiver on this site.
+
+    The one exception to the private-address rule, so that the demo publishes
+    to its local inbox without allowing every private target: only while
+    `settings.DEMO_INBOX` is on, only SITE_URL's scheme, host and port, and
+    only a path that Django routes to the inbox receiver (no query, no
+    credentials). Any other loopback or private URL stays refused.
+    """
+    if not getattr(settings, "DEMO_INBOX", False):
+        return False
+    from django.urls import Resolver404
+    from django.urls import resolve as resolve_path
+
+    site, target = urlsplit(settings.SITE_URL), urlsplit(url)
+    if target.query or target.fragment or target.username or target.password:
+        return False
+    try:
+        same_origin = (target.scheme, target.hostname, target.port) == (
+            site.scheme,
+            site.hostname,
+            site.port,
+        )
+    except ValueError:  # a port that is not a number
+        return False
+    if not same_origin or not target.path:
+        return False
+    try:
+        match = resolve_path(target.path)
+    except Resolver404:
+        return False
+    return match.view_name == "demo:inbox-hook"
+
+
+def resolve(host: str, port: int, *, allow_private: bool = False) -> list[str]:
+    """Every address `host` resolves to, refused if any of them is not public
+    (unless `allow_private`: OUTBOUND_ALLOW_PRIVATE or the demo inbox)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise OutboundRefused(f"cannot resolve {host!r}: {exc.strerror}") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not getattr(settings, "OUTBOUND_ALLOW_PRIVATE", False):
+    if not (allow_private or getattr(settings, "OUTBOUND_ALLOW_PRIVATE", False)):
         for address in addresses:
             if not _is_public(ipaddress.ip_address(address.split("%", 1)[0])):
                 raise OutboundRefused(
@@ -152,7 +187,7 @@ def _send_once(
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise OutboundRefused("only http and https URLs may be called")
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    address = resolve(parts.hostname, port)[0]
+    address = resolve(parts.hostname, port, allow_private=demo_inbox_target(url))[0]
     pinned_host = f"[{address}]" if ":" in address else address
     pinned = urlunsplit(
         (parts.scheme, f"{pinned_host}:{port}", parts.path or "/", parts.query, "")

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "content",
     "channels",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaigns.context_processors.workspace",
+                "demo.context_processors.demo_inbox",
             ],
         },
     },
@@ -295,6 +297,12 @@ PUBLISH_RETRY_DEADLINE_SECONDS = env_int("PUBLISH_RETRY_DEADLINE_SECONDS", 3600)
 # Outbound HTTP (channels/http.py). Private, loopback and link-local targets are
 # refused unless allowed here (development against local servers, tests).
 OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
+# The demo inbox (/demo/inbox/, demo/inbox.py): a local receiver for trying
+# publishing, not a real network. On with DEBUG (bin/run's demo), off in
+# production. While on, outbound calls may reach exactly its own receiver URL on
+# SITE_URL's origin (loopback included); every other private target stays
+# refused unless OUTBOUND_ALLOW_PRIVATE.
+DEMO_INBOX = env_bool("DEMO_INBOX", DEBUG)
 OUTBOUND_CONNECT_TIMEOUT_SECONDS = env_float("OUTBOUND_CONNECT_TIMEOUT_SECONDS", 5.0)
 OUTBOUND_READ_TIMEOUT_SECONDS = env_float("OUTBOUND_READ_TIMEOUT_SECONDS", 20.0)
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("campaigns.api.urls")),
     path("", include("channels.urls")),
     path("", include("content.urls")),
+    path("", include("demo.urls")),
     path("", include("campaigns.urls")),
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -42,6 +41,7 @@ from channels.models import (
     Subscriber,
     SubscriberStatus,
 )
+from channels.outbound_urls import url_problem
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "None")]
 
@@ -159,10 +159,8 @@ ALL_FIELDS = {name for names in NETWORK_FIELDS.values() for name in names}
 
 
 def _check_url(value: str, field: str) -> dict[str, list[str]]:
-    allow_http = getattr(settings, "OUTBOUND_ALLOW_PRIVATE", False)
-    if value.startswith("https://") or (allow_http and value.startswith("http://")):
-        return {}
-    return {field: ["Use an https:// address."]}
+    problem = url_problem(value)
+    return {field: [problem]} if problem else {}
 
 
 class ChannelReconnectSerializer(StrictSerializer):

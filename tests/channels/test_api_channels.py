@@ -22,6 +22,7 @@ from channels.models import (
     Publication,
 )
 from channels.models import PublicationStatus as PS
+from channels.outbound_urls import HTTPS_ONLY
 from tests.factories import ChannelAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +193,7 @@ def test_bad_input_names_each_field_and_never_echoes_the_secret(tenant, user_cli
     mixed = _error(client.post(URL, _webhook(tenant, app_password=PASSWORD)), 400)
     assert mixed["fields"]["app_password"] == ["Not used when connecting Webhook."]
     insecure = client.post(URL, _webhook(tenant, url="http://hooks.example.com/x"))
-    assert _error(insecure, 400)["fields"]["url"] == ["Use an https:// address."]
+    assert _error(insecure, 400)["fields"]["url"] == [HTTPS_ONLY]
     typo = _error(client.post(URL, _webhook(tenant, secrett=SECRET)), 400)
     assert typo["fields"] == {"secrett": ["Unknown field."]}
     client.post(URL, _webhook(tenant))

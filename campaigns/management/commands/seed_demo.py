@@ -38,6 +38,7 @@ from campaigns.models import (
 from campaigns.planner import plan_campaign
 from campaigns.services.campaigns import Cadence, PillarSpec
 from channels.models import ChannelAccount
+from demo.seed import seed_demo_inbox
 
 DEMO_EMAIL = "demo@adloop.local"
 ORGANIZATION = {"name": "Demo Agency", "slug": "demo-agency"}
@@ -61,6 +62,7 @@ class Demo:
     organization: Organization | None = None
     workspaces: dict[str, Workspace] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    campaign: Campaign | None = None
 
     @property
     def owner(self) -> User:
@@ -141,10 +143,18 @@ def seed_tenancy(demo: Demo, out: Callable[[str], None]) -> None:
             user=user, organization=org, workspace=demo.workspaces["demo"], role=role
         )
         demo.users[email] = user
+    # Sign-in opens the workspace with the campaign (the owner's last used one
+    # once they switch; until then this one, not the empty one first by name).
+    if demo.owner.last_workspace_id is None:
+        User.objects.filter(pk=demo.owner.pk).update(
+            last_workspace=demo.workspaces["demo"]
+        )
 
 
-# The `demo` workspace's channel accounts: (network, display name, handle). They
-# have no credentials: the planner can plan for them, nothing publishes yet.
+# The `demo` workspace's social accounts: (network, display name, handle). They
+# have no credentials ("planning only"): the planner plans for them, nothing is
+# sent. The channel that really delivers is the demo inbox's webhook
+# (demo/seed.py).
 DEMO_ACCOUNTS = [
     ("mastodon", "Demo Coffee on Mastodon", "@democoffee@mastodon.social"),
     ("bluesky", "Demo Coffee on Bluesky", "@democoffee.bsky.social"),
@@ -167,11 +177,12 @@ DEMO_BRAND = {
     "default_cta": "Order a fresh bag at democoffee.example",
     "colours": ["#4b2e1e", "#f2e6d8"],
 }
-DEMO_CAMPAIGN = "Spring launch"
+# A neutral name: the campaign runs from the day of the seed, whatever the season.
+DEMO_CAMPAIGN = "Huila espresso launch"
 DEMO_BRIEF = (
     "Launch our new single-origin espresso from Huila, Colombia to home baristas. "
     "Show the roasting craft, the farmers behind the beans and how to brew it at "
-    "home with a moka pot or an espresso machine. Spring offer: free shipping on "
+    "home with a moka pot or an espresso machine. Launch offer: free shipping on "
     "the first bag."
 )
 DEMO_PILLARS = [
@@ -228,12 +239,14 @@ def seed_campaign(demo: Demo, out: Callable[[str], None]) -> None:
     if not campaign.posts.exists():
         result = plan_campaign(campaign)
         out(f"planned {result.created} draft posts for {campaign.name} (offline)")
+    demo.campaign = campaign
 
 
 # Each step takes what the earlier ones made. Campaigns and posts: append here.
 SEED_STEPS: list[Callable[[Demo, Callable[[str], None]], None]] = [
     seed_tenancy,
     seed_campaign,
+    seed_demo_inbox,
 ]
 
 
