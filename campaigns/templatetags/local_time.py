@@ -7,6 +7,7 @@ has to convert:
 
     {{ post.scheduled_at|when }}         Fri 18 Dec 2026, 10:00 CET
     {{ post.scheduled_at|when:"long" }}  Fri 18 Dec 2026, 10:00 CET (Europe/Berlin)
+    {{ edit.at|when:"medium" }}          18 Dec 2026, 10:00 CET
     {{ comment.created_at|when:"short" }} 18 Dec, 10:00 CET
     {{ invitation.expires_at|when:"date" }} 18 Dec 2026
     {{ key.last_used_at|ago }}           3 hours ago
@@ -33,6 +34,7 @@ register = template.Library()
 _FORMATS = {
     "default": "%a %-d %b %Y, %H:%M",
     "long": "%a %-d %b %Y, %H:%M",
+    "medium": "%-d %b %Y, %H:%M",
     "short": "%-d %b, %H:%M",
     "time": "%H:%M",
     "date": "%-d %b %Y",
