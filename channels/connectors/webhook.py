@@ -27,7 +27,7 @@ import json
 import time
 from typing import Any
 
-from channels import http
+from channels import http, outbound_urls
 from channels.connectors import apicall
 from channels.connectors.base import (
     AccountCheck,
@@ -159,8 +159,9 @@ class WebhookConnector:
             headers=headers,
             secrets_=[secret],
             creates_post=event != "ping",
-            refused="The webhook URL is not allowed (it points to a private "
-            "network or cannot be resolved); use a public https address.",
+            refused="The webhook URL is not allowed: it points to a private or "
+            "loopback address, or its name does not resolve. "
+            + outbound_urls.PRIVATE_REFUSED,
         )
 
     def _result(

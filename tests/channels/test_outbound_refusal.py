@@ -9,8 +9,11 @@ import html
 import pytest
 from django.urls import reverse
 
-from channels.models import ChannelAccount
+from channels.connectors import ConnectorError
+from channels.connectors.webhook import WebhookConnector
+from channels.models import ChannelAccount, Network
 from channels.outbound_urls import HTTPS_ONLY, PRIVATE_REFUSED, url_problem
+from tests.factories import ChannelAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +131,18 @@ def test_channels_page_plain_http_names_the_setting(tenant, web) -> None:  # typ
     )
     assert response.status_code == 400
     assert HTTPS_ONLY in html.unescape(response.content.decode())
+
+
+def test_test_connection_to_a_private_address_says_why(tenant) -> None:  # type: ignore[no-untyped-def]
+    """A name that resolves privately passes the form; the call itself is refused
+    by channels.http, and "Test connection" says why in the same words."""
+    account = ChannelAccountFactory(
+        workspace=tenant.workspace,
+        network=Network.WEBHOOK,
+        external_id="https://localhost.:9/hook",
+        credentials={"secret": SECRET},
+    )
+    with pytest.raises(ConnectorError) as refused:
+        WebhookConnector().check(account)
+    assert PRIVATE_REFUSED in str(refused.value)
+    assert refused.value.kind == "permanent"
