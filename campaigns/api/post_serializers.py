@@ -112,7 +112,22 @@ class PostUpdateSerializer(StrictSerializer):
     link = serializers.CharField(max_length=1000, allow_blank=True, required=False)
     scheduled_at = OffsetDateTimeField(allow_null=True, required=False)
     accounts = VisibleField(
-        ChannelAccount, many=True, required=False, label_text="channel account"
+        ChannelAccount,
+        many=True,
+        required=False,
+        label_text="channel account",
+        help_text="Channel account ids; each must be a channel of the post's "
+        "campaign (or be listed in `add_to_campaign`). Omitted on create: the "
+        "campaign's channels.",
+    )
+    add_to_campaign = VisibleField(
+        ChannelAccount,
+        many=True,
+        required=False,
+        label_text="channel account",
+        help_text="Accounts of the workspace to add to the campaign's channels "
+        "(1 post a week) in the same save; the post targets them too. Needs "
+        "edit_content.",
     )
     pillar = VisibleField(
         Pillar,

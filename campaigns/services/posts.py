@@ -7,6 +7,7 @@ changed goes back to review).
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from campaigns import lifecycle
 from campaigns.models import (
     ApiKey,
     Campaign,
+    CampaignChannel,
     Pillar,
     Post,
     PostComment,
@@ -79,8 +81,73 @@ def check_time(
         _add(errors, "scheduled_at", f"{day} is a blackout date of this campaign.")
 
 
-def _validate(post: Post, data: dict[str, Any]) -> list[ChannelAccount] | None:
-    """Check `data` against the post's campaign and workspace; set what is valid."""
+def campaign_channel_ids(campaign: Campaign) -> set[int]:
+    """The accounts a post of `campaign` may target without adding anything:
+    the campaign's channels (empty: a campaign that names none accepts every
+    account of its workspace)."""
+    return set(campaign.cadences.values_list("account_id", flat=True))
+
+
+def may_add_channels(by: Principal, campaign: Campaign) -> bool:
+    """Whether `by` may add a channel to `campaign` while editing a post: the
+    rule of `campaign_update` (edit_content in the campaign's workspace)."""
+    return can(by, Action.EDIT_CONTENT, campaign.workspace)
+
+
+def _check_accounts(
+    post: Post, data: dict[str, Any], by: Principal, errors: dict[str, list[str]]
+) -> tuple[list[ChannelAccount] | None, list[ChannelAccount]]:
+    """The post's accounts and those to add to its campaign first.
+
+    An account a post targets is a channel of its campaign. One that is not
+    yet is accepted only when it is also listed in `add_to_campaign` (or only
+    there), by someone who may edit the campaign: the save adds it to the
+    campaign's channels. Anything else is refused with a field message that
+    says how to fix it; an account of another workspace is never attached.
+    """
+    campaign = post.campaign
+    allowed = campaign_channel_ids(campaign)
+    adding: list[ChannelAccount] = []
+    for account in list(data.get("add_to_campaign") or []):
+        if account.workspace_id != post.workspace_id:
+            _add(
+                errors, "add_to_campaign", "No such channel account in this workspace."
+            )
+        elif not may_add_channels(by, campaign):
+            _add(errors, "add_to_campaign", "Only editors may add channels.")
+        elif account.pk not in allowed and account not in adding:
+            adding.append(account)
+    if "accounts" not in data and not adding:
+        return None, []
+    if "accounts" in data:
+        accounts = list(data["accounts"] or [])
+    elif post.pk:
+        accounts = list(post.accounts.all())
+    else:  # a new post targets the campaign's channels by default
+        accounts = [c.account for c in campaign.cadences.select_related("account")]
+    adding_ids = {a.pk for a in adding}
+    for account in accounts:
+        if account.workspace_id != post.workspace_id:
+            _add(errors, "accounts", "No such channel account in this workspace.")
+        elif allowed and account.pk not in allowed and account.pk not in adding_ids:
+            _add(
+                errors,
+                "accounts",
+                f"{account} is not a channel of the campaign “{campaign}”: "
+                "add it to the campaign (add_to_campaign) or choose another.",
+            )
+    chosen = {a.pk for a in accounts}
+    accounts += [a for a in adding if a.pk not in chosen]
+    return accounts, adding
+
+
+def _validate(
+    post: Post, data: dict[str, Any], by: Principal
+) -> tuple[list[ChannelAccount] | None, list[ChannelAccount]]:
+    """Check `data` against the post's campaign and workspace; set what is valid.
+
+    Returns the post's accounts (None: unchanged) and the accounts to add to
+    the campaign's channels in the same save."""
     errors: dict[str, list[str]] = {}
     for name in sorted(set(data) - set(FIELDS)):
         _add(errors, name, "Unknown field.")
@@ -119,20 +186,25 @@ def _validate(post: Post, data: dict[str, Any]) -> list[ChannelAccount] | None:
     if "scheduled_at" in data:
         post.scheduled_at = data["scheduled_at"]
         check_time(campaign, post.scheduled_at, errors)
-    accounts: list[ChannelAccount] | None = None
-    if "accounts" in data:
-        accounts = list(data["accounts"] or [])
-        allowed = set(campaign.cadences.values_list("account_id", flat=True))
-        for account in accounts:
-            if account.workspace_id != post.workspace_id:
-                _add(errors, "accounts", "No such channel account in this workspace.")
-            elif allowed and account.pk not in allowed:
-                _add(
-                    errors, "accounts", f"{account} is not a channel of this campaign."
-                )
+    accounts, adding = _check_accounts(post, data, by, errors)
     if errors:
         raise ValidationError(errors)
-    return accounts
+    return accounts, adding
+
+
+def _add_channels(campaign: Campaign, accounts: list[ChannelAccount]) -> None:
+    for account in accounts:
+        CampaignChannel.objects.get_or_create(
+            campaign=campaign,
+            account=account,
+            defaults={"posts_per_week": ADDED_CHANNEL_PER_WEEK},
+        )
+    if accounts:
+        logger.info(
+            "campaign %s: channels %s added from the post editor",
+            campaign.pk,
+            ",".join(str(a.pk) for a in accounts),
+        )
 
 
 def post_create(
@@ -152,10 +224,11 @@ def post_create(
         owner=by if isinstance(by, User) else None,
         touched_at=timezone.now(),
     )
-    accounts = _validate(post, data)
+    accounts, adding = _validate(post, data, by)
     if accounts is None:
         accounts = [c.account for c in campaign.cadences.select_related("account")]
     with transaction.atomic():
+        _add_channels(campaign, adding)
         post.save()
         post.accounts.set(accounts)
         lifecycle.record_creation(post, by=by)
@@ -170,7 +243,7 @@ def post_update(*, post: Post, by: Principal, data: dict[str, Any]) -> Post:
         name: getattr(post, name) for name in CONTENT_FIELDS if name != "accounts"
     }
     before_accounts = set(post.accounts.values_list("pk", flat=True))
-    accounts = _validate(post, data)
+    accounts, adding = _validate(post, data, by)
     if (
         post.status == PostStatus.SCHEDULED
         and "scheduled_at" in data
@@ -184,6 +257,7 @@ def post_update(*, post: Post, by: Principal, data: dict[str, Any]) -> Post:
     )
     post.touched_at = timezone.now()
     with transaction.atomic():
+        _add_channels(post.campaign, adding)
         post.save()
         if accounts is not None:
             post.accounts.set(accounts)

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from campaigns.models import Campaign, Pillar, Post, Workspace
+from campaigns.services.posts import campaign_channel_ids
 from campaigns.terms import default_categories, hashtags, parse_names
 from campaigns.timezones import local_to_utc, to_local
 from channels.models import ChannelAccount
@@ -68,6 +69,14 @@ class PostForm(LocalTimeMixin):
         widget=forms.CheckboxSelectMultiple,
         label="Channel accounts",
     )
+    add_to_campaign = AccountChoiceField(
+        queryset=ChannelAccount.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also add to this campaign",
+        help_text="A ticked account becomes a channel of the campaign "
+        "(1 post a week; change it on the campaign) and this post goes there too.",
+    )
     notes = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -92,6 +101,7 @@ class PostForm(LocalTimeMixin):
         "link",
         "pillar",
         "accounts",
+        "add_to_campaign",
         "tags",
         "categories",
         "date",
@@ -105,7 +115,14 @@ class PostForm(LocalTimeMixin):
     def clean_categories(self) -> list[str] | None:
         return parse_names(self.cleaned_data.get("categories") or "")
 
-    def __init__(self, *args, post: Post, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, post: Post, may_add: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Offers only what the service accepts: the campaign's channels (all
+        of the workspace's accounts while the campaign names none), and, to
+        people who may edit the campaign, its other accounts under "Also add
+        to this campaign" (a post's account that is no channel any more is
+        there, ticked, so a save keeps it by adding it)."""
+        channel_ids = campaign_channel_ids(post.campaign)
+        current = [a.pk for a in post.accounts.all()]
         if "data" not in kwargs and not args:
             local = (
                 to_local(post.scheduled_at, post.campaign.time_zone)
@@ -118,7 +135,12 @@ class PostForm(LocalTimeMixin):
                 "body": post.body,
                 "link": post.link,
                 "pillar": post.pillar_id,
-                "accounts": [a.pk for a in post.accounts.all()],
+                "accounts": [
+                    pk for pk in current if not channel_ids or pk in channel_ids
+                ],
+                "add_to_campaign": [
+                    pk for pk in current if channel_ids and pk not in channel_ids
+                ],
                 "notes": post.notes,
                 "tags": ", ".join(post.tags or []),
                 "categories": ", ".join(post.categories or []),
@@ -138,9 +160,21 @@ class PostForm(LocalTimeMixin):
             )
         # Only the workspace's accounts are choices, so a foreign id is a form
         # error ("not one of the available choices"), never a lookup.
-        self.fields["accounts"].queryset = ChannelAccount.objects.filter(  # type: ignore[attr-defined]
+        workspace_accounts = ChannelAccount.objects.filter(
             workspace_id=post.workspace_id
-        )
+        ).order_by("network", "name", "pk")
+        if channel_ids:
+            self.fields["accounts"].queryset = workspace_accounts.filter(  # type: ignore[attr-defined]
+                pk__in=channel_ids
+            )
+            others = workspace_accounts.exclude(pk__in=channel_ids)
+        else:
+            self.fields["accounts"].queryset = workspace_accounts  # type: ignore[attr-defined]
+            others = workspace_accounts.none()
+        if may_add and others.exists():
+            self.fields["add_to_campaign"].queryset = others  # type: ignore[attr-defined]
+        else:
+            del self.fields["add_to_campaign"]
 
 
 class NewPostForm(LocalTimeMixin):

@@ -103,7 +103,9 @@ def _editor(
     context: dict[str, Any] = {
         "section": "calendar",
         "post": post,
-        "form": (form or PostForm(post=post)) if editable else None,
+        "form": (form or PostForm(post=post, may_add=_may_add(user, post)))
+        if editable
+        else None,
         "may_edit": may_edit,
         "locked": may_edit and not editable,
         "actions": actions,
@@ -156,7 +158,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         return _editor(request, post)
 
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
-    form = PostForm(request.POST, post=post)
+    form = PostForm(request.POST, post=post, may_add=_may_add(request.user, post))  # type: ignore[arg-type]
     if not form.is_valid():
         return _editor(request, post, form=form, status=400)
     try:
@@ -178,6 +180,8 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         )
     }
     data["scheduled_at"] = when
+    if "add_to_campaign" in form.cleaned_data:
+        data["add_to_campaign"] = form.cleaned_data["add_to_campaign"]
     before = post.status
     try:
         services.posts.post_update(post=post, by=request.user, data=data)  # type: ignore[arg-type]
@@ -191,8 +195,16 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     note = ""
     if post.status != before:
         note = f" It is now {post.get_status_display().lower()}."
+    added = data.get("add_to_campaign") or []
+    if added:
+        names = ", ".join(str(a) for a in added)
+        note += f" Added to the campaign’s channels: {names}."
     messages.success(request, f"Saved.{note}")
     return redirect("post-editor", pk=pk)
+
+
+def _may_add(user: User, post: Post) -> bool:
+    return services.posts.may_add_channels(user, post.campaign)
 
 
 def _on_form_fields(error: ValidationError) -> ValidationError:
