@@ -61,6 +61,12 @@ class NetworkRules:
     url_length: int | None = None  # a URL counts this much whatever its length
     subject_only: bool = False  # email: the limit is on the first line
     notes: str = ""  # guidance for the model, goes into the prompt
+    # What the connector sends at most (its `Capabilities` mirror these; a test
+    # keeps them equal): images per post, bytes per image, and whether a text
+    # with `---` lines goes out as a thread (each part measured on its own).
+    max_images: int | None = None
+    max_image_bytes: int | None = None
+    threads: bool = False
 
 
 RULES: dict[str, NetworkRules] = {
@@ -69,6 +75,9 @@ RULES: dict[str, NetworkRules] = {
         max_length=280,
         unit=WEIGHTED,
         url_length=23,
+        max_images=4,
+        max_image_bytes=5 * 1024 * 1024,
+        threads=True,
         notes=(
             "At most 280 weighted characters: every URL counts 23, each emoji "
             "counts 2, CJK characters count 2. Keep to 1-2 hashtags."
@@ -79,6 +88,9 @@ RULES: dict[str, NetworkRules] = {
         max_length=300,
         unit=GRAPHEMES,
         max_bytes=3000,
+        max_images=4,
+        max_image_bytes=1_000_000,
+        threads=True,
         notes=(
             "At most 300 characters (an emoji counts 1) and 3,000 bytes. "
             "Links count in full."
@@ -89,6 +101,9 @@ RULES: dict[str, NetworkRules] = {
         max_length=500,  # the default; the instance's own limit overrides it
         unit=GRAPHEMES,
         url_length=23,
+        max_images=4,  # the default; the instance's own limit overrides it
+        max_image_bytes=16 * 1024 * 1024,
+        threads=True,
         notes=(
             "At most the instance's limit (500 by default); every link counts 23. "
             "Hashtags help discovery: use CamelCase for accessibility."
@@ -98,12 +113,16 @@ RULES: dict[str, NetworkRules] = {
         network="linkedin",
         max_length=3000,
         unit=CHARS,
+        max_images=20,
+        max_image_bytes=8 * 1024 * 1024,
         notes="At most 3,000 characters; 3-5 hashtags at the end.",
     ),
     "facebook": NetworkRules(
         network="facebook",
         max_length=63206,
         unit=CHARS,
+        max_images=10,
+        max_image_bytes=8 * 1024 * 1024,
         notes="Short posts do best (under 80 characters); few or no hashtags.",
     ),
     "instagram": NetworkRules(
@@ -112,6 +131,8 @@ RULES: dict[str, NetworkRules] = {
         unit=CHARS,
         max_hashtags=30,
         max_mentions=20,
+        max_images=10,
+        max_image_bytes=8 * 1024 * 1024,
         notes=(
             "At most 2,200 characters, 30 hashtags and 20 @mentions. Links in "
             "captions are not clickable: point to the link in bio."
@@ -127,11 +148,14 @@ RULES: dict[str, NetworkRules] = {
             "show on phones. The body follows after a blank line."
         ),
     ),
-    "webhook": NetworkRules(network="webhook", max_length=None, unit=CHARS),
+    "webhook": NetworkRules(
+        network="webhook", max_length=None, unit=CHARS, max_images=4
+    ),
     "wordpress": NetworkRules(
         network="wordpress",
         max_length=None,
         unit=CHARS,
+        max_images=1,  # the featured image
         notes="A blog post: a title line, then paragraphs.",
     ),
 }
@@ -393,20 +417,56 @@ def has_mention(text: str, handle: str) -> bool:
     return False
 
 
-def check(
+# A line holding only `---` splits a text into the parts of a thread (what the
+# editor shows as "new part"); networks without threads get the parts joined.
+THREAD_SEPARATOR = regex.compile(r"^[ \t]*---[ \t]*$", regex.MULTILINE)
+
+
+def split_thread(text: str) -> list[str]:
+    """The parts of a text written as a thread, empty parts dropped."""
+    parts = [part.strip() for part in THREAD_SEPARATOR.split(text)]
+    return [part for part in parts if part] or [text.strip()]
+
+
+def parts_for(network: str, text: str) -> list[str]:
+    """What goes out as separate posts: one per thread part where `network`
+    threads, else the parts joined by a blank line (as the publisher does)."""
+    parts = split_thread(text)
+    if rules_for(network).threads:
+        return parts
+    return ["\n\n".join(parts)]
+
+
+def limit_violations(
     text: str,
     *,
     network: str,
-    brand: BrandFacts,
     max_length: int | None = None,
+    channel: str | None = None,
 ) -> list[Violation]:
-    """Every channel rule `text` breaks, in words a marketer can act on."""
+    """The network's own limits `text` breaks (length, bytes, hashtags,
+    mentions), each part of a thread on its own: what the network refuses.
+    `channel` names the channel in the messages (an account with its own
+    limit); the network's name by default."""
     rules = rules_for(network)
-    name = network_name(network)
-    m = measure(network, text, max_length=max_length)
+    name = channel or network_name(network)
+    parts = parts_for(network, text)
+    out: list[Violation] = []
+    for number, part in enumerate(parts, start=1):
+        where = f"Part {number} of the thread is too long" if len(parts) > 1 else ""
+        out.extend(_part_violations(part, rules, name, max_length, where))
+    return out
+
+
+def _part_violations(
+    text: str, rules: NetworkRules, name: str, max_length: int | None, where: str
+) -> list[Violation]:
+    m = measure(rules.network, text, max_length=max_length)
     out: list[Violation] = []
     if m.over_by:
-        what = "The subject is too long" if rules.subject_only else "Too long"
+        what = where or (
+            "The subject is too long" if rules.subject_only else "Too long"
+        )
         out.append(
             Violation(
                 "too_long",
@@ -418,9 +478,9 @@ def check(
         out.append(
             Violation(
                 "too_many_bytes",
-                f"Too long for {name}: {m.bytes:,} of {m.byte_limit:,} bytes "
-                f"({m.bytes_over_by:,} over; emoji and accented letters take "
-                "several bytes each).",
+                f"{where or 'Too long'} for {name}: {m.bytes:,} of "
+                f"{m.byte_limit:,} bytes ({m.bytes_over_by:,} over; emoji and "
+                "accented letters take several bytes each).",
             )
         )
     if rules.max_hashtags is not None and m.hashtags > rules.max_hashtags:
@@ -439,6 +499,19 @@ def check(
                 f"{m.mentions}.",
             )
         )
+    return out
+
+
+def check(
+    text: str,
+    *,
+    network: str,
+    brand: BrandFacts,
+    max_length: int | None = None,
+) -> list[Violation]:
+    """Every channel rule `text` breaks, in words a marketer can act on: the
+    network's limits (`limit_violations`), then the brand's rules."""
+    out = limit_violations(text, network=network, max_length=max_length)
     for tag in brand.required_hashtags:
         if tag.strip("# ") and not has_hashtag(text, tag):
             out.append(

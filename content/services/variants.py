@@ -19,6 +19,7 @@ from campaigns import lifecycle
 from campaigns.models import ApiKey, Post, PostStatus, User
 from campaigns.permissions import Action
 from campaigns.services.brands import require
+from channels.models import ChannelAccount
 from content.copy_types import CopyResult, LLMError
 from content.models import (
     Generation,
@@ -27,7 +28,7 @@ from content.models import (
     VariantEdit,
     VariantStatus,
 )
-from content.services import budget
+from content.services import budget, copy_checks
 from content.services.generation import LabelMaker, finish, store
 from content.services.writing import (
     GateContext,
@@ -75,7 +76,12 @@ def _unified_diff(before: str, after: str) -> str:
 def rule_report_for(variant: Variant, text: str) -> dict[str, object]:
     from content import channel_rules
 
-    spec = channel_rules.spec_for(variant.network)
+    lengths = [
+        limit
+        for account in _accounts_of(variant, variant.post)
+        if (limit := copy_checks.account_limits(account).max_length) is not None
+    ]
+    spec = channel_rules.spec_for(variant.network, min(lengths) if lengths else None)
     brand = GateContext.for_post(variant.post, provider=variant.provider).brand
     violations = channel_rules.check(
         text, network=variant.network, brand=brand, max_length=spec.max_length
@@ -151,8 +157,17 @@ def variant_update_text(*, variant: Variant, by: Principal, text: str) -> Varian
 
 def variant_choose(*, variant: Variant, by: Principal) -> Variant:
     """Make `variant` the copy of its post on its network (the previous choice
-    goes back to proposed). A new choice on an approved post needs a new review."""
+    goes back to proposed). A new choice on an approved post needs a new review.
+
+    A variant whose text breaks a limit of one of the post's accounts on its
+    network (length, bytes, a thread part; the account's own limit where it set
+    one) is refused with the reasons (`ValidationError` on "text"): the
+    network would refuse it.
+    """
     post = _editable(variant, by)
+    problems = copy_checks.variant_limit_problems(variant, _accounts_of(variant, post))
+    if problems:
+        raise ValidationError({"text": problems})
     with transaction.atomic():
         current = (
             Variant.objects.select_for_update()
@@ -172,6 +187,10 @@ def variant_choose(*, variant: Variant, by: Principal) -> Variant:
         if changed or was != VariantStatus.CHOSEN:
             lifecycle.after_edit(post, by=by, content_changed=post.status in _REVIEWED)
     return variant
+
+
+def _accounts_of(variant: Variant, post: Post) -> list[ChannelAccount]:
+    return [a for a in post.accounts.all() if a.network == variant.network]
 
 
 def variant_delete(*, variant: Variant, by: Principal) -> None:

@@ -141,13 +141,24 @@ def _post_language(post: Post, language: str) -> str:
 
 
 def _specs(accounts: list[ChannelAccount]) -> tuple[ChannelSpec, ...]:
-    """One spec per network (the first account of it carries the id)."""
-    from content import channel_rules
+    """One spec per network (the first account of it carries the id), with the
+    strictest length any of its accounts allows (a Mastodon instance's own),
+    so the copy written fits every account it may be chosen for."""
+    from content import channel_rules, copy_limits
 
     specs: dict[str, ChannelSpec] = {}
     for account in sorted(accounts, key=lambda a: (a.network, a.pk)):
         if account.network not in specs:
-            spec = channel_rules.spec_for(account.network)
+            lengths = [
+                limit
+                for a in accounts
+                if a.network == account.network
+                and (limit := copy_limits.limits_for(a.network, a.limits).max_length)
+                is not None
+            ]
+            spec = channel_rules.spec_for(
+                account.network, min(lengths) if lengths else None
+            )
             specs[account.network] = replace(spec, account_id=account.pk)
     return tuple(specs.values())
 

@@ -18,6 +18,7 @@ from channels.models import ChannelAccount, Network
 from content import channel_rules
 from content.forms import GenerateForm
 from content.models import Generation, Variant, VariantStatus
+from content.services import copy_checks
 from content.services.budget import resolve_provider
 
 PANEL = "content/variants/_panel.html"
@@ -36,8 +37,18 @@ class Channel:
 
     @property
     def max_length(self) -> int | None:
-        rules = channel_rules.RULES.get(self.network)
-        return rules.max_length if rules else None
+        """The strictest length the channel's accounts allow (an account may
+        set its own, as a Mastodon instance does): what the counter shows."""
+        if self.network not in channel_rules.RULES:
+            return None
+        lengths = [
+            limit
+            for account in self.accounts
+            if (limit := copy_checks.account_limits(account).max_length) is not None
+        ]
+        if lengths:
+            return min(lengths)
+        return channel_rules.RULES[self.network].max_length
 
     @property
     def chosen(self) -> Variant | None:
@@ -67,7 +78,25 @@ def channels_of(post: Post) -> list[Channel]:
             Channel(variant.network, labels.get(variant.network, variant.network)),
         )
         tab.variants.append(variant)
+    for tab in tabs.values():
+        for variant in tab.variants:
+            _annotate(variant, tab.accounts)
     return sorted(tabs.values(), key=lambda t: t.label.lower())
+
+
+def _annotate(variant: Variant, accounts: list[ChannelAccount]) -> None:
+    """What the variant's badge lists: every limit its text breaks for the
+    channel's accounts, then the gate's reasons (`problems`); the limits alone
+    (`limit_problems`) say why it cannot be chosen."""
+    if variant.network in channel_rules.RULES:
+        limits = copy_checks.variant_findings(variant, accounts)
+    else:  # a network without rules (removed since): nothing to measure
+        limits = []
+    gate = [f.message for f in copy_checks.gate_findings(variant)]
+    fit = [f.message for f in limits]
+    variant.limit_problems = [f.message for f in limits if f.blocking]  # type: ignore[attr-defined]
+    variant.fit_problems, variant.gate_problems = fit, gate  # type: ignore[attr-defined]
+    variant.problems = fit + gate  # type: ignore[attr-defined]
 
 
 def stream_token(post: Post, user: User) -> str:

@@ -211,6 +211,13 @@ def choose(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     try:
         services.variant_choose(variant=variant, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _done(
+            request,
+            variant.post,
+            error=f"Variant {variant.label} cannot be chosen: {_message(error)}",
+            status=400,
+        )
     except ConflictError as error:
         return _done(request, variant.post, error=str(error), status=409)
     return _done(

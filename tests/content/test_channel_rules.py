@@ -307,3 +307,12 @@ def test_the_copy_rules_agree_with_the_connectors_capabilities(network: str) -> 
     capabilities = get_connector(network).capabilities
     if capabilities.text_limit is not None:
         assert RULES[network].max_length == capabilities.text_limit
+    # Images and threads: the checks before publishing read RULES; what the
+    # connector sends (and truncates to) reads its capabilities.
+    rules = RULES[network]
+    if capabilities.max_images:
+        assert rules.max_images == capabilities.max_images
+    else:  # the network sends no images (email): none is counted against it
+        assert rules.max_images is None
+    assert rules.max_image_bytes == capabilities.max_image_bytes
+    assert rules.threads == capabilities.threads
