@@ -231,46 +231,6 @@ def _check_moves(action: str, post: Post) -> None:
         )
 
 
-# --- Move checks ---------------------------------------------------------------------
-# Problems no one may approve past (the content app: copy or images over a
-# channel's limit, which the network would refuse): they stop every move toward
-# publishing with a 409 that lists them, for every role.
-
-MoveCheck = Callable[[Post], list[str]]
-CHECKED_MOVES = {
-    "submit": "submitted for review",
-    "approve": "approved",
-    "schedule": "scheduled",
-    "retry": "retried",
-}
-_move_checks: list[MoveCheck] = []
-
-
-def register_move_check(check: MoveCheck) -> None:
-    """Add `check(post) -> problems` to the moves in `CHECKED_MOVES`.
-    Registering the same check twice is a no-op."""
-    if all(existing is not check for existing in _move_checks):
-        _move_checks.append(check)
-
-
-def move_problems(post: Post) -> list[str]:
-    """Every registered move check's problems with `post` now."""
-    return [problem for check in _move_checks for problem in check(post)]
-
-
-def _check_moves(action: str, post: Post) -> None:
-    if action not in CHECKED_MOVES:
-        return
-    problems = move_problems(post)
-    if problems:
-        raise ConflictError(
-            f"This post cannot be {CHECKED_MOVES[action]} until it fits every "
-            f"channel: {' '.join(problems)}",
-            code="copy_over_limit",
-            problems=problems,
-        )
-
-
 def _may_override(principal: Principal, post: Post) -> bool:
     return isinstance(principal, User) and role_in_workspace(
         principal, post.workspace
@@ -328,7 +288,6 @@ def transition(
     if move.needs_reason and not reason:
         raise ConflictError("Say why (a reason is required).", code="reason_required")
     _check_ready(move, post)
-    _check_moves(action, post)
     _check_moves(action, post)
     problems = approval_problems(post) if action == "approve" else []
     if problems:

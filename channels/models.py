@@ -98,16 +98,6 @@ class ChannelAccount(models.Model):
         help_text="This account's own limits (e.g. a Mastodon instance's); "
         "empty: the network's.",
     )
-    # Limits this account sets itself, where its network lets it (a Mastodon
-    # instance's max_characters, max_media_attachments, image_size_limit), as
-    # {"max_length", "max_images", "max_image_bytes"}; read by "Test
-    # connection". Empty: the network's limits (`content.copy_limits`).
-    limits = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text="This account's own limits (e.g. a Mastodon instance's); "
-        "empty: the network's.",
-    )
 
     class Meta:
         ordering = ["network", "name"]
