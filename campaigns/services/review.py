@@ -109,6 +109,7 @@ def review_posts(posts: Iterable[Post]) -> list[Post]:
                 "images",
                 queryset=PostImage.objects.filter(chosen=True)
                 .select_related("asset")
+                .prefetch_related("asset__renditions")
                 .order_by("position", "pk"),
                 to_attr="chosen_images",
             ),
@@ -129,6 +130,7 @@ def _images(post: Post) -> list[PostImage]:
         found = list(
             PostImage.objects.filter(post=post, chosen=True)
             .select_related("asset")
+            .prefetch_related("asset__renditions")
             .order_by("position", "pk")
         )
     return found
@@ -143,28 +145,46 @@ def variant_for(chosen: Sequence[Variant], account: ChannelAccount) -> Variant |
     )
 
 
-def _file_url(file: Any) -> str:
-    try:
-        return str(file.url) if file else ""
-    except ValueError:  # no file stored
-        return ""
+def _rendition_for(asset: Any, network: str) -> Any:
+    """The rendition `publishing.media_for` sends to `network` (its own cut,
+    else a generic one, in the network's preferred format order), or None."""
+    from channels.publishing import DEFAULT_FORMATS, PREFERRED_FORMATS
+
+    order = PREFERRED_FORMATS.get(network, ()) + DEFAULT_FORMATS
+    renditions = list(asset.renditions.all())
+    for wanted in (network, ""):
+        mine = [r for r in renditions if r.network == wanted]
+        mine.sort(key=lambda r: order.index(r.format) if r.format in order else 99)
+        if mine:
+            return mine[0]
+    return None
 
 
-def _image_outs(post: Post, variant: Variant | None) -> list[Any]:
+def _image_outs(post: Post, network: str, variant: Variant | None) -> list[Any]:
+    """The post's chosen images as the reviewer opens them: the thumbnail, and
+    the file `network` gets (served through the media library's views, which
+    check the workspace)."""
+    from django.urls import reverse
+
     from channels.preview import ImageOut
 
     outs = []
     for usage in _images(post):
         asset = usage.asset
-        full = _file_url(asset.file)
+        rendition = _rendition_for(asset, network)
+        full = (
+            reverse("rendition-file", args=[rendition.pk])
+            if rendition is not None
+            else reverse("asset-file", args=[asset.pk, "original"])
+        )
         outs.append(
             ImageOut(
                 asset_id=asset.pk,
-                thumb_url=_file_url(asset.thumbnail) or full,
+                thumb_url=reverse("asset-file", args=[asset.pk, "thumbnail"]),
                 full_url=full,
                 alt_text=asset.alt_text or (variant.alt_text if variant else ""),
-                width=asset.width or 0,
-                height=asset.height or 0,
+                width=(rendition or asset).width or 0,
+                height=(rendition or asset).height or 0,
             )
         )
     return outs
@@ -240,7 +260,7 @@ def review_card(post: Post) -> ReviewCard:
             text=text,
             link=post.link,
             title=post.topic,
-            images=_image_outs(post, variant),
+            images=_image_outs(post, account.network, variant),
         )
         channels.append(ChannelCard(account, out, variant, _checks(variant, out)))
     return ReviewCard(

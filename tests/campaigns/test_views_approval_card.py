@@ -71,7 +71,14 @@ def test_the_card_shows_images_as_thumbnails_with_alt_text(berlin, web):
     card = card_of(_page(web, berlin), post)
     image = post.images.get().asset
     assert card.count('alt="A mechanic truing a wheel"') == 3  # on each network
-    assert (image.thumbnail.url if image.thumbnail else image.file.url) in card
+    thumb = reverse("asset-file", args=[image.pk, "thumbnail"])
+    assert card.count(f'src="{thumb}"') == 3
+    # Each network's own cut opens from the thumbnail, when there is one.
+    for rendition in image.renditions.filter(network__in=["x", "bluesky"]):
+        assert reverse("rendition-file", args=[rendition.pk]) in card
+    # The reviewer's browser can load it (the library's view checks the tenant).
+    client = web(berlin.reviewer, berlin.workspace)
+    assert client.get(thumb).status_code == 200
 
 
 def test_the_card_shows_the_time_in_the_workspaces_zone_named(berlin, web):
