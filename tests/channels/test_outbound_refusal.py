@@ -146,3 +146,13 @@ def test_test_connection_to_a_private_address_says_why(tenant) -> None:  # type:
         WebhookConnector().check(account)
     assert PRIVATE_REFUSED in str(refused.value)
     assert refused.value.kind == "permanent"
+
+
+def test_the_demo_inbox_receiver_is_the_one_loopback_url_accepted(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEMO_INBOX = True
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    hook = "http://127.0.0.1:8000" + reverse("demo:inbox-hook", args=[7])
+    assert url_problem(hook) is None
+    assert url_problem("http://127.0.0.1:8000/admin/") == PRIVATE_REFUSED
+    settings.DEMO_INBOX = False
+    assert url_problem(hook) == PRIVATE_REFUSED
