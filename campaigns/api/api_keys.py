@@ -21,10 +21,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import services
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.workspaces import VisibleOrganizationField, VisibleWorkspaceField
+from campaigns.api.workspace_refs import (
+    WorkspaceField,
+    WorkspaceFilter,
+    find_workspace,
+)
+from campaigns.api.workspaces import VisibleOrganizationField
 from campaigns.models import ApiKey, ApiKeyScope
 from campaigns.permissions import (
     Action,
@@ -75,8 +80,8 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 class ApiKeyCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     scope = serializers.ChoiceField(choices=ApiKeyScope.choices)
-    workspace = VisibleWorkspaceField(
-        required=False, help_text="The one workspace the key reaches."
+    workspace = WorkspaceField(
+        required=False, help_text="The one workspace the key reaches: its id or slug."
     )
     organization = VisibleOrganizationField(
         required=False,
@@ -93,7 +98,7 @@ class ApiKeyCreateSerializer(StrictSerializer):
 
 
 class ApiKeyFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
+    workspace = WorkspaceFilter(
         method="filter_workspace",
         help_text="A workspace id or slug: its keys and its organization's.",
     )
@@ -107,13 +112,12 @@ class ApiKeyFilter(filters.FilterSet):
     def filter_workspace(
         self, queryset: QuerySet[ApiKey], name: str, value: str
     ) -> QuerySet[ApiKey]:
-        workspace = visible_workspaces(self.request.user).filter(id_or_slug(value))
+        workspace = find_workspace(value, visible_workspaces(self.request.user))
+        if workspace is None:
+            return queryset.none()
         return queryset.filter(
-            Q(workspace__in=workspace)
-            | Q(
-                workspace__isnull=True,
-                organization_id__in=workspace.values("organization_id"),
-            )
+            Q(workspace=workspace)
+            | Q(workspace__isnull=True, organization_id=workspace.organization_id)
         )
 
 

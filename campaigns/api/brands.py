@@ -17,11 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import services
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import VisibleField
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.workspaces import VisibleWorkspaceField
+from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.models import AIDisclosure, BrandProfile
 from campaigns.permissions import visible_workspaces
 from content.models import Asset
@@ -85,23 +85,16 @@ class BrandUpdateSerializer(StrictSerializer):
 
 
 class BrandCreateSerializer(BrandUpdateSerializer):
-    workspace = VisibleWorkspaceField()
+    workspace = WorkspaceField()
     name = serializers.CharField(max_length=200)
 
 
 class BrandFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
 
     class Meta:
         model = BrandProfile
         fields = ["workspace"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[BrandProfile], name: str, value: str
-    ) -> QuerySet[BrandProfile]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
 
 BRAND_EXAMPLE = {

@@ -19,12 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import services
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import VisibleField, named_choice
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
-from campaigns.api.workspaces import VisibleWorkspaceField
+from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.models import (
     BrandProfile,
     Campaign,
@@ -121,7 +121,7 @@ class CampaignUpdateSerializer(StrictSerializer):
 
 
 class CampaignCreateSerializer(CampaignUpdateSerializer):
-    workspace = VisibleWorkspaceField()
+    workspace = WorkspaceField()
     brand = VisibleField(BrandProfile, label_text="brand")
     name = serializers.CharField(max_length=200)
     start_date = serializers.DateField()
@@ -150,20 +150,13 @@ def _service_args(validated: dict[str, Any]) -> dict[str, Any]:
 
 
 class CampaignFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     brand = filters.NumberFilter(field_name="brand_id")
     status = filters.ChoiceFilter(choices=CampaignStatus.choices)
 
     class Meta:
         model = Campaign
         fields = ["workspace", "brand", "status"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[Campaign], name: str, value: str
-    ) -> QuerySet[Campaign]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
 
 CAMPAIGN_EXAMPLE = {

@@ -18,8 +18,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
 
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.permissions import visible_workspaces
 from channels.models import AccountStatus, ChannelAccount, Network
 
@@ -85,20 +86,13 @@ class ChannelAccountSerializer(serializers.ModelSerializer):
 
 
 class ChannelAccountFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     network = filters.ChoiceFilter(choices=Network.choices)
     status = filters.ChoiceFilter(choices=AccountStatus.choices)
 
     class Meta:
         model = ChannelAccount
         fields = ["workspace", "network", "status"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[ChannelAccount], name: str, value: str
-    ) -> QuerySet[ChannelAccount]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
 
 @extend_schema(tags=["channel accounts"], parameters=[RETRY_AFTER])

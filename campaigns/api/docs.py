@@ -97,5 +97,5 @@ RETRY_AFTER = OpenApiParameter(
 WORKSPACE_FILTER = OpenApiParameter(
     "workspace",
     OpenApiTypes.STR,
-    description="A workspace id or slug.",
+    description="A workspace id (12) or slug (acme).",
 )

@@ -18,11 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import services
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.members import ROLE_HELP
-from campaigns.api.workspaces import VisibleWorkspaceField
+from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.models import Invitation, Role
 from campaigns.permissions import (
     Action,
@@ -67,15 +67,13 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(StrictSerializer):
-    workspace = VisibleWorkspaceField()
+    workspace = WorkspaceField()
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices, help_text=ROLE_HELP)
 
 
 class InvitationFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     status = filters.ChoiceFilter(
         choices=[(s, s) for s in STATUSES], method="filter_status"
     )
@@ -83,11 +81,6 @@ class InvitationFilter(filters.FilterSet):
     class Meta:
         model = Invitation
         fields = ["workspace", "status"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[Invitation], name: str, value: str
-    ) -> QuerySet[Invitation]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
     def filter_status(
         self, queryset: QuerySet[Invitation], name: str, value: str

@@ -14,9 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import named_choice
 from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.errors import ConflictError
 from campaigns.models import Job, JobStatus
 from campaigns.permissions import visible_workspaces
@@ -61,20 +62,13 @@ JOB_EXAMPLE = {
 
 
 class JobFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     status = filters.ChoiceFilter(choices=JobStatus.choices)
     kind = filters.CharFilter()
 
     class Meta:
         model = Job
         fields = ["workspace", "status", "kind"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[Job], name: str, value: str
-    ) -> QuerySet[Job]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
 
 @extend_schema(tags=["jobs"], parameters=[RETRY_AFTER])

@@ -23,10 +23,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import services
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.workspaces import VisibleWorkspaceField
+from campaigns.api.workspace_refs import (
+    WorkspaceField,
+    WorkspaceFilter,
+    find_workspace,
+)
 from campaigns.models import Membership, Role, User
 from campaigns.permissions import (
     Action,
@@ -63,7 +67,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipCreateSerializer(StrictSerializer):
-    workspace = VisibleWorkspaceField()
+    workspace = WorkspaceField()
     email = serializers.EmailField(help_text="An existing AdLoop account.")
     role = serializers.ChoiceField(choices=Role.choices, help_text=ROLE_HELP)
 
@@ -82,7 +86,7 @@ class MembershipUpdateSerializer(StrictSerializer):
 
 
 class MembershipFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
+    workspace = WorkspaceFilter(
         method="filter_workspace",
         help_text="A workspace id or slug: its own members and the "
         "organization-wide ones.",
@@ -96,13 +100,12 @@ class MembershipFilter(filters.FilterSet):
     def filter_workspace(
         self, queryset: QuerySet[Membership], name: str, value: str
     ) -> QuerySet[Membership]:
-        workspace = visible_workspaces(self.request.user).filter(id_or_slug(value))
+        workspace = find_workspace(value, visible_workspaces(self.request.user))
+        if workspace is None:
+            return queryset.none()
         return queryset.filter(
-            Q(workspace__in=workspace)
-            | Q(
-                workspace__isnull=True,
-                organization_id__in=workspace.values("organization_id"),
-            )
+            Q(workspace=workspace)
+            | Q(workspace__isnull=True, organization_id=workspace.organization_id)
         )
 
 

@@ -22,9 +22,11 @@ from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.common import error_response
 from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
+from campaigns.api.workspace_refs import find_workspace
 from campaigns.models import Campaign, Workspace
 from campaigns.permissions import visible_workspaces
 from campaigns.services import imports
@@ -129,7 +131,7 @@ class PostImportViewSet(ApiViewSet):
             if campaign is None:
                 raise _invalid("campaign", "No such campaign.")
         if raw := request.query_params.get("workspace", "").strip():
-            workspace = workspaces.filter(id_or_slug(raw)).first()
+            workspace = find_workspace(raw, workspaces)
             if workspace is None:
                 raise _invalid("workspace", "No such workspace.")
             if campaign is not None and campaign.workspace_id != workspace.pk:
@@ -181,9 +183,7 @@ class PostImportViewSet(ApiViewSet):
                 OpenApiTypes.INT,
                 description="Default campaign of rows without a campaign column.",
             ),
-            OpenApiParameter(
-                "workspace", OpenApiTypes.STR, description="A workspace id or slug."
-            ),
+            OpenApiParameter("workspace", OpenApiTypes.STR, description=WORKSPACE_HELP),
         ],
         request={
             "text/csv": OpenApiTypes.STR,

@@ -10,9 +10,9 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from campaigns import lifecycle
-from campaigns.api.base import id_or_slug
 from campaigns.api.channel_accounts import VisibleField, named_choice
 from campaigns.api.common import StrictSerializer
+from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.models import (
     Campaign,
     Pillar,
@@ -207,9 +207,7 @@ class HistorySerializer(serializers.ModelSerializer):
 
 
 class PostFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     campaign = filters.NumberFilter(field_name="campaign_id")
     pillar = filters.NumberFilter(field_name="pillar_id")
     channel = filters.NumberFilter(
@@ -228,11 +226,6 @@ class PostFilter(filters.FilterSet):
     class Meta:
         model = Post
         fields = ["workspace", "campaign", "pillar", "channel", "status"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[Post], name: str, value: str
-    ) -> QuerySet[Post]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
     def filter_status(
         self, queryset: QuerySet[Post], name: str, value: str

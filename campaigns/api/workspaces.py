@@ -1,5 +1,8 @@
 """`/api/v1/workspaces/`: the tenants. Create, list, read and change settings.
 
+A workspace is addressed by its id or its slug (`/workspaces/12/` or
+`/workspaces/acme/`), as everywhere in the API (`campaigns.api.workspace_refs`).
+
 There is no DELETE (405): deleting a workspace cascades to every campaign,
 post, asset and metric in it, and no service owns that yet. It will come with
 a soft-delete and a grace period, for owners only.
@@ -24,6 +27,7 @@ from campaigns import services
 from campaigns.api.base import ApiViewSet, id_or_slug
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.api.workspace_refs import WORKSPACE_PATH, visible_workspace_or_404
 from campaigns.models import Organization, Workspace
 from campaigns.permissions import (
     Action,
@@ -59,14 +63,6 @@ class VisibleOrganizationField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self) -> QuerySet[Organization]:
         return visible_organizations(self.context["request"].user)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class VisibleWorkspaceField(serializers.PrimaryKeyRelatedField):
-    """A workspace id, resolved only among those the caller may see (as above)."""
-
-    def get_queryset(self) -> QuerySet[Workspace]:
-        return visible_workspaces(self.context["request"].user)
 
 
 class WorkspaceCreateSerializer(StrictSerializer):
@@ -111,6 +107,8 @@ class WorkspaceFilter(filters.FilterSet):
     ),
     retrieve=extend_schema(
         summary="Get a workspace",
+        description="By id or slug: `/workspaces/12/` or `/workspaces/acme/`.",
+        parameters=[WORKSPACE_PATH],
         responses={200: WorkspaceSerializer, **errors(404)},
         examples=[
             OpenApiExample(
@@ -136,6 +134,10 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
 
     def get_queryset(self) -> QuerySet[Workspace]:
         return visible_workspaces(self.principal()).order_by("pk")
+
+    def get_object(self) -> Workspace:
+        """The workspace the URL names by id or slug; 404 when not visible."""
+        return visible_workspace_or_404(self.principal(), self.kwargs["pk"])
 
     @extend_schema(
         summary="Create a workspace",
@@ -173,7 +175,9 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
 
     @extend_schema(
         summary="Change a workspace's settings",
-        description="Needs manage_workspace (owner, admin, or a write key).",
+        description="Needs manage_workspace (owner, admin, or a write key). "
+        "By id or slug, as the read.",
+        parameters=[WORKSPACE_PATH],
         request=WorkspaceUpdateSerializer,
         responses={200: WorkspaceSerializer, **errors(400, 403, 404, 413, 415)},
         examples=[

@@ -34,10 +34,21 @@ from campaigns.models import (
 
 def _unique_slug(model: type[Organization] | type[Workspace], base: str) -> str:
     root = slugify(base)[:50] or "workspace"
+    if root.isdigit():  # "2026" would read as an id in the API
+        root = f"{model._meta.model_name}-{root}"
     slug, n = root, 2
     while model.objects.filter(slug=slug).exists():
         slug, n = f"{root}-{n}", n + 1
     return slug
+
+
+def _check_slug(slug: str | None) -> None:
+    """The API takes an id or a slug in one place: a slug of digits alone
+    would be read as an id, so it is refused."""
+    if slug and slug.isdigit():
+        raise ValidationError(
+            {"slug": "A slug needs a letter: a number alone reads as an id."}
+        )
 
 
 def _validate_time_zone(name: str) -> None:
@@ -61,6 +72,7 @@ def organization_create(
     """A new organization with its creator as organization-wide owner."""
     if not name.strip():
         raise ValidationError({"name": "Name is required."})
+    _check_slug(slug)
     if slug and Organization.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"The slug {slug!r} is taken."})
     org = Organization.objects.create(
@@ -82,6 +94,7 @@ def workspace_create(
     if not name.strip():
         raise ValidationError({"name": "Name is required."})
     _validate_time_zone(time_zone)
+    _check_slug(slug)
     if slug and Workspace.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"The slug {slug!r} is taken."})
     return Workspace.objects.create(

@@ -27,11 +27,11 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import named_choice
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.workspaces import VisibleWorkspaceField
+from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.permissions import is_api_key, visible_workspaces
 from channels import accounts, newsletter
 from channels.models import (
@@ -251,7 +251,7 @@ class ChannelReconnectSerializer(StrictSerializer):
 
 
 class ChannelCreateSerializer(ChannelReconnectSerializer):
-    workspace = VisibleWorkspaceField()
+    workspace = WorkspaceField()
     network = named_choice("Network", Network.choices)
 
 
@@ -276,20 +276,13 @@ class CheckSerializer(serializers.Serializer):
 
 
 class ChannelFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     network = filters.ChoiceFilter(choices=Network.choices)
     status = filters.ChoiceFilter(choices=AccountStatus.choices)
 
     class Meta:
         model = ChannelAccount
         fields = ["workspace", "network", "status"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[ChannelAccount], name: str, value: str
-    ) -> QuerySet[ChannelAccount]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
 
 CONNECT_EXAMPLES = [

@@ -24,10 +24,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import named_choice
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.errors import ConflictError
 from campaigns.permissions import Action, can
 from channels import publishing, selectors
@@ -137,9 +138,7 @@ class ResolveSerializer(StrictSerializer):
 
 
 class PublicationFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     post = filters.NumberFilter(field_name="post_id")
     account = filters.NumberFilter(field_name="account_id")
     status = filters.MultipleChoiceFilter(
@@ -156,11 +155,6 @@ class PublicationFilter(filters.FilterSet):
     class Meta:
         model = Publication
         fields = ["workspace", "post", "account", "status", "network"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[Publication], name: str, value: str
-    ) -> QuerySet[Publication]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
 
 CONFLICT_409 = OpenApiResponse(

@@ -36,8 +36,10 @@ from campaigns.api.channel_accounts import VisibleField, named_choice
 from campaigns.api.common import StrictSerializer, error_response
 from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
 from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
-from campaigns.api.workspaces import VisibleWorkspaceField
+from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
+from campaigns.api.workspace_refs import WorkspaceField, find_workspace
 from campaigns.models import Post
+from campaigns.permissions import visible_workspaces
 from content import services
 from content.images import PROVIDERS
 from content.models import Asset, AssetSource, PostImage, Rendition, Variant
@@ -200,7 +202,7 @@ class TagsField(serializers.ListField):
 
 
 class AssetUploadSerializer(StrictSerializer):
-    workspace = VisibleWorkspaceField()
+    workspace = WorkspaceField()
     file = serializers.FileField(
         help_text="JPEG, PNG, WebP or a still GIF; checked by its content."
     )
@@ -338,7 +340,7 @@ UPLOAD_400 = OpenApiResponse(
     ],
 )
 LIST_PARAMETERS = [
-    OpenApiParameter("workspace", str, description="A workspace id or slug."),
+    OpenApiParameter("workspace", str, description=WORKSPACE_HELP),
     OpenApiParameter("tag", str, description="One tag name (any case)."),
     OpenApiParameter(
         "source", str, enum=AssetSource.values, description="How it arrived."
@@ -385,9 +387,8 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
             ai_generated=_boolean(params.get("ai_generated")),
         )
         if workspace:
-            from campaigns.api.base import id_or_slug
-
-            qs = qs.filter(id_or_slug(workspace, "workspace__"))
+            found = find_workspace(workspace, visible_workspaces(self.principal()))
+            qs = qs.filter(workspace=found) if found else qs.none()
         return qs
 
     def get_serializer_class(self) -> type[serializers.Serializer]:

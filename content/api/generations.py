@@ -27,8 +27,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import selectors
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from campaigns.api.workspace_refs import (
+    WORKSPACE_PATH,
+    WorkspaceFilter,
+    visible_workspace_or_404,
+)
 from campaigns.models import Post, Workspace
 from campaigns.permissions import visible_workspaces
 from content import services
@@ -156,20 +161,13 @@ class PostGenerateViewSet(ApiViewSet):
 
 
 class GenerationFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     post = filters.NumberFilter(field_name="post_id")
     status = filters.ChoiceFilter(choices=GenerationStatus.choices)
 
     class Meta:
         model = Generation
         fields = ["workspace", "post", "status"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[Generation], name: str, value: str
-    ) -> QuerySet[Generation]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
 
 @extend_schema(tags=["copy generation"], parameters=[RETRY_AFTER])
@@ -226,12 +224,17 @@ class WorkspaceAISpendViewSet(ApiViewSet):
     def get_queryset(self) -> QuerySet[Workspace]:
         return visible_workspaces(self.principal())
 
+    def get_object(self) -> Workspace:
+        """By id or slug, as every workspace address in the API."""
+        return visible_workspace_or_404(self.principal(), self.kwargs["pk"])
+
     @extend_schema(
         summary="A workspace's AI spend this month",
         description="What copy generation cost this calendar month (UTC) against "
         "the workspace's monthly budgets; jobs still queued or running count "
         "with their estimate. Everyone who can see the workspace may read it.",
         request=None,
+        parameters=[WORKSPACE_PATH],
         responses={200: AISpendSerializer, **errors(404)},
         examples=[
             OpenApiExample(

@@ -17,8 +17,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.api.base import ApiViewSet, id_or_slug
+from campaigns.api.base import ApiViewSet
 from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.permissions import visible_workspaces
 from channels.models import Network
 from content import services
@@ -92,9 +93,7 @@ VARIANT_EXAMPLE = {
 
 
 class VariantFilter(filters.FilterSet):
-    workspace = filters.CharFilter(
-        method="filter_workspace", help_text="A workspace id or slug."
-    )
+    workspace = WorkspaceFilter()
     post = filters.NumberFilter(field_name="post_id")
     generation = filters.NumberFilter(field_name="generation_id")
     network = filters.ChoiceFilter(choices=Network.choices)
@@ -103,11 +102,6 @@ class VariantFilter(filters.FilterSet):
     class Meta:
         model = Variant
         fields = ["workspace", "post", "generation", "network", "status"]
-
-    def filter_workspace(
-        self, queryset: QuerySet[Variant], name: str, value: str
-    ) -> QuerySet[Variant]:
-        return queryset.filter(id_or_slug(value, "workspace__"))
 
 
 @extend_schema(tags=["copy variants"], parameters=[RETRY_AFTER])
