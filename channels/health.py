@@ -48,7 +48,7 @@ def check_database() -> dict[str, Any]:
 
 def _filesystem_folders() -> list[Path]:
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
-    keys = ("data_folder_in", "data_folder_out", "processed_folder")
+    keys = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
     return sorted({Path(options[k]) for k in keys if options.get(k)})
 
 
