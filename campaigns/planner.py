@@ -19,17 +19,24 @@ The rules, in the order they apply:
    lie on a campaign day that is not blacked out, at least `LEAD` after now,
    not on an instant already used on that account, and `min_gap_minutes` away
    from every other post of the campaign on that account. Within a week, each
-   post goes to the day with the fewest posts on that account (ties: the day
-   with the better free slot, then the earlier) at that day's best free slot.
-   When no slot is left the shortfall is reported, never forced.
+   post goes to the day with the fewest posts on that account; among those,
+   days whose best slot is in the top band (`DAY_BAND` of the week's best)
+   come first, and of them the weekday this account used least so far (ties:
+   a hash of the seed, account and day). On that day the post takes a free
+   round-hour slot in the top band (`HOUR_BAND` of the day's best), the hour
+   this account used least so far (ties: the hash again), else the day's best
+   free slot. So posts spread over the best hours and days the model ranks
+   instead of all landing on its single best one (every post at 10:00,
+   Monday to Thursday), and the same seed gives the same plan. When no slot
+   is left the shortfall is reported, never forced.
 4. Pillars: the plan's posts (kept ones with a pillar plus the new ones) are
    apportioned over the pillars by weight with largest remainder; the new posts
    fill what the kept ones leave, in time order, each to the pillar furthest
    behind its share so far, so a pillar's posts spread over the campaign
    instead of bunching up.
-5. Topic and angle come from the brief and the pillar: RAKE-style key phrases
-   (runs of words between stop words, scored by word frequency) and angle
-   templates per objective, rotated.
+5. Topic (the post's title) and angle come from the pillar and the brief:
+   RAKE-style key phrases and title/angle templates per objective, rotated
+   (`campaigns.plan_topics`).
 
 The writes (delete, bulk insert of posts, their accounts and history rows) are
 one transaction; the computation before it reports progress. If the campaign's
@@ -39,8 +46,8 @@ posts changed while the plan was computed, it is computed again under the lock.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import logging
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,22 +65,26 @@ from campaigns.models import (
     Campaign,
     CampaignChannel,
     Job,
-    Objective,
     Pillar,
     Post,
     PostOrigin,
     PostStatus,
 )
+from campaigns.plan_topics import key_phrases, topic_and_angle, topic_sources
 from campaigns.services.jobs import job_fail, job_progress, job_start, job_succeed
 from campaigns.timezones import slot_to_utc, zone
 from channels.models import ChannelAccount
 
 logger = logging.getLogger(__name__)
+__all__ = ["key_phrases", "plan_campaign", "run_plan_job"]  # key_phrases: re-export
 
 PLANNER = "offline-rules-v1"
 SYSTEM = "planner"
 # A planned post is never due sooner than this: a person gets a moment to look.
 LEAD = timedelta(minutes=30)
+# The top bands the planner rotates through (rule 3), as shares of the best score.
+DAY_BAND = 0.7
+HOUR_BAND = 0.85
 
 Progress = Callable[[int, int, str], None]
 
@@ -195,143 +206,6 @@ def spread_evenly(counts: Sequence[int]) -> list[int]:
         seen[best] += 1
         order.append(best)
     return order
-
-
-# --- Topics and angles (offline) --------------------------------------------------
-
-_STOP_WORDS = """
-a about above after again against all am an and any are as at be because
-been before being below between both but by can could did do does doing down
-during each few for from further get gets had has have having he her here hers
-him his how i if in into is it its itself just let lets me more most my new
-no nor not now of off on once only or other our ours out over own per same
-she should so some such than that the their theirs them then there these they
-this those through to too under until up us very via was we were what when
-where which while who whom why will with would you your yours also make makes
-want wants every ourselves across launch launches launching
-"""
-_STOP = frozenset(_STOP_WORDS.split())
-_APOSTROPHES = "'\u2019"
-_WORD = re.compile(rf"[^\W_][\w{_APOSTROPHES}-]*")
-_BREAK = re.compile(r"[.,;:!?()\[\]\n\"“”]")
-
-
-def key_phrases(text: str, *, limit: int = 8) -> list[str]:
-    """Candidate topics of a text, best first (RAKE: runs of content words
-    between stop words and punctuation, scored by the sum of word degree over
-    frequency). Deterministic: ties keep the order of first appearance."""
-    phrases: list[list[str]] = []
-    for chunk in _BREAK.split(text):
-        run: list[str] = []
-        for raw in _WORD.findall(chunk):
-            word = raw.strip(f"{_APOSTROPHES}-_")
-            if not word:
-                continue
-            if word.lower() in _STOP or word.isdigit() or len(word) < 2:
-                if run:
-                    phrases.append(run)
-                run = []
-            else:
-                run.append(word)
-                if len(run) == 3:
-                    phrases.append(run)
-                    run = []
-        if run:
-            phrases.append(run)
-    freq: Counter[str] = Counter()
-    degree: Counter[str] = Counter()
-    for phrase in phrases:
-        for word in phrase:
-            freq[word.lower()] += 1
-            degree[word.lower()] += len(phrase)
-    seen: dict[str, tuple[float, int, str]] = {}
-    for position, phrase in enumerate(phrases):
-        text_ = " ".join(phrase)
-        norm = text_.lower()
-        if norm in seen:
-            continue
-        score = sum(degree[w.lower()] / freq[w.lower()] for w in phrase)
-        seen[norm] = (score, position, text_)
-    ranked = sorted(seen.values(), key=lambda s: (-s[0], s[1]))
-    return [text_ for _, _, text_ in ranked[:limit]]
-
-
-ANGLES: dict[str, tuple[str, ...]] = {
-    Objective.AWARENESS: (
-        "Introduce {topic} to someone who has never heard of {brand}",
-        "Behind the scenes: how {brand} approaches {topic}",
-        "One surprising fact about {topic}",
-        "Why {topic} matters now",
-        "A short story from the people behind {topic}",
-    ),
-    Objective.ENGAGEMENT: (
-        "Ask the audience: what is your take on {topic}?",
-        "This or that: two ways to enjoy {topic}",
-        "A myth about {topic}, and the truth",
-        "Share your {topic} moment",
-        "Quick poll on {topic}",
-    ),
-    Objective.TRAFFIC: (
-        "A practical guide to {topic} (read more on the site)",
-        "Five things to know about {topic}, with the full list behind the link",
-        "The question everyone asks about {topic}, answered in depth",
-        "A checklist for {topic}",
-        "What we learned about {topic} (full write-up)",
-    ),
-    Objective.CONVERSIONS: (
-        "The problem {topic} solves, and how to start today",
-        "What customers say about {topic}",
-        "A limited offer around {topic}",
-        "From first try to favourite: {topic} step by step",
-        "Compare before you choose: {topic}",
-    ),
-}
-
-
-@dataclass
-class _TopicSource:
-    """Rotates a pillar's key phrases and its objective's angle templates."""
-
-    phrases: list[str]
-    origin: str
-    used: int = 0
-
-    def next(self) -> tuple[str, int]:
-        index = self.used
-        self.used += 1
-        return self.phrases[index % len(self.phrases)], index
-
-
-def _topic_sources(
-    campaign: Campaign, pillars: list[Pillar]
-) -> dict[int, _TopicSource]:
-    brief_phrases = key_phrases(campaign.brief) or key_phrases(campaign.name)
-    sources: dict[int, _TopicSource] = {}
-    for pillar in pillars:
-        own = key_phrases(f"{pillar.name}. {pillar.description}")
-        merged = list(dict.fromkeys([*own[1:], *brief_phrases]))
-        if not merged:
-            merged = [pillar.name]
-        sources[pillar.pk] = _TopicSource(merged, "pillar and brief")
-    sources[0] = _TopicSource(brief_phrases or [campaign.name], "brief")
-    return sources
-
-
-def _topic_and_angle(
-    campaign: Campaign, pillar: Pillar | None, source: _TopicSource, offset: int
-) -> tuple[str, str, str]:
-    phrase, index = source.next()
-    topic = f"{pillar.name}: {phrase}" if pillar is not None else phrase
-    templates = ANGLES.get(campaign.objective, ANGLES[Objective.AWARENESS])
-    template = templates[(index + offset) % len(templates)]
-    angle = template.format(topic=phrase, brand=campaign.brand.name)
-    reason = (
-        f"Key phrase '{phrase}' extracted from the {source.origin} (offline "
-        f"keyword extraction, no AI); angle template {index % len(templates) + 1} "
-        f"of {len(templates)} for the {campaign.get_objective_display().lower()} "
-        "objective."
-    )
-    return topic[:300], angle[:300], reason
 
 
 # --- Topics and angles from the configured LLM ----------------------------------
@@ -578,6 +452,46 @@ class _Clock:
         return hit
 
 
+def _tiebreak(seed: str, *parts: object) -> int:
+    """A stable pseudo-random number for (seed, parts): the rotation's ties."""
+    text = ":".join(str(p) for p in (seed, *parts))
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())
+
+
+@dataclass
+class _Rotation:
+    """What one account used so far (weekdays, local hours), for rule 3."""
+
+    seed: str
+    weekdays: Counter[int] = field(default_factory=Counter)
+    hours: Counter[time] = field(default_factory=Counter)
+
+
+def _pick_slot(
+    day: date,
+    options: list[tuple[Slot, datetime, datetime]],
+    occupancy: _Occupancy,
+    rotation: _Rotation,
+    account_id: int,
+) -> tuple[Slot, datetime, datetime] | None:
+    """The slot of `day` a post takes (rule 3): a free top-band round hour,
+    used least on this account so far; else the day's best free slot."""
+    free = [o for o in options if occupancy.free(o[1])]
+    if not free:
+        return None
+    floor = HOUR_BAND * options[0][0].score
+    band = [o for o in free if o[0].score >= floor and o[0].time.minute == 0]
+    if not band:
+        return free[0]
+    return min(
+        band,
+        key=lambda o: (
+            rotation.hours[o[0].time],
+            _tiebreak(rotation.seed, account_id, day, o[0].time),
+        ),
+    )
+
+
 def _place_week(
     account: ChannelAccount,
     days: list[date],
@@ -587,11 +501,14 @@ def _place_week(
     per_day: Counter[date],
     clock: _Clock,
     earliest: datetime,
+    rotation: _Rotation | None = None,
 ) -> list[_Placed]:
     """Put `wanted` posts on `days` of one week of one account (see rule 3)."""
+    rotation = rotation or _Rotation(seed="")
     by_weekday: dict[int, list[Slot]] = defaultdict(list)
     for slot in slots:  # best first
         by_weekday[slot.weekday].append(slot)
+    best = slots[0].score if slots else 0.0
     candidates: dict[date, list[tuple[Slot, datetime, datetime]]] = {}
     for day in days:
         options = []
@@ -604,20 +521,28 @@ def _place_week(
             candidates[day] = options
     placed: list[_Placed] = []
     for _ in range(wanted):
-        best: tuple[tuple[int, float, date], date, Slot, datetime, datetime] | None
-        best = None
+        chosen: tuple[tuple[int, int, int, int], date, Slot, datetime, datetime]
+        chosen = None  # type: ignore[assignment]
         for day, options in candidates.items():
-            free = next((o for o in options if occupancy.free(o[1])), None)
-            if free is None:
+            pick = _pick_slot(day, options, occupancy, rotation, account.pk)
+            if pick is None:
                 continue
-            rank = (per_day[day], -free[0].score, day)
-            if best is None or rank < best[0]:
-                best = (rank, day, *free)
-        if best is None:
+            in_band = options[0][0].score >= DAY_BAND * best
+            rank = (
+                per_day[day],
+                0 if in_band else 1,
+                rotation.weekdays[day.weekday()],
+                _tiebreak(rotation.seed, account.pk, day),
+            )
+            if chosen is None or rank < chosen[0]:
+                chosen = (rank, day, *pick)
+        if chosen is None:
             break
-        _, day, slot, at, local = best
+        _, day, slot, at, local = chosen
         occupancy.add(at)
         per_day[day] += 1
+        rotation.weekdays[day.weekday()] += 1
+        rotation.hours[slot.time] += 1
         placed.append(_Placed(account, at, slot, local))
     return placed
 
@@ -635,13 +560,17 @@ def plan_campaign(
     job: Job | None = None,
     progress: Progress | None = None,
     model: PostingTimeModel | None = None,
+    seed: str | None = None,
 ) -> PlanResult:
     """(Re-)plan `campaign`: replace its untouched planner drafts with a new plan.
 
+    `seed` picks among equally good slots (rule 3); by default the campaign's
+    id, so re-planning the same campaign gives the same plan.
     Raises `ConflictError` when the campaign has no channel with a cadence.
     See the module docstring for the rules.
     """
     report = progress or _noop
+    seed = f"campaign-{campaign.pk}" if seed is None else seed
     model = model or get_model()
     cadences = list(
         CampaignChannel.objects.filter(campaign=campaign)
@@ -660,7 +589,9 @@ def plan_campaign(
     steps = len(cadences) + 2
     report(0, steps, "Reading the campaign")
     snapshot = _snapshot(campaign, cadences, pillars)
-    result = _compute(campaign, cadences, pillars, snapshot, model, job, report)
+    result = _compute(
+        campaign, cadences, pillars, snapshot, model, job, report, seed=seed
+    )
     # Outside any transaction: the model may take seconds per pillar.
     angles = llm_angles(campaign, pillars, result.posts)
     _apply_angles(result.posts, angles)
@@ -679,7 +610,9 @@ def plan_campaign(
             logger.info(
                 "campaign %s changed while planning; planning again", campaign.pk
             )
-            result = _compute(campaign, cadences, pillars, current, model, job, _noop)
+            result = _compute(
+                campaign, cadences, pillars, current, model, job, _noop, seed=seed
+            )
             _apply_angles(result.posts, angles)
             snapshot = current
         Post.objects.filter(pk__in=snapshot.deletable).delete()
@@ -697,6 +630,8 @@ def _compute(
     model: PostingTimeModel,
     job: Job | None,
     report: Progress,
+    *,
+    seed: str = "",
 ) -> PlanResult:
     tz_name = campaign.time_zone
     clock = _Clock(tz_name)
@@ -730,10 +665,13 @@ def _compute(
         occupancy = _Occupancy((k.scheduled_at for k in mine), gap)  # type: ignore[misc]
         kept_per_week: Counter[date] = Counter()
         per_day: Counter[date] = Counter()
+        rotation = _Rotation(seed)
         for k in mine:
-            local_day = k.scheduled_at.astimezone(tz).date()  # type: ignore[union-attr]
-            kept_per_week[_monday(local_day)] += 1
-            per_day[local_day] += 1
+            local = k.scheduled_at.astimezone(tz)  # type: ignore[union-attr]
+            kept_per_week[_monday(local.date())] += 1
+            per_day[local.date()] += 1
+            rotation.weekdays[local.weekday()] += 1
+            rotation.hours[local.time().replace(second=0, microsecond=0)] += 1
         exact = [cadence.posts_per_week * len(weeks[w]) / 7 for w in week_keys]
         total = int(sum(exact) + 0.5 + 1e-9)
         targets = largest_remainder(total, exact)
@@ -752,6 +690,7 @@ def _compute(
                 per_day,
                 clock,
                 earliest,
+                rotation,
             )
             plan.created += len(got)
             plan.shortfall += wanted - len(got)
@@ -798,14 +737,14 @@ def _posts(
     result: PlanResult,
 ) -> list[Post]:
     order = _pillar_order(pillars, snapshot, len(placed), result)
-    sources = _topic_sources(campaign, pillars)
+    sources = topic_sources(campaign, pillars)
     total_weight = sum(p.weight for p in pillars)
     offsets = {p.pk: i for i, p in enumerate(pillars)}
     posts: list[Post] = []
     for item, pillar in zip(placed, order, strict=True):
         source = sources[pillar.pk if pillar is not None else 0]
         offset = offsets.get(pillar.pk, 0) if pillar is not None else 0
-        topic, angle, topic_reason = _topic_and_angle(campaign, pillar, source, offset)
+        topic, angle, topic_reason = topic_and_angle(campaign, pillar, source, offset)
         if pillar is not None:
             share = result.per_pillar[pillar.pk]
             share.created += 1

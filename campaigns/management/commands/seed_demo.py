@@ -186,9 +186,22 @@ DEMO_BRIEF = (
     "the first bag."
 )
 DEMO_PILLARS = [
-    ("Roasting craft", 3, "How we roast, taste and pick beans."),
-    ("Farmers and origin", 2, "The people and places behind the coffee."),
-    ("Brew at home", 2, "Recipes, gear and tips for home baristas."),
+    (
+        "Roasting craft",
+        3,
+        "Small-batch roasting, cupping sessions and how we choose green beans.",
+    ),
+    (
+        "Farmers and origin",
+        2,
+        "The farmers of Huila, harvest stories and traceable lots.",
+    ),
+    (
+        "Brew at home",
+        2,
+        "Moka pot recipes, espresso machine tips and grinder settings for home "
+        "baristas.",
+    ),
 ]
 
 
