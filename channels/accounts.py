@@ -40,6 +40,7 @@ from campaigns.permissions import Action, can
 from channels.connectors import ConnectorError, ConnectorNotAvailable, get_connector
 from channels.models import AccountStatus, ChannelAccount, Network, Publication
 from channels.models import PublicationStatus as PS
+from content.copy_limits import clean_account_limits
 
 logger = logging.getLogger("adloop.channels")
 
@@ -317,5 +318,7 @@ def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
             fields["handle"] = found.handle[:255]
         if found.external_id and not account.external_id:
             fields["external_id"] = found.external_id[:255]
+        if isinstance(found.detail.get("limits"), dict):  # e.g. a Mastodon instance's
+            fields["limits"] = clean_account_limits(found.detail["limits"])
     ChannelAccount.objects.filter(pk=account.pk).update(**fields)
     return CheckOutcome(ok, message, ChannelAccount.objects.get(pk=account.pk))

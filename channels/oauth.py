@@ -551,7 +551,26 @@ def oauth_callback(request: HttpRequest) -> ChannelAccount:
         form["code_verifier"] = row.pkce["verifier"]
     tokens = _token_request(provider, form)
     profile = _profile(provider, tokens["access_token"])
-    return _account_connect(row=row, provider=provider, tokens=tokens, profile=profile)
+    account = _account_connect(
+        row=row, provider=provider, tokens=tokens, profile=profile
+    )
+    if account.network == Network.MASTODON:
+        _store_instance_limits(account)
+    return account
+
+
+def _store_instance_limits(account: ChannelAccount) -> None:
+    """Keep the instance's own limits on the account (its max_characters may be
+    far from 500), so copy is checked against them before anything is sent.
+    Best effort: the connector answers the defaults when the instance is silent."""
+    from channels.connectors import get_connector
+    from channels.connectors.mastodon import account_limits
+    from content.copy_limits import clean_account_limits
+
+    connector: Any = get_connector(Network.MASTODON)
+    limits = clean_account_limits(account_limits(connector.limits(account)))
+    ChannelAccount.objects.filter(pk=account.pk).update(limits=limits)
+    account.limits = limits
 
 
 def _same_instance(account: ChannelAccount, row: OAuthState, profile: Profile) -> bool:

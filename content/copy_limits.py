@@ -72,12 +72,18 @@ def limits_for(
     """The network's limits with the account's own (`own`) in their place."""
     rules = rules_for(network)
     mine = clean_account_limits(own)
+    defaults = {
+        "max_length": rules.max_length,
+        "max_images": rules.max_images,
+        "max_image_bytes": rules.max_image_bytes,
+    }
     return Limits(
         network=network,
         max_length=mine.get("max_length", rules.max_length),
         max_images=mine.get("max_images", rules.max_images),
         max_image_bytes=mine.get("max_image_bytes", rules.max_image_bytes),
-        own=frozenset(mine),
+        # Only a limit that differs from the network's is named as the account's.
+        own=frozenset(k for k, v in mine.items() if v != defaults[k]),
         account_name=account_name,
     )
 

@@ -531,8 +531,22 @@ class MastodonConnector:
             detail={
                 "max_characters": limits.max_characters,
                 "max_media_attachments": limits.max_media_attachments,
+                # What the account stores as its own (`ChannelAccount.limits`).
+                "limits": account_limits(limits),
             },
         )
+
+
+def account_limits(limits: InstanceLimits) -> dict[str, int]:
+    """An instance's limits as an account stores them (`ChannelAccount.limits`,
+    read by `content.copy_limits` before anything is sent)."""
+    out = {
+        "max_length": limits.max_characters,
+        "max_images": limits.max_media_attachments,
+    }
+    if limits.image_size_limit:
+        out["max_image_bytes"] = limits.image_size_limit
+    return out
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -120,3 +120,10 @@ def test_check_reports_the_limits_first_and_the_brand_rules_after():
     violations = check("cheap " + "a" * 300, network="bluesky", brand=brand)
     assert _codes(violations) == ["too_long", "missing_hashtag", "dont_word"]
     assert _codes(limit_violations("a" * 300, network="bluesky")) == []
+
+
+def test_an_account_limit_equal_to_the_networks_is_not_called_its_own():
+    same = limits_for("mastodon", {"max_length": 500}, account_name="M")
+    assert same.own == frozenset()
+    (too_long,) = text_violations("a" * 501, same)
+    assert too_long.message.startswith("Too long for Mastodon: 501 of 500")

@@ -1,0 +1,64 @@
+"""A Mastodon account keeps its instance's own limits ("Test connection" reads
+them from /api/v2/instance), and copy is then checked against them before
+anything is sent: a variant within the default 500 but over the instance's
+limit cannot be chosen."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from channels.accounts import account_check
+from content import services
+from content.models import Variant
+from tests.factories import ChannelAccountFactory, PostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _account(tenant, server):  # type: ignore[no-untyped-def]
+    return ChannelAccountFactory(
+        workspace=tenant.workspace,
+        network="mastodon",
+        name="Roastery",
+        credentials={"instance_url": server.url, "access_token": server.token},
+    )
+
+
+def test_test_connection_stores_the_instance_limits(tenant, mastodon_server):
+    mastodon_server.max_characters = 300
+    mastodon_server.max_media_attachments = 6
+    account = _account(tenant, mastodon_server)
+    outcome = account_check(account, by=tenant.owner)
+    assert outcome.ok, outcome.message
+    account.refresh_from_db()
+    assert account.limits == {
+        "max_length": 300,
+        "max_images": 6,
+        "max_image_bytes": 16777216,
+    }
+
+    post = PostFactory(campaign__workspace=tenant.workspace, accounts=[account])
+    variant = Variant.objects.create(
+        workspace=tenant.workspace,
+        post=post,
+        network="mastodon",
+        label="A",
+        text="a" * 450,  # fits Mastodon's default 500, not this instance's 300
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.variant_choose(variant=variant, by=tenant.editor)
+    assert caught.value.messages == [
+        "Too long for Mastodon (Roastery): 450 of 300 graphemes (150 over)."
+    ]
+
+
+def test_a_failed_check_keeps_the_limits_it_had(tenant, mastodon_server):
+    account = _account(tenant, mastodon_server)
+    account.limits = {"max_length": 1000}
+    account.credentials = {"instance_url": mastodon_server.url, "access_token": "no"}
+    account.save()
+    outcome = account_check(account, by=tenant.owner)
+    assert not outcome.ok
+    account.refresh_from_db()
+    assert account.limits == {"max_length": 1000}
