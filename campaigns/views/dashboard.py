@@ -1,4 +1,8 @@
-"""The home page: the current workspace at a glance, or onboarding without one."""
+"""The home page: the current workspace at a glance, or onboarding without one.
+
+What it shows (next posts due, approvals, failures, running campaigns) is read
+by `campaigns.overview`; this view only adds what the person may do.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ from campaigns import selectors, services
 from campaigns.forms import OnboardingForm
 from campaigns.middleware import SESSION_KEY
 from campaigns.models import Role
+from campaigns.overview import workspace_overview
 from campaigns.permissions import Action, can, role_in_workspace
 from campaigns.views.common import apply_validation_error
+from channels.forms import CONNECT_FORMS
 
 
 @login_required
@@ -42,6 +48,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     context["ai_spend"], context["ai_tokens"] = month_spend(workspace)
     context["ai_settings"] = ai_settings_for(workspace)
+    context["overview"] = workspace_overview(workspace, user)  # type: ignore[arg-type]
+    context["can_edit"] = can(user, Action.EDIT_CONTENT, workspace)  # type: ignore[arg-type]
+    context["can_manage_channels"] = can(user, Action.MANAGE_CHANNELS, workspace)  # type: ignore[arg-type]
+    context["credential_networks"] = sorted(CONNECT_FORMS)
     return render(request, "campaigns/dashboard.html", context)
 
 
