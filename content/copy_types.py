@@ -26,6 +26,9 @@ class BrandFacts:
     required_hashtags: tuple[str, ...] = ()
     required_mentions: tuple[str, ...] = ()
     default_cta: str = ""
+    # What the brand is and sells, in its own words (BrandProfile.description):
+    # the offline writer builds its drafts from it instead of from the brief.
+    description: str = ""
 
 
 @dataclass(frozen=True)

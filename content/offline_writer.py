@@ -4,9 +4,12 @@ It exists so the demo and the tests run without a model, and it says what it is:
 provider "offline", model "offline-draft-v1", and every rationale starts with
 "offline draft: rules, no AI". Same task in, same drafts out.
 
-Each variant assembles the topic, angle, brief, the brand's CTA, link, required
-mentions and hashtags in a different structure per label (A: question lead,
-B: benefit lead, C: short and punchy, then the three again with other openers),
+Each variant assembles the topic, angle, a sentence of the brand's own facts
+(its description, else its do-words), its audience, the brand's CTA, link,
+required mentions and hashtags in a different structure per label (A: question
+lead, B: benefit lead, C: short and punchy, then the three again with other
+openers). The brief steers the topic and angle but is never pasted into the
+copy: a draft reads as the brand talking, not as the brief to a copywriter.
 and fits each channel's `max_length` by dropping the least important parts and,
 only if the lead alone is still too long, shortening it at a word boundary with
 an ellipsis. Length is measured conservatively (URLs as at least 23, characters
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from content.copy_types import (
     Angle,
     AngleTask,
+    BrandFacts,
     ChannelSpec,
     CopyResult,
     CopyTask,
@@ -255,11 +259,32 @@ class OfflineWriter:
         return text
 
 
+def brand_fact(brand: BrandFacts) -> str:
+    """One sentence of what the brand is, from its own facts (not the brief):
+    "Demo Coffee Roasters is a small roastery in Berlin ...", else its
+    do-words ("Demo Coffee Roasters: fresh roast, traceable."), else ""."""
+    name = brand.name.strip()
+    description = _first_sentence(brand.description.strip()).rstrip(".!? ")
+    if description:
+        first = description.split(" ", 1)[0].lower()
+        if name and name.lower() in description.lower():
+            return _sentence(description)
+        if name and first in {"our", "we"}:
+            return _sentence(f"At {name}, {_lower_first(description)}")
+        if name and first in {"a", "an", "the"}:
+            return _sentence(f"{name} is {_lower_first(description)}")
+        return _sentence(f"{name}: {description}" if name else description)
+    words = [w.strip() for w in brand.do_words if w.strip()][:3]
+    if words and name:
+        return _sentence(f"{name}: {', '.join(words)}")
+    return ""
+
+
 def _body(task: CopyTask, index: int) -> list[_Part]:
     topic = task.topic.strip().rstrip(".") or task.brand.name
     fmt = {"topic": _lower_first(topic), "Topic": _upper_first(topic)}
     angle = _sentence(task.angle)
-    brief = _sentence(_first_sentence(task.brief))
+    brief = brand_fact(task.brand)  # the brand's facts, never the brief's text
     cta = _sentence(task.brand.default_cta) if task.brand.default_cta else ""
     audience = task.brand.audience.strip().rstrip(".")
     variant = (index // 3) % 2

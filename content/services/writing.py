@@ -50,6 +50,7 @@ def brand_facts(brand: BrandProfile) -> BrandFacts:
         required_hashtags=tuple(brand.required_hashtags or ()),
         required_mentions=tuple(brand.required_mentions or ()),
         default_cta=brand.default_cta,
+        description=brand.description,
     )
 
 

@@ -1,0 +1,97 @@
+"""Issue 9: the offline writer pasted the brief verbatim into the copy. Drafts
+are now built from the brand's facts (name, description, do-words, audience)
+and stay labelled as offline drafts."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from content.copy_types import BrandFacts, ChannelSpec, CopyTask, RenderedPrompt
+from content.offline_writer import OfflineWriter, brand_fact
+
+BRIEF = (
+    "Launch our new single-origin espresso from Huila, Colombia to home "
+    "baristas. Show the roasting craft and the farmers behind the beans. "
+    "Launch offer: free shipping on the first bag."
+)
+BRAND = BrandFacts(
+    name="Demo Coffee Roasters",
+    description="A small roastery in Berlin selling single-origin beans online.",
+    voice="Warm and curious, never snobbish.",
+    audience="Home baristas in Germany and Austria",
+    do_words=("fresh roast", "traceable"),
+    required_hashtags=("#DemoCoffee",),
+    default_cta="Order a fresh bag at democoffee.example",
+)
+
+
+def _task(**changes: object) -> CopyTask:
+    task = CopyTask(
+        brand=BRAND,
+        objective="awareness",
+        brief=BRIEF,
+        topic="Behind the scenes: small-batch roasting",
+        angle="How we roast in small batches",
+        link="",
+        language="en",
+        channels=(
+            ChannelSpec("mastodon", None, 500),
+            ChannelSpec("linkedin", None, 3000),
+            ChannelSpec("webhook", None, None),
+        ),
+        count=6,
+        prompt=RenderedPrompt("copy", "1", "system", "user"),
+    )
+    return dataclasses.replace(task, **changes)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s) > 20]
+
+
+def test_no_draft_contains_the_brief_or_one_of_its_sentences() -> None:
+    for variant in OfflineWriter().write(_task()).variants:
+        for text in variant.texts.values():
+            assert BRIEF not in text
+            for sentence in _sentences(BRIEF):
+                assert sentence.rstrip(".") not in text, (sentence, text)
+        assert variant.rationale.startswith("offline draft: rules, no AI")
+
+
+def test_drafts_carry_the_brands_facts() -> None:
+    variants = OfflineWriter().write(_task()).variants
+    long_texts = [v.texts["linkedin"] for v in variants]
+    assert all("#DemoCoffee" in t for t in long_texts)
+    assert any(
+        "Demo Coffee Roasters is a small roastery in Berlin selling "
+        "single-origin beans online." in t
+        for t in long_texts
+    )
+    assert any("home baristas in Germany and Austria" in t for t in long_texts)
+    assert all("Order a fresh bag at democoffee.example." in t for t in long_texts)
+
+
+@pytest.mark.parametrize(
+    ("brand", "expected"),
+    [
+        (BRAND, "Demo Coffee Roasters is a small roastery in Berlin"),
+        (
+            dataclasses.replace(BRAND, description="Our beans come from Huila."),
+            "At Demo Coffee Roasters, our beans come from Huila.",
+        ),
+        (
+            dataclasses.replace(BRAND, description="Roasting since 2012. More."),
+            "Demo Coffee Roasters: Roasting since 2012.",
+        ),
+        (
+            dataclasses.replace(BRAND, description=""),
+            "Demo Coffee Roasters: fresh roast, traceable.",
+        ),
+        (dataclasses.replace(BRAND, description="", do_words=()), ""),
+    ],
+)
+def test_brand_fact_is_one_sentence_from_the_brand(brand, expected) -> None:  # type: ignore[no-untyped-def]
+    assert brand_fact(brand).startswith(expected)
