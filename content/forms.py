@@ -7,10 +7,19 @@ from typing import Any
 
 from django import forms
 
+from channels.models import Network
 from content.services.generation import MAX_COUNT
 
 
 class GenerateForm(forms.Form):
+    """One channel tab's request: `network` is that tab's, so generating there
+    writes for that channel only."""
+
+    network = forms.ChoiceField(
+        choices=Network.choices,
+        widget=forms.HiddenInput,
+        error_messages={"required": "Generate from a channel's tab."},
+    )
     count = forms.IntegerField(min_value=1, max_value=MAX_COUNT, initial=3)
     tone = forms.CharField(max_length=100, required=False)
     language = forms.CharField(max_length=20, required=False)

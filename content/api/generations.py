@@ -118,7 +118,8 @@ class PostGenerateViewSet(ApiViewSet):
     @extend_schema(
         summary="Write copy variants for a post",
         description="Asks for `count` variants on each network of the post (or of "
-        "the `accounts` named). **202**: a new `queued` generation; poll "
+        "the `accounts` named, or only on `network`: the other networks' variants "
+        "stay as they are). **202**: a new `queued` generation; poll "
         "`/api/v1/generations/{id}/`. **200**: an identical request (same brand, "
         "campaign, post, channels, options, provider, model and prompt version) "
         "already succeeded and `fresh` is false: its variants are copied at once "
@@ -137,6 +138,11 @@ class PostGenerateViewSet(ApiViewSet):
             OpenApiExample(
                 "Three variants for two channels",
                 value={"accounts": [5, 6], "count": 3, "tone": "playful"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Two variants for the post's Bluesky account only",
+                value={"network": "bluesky", "count": 2},
                 request_only=True,
             ),
             OpenApiExample(

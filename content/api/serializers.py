@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from campaigns.api.channel_accounts import VisibleField, named_choice
 from campaigns.api.common import StrictSerializer
-from channels.models import ChannelAccount
+from channels.models import ChannelAccount, Network
 from content.models import (
     Generation,
     GenerationStatus,
@@ -36,7 +36,15 @@ class GenerateSerializer(StrictSerializer):
         many=True,
         required=False,
         label_text="channel account",
-        help_text="Channel account ids of the post; omitted: all of its channels.",
+        help_text="Channel account ids of the post; omitted: all of its channels "
+        "(or all on `network`).",
+    )
+    network = named_choice(
+        "Network",
+        Network.choices,
+        required=False,
+        help_text="Write only for the post's accounts on this network (the "
+        "editor's tab); variants of other networks are left alone.",
     )
     count = serializers.IntegerField(
         min_value=1,

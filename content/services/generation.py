@@ -21,7 +21,7 @@ from campaigns.lifecycle import ensure_editable
 from campaigns.models import ApiKey, Post, User
 from campaigns.permissions import Action
 from campaigns.services.brands import require
-from channels.models import ChannelAccount
+from channels.models import ChannelAccount, Network
 from content.copy_types import LLMError
 from content.models import (
     Generation,
@@ -53,8 +53,14 @@ _LIVE = (GenerationStatus.QUEUED, GenerationStatus.RUNNING)
 
 
 def _validate(
-    post: Post, accounts: list[ChannelAccount] | None, count: int
+    post: Post,
+    accounts: list[ChannelAccount] | None,
+    count: int,
+    network: str | None = None,
 ) -> list[ChannelAccount]:
+    """The post's accounts the request writes for: those named, narrowed to
+    `network` when one is given (a tab of the editor); all of them when
+    neither is given. Writing for one channel never touches another."""
     errors: dict[str, list[str]] = {}
     if (
         not isinstance(count, int)
@@ -75,6 +81,20 @@ def _validate(
                 )
             else:
                 chosen.append(own[pk])
+    if network and own:
+        on_network = [a for a in chosen if a.network == network]
+        if network not in Network.values:
+            errors["network"] = [f"Unknown network “{network}”."]
+        elif accounts is not None and len(on_network) < len(chosen):
+            errors.setdefault("accounts", []).append(
+                f"Give only accounts on {Network(network).label}, "
+                "the network asked for."
+            )
+        elif not on_network:
+            errors["network"] = [
+                f"This post has no {Network(network).label} channel account."
+            ]
+        chosen = on_network
     if errors:
         raise ValidationError(errors)
     if not chosen:
@@ -90,12 +110,14 @@ def generation_request(
     post: Post,
     by: Principal,
     accounts: list[ChannelAccount] | None = None,
+    network: str | None = None,
     count: int = 3,
     tone: str = "",
     language: str = "",
     fresh: bool = False,
 ) -> Generation:
-    """Ask for `count` variants of `post` on `accounts` (default: all of them).
+    """Ask for `count` variants of `post` on `accounts` (default: all of them),
+    only on `network` when given: the job writes for those channels only.
 
     An identical earlier request (same inputs hash: brand, campaign, post,
     channels, options, provider, model, prompt version) that succeeded is
@@ -108,7 +130,7 @@ def generation_request(
     post = post_for_generation(post)
     require(by, Action.EDIT_CONTENT, post.workspace)
     ensure_editable(post)
-    chosen = _validate(post, accounts, count)
+    chosen = _validate(post, accounts, count, network)
     tone, language = (tone or "").strip()[:100], (language or "").strip()[:20]
     plan = plan_for(
         post=post, accounts=chosen, count=count, tone=tone, language=language
@@ -340,6 +362,9 @@ def store_many(
     canceled meanwhile. Channels that finish together cost one commit, not one
     each: the job's single database thread is what the pool waits on."""
     variants: list[Variant] = []
+    # Only the channels the request named: a writer that answered for another
+    # network (a model may) never lands on that network's tab.
+    wanted = set(generation.networks or [])
     tokens_in = tokens_out = 0
     cost = Decimal(0)
     for outcome in outcomes:
@@ -381,6 +406,7 @@ def store_many(
                 created_by_key=generation.created_by_key,
             )
             for item in outcome.items
+            if not wanted or item.network in wanted
         )
     with transaction.atomic():
         status = (

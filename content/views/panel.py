@@ -34,6 +34,7 @@ class Channel:
     label: str
     accounts: list[ChannelAccount] = field(default_factory=list)
     variants: list[Variant] = field(default_factory=list)
+    generate_form: GenerateForm | None = None
 
     @property
     def max_length(self) -> int | None:
@@ -127,13 +128,15 @@ def panel_context(
             .first()
         )
     choice = resolve_provider(post.workspace)
+    channels = channels_of(post)
+    for channel in channels:
+        channel.generate_form = _generate_form(channel.network, form)
     return {
         "post": post,
-        "channels": channels_of(post),
+        "channels": channels,
         "may_generate": may_edit,
         "may_override": role_in_workspace(user, post.workspace)
         in (Role.OWNER, Role.ADMIN),
-        "generate_form": form or GenerateForm(),
         "variants_error": error,
         "variants_notice": notice,
         "generation": generation if generation and not generation.is_finished else None,
@@ -141,6 +144,17 @@ def panel_context(
         "offline_note": OFFLINE_NOTE,
         "stream_token": stream_token(post, user) if may_edit else "",
     }
+
+
+def _generate_form(network: str, sent: GenerateForm | None) -> GenerateForm:
+    """Each tab's own generate form (ids unique on the page); the one sent
+    comes back, with its errors, on its own tab."""
+    if sent is not None and sent.is_bound and sent.data.get("network") == network:
+        form = sent
+    else:
+        form = GenerateForm(initial={"network": network})
+    form.auto_id = f"id_generate_{network}_%s"
+    return form
 
 
 def render_panel(

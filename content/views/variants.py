@@ -83,6 +83,9 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     form = GenerateForm(request.POST)
     if not form.is_valid():
+        if "network" in form.errors:  # no tab to show the form on
+            error = " ".join(form.errors["network"])
+            return _done(request, post, error=error, status=400)
         if not is_htmx(request):
             messages.error(request, "Check the count, tone and language.")
             return redirect(reverse("post-editor", args=[post.pk]) + "#variants")
@@ -91,6 +94,7 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
         generation = services.generation_request(
             post=post,
             by=request.user,  # type: ignore[arg-type]
+            network=form.cleaned_data["network"],
             count=form.cleaned_data["count"],
             tone=form.cleaned_data["tone"],
             language=form.cleaned_data["language"],

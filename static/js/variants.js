@@ -64,8 +64,10 @@
     var out = box.querySelector("[data-stream-out]");
     var status = box.querySelector("[data-stream-status]");
     var button = box.querySelector("[data-stream-start]");
-    var tone = document.querySelector("#variants-panel [name=tone]");
-    var language = document.querySelector("#variants-panel [name=language]");
+    // The tone and language of this channel's own generate form.
+    var tab = box.closest(".tabpanel") || document;
+    var tone = tab.querySelector("[name=tone]");
+    var language = tab.querySelector("[name=language]");
     var url = box.dataset.streamUrl;
     if (tone && tone.value) url += "&tone=" + encodeURIComponent(tone.value);
     if (language && language.value) {

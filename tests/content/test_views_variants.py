@@ -28,7 +28,9 @@ def _generated(client, tenant, *networks, count=2):  # type: ignore[no-untyped-d
     post = post_with_channels(tenant.workspace, *networks)
     _signed_in(client, tenant.editor)
     response = client.post(
-        reverse("variants-generate", args=[post.pk]), {"count": count}, **HX
+        reverse("variants-generate", args=[post.pk]),
+        {"count": count, "network": networks[0]},
+        **HX,
     )
     assert response.status_code == 200, response.content
     generation = run(Generation.objects.get(post=post))
@@ -59,7 +61,7 @@ def test_generate_queues_a_job_and_the_progress_bar_polls_until_the_panel(
     _signed_in(client, tenant.editor)
     response = client.post(
         reverse("variants-generate", args=[post.pk]),
-        {"count": 2, "tone": "warm", "language": "en"},
+        {"count": 2, "tone": "warm", "language": "en", "network": "x"},
         **HX,
     )
     assert response.status_code == 200
@@ -75,6 +77,12 @@ def test_generate_queues_a_job_and_the_progress_bar_polls_until_the_panel(
     html = done.content.decode()
     assert 'id="tab-x"' in html and 'id="tab-mastodon"' in html
     assert "Variant A" in html and "Variant B" in html
+    # Generated from X's tab: X's variants only, Mastodon's tab untouched.
+    assert generation.networks == ["x"]
+    assert set(Variant.objects.filter(post=post).values_list("network", flat=True)) == {
+        "x"
+    }
+    assert "No variants for Mastodon yet." in html
     assert "Offline draft (rules, no AI)" in html
     assert 'data-charcount-network="x"' in html and 'data-charcount-max="280"' in html
     assert "Passes the brand-safety check" in html
@@ -86,13 +94,18 @@ def test_the_editor_page_shows_the_panel_with_previews(client, tenant):
     assert 'id="variants-panel"' in html and "pv-net-bluesky" in html
     assert 'class="pv-link"' in html  # the post's link highlighted in the preview
     assert "js/variants." in html and "js/charcount." in html
-    assert "Stream a variant" in html and "Generate variants" in html
+    assert "Stream a variant" in html and "Generate Bluesky variants" in html
     assert "@@" not in html
 
 
 @pytest.mark.parametrize(
     "data",
-    [{"count": 0}, {"count": 7}, {"count": "many"}, {"count": 2, "tone": "x" * 101}],
+    [
+        {"count": 0, "network": "x"},
+        {"count": 7, "network": "x"},
+        {"count": "many", "network": "x"},
+        {"count": 2, "tone": "x" * 101, "network": "x"},
+    ],
 )
 def test_bad_generate_input_is_a_form_error_and_nothing_is_saved(client, tenant, data):
     post = post_with_channels(tenant.workspace, "x")
@@ -109,7 +122,9 @@ def test_a_post_without_channels_says_so(client, tenant):
     post = PostFactory(campaign__workspace=tenant.workspace, accounts=[])
     _signed_in(client, tenant.editor)
     response = client.post(
-        reverse("variants-generate", args=[post.pk]), {"count": 1}, **HX
+        reverse("variants-generate", args=[post.pk]),
+        {"count": 1, "network": "mastodon"},
+        **HX,
     )
     assert response.status_code == 409
     assert b"Choose at least one channel account" in response.content
@@ -120,7 +135,9 @@ def test_budget_refusal_is_a_clear_message(client, tenant, openai_llm):
     post = post_with_channels(tenant.workspace, "x")
     _signed_in(client, tenant.editor)
     response = client.post(
-        reverse("variants-generate", args=[post.pk]), {"count": 2}, **HX
+        reverse("variants-generate", args=[post.pk]),
+        {"count": 2, "network": "x"},
+        **HX,
     )
     assert response.status_code == 409
     assert b"would exceed the monthly budget of $0.00" in response.content
@@ -131,7 +148,11 @@ def test_budget_refusal_is_a_clear_message(client, tenant, openai_llm):
 def test_a_failed_job_shows_the_provider_message(client, tenant, openai_llm):
     post = post_with_channels(tenant.workspace, "x")
     _signed_in(client, tenant.editor)
-    client.post(reverse("variants-generate", args=[post.pk]), {"count": 1}, **HX)
+    client.post(
+        reverse("variants-generate", args=[post.pk]),
+        {"count": 1, "network": "x"},
+        **HX,
+    )
     openai_llm.enqueue("unknown_model", count=5)
     generation = run(Generation.objects.get(post=post))
     assert generation.status == "failed"
@@ -231,7 +252,7 @@ def test_readers_see_variants_and_verdicts_but_no_controls(client, tenant, role)
     _signed_in(client, tenant.person(role))
     html = client.get(reverse("post-editor", args=[post.pk])).content.decode()
     assert "Variant A" in html and "brand-safety check" in html
-    for control in ("Generate variants", "Stream a variant", "Save text", "Delete"):
+    for control in ("Generate X variants", "Stream a variant", "Save text", "Delete"):
         assert control not in html
     assert '<textarea id="variant-text' not in html
     for name in ("variant-edit", "variant-choose", "variant-delete"):
@@ -240,7 +261,7 @@ def test_readers_see_variants_and_verdicts_but_no_controls(client, tenant, role)
             == 403
         )
     generate = reverse("variants-generate", args=[post.pk])
-    assert client.post(generate, {"count": 1}).status_code == 403
+    assert client.post(generate, {"count": 1, "network": "x"}).status_code == 403
     stream = client.get(_stream_url(post, tenant.person(role), "x"))
     assert stream.status_code == 403
     assert Generation.objects.filter(post=post).count() == 1
@@ -255,7 +276,7 @@ def test_another_workspaces_post_variant_and_generation_are_404(
     assert client.get(reverse("variants-panel", args=[post.pk])).status_code == 404
     assert (
         client.post(
-            reverse("variants-generate", args=[post.pk]), {"count": 1}
+            reverse("variants-generate", args=[post.pk]), {"count": 1, "network": "x"}
         ).status_code
         == 404
     )
@@ -280,7 +301,11 @@ def test_another_workspaces_post_variant_and_generation_are_404(
 def test_cancel_a_queued_generation(client, tenant):
     post = post_with_channels(tenant.workspace, "x")
     _signed_in(client, tenant.editor)
-    client.post(reverse("variants-generate", args=[post.pk]), {"count": 1}, **HX)
+    client.post(
+        reverse("variants-generate", args=[post.pk]),
+        {"count": 1, "network": "x"},
+        **HX,
+    )
     generation = Generation.objects.get(post=post)
     response = client.post(reverse("generation-cancel", args=[generation.pk]), **HX)
     assert b"Generation canceled." in response.content

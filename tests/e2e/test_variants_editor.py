@@ -51,8 +51,12 @@ def test_generate_edit_and_stream_variants_in_the_post_editor(
     page.goto(f"{live_server.url}/posts/{post.pk}/")
     panel = page.locator("#variants-panel")
     expect(panel.get_by_text("Offline draft (rules, no AI)").first).to_be_visible()
-    panel.get_by_label("Count").fill("2")
-    panel.get_by_role("button", name="Generate variants").click()
+    # Tabs in name order: Mastodon first. Generate there: Mastodon only.
+    mastodon_tab = panel.get_by_role("tab", name=re.compile("^Mastodon"))
+    expect(mastodon_tab).to_have_attribute("aria-selected", "true")
+    m_panel = panel.locator("#tabpanel-mastodon")
+    m_panel.get_by_label("Count").fill("2")
+    m_panel.get_by_role("button", name="Generate Mastodon variants").click()
     expect(panel.locator("progress")).to_be_attached()
     screenshot("1-progress")
 
@@ -61,15 +65,37 @@ def test_generate_edit_and_stream_variants_in_the_post_editor(
     expect(panel.get_by_text("Done:")).to_be_visible(timeout=60_000)
     celery_worker.assert_running()
     assert Generation.objects.get(post=post).status == "succeeded"
+    expect(panel.locator("#tabpanel-mastodon [data-variant]")).to_have_count(2)
+    assert not Variant.objects.filter(post=post, network="x").exists()
+    mastodon_before = list(
+        Variant.objects.filter(post=post, network="mastodon")
+        .order_by("pk")
+        .values_list("pk", "label", "text")
+    )
+
+    # Then on X's tab: X gets its variants, Mastodon's tab stays as it was.
     x_tab = panel.get_by_role("tab", name=re.compile("^X"))
-    mastodon_tab = panel.get_by_role("tab", name=re.compile("^Mastodon"))
-    # Tabs in name order: Mastodon first; X on a click.
-    expect(mastodon_tab).to_have_attribute("aria-selected", "true")
     x_tab.click()
     expect(x_tab).to_have_attribute("aria-selected", "true")
     x_panel = panel.locator("#tabpanel-x")
+    expect(x_panel.get_by_text("No variants for X yet.")).to_be_visible()
+    x_panel.get_by_label("Count").fill("2")
+    x_panel.get_by_role("button", name="Generate X variants").click()
+    expect(panel.locator("progress")).to_be_attached()
+    panel = page.locator("#variants-panel")
+    expect(panel.get_by_text("Done:")).to_be_visible(timeout=60_000)
+    x_tab = panel.get_by_role("tab", name=re.compile("^X"))
+    expect(x_tab).to_have_attribute("aria-selected", "true")  # kept across swaps
+    x_panel = panel.locator("#tabpanel-x")
     expect(x_panel.locator("[data-variant]")).to_have_count(2)
     expect(panel.locator("#tabpanel-mastodon")).to_be_hidden()
+    expect(panel.locator("#tabpanel-mastodon [data-variant]")).to_have_count(2)
+    mastodon_after = list(
+        Variant.objects.filter(post=post, network="mastodon")
+        .order_by("pk")
+        .values_list("pk", "label", "text")
+    )
+    assert mastodon_after == mastodon_before
     screenshot("2-variants")
 
     # Live counter in X's measure: a URL counts 23 whatever its length.
