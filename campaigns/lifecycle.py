@@ -24,7 +24,7 @@ updates listen there and nowhere else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -103,18 +103,37 @@ MOVES: dict[str, Move] = {
             None,
             "Back to review",
         ),
-        _m("start_publishing", {S.SCHEDULED}, S.PUBLISHING, None, "Publishing"),
+        # The post follows its publications (`channels.post_status`): one of
+        # them retried, published now or released after a review sets a
+        # finished post publishing again.
+        _m(
+            "start_publishing",
+            {S.SCHEDULED, S.PARTLY_PUBLISHED, S.FAILED, S.UNCONFIRMED},
+            S.PUBLISHING,
+            None,
+            "Publishing",
+        ),
         _m(
             "mark_published",
-            {S.PUBLISHING, S.UNCONFIRMED},
+            {S.PUBLISHING, S.UNCONFIRMED, S.PARTLY_PUBLISHED},
             S.PUBLISHED,
             None,
             "Published",
+        ),
+        _m(
+            "mark_partly_published",
+            {S.PUBLISHING, S.UNCONFIRMED, S.FAILED},
+            S.PARTLY_PUBLISHED,
+            None,
+            "Partly published",
         ),
         _m("mark_failed", {S.PUBLISHING, S.UNCONFIRMED}, S.FAILED, None, "Failed"),
         _m("mark_unconfirmed", {S.PUBLISHING}, S.UNCONFIRMED, None, "Unconfirmed"),
     ]
 }
+# After publishing started, an edit of the copy sends only the publications
+# that have not gone out back to review (`register_edit_listener`), not the post.
+PUBLICATION_REVIEW_STATES = frozenset({S.PARTLY_PUBLISHED, S.FAILED})
 PERSON_ACTIONS = [a for a, m in MOVES.items() if m.permission is not None]
 
 # Content edits are refused once a post reached the network or its outcome is
@@ -237,6 +256,33 @@ def _may_override(principal: Principal, post: Post) -> bool:
     ) in (Role.OWNER, Role.ADMIN)
 
 
+def approve_copy(post: Post, by: Principal) -> str:
+    """The approval checks when `by` approves the copy of a post outside
+    `transition` (one publication's copy after its review): the same rule, so
+    with objections only an owner or admin may, and the overrides are recorded.
+    Call inside the approving transaction. Returns the "Approved despite: …"
+    note (empty when nothing objected)."""
+    blocked = move_problems(post)
+    if blocked:
+        raise ConflictError(
+            f"This copy cannot be approved until it fits every channel: "
+            f"{' '.join(blocked)}",
+            code="copy_over_limit",
+            problems=blocked,
+        )
+    problems = approval_problems(post)
+    if not problems:
+        return ""
+    if not _may_override(by, post):
+        raise PermissionDenied(
+            "Only an owner or admin may approve this copy: " + "; ".join(problems) + "."
+        )
+    for _, on_override in _approval_checks:
+        if on_override is not None:
+            on_override(post, by)
+    return "Approved despite: " + "; ".join(problems)
+
+
 def _check_ready(move: Move, post: Post) -> None:
     if move.target != S.SCHEDULED:
         return
@@ -249,6 +295,15 @@ def _check_ready(move: Move, post: Post) -> None:
     if not post.accounts.exists():
         raise ConflictError(
             "Choose at least one channel account before scheduling.", code="not_ready"
+        )
+    if not post.accounts.filter(credentials__isnull=False).exists():
+        names = ", ".join(post.accounts.order_by("name").values_list("name", flat=True))
+        raise ConflictError(
+            f"Nothing would be published: {names} "
+            f"{'is' if post.accounts.count() == 1 else 'are'} planning only (no "
+            "credentials). Connect an account on the Channels page, or choose a "
+            "connected one.",
+            code="planning_only",
         )
 
 
@@ -486,14 +541,40 @@ def ensure_editable(post: Post) -> None:
         )
 
 
-def after_edit(post: Post, *, by: Principal | None, content_changed: bool) -> Post:
+# `listener(post, by, networks)`: the copy of a post in
+# `PUBLICATION_REVIEW_STATES` changed (`networks`: those whose copy did; None:
+# the post's own text, every network). The channels app holds the publications
+# that have not gone out (`channels.publication_review`).
+EditListener = Callable[[Post, "Principal | None", "Collection[str] | None"], None]
+_edit_listeners: list[EditListener] = []
+
+
+def register_edit_listener(listener: EditListener) -> None:
+    """Add `listener`; registering the same one twice is a no-op."""
+    if all(existing is not listener for existing in _edit_listeners):
+        _edit_listeners.append(listener)
+
+
+def after_edit(
+    post: Post,
+    *,
+    by: Principal | None,
+    content_changed: bool,
+    networks: Collection[str] | None = None,
+) -> Post:
     """Apply the edit rules once a person changed a post.
 
     Changed content of an approved or scheduled post needs a new review when
     the workspace requires approval; a rejected post that is reworked becomes a
-    draft again. Moving a post in time alone keeps its approval.
+    draft again. Moving a post in time alone keeps its approval. Once some
+    publications went out (partly published, failed) the post keeps its status
+    and the edit listeners hold the changed `networks`' publications instead.
     """
     if not content_changed:
+        return post
+    if post.status in PUBLICATION_REVIEW_STATES:
+        for listener in _edit_listeners:
+            listener(post, by, networks)
         return post
     if post.status in (S.APPROVED, S.SCHEDULED) and post.workspace.approval_required:
         return transition(

@@ -504,6 +504,9 @@ class PostStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     PUBLISHING = "publishing", "Publishing"
     PUBLISHED = "published", "Published"
+    # Derived from its publications: some published, others failed, canceled,
+    # waiting for their own time or for a review of their copy.
+    PARTLY_PUBLISHED = "partly_published", "Partly published"
     FAILED = "failed", "Failed"
     UNCONFIRMED = "unconfirmed", "Outcome unknown"
     CANCELED = "canceled", "Canceled"

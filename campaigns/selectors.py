@@ -130,6 +130,7 @@ def feed_posts(workspace: Workspace) -> QuerySet[Post]:
                 PostStatus.SCHEDULED,
                 PostStatus.PUBLISHING,
                 PostStatus.PUBLISHED,
+                PostStatus.PARTLY_PUBLISHED,
             ],
         )
         .select_related("campaign")

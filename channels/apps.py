@@ -6,7 +6,9 @@ class ChannelsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from campaigns import lifecycle
         from campaigns.signals import post_status_changed
+        from channels.publication_review import hold_for_review
         from channels.publishing import on_post_status_changed
 
         # A scheduled post gets its publications; one leaving `scheduled` loses
@@ -14,3 +16,6 @@ class ChannelsConfig(AppConfig):
         post_status_changed.connect(
             on_post_status_changed, dispatch_uid="channels.publications"
         )
+        # Copy edited after publishing started: only the publications that have
+        # not gone out wait for a review (see channels.publication_review).
+        lifecycle.register_edit_listener(hold_for_review)

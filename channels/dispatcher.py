@@ -60,11 +60,13 @@ def enqueue(ids: Sequence[int]) -> None:
 def _sync_due_times(now: datetime) -> int:
     """A first try is due at its post's time: follow a post moved on the calendar
     (moving a post in time does not change its status, so no signal tells us).
+    Not one with its own time (`due_override`: published now, released after a
+    review): a person's choice for that publication stands.
 
     Drift is `due_at` against the post's time, not `next_attempt_at`: a first
     try deferred by a rate limit has a later `next_attempt_at` on purpose."""
     drifted = (
-        Publication.objects.filter(status=PS.SCHEDULED, attempts=0)
+        Publication.objects.filter(status=PS.SCHEDULED, attempts=0, due_override=False)
         .filter(Q(next_attempt_at__lte=now) | Q(post__scheduled_at__lte=now))
         .exclude(post__scheduled_at=None)
         .exclude(due_at=F("post__scheduled_at"))
@@ -73,7 +75,7 @@ def _sync_due_times(now: datetime) -> int:
     fixed = 0
     for pk, when in drifted[:1000]:
         fixed += Publication.objects.filter(
-            pk=pk, status=PS.SCHEDULED, attempts=0
+            pk=pk, status=PS.SCHEDULED, attempts=0, due_override=False
         ).update(due_at=when, next_attempt_at=when)
     return fixed
 

@@ -127,6 +127,10 @@ class PublicationStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     UNCONFIRMED = "unconfirmed", "Outcome unknown"
     CANCELED = "canceled", "Canceled"
+    # Its copy was edited after the post's approval (the post is partly
+    # published or failed): the dispatcher never claims it until a reviewer
+    # approves the new copy (`channels.publication_review`).
+    NEEDS_REVIEW = "needs_review", "Copy in review"
 
 
 class Publication(models.Model):
@@ -166,6 +170,12 @@ class Publication(models.Model):
         default=PublicationStatus.SCHEDULED,
     )
     due_at = models.DateTimeField(help_text="When it should appear (UTC).")
+    # False: a first try follows the post's time (the dispatcher re-aligns it
+    # when the post moves). True: this publication has its own time (published
+    # now, retried, released after a review) and moving the post leaves it.
+    due_override = models.BooleanField(
+        default=False, help_text="Its own time, not the post's."
+    )
     next_attempt_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=64, unique=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -180,6 +190,15 @@ class Publication(models.Model):
     error_kind = models.CharField(max_length=20, blank=True)
     error = models.TextField(
         blank=True, help_text="Said so that a marketer understands."
+    )
+    # Who edited the copy that sent it to `needs_review` (four eyes: not the
+    # one who approves it).
+    review_requested_by = models.ForeignKey(
+        "campaigns.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

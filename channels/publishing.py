@@ -10,19 +10,26 @@ Publication status (`PublicationStatus`), changed only by `publication_move`:
         │     next_attempt_at = backoff (same idempotency key)
         └──── rate limit empty (before the claim, from queued): back to
               scheduled at the refill time, no attempt counted (`ratelimit`)
-    scheduled/queued ──cancel──> canceled ──(post scheduled again)──> scheduled
-    failed ──retry──> scheduled
+    scheduled/queued/needs_review ──cancel──> canceled ──(post scheduled)──> scheduled
+    failed ──retry (when a retry can fix it, `channels.failures`)──> scheduled
+    failed/scheduled ──copy edited after publishing started──> needs_review
+    needs_review ──a reviewer approves the copy──> scheduled
+    (`channels.publication_review`; the dispatcher never claims needs_review)
 
-Post status, moved through `campaigns.lifecycle` as the system "dispatcher"
-(`_posts_sync`, under a row lock on the post so two workers finishing two
-publications of one post cannot both miss the last one):
-- the first publication of a scheduled post that leaves `scheduled`/`queued`
-  (claimed by a worker, or failed at the late cutoff) → `start_publishing`;
-- once none of its publications is scheduled, queued or publishing (canceled ones
-  do not count): any `failed` → `mark_failed` (a person can act: retry it);
-  else any `unconfirmed` → `mark_unconfirmed`; else all `published` →
-  `mark_published`. A post in a state the move does not start from (canceled
-  while a publication was in flight) is left alone and logged.
+Each publication has its own time: `due_at` follows the post's time for a
+first try (`due_override` false: the dispatcher re-aligns it when the post
+moves), unless a person gave it one (publish now, retry, release after review:
+`due_override` true), which moving the post leaves alone. A person's action on
+one publication acts on that one only.
+
+Post status, derived from its publications (`channels.post_status`) and moved
+through `campaigns.lifecycle` as the system "dispatcher" (`_posts_sync`, under a
+row lock on the post so two workers finishing two publications of one post
+cannot both miss the last one): publishing while any is at work, then
+published, partly published (some published, others failed, canceled or not
+yet out), failed or unconfirmed. A post outside `post_status.PHASE` (canceled
+or sent back to review while a publication was in flight) is left alone and
+logged.
 
 Every move emits `publication_status_changed` after the commit, one callback per
 batch: the calendar's live updates and the workspace's outgoing events listen
@@ -55,7 +62,7 @@ from campaigns.errors import ConflictError
 from campaigns.models import Post, PostStatus
 from campaigns.permissions import Action, can
 from campaigns.terms import terms_for
-from channels import ratelimit
+from channels import failures, post_status, ratelimit
 from channels.bulk import bulk_set
 from channels.connectors import (
     ConnectorError,
@@ -78,7 +85,7 @@ publication_status_changed = Signal()
 
 IN_FLIGHT = frozenset({PS.SCHEDULED, PS.QUEUED, PS.PUBLISHING})
 DONE = frozenset({PS.PUBLISHED, PS.FAILED, PS.UNCONFIRMED})
-CANCELABLE = frozenset({PS.SCHEDULED, PS.QUEUED})
+CANCELABLE = frozenset({PS.SCHEDULED, PS.QUEUED, PS.NEEDS_REVIEW})
 
 
 # --- The one function that changes Publication.status ---------------------------
@@ -176,12 +183,14 @@ def _update_rows(ids: list[int], per_row: dict[int, dict[str, Any]]) -> None:
 
 
 def _posts_sync(post_ids: Iterable[int]) -> None:
-    """Move the posts to match their publications (the rule in the module
-    docstring), a batch at a time.
+    """Move the posts to the status their publications make (`post_status`),
+    a batch at a time.
 
     Called inside `publication_move`'s transaction; the post rows are locked (in
     id order, so two workers never deadlock) so the last of several concurrently
-    finishing publications sees all the others.
+    finishing publications sees all the others. A scheduled post that finishes
+    at once (failed at the late cutoff) goes through `publishing`, as its
+    history always has.
     """
     ids = sorted(set(post_ids))
     posts = list(
@@ -192,35 +201,39 @@ def _posts_sync(post_ids: Iterable[int]) -> None:
     )
     if not posts:
         return
-    statuses: dict[int, set[str]] = {}
-    for post_id, status in (
-        Publication.objects.filter(post_id__in=ids)
-        .exclude(status=PS.CANCELED)
-        .values_list("post_id", "status")
-    ):
-        statuses.setdefault(post_id, set()).add(status)
-    starting = [
-        p
-        for p in posts
-        if p.status == PostStatus.SCHEDULED
-        and statuses.get(p.pk, set()) - {PS.SCHEDULED, PS.QUEUED}
-    ]
-    _posts_transition(starting, "start_publishing")
-    finishing: dict[str, list[Post]] = {}
+    rows: dict[int, list[post_status.Row]] = {}
+    for post_id, status, due_at, error_kind in Publication.objects.filter(
+        post_id__in=ids
+    ).values_list("post_id", "status", "due_at", "error_kind"):
+        rows.setdefault(post_id, []).append(post_status.Row(status, due_at, error_kind))
+    now = timezone.now()
+    wanted: dict[str, list[Post]] = {}
     for post in posts:
-        seen = statuses.get(post.pk)
-        if not seen or seen & IN_FLIGHT:
+        mine = rows.get(post.pk, [])
+        target = post_status.derive(mine, now)
+        if target is None or target == post.status or target not in post_status.MOVE_TO:
             continue
-        if PS.FAILED in seen:
-            action = "mark_failed"
-        elif PS.UNCONFIRMED in seen:
-            action = "mark_unconfirmed"
-        else:
-            action = "mark_published"
-        if post.status != lifecycle.MOVES[action].target:
-            finishing.setdefault(action, []).append(post)
-    for action, group in finishing.items():
-        _posts_transition(group, action)
+        if post.status not in post_status.PHASE:
+            logger.warning(
+                "post %s: stays %s (its publications say %s)",
+                post.pk,
+                post.status,
+                target,
+            )
+            continue
+        wanted.setdefault(target, []).append(post)
+    via = [
+        p
+        for target, group in wanted.items()
+        if target != PostStatus.PUBLISHING
+        for p in group
+        if p.status == PostStatus.SCHEDULED
+    ]
+    _posts_transition(via, "start_publishing")
+    for target, group in wanted.items():
+        _posts_transition(
+            [p for p in group if p.status != target], post_status.MOVE_TO[target]
+        )
 
 
 def _posts_transition(posts: list[Post], action: str) -> None:
@@ -235,7 +248,7 @@ def _posts_transition(posts: list[Post], action: str) -> None:
 # --- Creating, refreshing and canceling publications ------------------------------
 
 
-def _chosen_variant_id(post: Post, account: ChannelAccount) -> int | None:
+def chosen_variant_id(post: Post, account: ChannelAccount) -> int | None:
     from content.models import Variant
 
     chosen = Variant.objects.filter(post=post, network=account.network, status="chosen")
@@ -248,19 +261,22 @@ def new_idempotency_key() -> str:
 
 
 def publication_create_for_post(post: Post) -> list[Publication]:
-    """Make the publications of a post that was just scheduled, one per account.
+    """Make the publications of a post that was just scheduled, one per account
+    that can publish (a planning-only account, without credentials, never gets
+    one: scheduling a post with only those is refused by the lifecycle).
 
     Existing ones that have not reached the network (scheduled, failed,
-    canceled) are refreshed: due at the post's time, its chosen copy, `scheduled`
-    again, same idempotency key. Those queued, publishing, published or
-    unconfirmed are left alone. Publications on accounts the post no longer
-    targets are canceled.
+    canceled) are refreshed: due at the post's time (their own time dropped: the
+    post was scheduled as a whole), its chosen copy, `scheduled` again, same
+    idempotency key. Those queued, publishing, published, unconfirmed or with
+    their copy in review are left alone. Publications on accounts the post no
+    longer targets (or that lost their credentials) are canceled.
     """
     post = Post.objects.get(pk=post.pk)
     if post.status != PostStatus.SCHEDULED or post.scheduled_at is None:
         return []
     due = post.scheduled_at
-    accounts = list(post.accounts.all())
+    accounts = [a for a in post.accounts.all() if a.credentials]
     result = []
     with transaction.atomic():
         existing = {
@@ -268,7 +284,7 @@ def publication_create_for_post(post: Post) -> list[Publication]:
             for p in Publication.objects.select_for_update().filter(post=post)
         }
         for account in accounts:
-            variant_id = _chosen_variant_id(post, account)
+            variant_id = chosen_variant_id(post, account)
             publication = existing.get(account.pk)
             if publication is None:
                 publication = Publication.objects.create(
@@ -283,7 +299,10 @@ def publication_create_for_post(post: Post) -> list[Publication]:
                 )
             elif publication.status == PS.SCHEDULED and publication.attempts == 0:
                 Publication.objects.filter(pk=publication.pk).update(
-                    due_at=due, next_attempt_at=due, variant_id=variant_id
+                    due_at=due,
+                    next_attempt_at=due,
+                    variant_id=variant_id,
+                    due_override=False,
                 )
             elif publication.status in (PS.SCHEDULED, PS.FAILED, PS.CANCELED):
                 publication_move(
@@ -292,6 +311,7 @@ def publication_create_for_post(post: Post) -> list[Publication]:
                     sources=[PS.SCHEDULED, PS.FAILED, PS.CANCELED],
                     due_at=due,
                     next_attempt_at=due,
+                    due_override=False,
                     variant_id=variant_id,
                     error="",
                     error_kind="",
@@ -320,8 +340,13 @@ def publications_cancel_for_post(post_id: int) -> list[int]:
 def on_post_status_changed(
     sender: Any, *, post_id: int, to_status: str, from_status: str, **kwargs: Any
 ) -> None:
-    """`post_status_changed` receiver (connected in `ChannelsConfig.ready`)."""
-    if to_status == PostStatus.SCHEDULED:
+    """`post_status_changed` receiver (connected in `ChannelsConfig.ready`):
+    a person scheduled the post (or retried it as a whole)."""
+    if to_status == PostStatus.SCHEDULED and kwargs.get("action") in (
+        None,
+        "schedule",
+        "retry",
+    ):
         post = Post.objects.filter(pk=post_id).first()
         if post is not None:
             publication_create_for_post(post)
@@ -353,50 +378,61 @@ def _conflict(publication: Publication, what: str) -> ConflictError:
 
 
 def publish_now(publication: Publication, *, by: Any) -> Publication:
-    """Publish a scheduled publication at the next dispatcher tick."""
+    """Publish this one scheduled publication at the next dispatcher tick.
+
+    Only this one: it gets its own time (`due_override`), so the post's time,
+    its other publications and the dispatcher's re-aligning leave it alone.
+    """
     _require(by, publication)
+    if not publication.account.credentials:
+        raise ConflictError(
+            f"{publication.account.name} is planning only (no credentials): "
+            "connect it to publish.",
+            code="planning_only",
+            status=publication.status,
+        )
     now = timezone.now()
     updated = Publication.objects.filter(pk=publication.pk, status=PS.SCHEDULED).update(
-        due_at=now, next_attempt_at=now, updated_at=now
+        due_at=now, next_attempt_at=now, due_override=True, updated_at=now
     )
     if not updated:
         raise _conflict(publication, "published now")
-    # The dispatcher keeps `due_at` equal to the post's time for first tries.
-    Post.objects.filter(pk=publication.post_id).update(scheduled_at=now)
     return Publication.objects.get(pk=publication.pk)
 
 
 def publication_retry(publication: Publication, *, by: Any) -> Publication:
-    """Try a failed publication again, now, with the same idempotency key.
+    """Try one failed publication again, now, with the same idempotency key and
+    the copy chosen now; the post follows (`_posts_sync`), its time unchanged.
 
-    A failed post goes back to `scheduled` through the lifecycle's `retry` (its
-    time becomes now when it was in the past: it is being published now).
+    Refused (409, saying why) when a retry cannot fix the failure
+    (`channels.failures`): the copy needs editing or the account reconnecting.
     """
     _require(by, publication)
-    now = timezone.now()
-    with transaction.atomic():
-        moved = publication_move(
-            [publication.pk],
-            to=PS.SCHEDULED,
-            sources=[PS.FAILED],
-            next_attempt_at=now,
-            first_attempt_at=None,
-            finished_at=None,
-            error="",
-            error_kind="",
+    reason = failures.not_retryable_reason(publication)
+    if reason:
+        raise ConflictError(
+            reason,
+            code="not_retryable",
+            status=publication.status,
+            fix=failures.fix_for(publication),
         )
-        if not moved:
-            raise _conflict(publication, "retried")
-        post = Post.objects.get(pk=publication.post_id)
-        if post.status == PostStatus.FAILED:
-            if post.scheduled_at is None or post.scheduled_at <= now:
-                soon = now + timedelta(seconds=1)
-                Post.objects.filter(pk=post.pk).update(scheduled_at=soon)
-                post.scheduled_at = soon
-                Publication.objects.filter(pk=publication.pk).update(
-                    due_at=soon, next_attempt_at=soon
-                )
-            lifecycle.transition(post, "retry", by=by, reason="Publication retried")
+    now = timezone.now()
+    post = Post.objects.get(pk=publication.post_id)
+    moved = publication_move(
+        [publication.pk],
+        to=PS.SCHEDULED,
+        sources=[PS.FAILED],
+        due_at=now,
+        next_attempt_at=now,
+        due_override=True,
+        variant_id=chosen_variant_id(post, publication.account),
+        first_attempt_at=None,
+        finished_at=None,
+        error="",
+        error_kind="",
+    )
+    if not moved:
+        raise _conflict(publication, "retried")
     return Publication.objects.get(pk=publication.pk)
 
 
@@ -654,6 +690,37 @@ class _Outcome:
     kind: str  # published, transient, permanent, ambiguous
     result: PublishResult | None = None
     error: ConnectorError | None = None
+    # The stored error_kind when it says more than `kind` (`channels.failures`).
+    reason: str = ""
+
+
+def _refused_before_the_call(job: _Job) -> _Outcome | None:
+    """Failures no call could fix, found without calling: an account without
+    credentials (planning only), copy or images the connector's own check
+    refuses (the last guard: the editor and the lifecycle check limits first)."""
+    network = job.publication.get_network_display()
+    if not job.publication.account.credentials:
+        message = (
+            f"{job.publication.account.name} has no credentials (planning only); "
+            f"connect the {network} account to publish."
+        )
+        return _Outcome(
+            "permanent",
+            error=ConnectorError(message, kind="permanent"),
+            reason="credentials",
+        )
+    try:
+        problems = job.connector.validate(job.request) if job.request else []
+    except Exception:  # a connector bug: let the call itself report it
+        logger.exception("publication %s: validate crashed", job.publication.pk)
+        return None
+    if problems:
+        return _Outcome(
+            "permanent",
+            error=ConnectorError(" ".join(problems), kind="permanent"),
+            reason="invalid",
+        )
+    return None
 
 
 def _call(connector: Any, request: PublishRequest, *, look_first: bool) -> _Outcome:
@@ -857,7 +924,7 @@ def _call_one(job: _Job) -> None:
             ),
         )
     else:
-        job.outcome = _call(
+        job.outcome = _refused_before_the_call(job) or _call(
             job.connector,
             job.request,
             look_first=job.publication.error_kind == "ambiguous",
@@ -973,6 +1040,10 @@ def _decide(job: _Job, now: datetime) -> _Decision:
         )
     else:
         message = error.message
+        if outcome.reason:
+            kind = outcome.reason
+        elif error.reconnect:
+            kind = "auth"
     return _Decision(
         PS.FAILED,
         "failed",

@@ -13,15 +13,19 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from campaigns.permissions import Action, can, visible_workspaces
+from channels import failures
 from channels.models import Publication
 from channels.models import PublicationStatus as PS
+from channels.publication_review import may_approve
 
-# Action name → the statuses it starts from (see `channels.publishing`).
+# Action name → the statuses it starts from (see `channels.publishing`); all
+# of them an editor's, but `approve` (the copy, `channels.publication_review`).
 ACTION_SOURCES: dict[str, frozenset[str]] = {
     "publish-now": frozenset({PS.SCHEDULED}),
     "retry": frozenset({PS.FAILED}),
-    "cancel": frozenset({PS.SCHEDULED, PS.QUEUED}),
+    "cancel": frozenset({PS.SCHEDULED, PS.QUEUED, PS.NEEDS_REVIEW}),
     "resolve": frozenset({PS.UNCONFIRMED}),
+    "approve": frozenset({PS.NEEDS_REVIEW}),
 }
 
 
@@ -34,16 +38,31 @@ def publications_visible(principal: Any) -> QuerySet[Publication]:
 def publication_allowed_actions(
     publication: Publication, principal: Any, *, may_edit: bool | None = None
 ) -> list[str]:
-    """The actions `principal` may take on `publication` now (editors and up)."""
+    """The actions `principal` may take on `publication` now: editors and up
+    publish now, retry (only where a retry can fix it), cancel and resolve;
+    those who approve posts approve its copy after a review."""
     if may_edit is None:
         may_edit = can(principal, Action.EDIT_CONTENT, publication.workspace)
-    if not may_edit:
-        return []
     return [
         name
         for name, sources in ACTION_SOURCES.items()
         if publication.status in sources
+        and (
+            may_approve(publication, principal)
+            if name == "approve"
+            else may_edit and _possible(name, publication)
+        )
     ]
+
+
+def _possible(name: str, publication: Publication) -> bool:
+    """A retry only where it can fix the failure (`channels.failures`); publish
+    now only on an account that can publish."""
+    if name == "retry":
+        return failures.fix_for(publication) == "retry"
+    if name == "publish-now":
+        return bool(publication.account.credentials)
+    return True
 
 
 def publication_statuses_for_posts(

@@ -26,7 +26,14 @@ from campaigns.models import Workspace
 from campaigns.permissions import Action, can
 from campaigns.views.campaign_forms import ChannelAccountForm
 from campaigns.views.common import apply_validation_error, workspace_view
-from channels import accounts, newsletter, oauth, publishing, selectors
+from channels import (
+    accounts,
+    newsletter,
+    oauth,
+    publication_review,
+    publishing,
+    selectors,
+)
 from channels.connectors import ConnectorError, ConnectorNotAvailable, get_connector
 from channels.forms import (
     CONNECT_FORMS,
@@ -363,7 +370,7 @@ def audience_remove(request: HttpRequest, pk: int, subscriber_id: int) -> HttpRe
     return redirect("channel-audience", pk=account.pk)
 
 
-ACTIONS = {"publish-now", "retry", "cancel", "resolve"}
+ACTIONS = {"publish-now", "retry", "cancel", "resolve", "approve"}
 
 
 @require_POST
@@ -385,6 +392,8 @@ def publication_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
             publishing.publication_retry(publication, by=by)
         elif name == "cancel":
             publishing.publication_cancel(publication, by=by)
+        elif name == "approve":
+            publication_review.publication_approve(publication, by=by)
         else:
             outcome = request.POST.get("outcome", "")
             if outcome not in ("published", "not_published", "retry"):
@@ -402,6 +411,10 @@ def publication_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
             )
     except ConflictError as exc:
         messages.error(request, str(exc))
+    except PermissionDenied as exc:
+        if name != "approve":
+            raise
+        messages.error(request, str(exc))  # e.g. one's own edit: someone else
     else:
         fresh = Publication.objects.get(pk=publication.pk)
         messages.success(

@@ -121,6 +121,15 @@ class ChannelAccountFactory(factory.django.DjangoModelFactory):
     handle = factory.LazyAttribute(lambda a: f"@{a.name.lower().replace(' ', '')}")
 
 
+class ConnectedAccountFactory(ChannelAccountFactory):
+    """An account that can publish: it holds (test) credentials. Without any an
+    account is planning only and never gets a publication."""
+
+    credentials = factory.LazyFunction(
+        lambda: {"secret": "test-secret", "token": "test-token"}
+    )
+
+
 class CampaignFactory(factory.django.DjangoModelFactory):
     """A campaign; `cadences=[(account, per_week), ...]` and
     `pillars=[("name", weight), ...]` add its channels and themes.

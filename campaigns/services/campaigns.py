@@ -270,7 +270,11 @@ def campaign_delete(*, campaign: Campaign, by: Principal) -> None:
 
     require(by, Action.EDIT_CONTENT, campaign.workspace)
     if campaign.posts.filter(
-        status__in=[PostStatus.PUBLISHING, PostStatus.PUBLISHED]
+        status__in=[
+            PostStatus.PUBLISHING,
+            PostStatus.PUBLISHED,
+            PostStatus.PARTLY_PUBLISHED,
+        ]
     ).exists():
         raise ConflictError(
             "This campaign has published posts; finish it instead of deleting it.",

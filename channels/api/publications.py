@@ -1,10 +1,14 @@
 """`/api/v1/publications/`: one post on one channel account, its attempts, and a
-person's actions on it: `publish-now`, `retry`, `cancel` and `resolve` (for an
-`unconfirmed` outcome).
+person's actions on it: `publish-now`, `retry`, `cancel`, `resolve` (for an
+`unconfirmed` outcome) and `approve` (its copy, edited after the post started
+publishing: `needs_review`).
 
-Each action calls one service in `channels.publishing`; from a state it does
-not start from it answers 409 with the actions `allowed` now. Editors and up
-(and write keys) act; reviewers, clients and read keys read.
+Each action calls one service in `channels.publishing` (or
+`channels.publication_review`) and acts on that publication only; from a state
+it does not start from it answers 409 with the actions `allowed` now. Editors
+and up (and write keys) act; reviewers and clients read and approve copy;
+read keys read. `retry` answers 409 `not_retryable` with the reason and the
+`fix` ("edit" or "reconnect") when a retry cannot fix the failure.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
 from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.errors import ConflictError
 from campaigns.permissions import Action, can
-from channels import publishing, selectors
+from channels import failures, publication_review, publishing, selectors
 from channels.models import Network, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
 
@@ -42,7 +46,14 @@ class PublicationSerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     allowed_actions = serializers.SerializerMethodField(
         help_text="The actions the caller may take now: publish-now, retry, "
-        "cancel, resolve."
+        "cancel, resolve, approve."
+    )
+    fix = serializers.SerializerMethodField(
+        help_text="For a failed publication, what helps: retry, edit (the copy) "
+        "or reconnect (the account); null otherwise."
+    )
+    fix_reason = serializers.SerializerMethodField(
+        help_text="Why a retry cannot help (empty when it can)."
     )
 
     class Meta:
@@ -57,6 +68,7 @@ class PublicationSerializer(serializers.ModelSerializer):
             "variant",
             "status",
             "due_at",
+            "due_override",
             "next_attempt_at",
             "attempts",
             "external_id",
@@ -70,8 +82,16 @@ class PublicationSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "allowed_actions",
+            "fix",
+            "fix_reason",
         ]
         read_only_fields = fields
+
+    def get_fix(self, publication: Publication) -> str | None:
+        return failures.fix_for(publication)
+
+    def get_fix_reason(self, publication: Publication) -> str:
+        return failures.not_retryable_reason(publication)
 
     def get_allowed_actions(self, publication: Publication) -> list[str]:
         request = self.context.get("request")
@@ -202,15 +222,20 @@ def _act(name: str, summary: str, description: str) -> Any:
                 publishing.publish_now(publication, by=by)
             elif name == "retry":
                 publishing.publication_retry(publication, by=by)
+            elif name == "approve":
+                publication_review.publication_approve(publication, by=by)
             else:
                 publishing.publication_cancel(publication, by=by)
         except ConflictError as exc:
-            fresh = Publication.objects.get(pk=publication.pk)
+            fresh = self.get_queryset().get(pk=publication.pk)
             raise ConflictError(
                 str(exc),
                 code=exc.code,
-                status=fresh.status,
-                allowed=selectors.publication_allowed_actions(fresh, by),
+                **{
+                    **exc.extra,
+                    "status": fresh.status,
+                    "allowed": selectors.publication_allowed_actions(fresh, by),
+                },
             ) from None
         fresh = self.get_queryset().get(pk=publication.pk)
         return Response(
@@ -275,13 +300,28 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     publish_now = _act(
         "publish-now",
         "Publish now",
-        "scheduled → due now: the dispatcher claims it at its next tick.",
+        "scheduled → due now: the dispatcher claims it at its next tick. Only "
+        "this publication: the post's time and its other publications keep theirs.",
     )
     retry = _act(
-        "retry", "Retry", "failed → scheduled, now, with the same idempotency key."
+        "retry",
+        "Retry",
+        "failed → scheduled, now, with the same idempotency key. 409 "
+        "`not_retryable` (with `fix`: edit or reconnect) when a retry cannot fix "
+        "the failure: copy over a limit, no credentials, credentials revoked.",
     )
     cancel = _act(
-        "cancel", "Cancel", "scheduled or queued (not yet with a worker) → canceled."
+        "cancel",
+        "Cancel",
+        "scheduled, queued (not yet with a worker) or needs_review → canceled.",
+    )
+    approve = _act(
+        "approve",
+        "Approve the edited copy",
+        "needs_review → scheduled: the copy, edited after the post started "
+        "publishing, is approved and this publication alone goes out (at its "
+        "time, or now when that passed). Reviewers, clients, admins and owners; "
+        "not the person who edited it. 403 otherwise.",
     )
     resolve = _act(
         "resolve",

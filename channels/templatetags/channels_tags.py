@@ -1,5 +1,7 @@
 """`{% post_publications post %}`: the post page's publication status per account,
-with the actions the person may take (publish now, retry, cancel, resolve)."""
+with the actions the person may take (publish now, retry, cancel, resolve,
+approve edited copy) and, where a retry cannot help, the way out (edit the
+copy, reconnect the account)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import Any
 from django import template
 
 from campaigns.permissions import Action, can
-from channels import selectors
+from channels import failures, selectors
+from channels.forms import CONNECT_FORMS
 from channels.models import Publication
 
 register = template.Library()
@@ -20,14 +23,34 @@ def post_publications(context: template.Context, post: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     rows = list(
         Publication.objects.filter(post=post)
-        .select_related("account")
+        .select_related("account", "workspace")
         .order_by("account__name", "pk")
     )
-    may_edit = bool(rows) and can(user, Action.EDIT_CONTENT, post.workspace)  # type: ignore[arg-type]
+    may_edit = can(user, Action.EDIT_CONTENT, post.workspace)  # type: ignore[arg-type]
+    with_rows = {p.account_id for p in rows}
     return {
         "csrf_token": context.get("csrf_token"),
+        "post": post,
+        "may_edit": may_edit,
+        "may_manage_channels": can(user, Action.MANAGE_CHANNELS, post.workspace),  # type: ignore[arg-type]
+        "credential_networks": sorted(CONNECT_FORMS),
         "rows": [
-            (p, selectors.publication_allowed_actions(p, user, may_edit=may_edit))
+            {
+                "p": p,
+                "actions": selectors.publication_allowed_actions(
+                    p, user, may_edit=may_edit
+                ),
+                "fix": failures.fix_for(p),
+                "fix_reason": failures.not_retryable_reason(p),
+                "own_edit": p.review_requested_by_id is not None
+                and p.review_requested_by_id == getattr(user, "pk", None),
+            }
             for p in rows
+        ],
+        # Accounts the post targets that get no publication: planning only.
+        "planning_only": [
+            a
+            for a in post.accounts.all()
+            if not a.credentials and a.pk not in with_rows
         ],
     }

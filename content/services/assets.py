@@ -65,7 +65,12 @@ MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 #: A post in one of these states is on its way to (or on) a network: its images
 #: must stay.
-PUBLISHING_STATES = (PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.PUBLISHED)
+PUBLISHING_STATES = (
+    PostStatus.SCHEDULED,
+    PostStatus.PUBLISHING,
+    PostStatus.PUBLISHED,
+    PostStatus.PARTLY_PUBLISHED,
+)
 _EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",

@@ -48,8 +48,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 20_000
-# Once a post is approved, changing its chosen copy sends it back to review.
-_REVIEWED = (PostStatus.APPROVED, PostStatus.SCHEDULED)
+# Once a post is approved, changing its chosen copy sends it back to review
+# (after publishing started: only that network's publications, see
+# `lifecycle.after_edit`).
+_REVIEWED = (
+    PostStatus.APPROVED,
+    PostStatus.SCHEDULED,
+    *lifecycle.PUBLICATION_REVIEW_STATES,
+)
 
 
 def _editable(variant: Variant, by: Principal) -> Post:
@@ -151,7 +157,9 @@ def variant_update_text(*, variant: Variant, by: Principal, text: str) -> Varian
             diff=_unified_diff(before, text),
         )
         if locked.status == VariantStatus.CHOSEN:
-            lifecycle.after_edit(post, by=by, content_changed=True)
+            lifecycle.after_edit(
+                post, by=by, content_changed=True, networks={variant.network}
+            )
     return variant
 
 
@@ -185,7 +193,12 @@ def variant_choose(*, variant: Variant, by: Principal) -> Variant:
         )
         variant.status = VariantStatus.CHOSEN
         if changed or was != VariantStatus.CHOSEN:
-            lifecycle.after_edit(post, by=by, content_changed=post.status in _REVIEWED)
+            lifecycle.after_edit(
+                post,
+                by=by,
+                content_changed=post.status in _REVIEWED,
+                networks={variant.network},
+            )
     return variant
 
 
@@ -201,7 +214,9 @@ def variant_delete(*, variant: Variant, by: Principal) -> None:
         was_chosen = variant.status == VariantStatus.CHOSEN
         variant.delete()
         if was_chosen:
-            lifecycle.after_edit(post, by=by, content_changed=True)
+            lifecycle.after_edit(
+                post, by=by, content_changed=True, networks={variant.network}
+            )
 
 
 def variant_gate_override(*, variant: Variant, by: Principal) -> Variant:

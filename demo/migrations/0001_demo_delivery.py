@@ -8,8 +8,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("campaigns", "0007_demo_delivery"),
-        ("channels", "0007_demo_delivery"),
+        ("campaigns", "0007_post_partly_published"),
+        ("channels", "0007_publication_own_time_and_review"),
     ]
 
     operations = [

@@ -34,7 +34,10 @@ def campaign(tenant):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def post(campaign):  # type: ignore[no-untyped-def]
-    return PostFactory(campaign=campaign, accounts=[campaign.cadences.get().account])
+    account = campaign.cadences.get().account
+    account.credentials = {"token": "test-token"}  # not planning only
+    account.save()
+    return PostFactory(campaign=campaign, accounts=[account])
 
 
 def _move(client, post: Post, action: str, **body):  # type: ignore[no-untyped-def]
@@ -80,11 +83,11 @@ def test_reject_needs_a_reason_and_records_it(tenant, post, user_client):
     assert reopened.json()["status"] == S.DRAFT
 
 
-def test_retry_after_a_failure(tenant, campaign, user_client):
+def test_retry_after_a_failure(tenant, campaign, post, user_client):
     failed = PostFactory(
         campaign=campaign,
         status=S.FAILED,
-        accounts=[campaign.cadences.get().account],
+        accounts=list(post.accounts.all()),  # connected (not planning only)
     )
     response = _move(user_client(tenant.editor), failed, "retry")
     assert response.json()["status"] == S.SCHEDULED

@@ -13,7 +13,7 @@ from campaigns.errors import ConflictError
 from campaigns.lifecycle import MOVES, TransitionNotAllowed
 from campaigns.models import ApiKeyScope, Post, PostStatus, PostStatusChange
 from campaigns.signals import post_status_changed
-from tests.factories import ChannelAccountFactory, PostFactory, api_key
+from tests.factories import ConnectedAccountFactory, PostFactory, api_key
 
 NOW = datetime(2025, 5, 6, 9, 0, tzinfo=UTC)
 SOON = NOW + timedelta(days=2)
@@ -38,7 +38,7 @@ def signals():
 
 
 def _post(tenant, status=PostStatus.DRAFT, **fields):
-    account = ChannelAccountFactory(workspace=tenant.workspace)
+    account = ConnectedAccountFactory(workspace=tenant.workspace)
     fields.setdefault("scheduled_at", SOON)
     return PostFactory(
         campaign__workspace=tenant.workspace,

@@ -13,7 +13,7 @@ from campaigns.models import ApiKeyScope, PostStatus
 from channels import publishing
 from channels.models import Network, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
-from tests.factories import ChannelAccountFactory, PostFactory
+from tests.factories import ConnectedAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,9 @@ def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _scheduled(workspace, *networks, hours=2):  # type: ignore[no-untyped-def]
-    accounts = [ChannelAccountFactory(workspace=workspace, network=n) for n in networks]
+    accounts = [
+        ConnectedAccountFactory(workspace=workspace, network=n) for n in networks
+    ]
     post = PostFactory(campaign__workspace=workspace, accounts=accounts)
     post.scheduled_at = (timezone.now() + timedelta(hours=hours)).replace(microsecond=0)
     post.status = PostStatus.SCHEDULED

@@ -1,0 +1,301 @@
+"""Publishing acts on what the person chose, and only on that (issue 9): publish
+now on one publication publishes that one (through the real webhook connector
+to the deduplicating sink), the others and the post keep their time across
+dispatcher ticks, the post's status is derived from its publications, and a
+planning-only account never gets a publication."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import lifecycle
+from campaigns.errors import ConflictError
+from campaigns.models import Post, PostStatus
+from channels import dispatcher, post_status, publishing
+from channels.connectors import ConnectorError, PublishResult
+from channels.models import Network, Publication
+from channels.models import PublicationStatus as PS
+from tests.channels.test_publications import run, scheduled_post, scripted  # noqa: F401
+from tests.factories import ChannelAccountFactory, ConnectedAccountFactory, PostFactory
+from tests.fakes.sink import SinkServer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="session")
+def _sink() -> Iterator[SinkServer]:
+    from channels import http
+
+    server = SinkServer().start()
+    yield server
+    # Close the pooled keep-alive connections before the sink's loop stops.
+    if http._client.cache_info().currsize:
+        http._client().close()
+        http._client.cache_clear()
+    server.stop()
+
+
+@pytest.fixture
+def sink(_sink: SinkServer, settings) -> SinkServer:  # type: ignore[no-untyped-def]
+    """The deduplicating webhook sink (tests/fakes/sink.py), emptied."""
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    settings.DISPATCH_MAX_QUEUED = 0
+    _sink.state.reset()
+    return _sink
+
+
+def _friday_ten() -> object:
+    """A Friday 10:00 UTC at least a week ahead (the issue's "Fri 18 Dec")."""
+    day = timezone.now() + timedelta(days=7)
+    day += timedelta(days=(4 - day.weekday()) % 7)
+    return day.replace(hour=10, minute=0, second=0, microsecond=0)
+
+
+def _schedule(tenant, accounts, when, capture) -> Post:  # type: ignore[no-untyped-def]
+    tenant.workspace.approval_required = False
+    tenant.workspace.save()
+    post = PostFactory(
+        campaign__workspace=tenant.workspace,
+        accounts=accounts,
+        scheduled_at=when,
+        body="Fresh beans today.",
+    )
+    with capture(execute=True):
+        lifecycle.transition(post, "schedule", by=tenant.editor)
+    post.refresh_from_db()
+    return post
+
+
+@pytest.fixture
+def issue_post(tenant, sink, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """The issue's post: a webhook account, a connected Bluesky account, and a
+    planning-only Bluesky account, due on a Friday at 10:00."""
+    hook = ConnectedAccountFactory(
+        workspace=tenant.workspace,
+        network=Network.WEBHOOK,
+        name="Shop webhook",
+        external_id=sink.url,
+        credentials={"secret": "s3cret"},
+    )
+    sky = ConnectedAccountFactory(
+        workspace=tenant.workspace, network=Network.BLUESKY, name="Sky"
+    )
+    planning = ChannelAccountFactory(
+        workspace=tenant.workspace, network=Network.BLUESKY, name="Sky planning"
+    )
+    when = _friday_ten()
+    post = _schedule(
+        tenant, [hook, sky, planning], when, django_capture_on_commit_callbacks
+    )
+    rows = {p.account_id: p for p in Publication.objects.filter(post=post)}
+    return post, rows[hook.pk], rows[sky.pk], planning, when
+
+
+def test_planning_only_accounts_get_no_publication(issue_post) -> None:  # type: ignore[no-untyped-def]
+    post, hook, sky, planning, when = issue_post
+    assert not Publication.objects.filter(account=planning).exists()
+    assert {p.pk for p in Publication.objects.filter(post=post)} == {hook.pk, sky.pk}
+    assert hook.due_at == sky.due_at == when
+
+
+def test_publish_now_publishes_that_one_only(issue_post, sink, tenant) -> None:  # type: ignore[no-untyped-def]
+    post, hook, sky, _, when = issue_post
+    publishing.publish_now(hook, by=tenant.editor)
+
+    assert dispatcher.dispatch() == 1
+    assert Publication.objects.get(pk=sky.pk).status == PS.SCHEDULED
+    outcomes = publishing.publication_publish_many([hook.pk], task_id="t-now")
+    assert outcomes == {hook.pk: "published"}
+    assert dict(sink.state.requests) == {hook.idempotency_key: 1}
+
+    post.refresh_from_db()
+    sky.refresh_from_db()
+    assert post.scheduled_at == when  # the post's own time did not move
+    assert (sky.status, sky.due_at, sky.due_override) == (PS.SCHEDULED, when, False)
+    # One out, one waiting for Friday: partly published, never "failed".
+    assert post.status == PostStatus.PARTLY_PUBLISHED
+
+    # More ticks change nothing: no re-aligning, nothing else claimed.
+    for _ in range(3):
+        assert dispatcher.dispatch() == 0
+    sky.refresh_from_db()
+    assert (sky.status, sky.due_at) == (PS.SCHEDULED, when)
+    assert dict(sink.state.requests) == {hook.idempotency_key: 1}
+
+
+def test_a_row_published_now_keeps_its_time_when_the_post_moves(
+    issue_post, tenant
+) -> None:  # type: ignore[no-untyped-def]
+    """The dispatcher re-aligns first tries with their post's time, except one
+    with its own time: a tick between "publish now" and the claim, or a move of
+    the post on the calendar, does not undo the person's choice."""
+    post, hook, sky, _, when = issue_post
+    mine = publishing.publish_now(hook, by=tenant.editor)
+    assert mine.due_override and mine.due_at <= timezone.now()
+
+    later = when + timedelta(days=1)
+    Post.objects.filter(pk=post.pk).update(scheduled_at=later)  # moved on the calendar
+    dispatcher._sync_due_times(later + timedelta(minutes=1))
+    hook.refresh_from_db()
+    sky.refresh_from_db()
+    assert hook.due_at == mine.due_at  # its own time stands
+    assert sky.due_at == later  # follows the post
+    assert dispatcher.claim_due() == [hook.pk]
+
+
+def test_publish_now_on_a_planning_only_account_says_why(tenant) -> None:  # type: ignore[no-untyped-def]
+    _, [pub] = scheduled_post(Network.MASTODON)
+    Publication.objects.filter(pk=pub.pk).update(workspace=tenant.workspace)
+    type(pub.account).objects.filter(pk=pub.account_id).update(credentials=None)
+    pub = Publication.objects.select_related("account", "workspace").get(pk=pub.pk)
+    with pytest.raises(ConflictError, match="planning only"):
+        publishing.publish_now(pub, by=tenant.editor)
+
+
+# --- The post's status, derived from its publications ------------------------------
+
+
+@pytest.mark.parametrize(
+    "answers, expected",
+    [
+        (["ok", "ok"], PostStatus.PUBLISHED),
+        (["ok", "no"], PostStatus.PARTLY_PUBLISHED),
+        (["no", "ok"], PostStatus.PARTLY_PUBLISHED),
+        (["no", "no"], PostStatus.FAILED),
+    ],
+)
+def test_the_post_status_is_derived_from_its_publications(
+    scripted,  # noqa: F811
+    answers,
+    expected,
+) -> None:  # type: ignore[no-untyped-def]
+    post, pubs = scheduled_post(
+        Network.MASTODON, Network.MASTODON, when=timezone.now() - timedelta(seconds=1)
+    )
+    scripted.script = [
+        PublishResult("1") if a == "ok" else ConnectorError("No.", kind="transient")
+        for a in answers
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.conf.settings.PUBLISH_RETRY_DEADLINE_SECONDS", 0)
+        for pub in pubs:
+            run(pub)
+    post.refresh_from_db()
+    assert post.status == expected
+    # The history names each move (scheduled → publishing → the outcome).
+    assert list(post.history.values_list("to_status", flat=True))[-2:] == [
+        PostStatus.PUBLISHING,
+        expected,
+    ]
+
+
+def test_the_derivation_rule() -> None:
+    now = timezone.now()
+    later, past = now + timedelta(days=1), now - timedelta(minutes=1)
+
+    def derive(*rows):  # type: ignore[no-untyped-def]
+        return post_status.derive([post_status.Row(*r) for r in rows], now)
+
+    assert derive((PS.PUBLISHED, past), (PS.PUBLISHED, past)) == PostStatus.PUBLISHED
+    assert derive((PS.PUBLISHED, past), (PS.CANCELED, past)) == (
+        PostStatus.PARTLY_PUBLISHED
+    )
+    assert derive((PS.PUBLISHED, past), (PS.SCHEDULED, later)) == (
+        PostStatus.PARTLY_PUBLISHED
+    )
+    assert derive((PS.PUBLISHED, past), (PS.NEEDS_REVIEW, past)) == (
+        PostStatus.PARTLY_PUBLISHED
+    )
+    assert derive((PS.PUBLISHED, past), (PS.SCHEDULED, past)) == PostStatus.PUBLISHING
+    assert derive((PS.PUBLISHED, past), (PS.SCHEDULED, later, "transient")) == (
+        PostStatus.PUBLISHING
+    )
+    assert derive((PS.FAILED, past), (PS.FAILED, past)) == PostStatus.FAILED
+    assert derive((PS.UNCONFIRMED, past), (PS.PUBLISHED, past)) == (
+        PostStatus.UNCONFIRMED
+    )
+    assert (
+        derive(
+            (PS.SCHEDULED, later),
+        )
+        == PostStatus.SCHEDULED
+    )
+    assert (
+        derive(
+            (PS.CANCELED, past),
+        )
+        is None
+    )
+    assert (
+        derive(
+            (PS.NEEDS_REVIEW, past),
+        )
+        is None
+    )
+
+
+def test_the_post_page_shows_each_publications_state(
+    tenant, web, issue_post, sink
+) -> None:  # type: ignore[no-untyped-def]
+    post, hook, sky, _, _ = issue_post
+    publishing.publish_now(hook, by=tenant.editor)
+    dispatcher.dispatch()
+    publishing.publication_publish_many([hook.pk], task_id="t")
+    html = (
+        web(tenant.editor).get(reverse("post-editor", args=[post.pk])).content.decode()
+    )
+    assert "Partly published" in html
+    assert f'id="publication-{hook.pk}" data-publication-status="published"' in html
+    assert f'id="publication-{sky.pk}" data-publication-status="scheduled"' in html
+    assert "Sky planning" in html and "planning only" in html
+
+
+# --- Scheduling only planning-only accounts --------------------------------------
+
+
+def _planning_post(tenant):  # type: ignore[no-untyped-def]
+    tenant.workspace.approval_required = False
+    tenant.workspace.save()
+    account = ChannelAccountFactory(workspace=tenant.workspace, name="Plan sky")
+    return PostFactory(
+        campaign__workspace=tenant.workspace,
+        accounts=[account],
+        scheduled_at=timezone.now() + timedelta(days=2),
+    )
+
+
+def test_scheduling_only_planning_accounts_is_refused_saying_why(tenant) -> None:  # type: ignore[no-untyped-def]
+    post = _planning_post(tenant)
+    with pytest.raises(ConflictError, match="planning only") as caught:
+        lifecycle.transition(post, "schedule", by=tenant.editor)
+    assert caught.value.code == "planning_only"
+    post.refresh_from_db()
+    assert post.status == PostStatus.DRAFT
+    assert not Publication.objects.filter(post=post).exists()
+
+
+def test_the_api_refuses_it_with_409(tenant, user_client) -> None:  # type: ignore[no-untyped-def]
+    post = _planning_post(tenant)
+    response = user_client(tenant.editor).post(f"/api/v1/posts/{post.pk}/schedule/")
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "planning_only"
+    assert "Plan sky is planning only" in error["message"]
+    post.refresh_from_db()
+    assert post.status == PostStatus.DRAFT
+
+
+def test_the_ui_refuses_it_with_the_message(tenant, web) -> None:  # type: ignore[no-untyped-def]
+    post = _planning_post(tenant)
+    response = web(tenant.editor).post(
+        reverse("post-action", args=[post.pk, "schedule"])
+    )
+    assert response.status_code == 409
+    assert "Plan sky is planning only" in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == PostStatus.DRAFT
