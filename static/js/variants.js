@@ -7,7 +7,10 @@
 (function () {
   "use strict";
 
-  var active = null; // the network tab chosen, kept across panel swaps
+  // The network tab chosen, kept across panel swaps; a link to "#tab-<network>"
+  // (the publications' "Edit the … copy") opens on that channel's tab.
+  var fromHash = /^#tab-([a-z0-9_-]+)$/.exec(window.location.hash || "");
+  var active = fromHash ? fromHash[1] : null;
 
   function showTab(root, network) {
     var tabs = root.querySelectorAll("[data-tab]");
