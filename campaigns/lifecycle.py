@@ -5,15 +5,16 @@
       │               reject└──── (edited) ──────┘ (edited)            │ (dispatcher)
       │                  v                                             v
       └───reopen──── rejected                                      publishing
-                                                   published <──┬──────┤
-                                                                 │      v
+                                        published / partly_published <─┤
+                                                                       v
                                  failed ──retry──> scheduled    unconfirmed / failed
 
 Without required approval a draft may be scheduled directly. `cancel` works from
 every state that has not reached the network; `restore` brings a canceled post
 back as a draft. The dispatcher's moves (`start_publishing`, `mark_published`,
-`mark_failed`, `mark_unconfirmed`) and `return_to_review` are the system's: no
-person or key may make them.
+`mark_partly_published`, `mark_failed`, `mark_unconfirmed`: the post follows its
+publications, see `channels.post_status`) and `return_to_review` are the
+system's: no person or key may make them.
 
 Every move is one conditional UPDATE (so two concurrent moves cannot both win),
 one `PostStatusChange` row (who, when, from, to, why), and, after the commit, one
