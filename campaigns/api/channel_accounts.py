@@ -1,8 +1,8 @@
 """`/api/v1/channel-accounts/`: the accounts a workspace publishes to, read-only.
 
 Clients read this list to find the account ids that campaigns (`channels`) and
-posts (`accounts`) refer to. Connecting and disconnecting accounts arrive with
-the channels issue.
+posts (`accounts`) refer to. Connecting, testing and disconnecting accounts
+is `/api/v1/channels/` (`channels.api.accounts`).
 
 `VisibleField` lives here too: the id field every editorial input uses, which
 resolves an id only among the caller's workspaces.
