@@ -51,23 +51,29 @@ class ReviewChannelSerializer(serializers.Serializer):
         source="out.parts",
         help_text="The texts sent, in order: one, or a thread's parts.",
     )
-    measures = serializers.ListField(
-        child=serializers.CharField(),
-        source="checks.measures",
-        help_text="Each part's length against the network's limit.",
+    measures = serializers.SerializerMethodField(
+        help_text="Each part's length against the account's limit, and whether "
+        "it is over."
     )
     title = serializers.CharField(source="out.title")
     link = _LinkSerializer(source="out.link", allow_null=True)
     images = _ImageSerializer(source="out.images", many=True)
     notes = serializers.ListField(child=serializers.CharField(), source="out.notes")
-    gate_passed = serializers.BooleanField(source="checks.gate_passed")
+    findings = serializers.SerializerMethodField(
+        help_text="What the checks found on this account's copy: `kind` 'limit' "
+        "(the network would refuse it; `blocking`) or 'gate' (brand safety; an "
+        "owner or admin may approve despite it)."
+    )
     gate_overridden = serializers.BooleanField(source="checks.gate_overridden")
-    gate_reasons = serializers.ListField(
-        child=serializers.CharField(), source="checks.gate_reasons"
-    )
-    rule_problems = serializers.ListField(
-        child=serializers.CharField(), source="checks.rule_problems"
-    )
+
+    def get_measures(self, card: ChannelCard) -> list[dict[str, Any]]:
+        return [{"text": m.text, "over": m.over} for m in card.checks.measures]
+
+    def get_findings(self, card: ChannelCard) -> list[dict[str, Any]]:
+        return [
+            {"message": f.message, "kind": f.kind, "blocking": f.blocking}
+            for f in card.checks.findings
+        ]
 
     def get_variant(self, card: ChannelCard) -> dict[str, Any] | None:
         if card.variant is None:
@@ -80,10 +86,15 @@ class ReviewSerializer(serializers.Serializer):
     status = serializers.CharField(source="post.status")
     scheduled_at = serializers.DateTimeField(allow_null=True)
     channels = ReviewChannelSerializer(many=True)
+    blocked = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What no one may approve past (copy or images over a "
+        "channel's limit): approve answers 409 while any stands.",
+    )
     problems = serializers.ListField(
         child=serializers.CharField(),
-        help_text="Objections to approving now (brand safety, channel limits); "
-        "with any, only an owner or admin may approve.",
+        help_text="Objections to approving now (the brand-safety gate); with "
+        "any, only an owner or admin may approve (403 otherwise).",
     )
     fingerprint = serializers.CharField(
         help_text="Send it with `POST /posts/{id}/approve/` to approve exactly this."

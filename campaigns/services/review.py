@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -47,14 +47,28 @@ class StaleReview(ConflictError):
 
 
 @dataclass(frozen=True)
-class Checks:
-    """What the brand-safety gate and the channel rules said about one copy."""
+class PartMeasure:
+    """One part's length against the account's limit ("212 / 280 weighted chars")."""
 
-    gate_passed: bool = True
+    text: str
+    over: bool = False
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What the checks found on one account's copy: `findings` are the limits
+    it breaks and the brand-safety gate's reasons (`content.services.
+    copy_checks.post_copy_findings`: each has `message`, `kind` "limit" or
+    "gate", `blocking`); an accepted gate failure is not a finding but is said."""
+
+    findings: tuple[Any, ...] = ()
     gate_overridden: bool = False
     gate_reasons: tuple[str, ...] = ()
-    rule_problems: tuple[str, ...] = ()
-    measures: tuple[str, ...] = ()  # "212 / 280 weighted chars" per part
+    measures: tuple[PartMeasure, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
 
 
 @dataclass(frozen=True)
@@ -67,10 +81,10 @@ class ChannelCard:
     checks: Checks
 
     @property
-    def parts(self) -> list[tuple[str, str]]:
-        """(text, its measure against the network's limit) per part sent."""
-        measures = list(self.checks.measures)
-        measures += [""] * (len(self.out.parts) - len(measures))
+    def parts(self) -> list[tuple[str, PartMeasure | None]]:
+        """(text, its measure against the account's limit) per part sent."""
+        measures: list[PartMeasure | None] = list(self.checks.measures)
+        measures += [None] * (len(self.out.parts) - len(measures))
         return list(zip(self.out.parts, measures, strict=False))
 
     @property
@@ -82,12 +96,16 @@ class ChannelCard:
 
 @dataclass
 class ReviewCard:
+    """`blocked`: what no one may approve past (a channel's limit, the
+    lifecycle's move checks); `problems`: objections an owner or admin may
+    approve despite (the brand-safety gate, the lifecycle's approval checks)."""
+
     post: Post
     channels: list[ChannelCard]
     problems: list[str]
     fingerprint: str
+    blocked: list[str] = field(default_factory=list)
     scheduled_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def review_posts(posts: Iterable[Post]) -> list[Post]:
@@ -190,35 +208,42 @@ def _image_outs(post: Post, network: str, variant: Variant | None) -> list[Any]:
     return outs
 
 
-def _checks(variant: Variant | None, out: ChannelOut) -> Checks:
+def _measures(account: ChannelAccount, out: ChannelOut) -> tuple[PartMeasure, ...]:
     from content import channel_rules
+    from content.services.copy_checks import account_limits
 
-    measures = []
     try:
-        for part in out.parts:
-            m = channel_rules.measure(out.network, part)
-            limit = f" / {m.limit}" if m.limit else ""
-            measures.append(f"{m.length}{limit} {m.unit}")
+        rules = channel_rules.rules_for(out.network)
     except ValueError:  # a network without text rules
-        measures = []
-    if variant is None:
-        return Checks(measures=tuple(measures))
-    reasons = tuple(
-        str(r.get("message") or r.get("code") or "")
-        for r in (variant.gate or {}).get("reasons", [])
-        if isinstance(r, dict)
-    )
-    violations = tuple(
-        str(v.get("message") or v.get("code") or "")
-        for v in (variant.rule_report or {}).get("violations", [])
-        if isinstance(v, dict)
-    )
+        return ()
+    limit = account_limits(account).max_length
+    measures = []
+    for part in out.parts:
+        m = channel_rules.measure(out.network, part, max_length=limit)
+        text = f"{m.length}" + (f" / {m.limit}" if m.limit else "") + f" {m.unit}"
+        if rules.subject_only:
+            text = f"Subject: {text}"
+        if m.bytes_over_by:
+            text += f", {m.bytes} of {m.byte_limit} bytes"
+        measures.append(PartMeasure(text, over=not m.fits))
+    return tuple(measures)
+
+
+def _checks(
+    account: ChannelAccount, variant: Variant | None, out: ChannelOut, found: Any
+) -> Checks:
+    reasons: tuple[str, ...] = ()
+    if variant is not None and variant.gate_overridden_at is not None:
+        reasons = tuple(
+            str(r.get("message") or r.get("code") or "")
+            for r in (variant.gate or {}).get("reasons", [])
+            if isinstance(r, dict)
+        )
     return Checks(
-        gate_passed=variant.gate_passed,
-        gate_overridden=variant.gate_overridden_at is not None,
+        findings=tuple(found.findings) if found is not None else (),
+        gate_overridden=bool(variant and variant.gate_overridden_at is not None),
         gate_reasons=reasons,
-        rule_problems=violations,
-        measures=tuple(measures),
+        measures=_measures(account, out),
     )
 
 
@@ -247,6 +272,28 @@ def _fingerprint(post: Post, channels: Sequence[ChannelCard]) -> str:
 
 def review_card(post: Post) -> ReviewCard:
     """The card of one post (prefetch with `review_posts` for a page of them)."""
+    from content.services.copy_checks import post_copy_findings
+
+    findings = {f.account.pk: f for f in post_copy_findings(post)}
+    channels = [
+        replace(
+            c,
+            checks=_checks(c.account, c.variant, c.out, findings.get(c.account.pk)),
+        )
+        for c in _outgoing(post)
+    ]
+    return ReviewCard(
+        post=post,
+        channels=channels,
+        problems=lifecycle.approval_problems(post),
+        blocked=lifecycle.move_problems(post),
+        fingerprint=_fingerprint(post, channels),
+        scheduled_at=post.scheduled_at,
+    )
+
+
+def _outgoing(post: Post) -> list[ChannelCard]:
+    """What goes out per account, without the checks (for the fingerprint)."""
     from channels.preview import channel_out
 
     chosen = _chosen(post)
@@ -262,18 +309,13 @@ def review_card(post: Post) -> ReviewCard:
             title=post.topic,
             images=_image_outs(post, account.network, variant),
         )
-        channels.append(ChannelCard(account, out, variant, _checks(variant, out)))
-    return ReviewCard(
-        post=post,
-        channels=channels,
-        problems=lifecycle.approval_problems(post),
-        fingerprint=_fingerprint(post, channels),
-        scheduled_at=post.scheduled_at,
-    )
+        channels.append(ChannelCard(account, out, variant, Checks()))
+    return channels
 
 
 def review_fingerprint(post: Post) -> str:
-    return review_card(post).fingerprint
+    """The fingerprint `review_card(post)` carries, without running the checks."""
+    return _fingerprint(post, _outgoing(post))
 
 
 def approve_reviewed(

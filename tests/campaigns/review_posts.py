@@ -65,11 +65,6 @@ def post_in_review(tenant: Any, *, gate_fails: bool = True) -> Post:
         "gate": {
             "reasons": [{"code": "claim", "message": "Promises a result: 'guaranteed'"}]
         },
-        "rule_report": {
-            "violations": [
-                {"code": "too_long", "message": "Too long for Bluesky: 301 of 300"}
-            ]
-        },
     }
     variant(post, "bluesky", BLUESKY_TEXT, **(failing if gate_fails else {}))
     asset, _ = content_services.asset_upload(
@@ -81,6 +76,16 @@ def post_in_review(tenant: Any, *, gate_fails: bool = True) -> Post:
     )
     content_services.asset_attach(asset=asset, post=post, by=tenant.owner)
     return lifecycle.transition(post, "submit", by=tenant.editor)
+
+
+def over_the_limit_after_review(post: Post) -> str:
+    """Bluesky copy of 301 graphemes, written past the checks (as data from
+    before they existed would be): the card must still say so and block."""
+    text = "a" * 301
+    Variant.objects.filter(post=post, network="bluesky", status="chosen").update(
+        text=text
+    )
+    return text
 
 
 def text_of(page: str) -> str:

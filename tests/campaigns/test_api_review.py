@@ -8,7 +8,12 @@ import pytest
 from campaigns.models import ApiKeyScope, PostStatus
 from content import services as content_services
 from content.models import Variant
-from tests.campaigns.review_posts import LINK, MASTODON_TEXT, post_in_review
+from tests.campaigns.review_posts import (
+    LINK,
+    MASTODON_TEXT,
+    over_the_limit_after_review,
+    post_in_review,
+)
 from tests.content.media import media_root
 
 __all__ = ["media_root"]  # fixture
@@ -41,10 +46,39 @@ def test_the_review_lists_each_accounts_copy_images_link_and_findings(
     assert channels["mastodon"]["parts"] == [MASTODON_TEXT]
     assert channels["mastodon"]["link"]["mode"] == "not_sent"
     assert channels["x"]["images"][0]["alt_text"] == "A mechanic truing a wheel"
-    assert channels["bluesky"]["gate_passed"] is False
-    assert channels["bluesky"]["rule_problems"] == ["Too long for Bluesky: 301 of 300"]
+    assert channels["bluesky"]["findings"] == [
+        {
+            "message": "Promises a result: 'guaranteed'",
+            "kind": "gate",
+            "blocking": False,
+        }
+    ]
+    assert channels["x"]["findings"] == []
+    assert channels["x"]["measures"] == [
+        {"text": "50 / 280 weighted chars", "over": False},
+        {"text": "26 / 280 weighted chars", "over": False},
+    ]
     assert any("brand-safety" in p for p in body["problems"])
+    assert body["blocked"] == []
     assert len(body["fingerprint"]) == 64
+
+
+def test_over_the_limit_copy_is_listed_as_blocked_and_approve_is_409(
+    tenant, user_client
+):
+    post = post_in_review(tenant, gate_fails=False)
+    over_the_limit_after_review(post)
+    client = user_client(tenant.owner)
+    body = client.get(f"{URL}{post.pk}/review/").json()
+    bluesky = next(c for c in body["channels"] if c["network"] == "bluesky")
+    assert bluesky["measures"] == [{"text": "301 / 300 graphemes", "over": True}]
+    assert bluesky["findings"][0]["kind"] == "limit"
+    assert bluesky["findings"][0]["blocking"] is True
+    assert any("301 of 300" in p for p in body["blocked"])
+    response = client.post(
+        f"{URL}{post.pk}/approve/", {"fingerprint": body["fingerprint"]}
+    )
+    assert _error(response, 409)["code"] == "copy_over_limit"
 
 
 def test_approve_with_a_fresh_fingerprint_approves(tenant, user_client):

@@ -17,6 +17,7 @@ from tests.campaigns.review_posts import (
     MASTODON_TEXT,
     card_of,
     fingerprint_in,
+    over_the_limit_after_review,
     post_in_review,
     text_of,
 )
@@ -92,19 +93,42 @@ def test_the_card_shows_the_time_in_the_workspaces_zone_named(berlin, web):
     assert "09:00" not in shown and " UTC" not in shown
 
 
-def test_the_card_shows_what_the_gate_and_the_rules_found(berlin, web):
+def test_the_card_shows_what_the_gate_found(berlin, web):
     post = post_in_review(berlin)
     page = _page(web, berlin)
-    shown = text_of(card_of(page, post))
+    card = card_of(page, post)
+    shown = text_of(card)
     assert "The checks found 1 problem" in shown
     assert "bluesky variant A fails the brand-safety check" in shown
-    assert "✗ Fails the brand-safety check: Promises a result: 'guaranteed'" in shown
-    assert "Too long for Bluesky: 301 of 300" in shown
-    assert shown.count("✓ Passes the brand-safety check") == 2
-    # A reviewer is told who may approve despite the problem.
+    assert "✗ Brand safety: Promises a result: 'guaranteed'" in shown
+    assert shown.count("✓ Passes the brand-safety check and fits") == 2
+    # A reviewer is told who may approve despite the problem, and cannot.
     assert "Only an owner or admin may approve it" in shown
-    owner_view = text_of(card_of(_page(web, berlin, berlin.owner), post))
-    assert "Approve anyway" in owner_view
+    assert 'name="fingerprint"' not in card
+    owner_card = card_of(_page(web, berlin, berlin.owner), post)
+    assert "Approve anyway" in text_of(owner_card)
+    assert 'name="fingerprint"' in owner_card
+
+
+def test_copy_over_a_limit_blocks_the_approval_for_everyone(berlin, web):
+    post = post_in_review(berlin, gate_fails=False)
+    over_the_limit_after_review(post)
+    card = card_of(_page(web, berlin, berlin.owner), post)
+    shown = text_of(card)
+    assert "Cannot be approved until it fits every channel" in shown
+    assert "Too long for Bluesky: 301 of 300" in shown
+    assert "Over the limit: 301 / 300 graphemes" in shown
+    assert 'name="fingerprint"' not in card  # the button is disabled, said why
+    assert "Not while the copy breaks a channel's limit." in shown
+    response = web(berlin.owner, berlin.workspace).post(
+        reverse("approval-decide", args=[post.pk, "approve"]),
+        {"fingerprint": review_fingerprint(post)},
+        **HTMX,
+    )
+    assert response.status_code == 409
+    assert "until it fits every channel" in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == PostStatus.IN_REVIEW
 
 
 def test_a_channel_without_chosen_copy_says_the_draft_text_goes_out(tenant, web):
@@ -123,7 +147,7 @@ def test_a_channel_without_chosen_copy_says_the_draft_text_goes_out(tenant, web)
     shown = text_of(card_of(_page(web, tenant), post))
     assert "The post's draft text (no variant chosen for this network)" in shown
     assert "Come by on Saturday. https://bikeworks.example/open-day" in shown
-    assert "Not checked: no variant chosen for LinkedIn." in shown
+    assert "not checked for brand safety (no variant chosen)" in shown
     assert "No time set yet" in shown
 
 
@@ -272,7 +296,8 @@ def test_another_workspaces_card_is_neither_shown_nor_approvable(
 
 def test_more_posts_cost_only_their_approval_checks_in_queries(tenant, web):
     """Accounts, variants and images are prefetched for the page; what grows
-    with the queue is the registered approval checks (one query per post)."""
+    with the queue is the registered checks (the gate's and the limits', a few
+    queries per post), never a query per channel or image."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -288,4 +313,4 @@ def test_more_posts_cost_only_their_approval_checks_in_queries(tenant, web):
     one = count()
     for _ in range(3):
         post_in_review(tenant, gate_fails=False)
-    assert count() - one <= 3 * 2
+    assert count() - one <= 3 * 8
