@@ -197,7 +197,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         note = f" It is now {post.get_status_display().lower()}."
     added = data.get("add_to_campaign") or []
     if added:
-        names = ", ".join(str(a) for a in added)
+        names = ", ".join(f"{a.get_network_display()} · {a.name}" for a in added)
         note += f" Added to the campaign's channels: {names}."
     messages.success(request, f"Saved.{note}")
     return redirect("post-editor", pk=pk)

@@ -106,7 +106,7 @@ def test_a_ticked_account_is_added_to_the_campaign_and_the_post(
         _url(post), _form(post, add_to_campaign=[accounts["sky"].pk]), follow=True
     )
     assert response.status_code == 200
-    assert "channels: Sky (Bluesky)." in response.content.decode()
+    assert "channels: Bluesky · Sky." in response.content.decode()
     assert set(post.accounts.all()) == {accounts["main"], accounts["sky"]}
     row = CampaignChannel.objects.get(campaign=campaign, account=accounts["sky"])
     assert row.posts_per_week == 1
