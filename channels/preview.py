@@ -14,18 +14,20 @@ connector do with a request (no database, no network):
   drops it otherwise; Mastodon and Instagram send only the text; the webhook
   sends it as its own field;
 - images: the post's chosen images in order, at most the connector's
-  `max_images` (none for email).
+  `max_images` (none for email);
+- a blog's tags and categories where the connector says `terms` (WordPress).
 
 `tests/channels/test_preview.py` holds each rule to the connector's own code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
-from channels.accounts import capabilities_for
+from channels.connectors import ConnectorNotAvailable, get_connector
 from channels.connectors.apicall import with_link
 from channels.publishing import split_thread
 
@@ -78,10 +80,21 @@ class ChannelOut:
     images: tuple[ImageOut, ...] = ()
     images_left_out: int = 0
     notes: tuple[str, ...] = field(default=())
+    # A blog's tags and categories where the connector sends them (WordPress).
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
     @property
     def is_thread(self) -> bool:
         return len(self.parts) > 1
+
+
+def _capabilities(network: str) -> dict[str, Any]:
+    """The connector's capabilities as a dict; empty without a connector."""
+    try:
+        return dict(vars(get_connector(network).capabilities))
+    except (ConnectorNotAvailable, ImportError, AttributeError):
+        return {}
 
 
 def _link_mode(network: str, link: str, text: str, images: bool) -> str:
@@ -105,10 +118,13 @@ def channel_out(
     link: str = "",
     title: str = "",
     images: Sequence[ImageOut] = (),
+    terms: Mapping[str, Sequence[str]] | None = None,
 ) -> ChannelOut:
     """The text parts, link and images `network`'s connector sends for a post
-    whose copy is `text`, with `link`, topic `title` and chosen `images`."""
-    caps = capabilities_for(network) or {}
+    whose copy is `text`, with `link`, topic `title` and chosen `images`;
+    `terms` ({"tags": [...], "categories": [...]}, `campaigns.terms.terms_for`)
+    where the network takes them."""
+    caps = _capabilities(network)
     max_images = caps.get("max_images")
     sent = tuple(images if max_images is None else images[:max_images])
     parts = split_thread(text)
@@ -144,4 +160,8 @@ def channel_out(
         images=sent,
         images_left_out=len(images) - len(sent),
         notes=tuple(notes),
+        tags=tuple((terms or {}).get("tags", ())) if caps.get("terms") else (),
+        categories=tuple((terms or {}).get("categories", ()))
+        if caps.get("terms")
+        else (),
     )

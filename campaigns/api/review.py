@@ -59,6 +59,16 @@ class ReviewChannelSerializer(serializers.Serializer):
     link = _LinkSerializer(source="out.link", allow_null=True)
     images = _ImageSerializer(source="out.images", many=True)
     notes = serializers.ListField(child=serializers.CharField(), source="out.notes")
+    tags = serializers.ListField(
+        child=serializers.CharField(),
+        source="out.tags",
+        help_text="Blog tags sent (WordPress); empty elsewhere.",
+    )
+    categories = serializers.ListField(
+        child=serializers.CharField(),
+        source="out.categories",
+        help_text="Blog categories sent (WordPress); empty elsewhere.",
+    )
     findings = serializers.SerializerMethodField(
         help_text="What the checks found on this account's copy: `kind` 'limit' "
         "(the network would refuse it; `blocking`) or 'gate' (brand safety; an "

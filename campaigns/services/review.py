@@ -262,6 +262,7 @@ def _fingerprint(post: Post, channels: Sequence[ChannelCard]) -> str:
                 "title": c.out.title,
                 "link": [c.out.link.url, c.out.link.mode] if c.out.link else None,
                 "images": [[i.asset_id, i.alt_text] for i in c.out.images],
+                "terms": [list(c.out.tags), list(c.out.categories)],
             }
             for c in channels
         ],
@@ -294,7 +295,9 @@ def review_card(post: Post) -> ReviewCard:
 
 def _outgoing(post: Post) -> list[ChannelCard]:
     """What goes out per account, without the checks (for the fingerprint)."""
+    from campaigns.terms import terms_for
     from channels.preview import channel_out
+    from channels.publishing import split_thread
 
     chosen = _chosen(post)
     accounts = sorted(post.accounts.all(), key=lambda a: (a.network, a.name, a.pk))
@@ -308,6 +311,8 @@ def _outgoing(post: Post) -> list[ChannelCard]:
             link=post.link,
             title=post.topic,
             images=_image_outs(post, account.network, variant),
+            # what build_request hands a blog: terms of the text as sent
+            terms=terms_for(post, "\n\n".join(split_thread(text))),
         )
         channels.append(ChannelCard(account, out, variant, Checks()))
     return channels

@@ -151,6 +151,26 @@ def test_a_channel_without_chosen_copy_says_the_draft_text_goes_out(tenant, web)
     assert "No time set yet" in shown
 
 
+def test_a_blog_shows_its_title_tags_and_categories(tenant, web):
+    blog = ChannelAccountFactory(workspace=tenant.workspace, network="wordpress")
+    post = PostFactory(
+        campaign__workspace=tenant.workspace,
+        topic="Winter storage",
+        body="Keep the chain oiled. #maintenance",
+        accounts=[blog],
+    )
+    from campaigns import lifecycle
+
+    lifecycle.transition(post, "submit", by=tenant.editor)
+    before = review_fingerprint(post)
+    shown = text_of(card_of(_page(web, tenant), post))
+    assert "Title: Winter storage" in shown
+    assert "Tags: maintenance" in shown
+    post.tags = ["storage"]
+    post.save(update_fields=["tags"])
+    assert review_fingerprint(post) != before  # a changed tag is a changed post
+
+
 def test_long_copy_is_shown_whole(tenant, web):
     post = post_in_review(tenant, gate_fails=False)
     long_text = "Ride on. " * 300

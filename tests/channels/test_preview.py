@@ -113,3 +113,11 @@ def test_images_beyond_the_networks_maximum_are_left_out_and_said():
     assert any("are not sent here" in note for note in out.notes)
     email = channel_out(network="email", text="Hi", images=images[:1])
     assert email.images == () and email.images_left_out == 1
+
+
+def test_blog_terms_go_out_only_where_the_connector_takes_them():
+    terms = {"tags": ["bikes", "spring"], "categories": ["Workshop"]}
+    blog = channel_out(network="wordpress", text="Hi", title="News", terms=terms)
+    assert (blog.tags, blog.categories) == (("bikes", "spring"), ("Workshop",))
+    social = channel_out(network="mastodon", text="Hi", terms=terms)
+    assert (social.tags, social.categories) == ((), ())
