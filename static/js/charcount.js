@@ -8,6 +8,20 @@
  *      <output data-charcount-for="copy-x"></output>
  * The output shows "212 / 280 weighted chars" and gets class "is-over" past the
  * limit. window.AdLoopCharcount.measure(network, text, maxLength) is public.
+ *
+ * A text with lines of only "---" is a thread where the network threads (X,
+ * Bluesky, Mastodon): each part is measured alone and the counter shows the
+ * part that is furthest over ("Part 2 of 3: 281 / 280 weighted chars"); other
+ * networks get the parts joined, as the publisher sends them
+ * (channel_rules.parts_for; measureCopy here).
+ *
+ * One text, many channels (the post body): a list of counters, one per account,
+ *   <ul data-charcount-channels="id_body" data-charcount-fallback="id_topic">
+ *     <li data-charcount-account="12" data-charcount-network="bluesky"
+ *         data-charcount-max="300"><output></output></li></ul>
+ * Each item shows only while a checkbox of the same form with value "12" is
+ * checked (the account is selected); the fallback field is measured while the
+ * text is empty (the publisher sends the topic then).
  */
 (function () {
   "use strict";
@@ -19,16 +33,16 @@
   function rule(maxLength, unit, extra) {
     var r = {
       max_length: maxLength, unit: unit, max_bytes: null, url_length: null,
-      subject_only: false
+      subject_only: false, threads: false
     };
     for (var k in extra || {}) r[k] = extra[k];
     return r;
   }
 
   var RULES = {
-    x: rule(280, WEIGHTED, { url_length: 23 }),
-    bluesky: rule(300, GRAPHEMES, { max_bytes: 3000 }),
-    mastodon: rule(500, GRAPHEMES, { url_length: 23 }),
+    x: rule(280, WEIGHTED, { url_length: 23, threads: true }),
+    bluesky: rule(300, GRAPHEMES, { max_bytes: 3000, threads: true }),
+    mastodon: rule(500, GRAPHEMES, { url_length: 23, threads: true }),
     linkedin: rule(3000, CHARS),
     facebook: rule(63206, CHARS),
     instagram: rule(2200, CHARS),
@@ -159,6 +173,50 @@
     };
   }
 
+  // A line holding only "---" splits a thread (channel_rules.THREAD_SEPARATOR).
+  var THREAD_SEPARATOR = /^[ \t]*---[ \t]*$/m;
+
+  function splitThread(text) {
+    var parts = text.split(THREAD_SEPARATOR).map(function (p) {
+      return p.trim();
+    }).filter(function (p) { return p; });
+    return parts.length ? parts : [text.trim()];
+  }
+
+  function partsFor(network, text) {
+    var parts = splitThread(text);
+    return RULES[network].threads ? parts : [parts.join("\n\n")];
+  }
+
+  function isOver(m) {
+    return m.over_by > 0 || m.bytes_over_by > 0;
+  }
+
+  // The copy as it goes out: every part measured, and the one to show (the
+  // furthest over, else the longest).
+  function measureCopy(network, text, maxLength) {
+    if (!RULES[network]) throw new Error("Unknown network '" + network + "'.");
+    var parts = partsFor(network, text).map(function (p) {
+      return measure(network, p, maxLength);
+    });
+    var worst = 0;
+    parts.forEach(function (m, i) {
+      var w = parts[worst];
+      var key = [isOver(m) ? 1 : 0, m.over_by, m.bytes_over_by, m.length];
+      var best = [isOver(w) ? 1 : 0, w.over_by, w.bytes_over_by, w.length];
+      for (var k = 0; k < key.length; k++) {
+        if (key[k] !== best[k]) {
+          if (key[k] > best[k]) worst = i;
+          break;
+        }
+      }
+    });
+    return {
+      parts: parts, worst: worst, measure: parts[worst],
+      over: parts.some(isOver)
+    };
+  }
+
   function describe(m) {
     var text = m.limit == null
       ? m.length + " " + m.unit
@@ -167,32 +225,91 @@
     return text;
   }
 
+  function describeCopy(c) {
+    var text = describe(c.measure);
+    if (c.parts.length > 1) {
+      text = "Part " + (c.worst + 1) + " of " + c.parts.length + ": " + text;
+    }
+    return text;
+  }
+
+  function maxOf(el) {
+    var max = el.dataset.charcountMax;
+    return max ? Number(max) : null;
+  }
+
   function bind(field) {
+    if (field.dataset.charcountBound) return;
+    field.dataset.charcountBound = "1";
     var outputs = document.querySelectorAll(
       '[data-charcount-for="' + field.id + '"]'
     );
     function update() {
-      var max = field.dataset.charcountMax;
-      var m = measure(
-        field.dataset.charcountNetwork, field.value, max ? Number(max) : null
-      );
-      var over = m.over_by > 0 || m.bytes_over_by > 0;
+      var c = measureCopy(field.dataset.charcountNetwork, field.value, maxOf(field));
       outputs.forEach(function (out) {
-        out.textContent = describe(m);
-        out.classList.toggle("is-over", over);
+        out.textContent = describeCopy(c);
+        out.classList.toggle("is-over", c.over);
       });
     }
     field.addEventListener("input", update);
     update();
   }
 
-  function bindAll(root) {
-    (root || document)
-      .querySelectorAll("[data-charcount-network]")
-      .forEach(bind);
+  // One text, a counter per selected channel account (the post body).
+  function bindChannels(list) {
+    if (list.dataset.charcountBound) return;
+    var field = document.getElementById(list.dataset.charcountChannels);
+    if (!field) return;
+    list.dataset.charcountBound = "1";
+    var fallback = document.getElementById(list.dataset.charcountFallback || "");
+    var scope = field.form || document;
+    var empty = list.parentNode.querySelector("[data-charcount-none]");
+    function selected(item) {
+      var boxes = scope.querySelectorAll(
+        'input[type="checkbox"][value="' + item.dataset.charcountAccount + '"]'
+      );
+      if (!boxes.length) return true; // nothing to choose: the post's accounts
+      return Array.prototype.some.call(boxes, function (b) { return b.checked; });
+    }
+    function update() {
+      var text = field.value;
+      var usesFallback = !text.trim() && fallback;
+      if (usesFallback) text = fallback.value;
+      var shown = 0;
+      list.querySelectorAll("[data-charcount-account]").forEach(function (item) {
+        var on = selected(item);
+        item.hidden = !on;
+        if (!on) return;
+        shown += 1;
+        var c = measureCopy(item.dataset.charcountNetwork, text, maxOf(item));
+        var out = item.querySelector("output");
+        out.textContent = describeCopy(c) + (usesFallback ? " (the topic)" : "");
+        out.classList.toggle("is-over", c.over);
+        item.classList.toggle("is-over", c.over);
+      });
+      if (empty) empty.hidden = shown > 0;
+    }
+    field.addEventListener("input", update);
+    if (fallback) fallback.addEventListener("input", update);
+    scope.addEventListener("change", function (event) {
+      if (event.target && event.target.type === "checkbox") update();
+    });
+    update();
   }
 
-  window.AdLoopCharcount = { RULES: RULES, measure: measure, bindAll: bindAll };
+  function bindAll(root) {
+    (root || document)
+      .querySelectorAll("[data-charcount-network]:not([data-charcount-account])")
+      .forEach(bind);
+    (root || document)
+      .querySelectorAll("[data-charcount-channels]")
+      .forEach(bindChannels);
+  }
+
+  window.AdLoopCharcount = {
+    RULES: RULES, measure: measure, measureCopy: measureCopy,
+    partsFor: partsFor, bindAll: bindAll
+  };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { bindAll(); });
   } else {

@@ -404,3 +404,19 @@ def test_submitting_over_the_limit_in_the_editor_says_why(client, tenant):
     assert TOO_LONG_BLUESKY in response.content.decode()
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
+
+
+@pytest.mark.usefixtures("static_files")
+def test_the_post_body_gets_a_counter_per_channel_account(client, tenant):
+    small = _account(tenant, "mastodon", name="Small", limits={"max_length": 300})
+    post = _post(tenant, small, _account(tenant, "x", name="Bird"))
+    post.campaign.channels.add(*post.accounts.all())
+    client.force_login(tenant.editor)
+    page = client.get(reverse("post-editor", args=[post.pk])).content.decode()
+    assert 'data-charcount-channels="id_body"' in page
+    assert 'data-charcount-fallback="id_topic"' in page
+    assert (
+        f'data-charcount-account="{small.pk}" data-charcount-network="mastodon" '
+        'data-charcount-max="300"'
+    ) in page
+    assert 'data-charcount-network="x" data-charcount-max="280"' in page

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from content.channel_rules import RULES, measure
+from content.channel_rules import RULES, measure, parts_for
 from tests.content.test_channel_rules import CASES
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +53,7 @@ def test_js_rules_match_python(page):
         assert js[network]["max_length"] == rules.max_length, network
         assert js[network]["unit"] == rules.unit, network
         assert js[network]["max_bytes"] == rules.max_bytes, network
+        assert js[network]["threads"] == rules.threads, network
 
 
 def test_counter_updates_as_the_user_types(page):
@@ -67,3 +68,78 @@ def test_counter_updates_as_the_user_types(page):
     assert "is-over" in (out.get_attribute("class") or "")
     page.fill("#t", "Hi 👍🏽")
     assert out.text_content() == "5 / 280 weighted chars"
+
+
+THREADS = [
+    ("x", "First part.\n---\n" + "b" * 281),
+    ("x", "  One  \n   ---  \nTwo\n---\n\n---\nThree "),
+    ("bluesky", "a" * 250 + "\n---\n" + "b" * 250),
+    ("mastodon", "Hi @bob@example.social\n---\nhttps://example.test/" + "x" * 90),
+    ("linkedin", "a" * 1600 + "\n---\n" + "b" * 1600),  # no threads: joined
+    ("email", "Subject\n---\nBody"),
+    ("x", "no separator at all"),
+]
+
+
+def test_js_measures_each_thread_part_as_python_does(page):
+    page.set_content("<!doctype html><html><body></body></html>")
+    page.add_script_tag(path=str(SCRIPT))
+    got = page.evaluate(
+        "rows => rows.map(r => AdLoopCharcount.measureCopy(r[0], r[1], null).parts)",
+        [list(row) for row in THREADS],
+    )
+    want = [
+        [asdict(measure(network, part)) for part in parts_for(network, text)]
+        for network, text in THREADS
+    ]
+    assert got == want
+
+
+BODY_FORM = """
+<form>
+  <textarea id="id_topic">Sourdough Tuesday</textarea>
+  <textarea id="id_body"></textarea>
+  <ul data-charcount-channels="id_body" data-charcount-fallback="id_topic">
+    <li data-charcount-account="1" data-charcount-network="bluesky"
+        data-charcount-max="300"><output></output></li>
+    <li data-charcount-account="2" data-charcount-network="x"
+        data-charcount-max="280"><output></output></li>
+    <li data-charcount-account="3" data-charcount-network="mastodon"
+        data-charcount-max="100"><output></output></li>
+  </ul>
+  <p data-charcount-none hidden>Tick one</p>
+  <input type="checkbox" name="accounts" value="1" checked>
+  <input type="checkbox" name="accounts" value="2">
+  <input type="checkbox" name="add_to_campaign" value="3">
+</form>
+"""
+
+
+def test_the_post_body_counts_for_each_ticked_channel(page):
+    page.set_content(BODY_FORM)
+    page.add_script_tag(path=str(SCRIPT))
+    bluesky, x, mastodon = (
+        page.locator(f'[data-charcount-account="{n}"]') for n in (1, 2, 3)
+    )
+    # Empty body: the topic is what goes out.
+    assert bluesky.locator("output").text_content() == (
+        "17 / 300 graphemes · 17 / 3000 bytes (the topic)"
+    )
+    assert x.is_hidden() and mastodon.is_hidden()
+    page.fill("#id_body", "a" * 301)
+    out = bluesky.locator("output")
+    assert out.text_content() == "301 / 300 graphemes · 301 / 3000 bytes"
+    assert "is-over" in (out.get_attribute("class") or "")
+    page.check('input[value="2"]')
+    page.check('input[value="3"]')
+    assert x.locator("output").text_content() == "301 / 280 weighted chars"
+    # The account's own limit (a Mastodon instance of 100).
+    assert mastodon.locator("output").text_content() == "301 / 100 graphemes"
+    page.fill("#id_body", "Short.\n---\n" + "b" * 120)
+    assert x.locator("output").text_content() == "Part 2 of 2: 120 / 280 weighted chars"
+    assert (
+        mastodon.locator("output").text_content() == "Part 2 of 2: 120 / 100 graphemes"
+    )
+    for box in ("1", "2", "3"):
+        page.uncheck(f'input[value="{box}"]')
+    assert page.locator("[data-charcount-none]").is_visible()

@@ -137,3 +137,85 @@ def test_generate_edit_and_stream_variants_in_the_post_editor(
     streamed = Variant.objects.get(post=post, network="mastodon", label="C")
     assert streamed.provider == "offline" and streamed.generation.options["stream"]
     screenshot("5-after-stream")
+
+
+def test_limits_in_the_editor_body_counter_badge_and_choose(
+    live_server, page, screenshot
+):
+    """The post body counts per ticked channel account, live, in each network's
+    measure and the account's own limit; a variant over Bluesky's limit lists
+    the problem in its badge and cannot be chosen."""
+    workspace = WorkspaceFactory(name="Bay Bakery")
+    editor = member(workspace, Role.EDITOR, email="eda@example.test")
+    bluesky = ChannelAccountFactory(
+        workspace=workspace, network="bluesky", name="Bakery Bluesky"
+    )
+    mastodon = ChannelAccountFactory(
+        workspace=workspace,
+        network="mastodon",
+        name="Bakery Mastodon",
+        limits={"max_length": 100},  # the instance's own
+    )
+    post = PostFactory(
+        campaign__workspace=workspace, topic="Sourdough Tuesday", accounts=[bluesky]
+    )
+    post.campaign.channels.add(bluesky, mastodon)
+    over = Variant.objects.create(
+        workspace=workspace, post=post, network="bluesky", label="A", text="a" * 301
+    )
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email address").fill(editor.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/posts/{post.pk}/")
+
+    counters = page.locator("[data-charcount-channels]")
+    on_bluesky = counters.locator(f'[data-charcount-account="{bluesky.pk}"] output')
+    on_mastodon = counters.locator(f'[data-charcount-account="{mastodon.pk}"]')
+    # The topic goes out while the body is empty.
+    expect(on_bluesky).to_have_text(re.compile(r"^17 / 300 graphemes.*\(the topic\)"))
+    expect(on_mastodon).to_be_hidden()
+    body = page.get_by_label("Draft copy")
+    body.fill("Fresh loaves at dawn. " * 14)  # 307 graphemes once trimmed
+    expect(on_bluesky).to_have_text(re.compile(r"^307 / 300 graphemes"))
+    expect(on_bluesky).to_have_class(re.compile("is-over"))
+    page.get_by_role("checkbox", name=re.compile("Bakery Mastodon")).check()
+    expect(on_mastodon).to_be_visible()
+    expect(on_mastodon.locator("output")).to_have_text("307 / 100 graphemes")
+    body.fill("Fresh loaves at dawn.")
+    expect(on_bluesky).to_have_text(re.compile(r"^21 / 300 graphemes"))
+    expect(on_bluesky).not_to_have_class(re.compile("is-over"))
+    body.fill("Fresh loaves at dawn. " * 14)
+    counters.scroll_into_view_if_needed()
+    screenshot("1-body-counters", full_page=False)
+
+    card = page.locator(f"#variant-{over.pk}")
+    checks = card.locator("[data-checks]")
+    expect(checks).to_contain_text("Does not fit Bluesky")
+    expect(checks).to_contain_text("Too long for Bluesky: 301 of 300 graphemes")
+    expect(checks).not_to_contain_text("Passes")
+    choose = card.get_by_role("button", name="Choose")
+    expect(choose).to_be_disabled()
+    expect(card.locator(f"#choose-why-{over.pk}")).to_contain_text(
+        "Cannot be chosen until it fits"
+    )
+    card.scroll_into_view_if_needed()
+    screenshot("2-over-limit-variant", full_page=False)
+
+    # Shortened to fit: the badge turns green and it can be chosen.
+    field = card.locator(f"#variant-text-{over.pk}")
+    field.fill("a" * 300)
+    expect(card.locator(f'[data-charcount-for="variant-text-{over.pk}"]')).to_have_text(
+        re.compile(r"^300 / 300 graphemes")
+    )
+    card.get_by_role("button", name="Save text").click()
+    card = page.locator(f"#variant-{over.pk}")
+    expect(card.locator("[data-checks]")).to_contain_text("Passes")
+    card.get_by_role("button", name="Choose").click()
+    expect(page.locator(f"#variant-{over.pk}")).to_contain_text("Chosen")
+    over.refresh_from_db()
+    assert over.status == "chosen"
+    page.locator(f"#variant-{over.pk} [data-checks]").scroll_into_view_if_needed()
+    screenshot("3-fits-and-chosen", full_page=False)
