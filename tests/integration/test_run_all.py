@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import queue
@@ -13,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,6 +126,16 @@ def test_run_all_stops_the_others_when_one_dies(transactional_db: None) -> None:
     assert all(_gone(pid) for pid in pids.values()), output
 
 
+def _smoke_script() -> Any:
+    """scripts/ci_smoke_run.py (a script, not a package), loaded by path."""
+    path = ROOT / "scripts" / "ci_smoke_run.py"
+    spec = importlib.util.spec_from_file_location("ci_smoke_run", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
     """The supervisor's output line by line (None at its end), read in a thread."""
     lines: queue.Queue[str | None] = queue.Queue()
@@ -206,5 +218,8 @@ def test_run_all_prints_url_and_login_once_the_web_answers_and_writes_only_under
         )
     ), running
     assert "Open:" not in output
+    # CI's smoke run of bin/run reads the login from this line.
+    ready = _smoke_script().READY.search(running[0])
+    assert ready is not None and ready["password"] == "a-demo-password", running
     assert not (ROOT / "control").exists()
     assert set(os.listdir(ROOT)) - before == set(), "written outside var/"
