@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -170,3 +170,22 @@ def post_comments(post: Post) -> QuerySet[PostComment]:
 def post_history(post: Post) -> QuerySet[PostStatusChange]:
     """Every status change of a post, oldest first, with who made it."""
     return post.history.select_related("actor", "actor_key").order_by("at", "pk")
+
+
+def find_workspace(value: Any, among: QuerySet[Workspace]) -> Workspace | None:
+    """The workspace of `among` that `value` names (an id or a slug), or None."""
+    if isinstance(value, bool):  # JSON true is not the id 1
+        return None
+    if isinstance(value, int):
+        return among.filter(pk=value).first()
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    # isdigit() alone accepts "²" and other digits int() refuses (a 500).
+    if value.isascii() and value.isdigit():
+        found = among.filter(pk=int(value)).first()
+        if found is not None:
+            return found
+    return among.filter(slug=value).first()

@@ -2,7 +2,8 @@
 way everywhere: in a URL (`/api/v1/workspaces/acme/`), in a body's `workspace`
 field and in a `?workspace=` filter.
 
-Everything goes through `find_workspace`, so every place resolves a name alike:
+Everything goes through `campaigns.selectors.find_workspace` (also used by
+`manage.py create_api_key`), so every place resolves a name alike:
 - digits are an id, anything else a slug (slugs made by AdLoop always contain a
   letter; an older all-digit slug is still found by its slug when no visible
   workspace has that id);
@@ -24,6 +25,7 @@ from rest_framework import serializers
 
 from campaigns.models import Workspace
 from campaigns.permissions import visible_workspaces
+from campaigns.selectors import find_workspace
 
 HELP = "A workspace id (12) or slug (acme)."
 
@@ -31,25 +33,6 @@ HELP = "A workspace id (12) or slug (acme)."
 WORKSPACE_PATH = OpenApiParameter(
     "id", OpenApiTypes.STR, OpenApiParameter.PATH, description=HELP
 )
-
-
-def find_workspace(value: Any, among: QuerySet[Workspace]) -> Workspace | None:
-    """The workspace of `among` that `value` names (an id or a slug), or None."""
-    if isinstance(value, bool):  # JSON true is not the id 1
-        return None
-    if isinstance(value, int):
-        return among.filter(pk=value).first()
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    # isdigit() alone accepts "²" and other digits int() refuses (a 500).
-    if value.isascii() and value.isdigit():
-        found = among.filter(pk=int(value)).first()
-        if found is not None:
-            return found
-    return among.filter(slug=value).first()
 
 
 def visible_workspace_or_404(principal: Any, value: Any) -> Workspace:

@@ -356,3 +356,18 @@ def test_the_schema_documents_ids_and_slugs(client) -> None:  # type: ignore[no-
     posts = schema["paths"]["/api/v1/posts/"]["get"]["parameters"]
     [flt] = [p for p in posts if p["name"] == "workspace"]
     assert "slug" in flt["description"]
+
+
+def test_create_api_key_takes_the_id_too(tenant) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from campaigns.models import ApiKey
+
+    out = StringIO()
+    call_command(
+        "create_api_key", str(tenant.workspace.pk), stdout=out, stderr=StringIO()
+    )
+    assert out.getvalue().strip()
+    assert ApiKey.objects.get(workspace=tenant.workspace).name == "command line"

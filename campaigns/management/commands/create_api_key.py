@@ -1,4 +1,6 @@
-"""`manage.py create_api_key <workspace-slug>`: mint a REST API key from a shell.
+"""`manage.py create_api_key <workspace>`: mint a REST API key from a shell.
+
+The workspace is named by its slug or its id, as everywhere in the API.
 
 The key alone goes to stdout, so `KEY=$(manage.py create_api_key demo)` works;
 everything meant for a person goes to stderr. The key is shown this once: only
@@ -14,13 +16,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns import services
 from campaigns.models import ApiKeyScope, Workspace
+from campaigns.selectors import find_workspace
 
 
 class Command(BaseCommand):
     help = "Create an API key for a workspace (or its organization); print it."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("workspace", help="Workspace slug, e.g. demo")
+        parser.add_argument("workspace", help="Workspace slug or id, e.g. demo")
         parser.add_argument(
             "--scope",
             default=ApiKeyScope.READ.value,
@@ -41,15 +44,16 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown scope {scope!r}: use one of {', '.join(ApiKeyScope.values)}."
             )
-        workspace = (
-            Workspace.objects.select_related("organization").filter(slug=slug).first()
+        workspace = find_workspace(
+            slug, Workspace.objects.select_related("organization")
         )
         if workspace is None:
             known = ", ".join(
                 Workspace.objects.order_by("slug").values_list("slug", flat=True)[:20]
             )
             raise CommandError(
-                f"No workspace with slug {slug!r}. Known: {known or 'none'}."
+                f"No workspace with slug {slug!r} (or that id). "
+                f"Known: {known or 'none'}."
             )
         try:
             issued = services.api_key_create(
