@@ -41,7 +41,7 @@ values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from django.conf import settings
@@ -98,6 +98,8 @@ class NetworkPrior:
     weekdays: tuple[float, ...]
     summary: str
     source: str
+    # The shape said for a marketer, for "Why this slot" (see `describe_time`).
+    plain: str = ""
 
     def __post_init__(self) -> None:
         if len(self.hours) != LAST_HOUR - FIRST_HOUR + 1 or len(self.weekdays) != 7:
@@ -122,6 +124,9 @@ _WEEKDAYS_FLAT = (1.0, 1.0, 1.0, 1.0, 0.9, 0.8, 0.8)
 _SPROUT = "Sprout Social best-times study (2023)"
 _HOOTSUITE = "Hootsuite best-time report"
 _BUFFER = "Buffer best-time analyses"
+_FEDIVERSE_PLAIN = (
+    "typical engagement peaks mid-morning on weekdays, with evening reading too"
+)
 
 PRIORS: dict[str, NetworkPrior] = {
     "linkedin": NetworkPrior(
@@ -129,54 +134,63 @@ PRIORS: dict[str, NetworkPrior] = {
         _WEEKDAYS_B2B,
         "Tue-Thu business mornings",
         f"{_SPROUT}; {_HOOTSUITE}; {_BUFFER}",
+        plain="engagement peaks on Tuesday to Thursday business mornings",
     ),
     "x": NetworkPrior(
         _MICROBLOG,
         _WEEKDAYS_SOCIAL,
         "weekday mornings, busiest mid-week",
         f"{_SPROUT}; {_BUFFER}",
+        plain="engagement peaks on weekday mornings, busiest mid-week",
     ),
     "facebook": NetworkPrior(
         _FACEBOOK,
         _WEEKDAYS_SOCIAL,
         "weekdays 08:00-13:00, weakest on Sunday",
         f"{_SPROUT}; {_HOOTSUITE}",
+        plain="engagement peaks on weekdays between 08:00 and 13:00",
     ),
     "instagram": NetworkPrior(
         _VISUAL,
         _WEEKDAYS_SOCIAL,
         "late weekday mornings, a smaller evening peak",
         f"{_SPROUT}; {_HOOTSUITE}; {_BUFFER}",
+        plain="engagement peaks in late weekday mornings, with a smaller evening peak",
     ),
     "mastodon": NetworkPrior(
         _FEDIVERSE,
         _WEEKDAYS_SOFT,
         "X's microblog shape, flattened, with evening reading (no study yet)",
         f"borrowed from X ({_SPROUT}; {_BUFFER})",
+        plain=_FEDIVERSE_PLAIN,
     ),
     "bluesky": NetworkPrior(
         _FEDIVERSE,
         _WEEKDAYS_SOFT,
         "X's microblog shape, flattened, with evening reading (no study yet)",
         f"borrowed from X ({_SPROUT}; {_BUFFER})",
+        plain=_FEDIVERSE_PLAIN,
     ),
     "email": NetworkPrior(
         _EMAIL,
         _WEEKDAYS_EMAIL,
         "Tuesday and Thursday around 10:00",
         "Mailchimp send-time insights (2014); GetResponse email benchmarks",
+        plain="opens peak around 10:00 on Tuesdays and Thursdays",
     ),
     "wordpress": NetworkPrior(
         _FLAT,
         _WEEKDAYS_FLAT,
         "business hours, slightly favouring weekday mornings (no study fits)",
         "none: a deliberately flat prior",
+        plain="readers are most active during business hours",
     ),
     "webhook": NetworkPrior(
         _FLAT,
         _WEEKDAYS_FLAT,
         "business hours, slightly favouring weekday mornings (no study fits)",
         "none: a deliberately flat prior",
+        plain="no audience data: business hours, weekday mornings slightly first",
     ),
 }
 
@@ -243,3 +257,63 @@ def best_slots(
 ) -> list[Slot]:
     """The configured model's best slots for `account` in the week of `week_start`."""
     return get_model().best_slots(account, week_start, tz, limit=limit)
+
+
+RELATIVE_BEST = 0.8  # a slot scoring this share of the week's best is "among the best"
+RELATIVE_GOOD = 0.6
+NETWORK_LABELS = {
+    "x": "X",
+    "linkedin": "LinkedIn",
+    "facebook": "Facebook",
+    "wordpress": "blog",
+    "email": "newsletter",
+    "webhook": "webhook",
+}
+_DAY_NAMES = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+
+
+def describe_time(
+    account: ChannelAccount,
+    local: datetime,
+    tz: str,
+    *,
+    model: PostingTimeModel | None = None,
+) -> str:
+    """How good `local` (an aware time in `tz`) is for `account`, for a marketer:
+    "Thursday 10:00 is among the best times for Bluesky audiences in
+    Europe/Berlin (typical engagement peaks mid-morning on weekdays, ...)."
+
+    Computed from the model's slots for that week, so it is true for whatever
+    time the post has now (after a person moved it too).
+    """
+    model = model or get_model()
+    week_start = local.date() - timedelta(days=local.weekday())
+    slots = model.best_slots(account, week_start, tz)
+    best = slots[0].score if slots else 0.0
+    at = local.time().replace(second=0, microsecond=0)
+    near = time(at.hour, 30 if at.minute >= 30 else 0)
+    score = next(
+        (s.score for s in slots if s.weekday == local.weekday() and s.time == near),
+        0.0,
+    )
+    share = score / best if best else 0.0
+    if share >= RELATIVE_BEST:
+        quality = "is among the best times"
+    elif share >= RELATIVE_GOOD:
+        quality = "is a good time"
+    else:
+        quality = "is a quieter time"
+    network = account.network
+    label = NETWORK_LABELS.get(network, network.capitalize())
+    prior = PRIORS.get(network)
+    why = f" ({prior.plain})" if prior is not None and prior.plain else ""
+    when = f"{_DAY_NAMES[local.weekday()]} {at:%H:%M}"
+    return f"{when} {quality} for {label} audiences in {tz}{why}."

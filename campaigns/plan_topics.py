@@ -234,9 +234,8 @@ def topic_and_angle(
     title = title_template.format(phrase=phrase, Phrase=_upper_first(phrase))
     angle = angle_template.format(topic=phrase, brand=campaign.brand.name)
     reason = (
-        f"Key phrase '{phrase}' extracted from the {source.origin} (offline "
-        f"keyword extraction, no AI); title and angle template {choice + 1} "
-        f"of {len(pairs)} for the {campaign.get_objective_display().lower()} "
-        "objective."
+        f'About "{phrase}", a key phrase of the {source.origin}, with a title '
+        f"and angle for {campaign.get_objective_display().lower()} posts "
+        f"({choice + 1} of {len(pairs)}); written by rules offline, no AI."
     )
     return _upper_first(title)[:300], _upper_first(angle)[:300], reason

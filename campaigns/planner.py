@@ -749,10 +749,10 @@ def _posts(
             share = result.per_pillar[pillar.pk]
             share.created += 1
             pillar_reason = (
-                f"Pillar '{pillar.name}' has weight {pillar.weight} of "
-                f"{total_weight}: {share.target} posts of the plan by largest "
-                f"remainder ({share.kept} kept from before); each post goes to "
-                "the pillar furthest behind its share so far."
+                f"{pillar.name} has {pillar.weight} of the campaign's "
+                f"{total_weight} pillar weight, so about {share.target} of its "
+                "posts; the planner takes turns between pillars so each keeps "
+                "its share throughout the campaign."
             )
         else:
             pillar_reason = "The campaign has no pillars."

@@ -28,6 +28,7 @@ from campaigns.models import (
     User,
 )
 from campaigns.permissions import Action, can
+from campaigns.plan_explain import record_move
 from campaigns.services.brands import require
 from campaigns.terms import clean_terms
 from campaigns.timezones import to_local
@@ -243,7 +244,9 @@ def post_update(*, post: Post, by: Principal, data: dict[str, Any]) -> Post:
         name: getattr(post, name) for name in CONTENT_FIELDS if name != "accounts"
     }
     before_accounts = set(post.accounts.values_list("pk", flat=True))
+    was = post.scheduled_at
     accounts, adding = _validate(post, data, by)
+    record_move(post, by, was)  # "Why this slot" then names who moved it
     if (
         post.status == PostStatus.SCHEDULED
         and "scheduled_at" in data

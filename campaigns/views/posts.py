@@ -64,21 +64,10 @@ def transition(request: HttpRequest, post: Post, action: str) -> str | None:
 
 
 def _plan_reasons(post: Post) -> list[tuple[str, str]]:
-    reason = post.plan_reason or {}
-    if not isinstance(reason, dict):
-        return [("Reason", str(reason))]
-    return [
-        (str(key).replace("_", " ").capitalize(), _flat(value))
-        for key, value in reason.items()
-    ]
+    """Said for a marketer, for the post's current time (campaigns.plan_explain)."""
+    from campaigns.plan_explain import explain
 
-
-def _flat(value: Any) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_flat(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(_flat(v) for v in value)
-    return str(value)
+    return explain(post)
 
 
 def _local_when(post: Post) -> str:

@@ -223,14 +223,21 @@ def test_comment_thread(tenant, web, post):
 
 
 def test_planner_reasons_and_note(tenant, web, campaign):
+    # The slot is said for a marketer, for the post's current time (issue 9),
+    # not as the model's internal reason.
     post = PostFactory(
         campaign=campaign,
         origin=PostOrigin.PLANNER,
-        plan_reason={"slot": "Tuesday 09:00 scores 0.82", "pillar": "Origins is due"},
+        plan_reason={
+            "slot": {"score": 0.82, "reason": "Bluesky prior: Tuesday 09:00 scores"},
+            "pillar": "Origins is due",
+        },
+        accounts=[ChannelAccountFactory(workspace=tenant.workspace, network="bluesky")],
     )
     body = web(tenant.client, tenant.workspace).get(_url(post)).content.decode()
     assert "Planned by the offline planner (rules, no AI)" in body
-    assert "Tuesday 09:00 scores 0.82" in body and "Origins is due" in body
+    assert "for Bluesky audiences in" in body and "Origins is due" in body
+    assert "scores" not in body and "prior" not in body
 
 
 def test_editing_an_approved_post_sends_it_back_to_review(tenant, web, post):
