@@ -361,3 +361,18 @@ def approve_reviewed(
         if may and review_fingerprint(locked) != fingerprint:
             raise StaleReview
         return lifecycle.transition(locked, "approve", by=by, reason=reason)
+
+
+def copy_reviews(workspace: Any) -> list[Any]:
+    """Publications whose copy waits for a review after their post started
+    publishing (`channels.publication_review`): listed on the approvals page
+    so a reviewer finds them; they are approved on the post's page."""
+    from channels.models import Publication, PublicationStatus
+
+    return list(
+        Publication.objects.filter(
+            workspace=workspace, status=PublicationStatus.NEEDS_REVIEW
+        )
+        .select_related("post", "account")
+        .order_by("due_at", "pk")
+    )

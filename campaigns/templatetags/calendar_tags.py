@@ -41,10 +41,18 @@ def at_hour(day: Any, hour: int) -> list[Any]:
 def approvals_waiting(context: dict[str, Any]) -> int:
     """Posts in review in the current workspace, for people who approve (else 0).
 
-    One COUNT per page, and only for reviewers, clients, admins and owners.
+    Posts in review and publications whose copy waits for a review (two
+    COUNTs a page), and only for reviewers, clients, admins and owners.
     """
     request = context.get("request")
     workspace = getattr(request, "workspace", None)
     if workspace is None or not can(request.user, Action.APPROVE, workspace):  # type: ignore[union-attr]
         return 0
-    return Post.objects.filter(workspace=workspace, status=PostStatus.IN_REVIEW).count()
+    from channels.models import Publication, PublicationStatus
+
+    posts = Post.objects.filter(workspace=workspace, status=PostStatus.IN_REVIEW)
+    # A copy edited after its post started publishing waits for a review too.
+    copies = Publication.objects.filter(
+        workspace=workspace, status=PublicationStatus.NEEDS_REVIEW
+    )
+    return posts.count() + copies.count()

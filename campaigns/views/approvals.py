@@ -63,6 +63,7 @@ def _page(
     context: dict[str, Any] = {
         "section": "approvals",
         "rows": rows,
+        "copy_reviews": review.copy_reviews(workspace),
         "may_approve": can(user, Action.APPROVE, workspace),
         "may_override": may_override,
         "may_edit": can(user, Action.EDIT_CONTENT, workspace),

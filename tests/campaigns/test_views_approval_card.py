@@ -334,3 +334,33 @@ def test_more_posts_cost_only_their_approval_checks_in_queries(tenant, web):
     for _ in range(3):
         post_in_review(tenant, gate_fails=False)
     assert count() - one <= 3 * 8
+
+
+def test_copy_edited_after_publishing_started_is_listed_for_reviewers(
+    tenant, other_tenant, web
+):
+    from channels.models import Publication
+
+    def waiting(t, topic):  # type: ignore[no-untyped-def]
+        account = ChannelAccountFactory(workspace=t.workspace, network="x")
+        post = PostFactory(campaign__workspace=t.workspace, topic=topic)
+        return Publication.objects.create(
+            workspace=t.workspace,
+            post=post,
+            account=account,
+            network="x",
+            status="needs_review",
+            due_at=datetime(2026, 12, 18, 9, 0, tzinfo=UTC),
+            next_attempt_at=datetime(2026, 12, 18, 9, 0, tzinfo=UTC),
+            idempotency_key=f"k-{topic}",
+        )
+
+    mine = waiting(tenant, "Half out already")
+    waiting(other_tenant, "Someone else's")
+    body = _page(web, tenant)
+    shown = text_of(body)
+    assert "Copy edited after publishing started" in shown
+    assert "Half out already" in shown and "Someone else's" not in shown
+    assert f"/posts/{mine.post_id}/#publication-{mine.pk}" in body
+    assert "Nothing waits for a review" not in shown
+    assert 'aria-label="1 waiting">1</span>' in body
