@@ -37,11 +37,10 @@ EDIT_KINDS = frozenset({"invalid", "permanent"})
 RECONNECT_KINDS = frozenset({"credentials", "auth"})
 
 REASONS: dict[str, str] = {
-    "invalid": "its copy or images break the network's rules; edit the copy",
-    "permanent": "the network refused it and would refuse it again; edit the copy",
-    "credentials": "its channel account has no credentials (planning only); "
-    "connect the account",
-    "auth": "the network no longer accepts the account's credentials; reconnect it",
+    "invalid": "the copy or its images break {network}'s rules; edit the copy",
+    "permanent": "{network} refused this copy and would refuse it again; edit the copy",
+    "credentials": "{account} has no credentials (planning only); connect it",
+    "auth": "{network} no longer accepts the login of {account}; reconnect it",
 }
 
 
@@ -63,10 +62,10 @@ def not_retryable_reason(publication: Publication) -> str:
     fix = fix_for(publication)
     if fix in (None, "retry"):
         return ""
-    return (
-        f"A retry cannot fix this publication: "
-        f"{REASONS.get(publication.error_kind, 'edit the copy')}."
+    reason = REASONS.get(publication.error_kind, "edit the copy").format(
+        network=publication.get_network_display(), account=publication.account.name
     )
+    return f"Retrying would fail the same way: {reason}."
 
 
 def _reconnected_since(publication: Publication) -> bool:

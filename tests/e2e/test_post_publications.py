@@ -1,0 +1,177 @@
+"""In a real browser, the issue's case: a post on a webhook account, a
+connected Bluesky account and a planning-only one, due on a Friday. "Publish
+now" on the webhook row publishes that one (to the deduplicating sink, through
+the real connector); the Bluesky row keeps Friday, the post its time, and the
+page says "Partly published" with each row's state. A copy the network refuses
+offers "Edit the Bluesky copy" (opening that tab), not "Retry"; once edited,
+that copy waits for a reviewer, who approves it from the same page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from campaigns import lifecycle
+from campaigns.models import Post, Role
+from channels import dispatcher, publishing
+from channels.models import Network, Publication
+from channels.models import PublicationStatus as PS
+from content.models import Variant
+from content.services.variants import rule_report_for, variant_update_text
+from tests.factories import (
+    PASSWORD,
+    ChannelAccountFactory,
+    ConnectedAccountFactory,
+    PostFactory,
+    WorkspaceFactory,
+    member,
+)
+from tests.fakes.sink import SinkServer
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def sink(settings) -> Iterator[SinkServer]:  # type: ignore[no-untyped-def]
+    from channels import http
+
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    settings.DISPATCH_MAX_QUEUED = 0
+    server = SinkServer().start()
+    yield server
+    if http._client.cache_info().currsize:
+        http._client().close()
+        http._client.cache_clear()
+    server.stop()
+
+
+def _sign_in(page: Page, url: str, email: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{url}/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/")
+
+
+def _variant(post: Post, network: str, text: str) -> None:
+    variant = Variant.objects.create(
+        workspace=post.workspace,
+        post=post,
+        network=network,
+        label="A",
+        text=text,
+        status="chosen",
+        gate_passed=True,
+    )
+    variant.rule_report = rule_report_for(variant, text)
+    variant.save(update_fields=["rule_report"])
+
+
+def test_publish_one_row_then_fix_and_review_the_other(
+    live_server, page, screenshot, sink
+):
+    workspace = WorkspaceFactory(name="Bay Bakery")
+    editor = member(workspace, Role.EDITOR, email="eda@example.test")
+    reviewer = member(workspace, Role.REVIEWER, email="rita@example.test")
+    hook = ConnectedAccountFactory(
+        workspace=workspace,
+        network=Network.WEBHOOK,
+        name="Shop webhook",
+        external_id=sink.url,
+        credentials={"secret": "s3cret"},
+    )
+    sky = ConnectedAccountFactory(
+        workspace=workspace, network=Network.BLUESKY, name="Bakery on Bluesky"
+    )
+    planning = ChannelAccountFactory(
+        workspace=workspace, network=Network.MASTODON, name="Bakery toots"
+    )
+    friday = timezone.now() + timedelta(days=7)
+    friday += timedelta(days=(4 - friday.weekday()) % 7)
+    friday = friday.replace(hour=10, minute=0, second=0, microsecond=0)
+    post = PostFactory(
+        campaign__workspace=workspace,
+        topic="Sourdough Friday",
+        body="Sourdough is back on Friday.",
+        accounts=[hook, sky, planning],
+        scheduled_at=friday,
+    )
+    _variant(post, "webhook", "Sourdough is back on Friday.")
+    _variant(post, "bluesky", "Sourdough is back on Friday, come early.")
+    for action, who in (("submit", editor), ("approve", reviewer)):
+        lifecycle.transition(post, action, by=who)
+    lifecycle.transition(post, "schedule", by=editor)
+    publishing.publication_create_for_post(post)  # the signal runs after commit
+    rows = {p.account_id: p for p in Publication.objects.filter(post=post)}
+    assert set(rows) == {hook.pk, sky.pk}  # planning only: none
+
+    _sign_in(page, live_server.url, editor.email)
+    page.goto(f"{live_server.url}/posts/{post.pk}/")
+    section = page.locator("#publications")
+    expect(section.get_by_text("planning only")).to_be_visible()
+    screenshot("1-scheduled")
+
+    page.locator(f"#publication-{rows[hook.pk].pk}").get_by_role(
+        "button", name="Publish now"
+    ).click()
+    expect(page.get_by_text("Shop webhook: scheduled.")).to_be_visible()
+    # The scheduler's tick and the worker's task, in this process.
+    assert dispatcher.dispatch() == 1
+    publishing.publication_publish_many([rows[hook.pk].pk], task_id="e2e")
+    assert dict(sink.state.requests) == {rows[hook.pk].idempotency_key: 1}
+
+    page.reload()
+    expect(page.locator(".page-header .status-badge")).to_have_text("Partly published")
+    hook_row = page.locator(f"#publication-{rows[hook.pk].pk}")
+    sky_row = page.locator(f"#publication-{rows[sky.pk].pk}")
+    expect(hook_row.locator(".status-badge")).to_have_text("Published")
+    expect(sky_row.locator(".status-badge")).to_have_text("Scheduled")
+    expect(sky_row).to_contain_text(friday.strftime("%-d %b %Y, %H:%M"))
+    post.refresh_from_db()
+    assert post.scheduled_at == friday
+    screenshot("2-partly-published")
+
+    # Friday: Bluesky refuses the copy. A retry cannot help: Edit, not Retry.
+    Publication.objects.filter(pk=rows[sky.pk].pk).update(
+        due_at=timezone.now(), due_override=True
+    )
+    publishing.publication_move(
+        [rows[sky.pk].pk],
+        to=PS.FAILED,
+        sources=[PS.SCHEDULED],
+        error="The post is 301 characters; Bluesky allows 300.",
+        error_kind="invalid",
+        finished_at=timezone.now(),
+    )
+    page.reload()
+    expect(sky_row.locator(".status-badge")).to_have_text("Failed")
+    expect(sky_row.get_by_role("button", name="Retry")).to_have_count(0)
+    edit = sky_row.get_by_role("link", name="Edit the Bluesky copy")
+    expect(edit).to_be_visible()
+    screenshot("3-edit-not-retry")
+    edit.click()
+    expect(
+        page.locator("#variants-panel").get_by_role("tab", name="Bluesky")
+    ).to_have_attribute("aria-selected", "true")
+
+    # The editor shortens it (the panel's own form is covered by the variants
+    # tests); only the Bluesky publication waits for a review.
+    variant = Variant.objects.get(post=post, network="bluesky")
+    variant_update_text(variant=variant, by=editor, text="Sourdough is back Friday.")
+    page.goto(f"{live_server.url}/posts/{post.pk}/")
+    expect(sky_row.locator(".status-badge")).to_have_text("Copy in review")
+    expect(sky_row.get_by_role("button", name="Approve this copy")).to_have_count(0)
+    expect(hook_row.locator(".status-badge")).to_have_text("Published")
+
+    _sign_in(page, live_server.url, reviewer.email)
+    page.goto(f"{live_server.url}/posts/{post.pk}/")
+    screenshot("4-copy-in-review")
+    sky_row.get_by_role("button", name="Approve this copy").click()
+    expect(sky_row.locator(".status-badge")).to_have_text("Scheduled")
+    assert Publication.objects.get(pk=rows[sky.pk].pk).status == PS.SCHEDULED
+    screenshot("5-approved")
