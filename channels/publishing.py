@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
 import uuid
@@ -74,6 +73,10 @@ from channels.connectors import (
 from channels.connectors.base import MediaItem
 from channels.models import AccountStatus, ChannelAccount, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
+
+# A `---` line splits a thread: one rule, shared with the checks before
+# sending (`content.channel_rules`); re-exported for preview and review.
+from content.channel_rules import THREAD_SEPARATOR, split_thread  # noqa: F401
 
 logger = logging.getLogger("adloop.publishing")
 
@@ -499,17 +502,6 @@ def publication_resolve(
 
 
 # --- Publishing one publication (the body of the `publish` task) -------------------
-
-
-# A line holding only `---` splits a variant into the parts of a thread.
-THREAD_SEPARATOR = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
-
-
-def split_thread(text: str) -> list[str]:
-    """The parts of a text written as a thread: split on lines that hold only
-    `---` (what the editor shows as "new part"), empty parts dropped."""
-    parts = [part.strip() for part in THREAD_SEPARATOR.split(text)]
-    return [part for part in parts if part] or [text.strip()]
 
 
 def build_request(
