@@ -91,10 +91,9 @@ def test_three_posts_at_ten_are_all_visible_in_the_week_view(
     assert label_box["y"] + label_box["height"] <= wrap["y"] + wrap["height"] + 1
 
     boxes = []
-    for post in posts:
+    for post in posts:  # measured without scrolling in between
         card = page.locator(f"#post-{post.pk}")
-        expect(card).to_be_visible()
-        card.scroll_into_view_if_needed()
+        expect(card).to_be_in_viewport()
         expect(card.locator(".post-card-topic")).to_be_visible()
         box = card.bounding_box()
         assert box and box["height"] > 10 and box["width"] > 40
@@ -110,6 +109,22 @@ def test_three_posts_at_ten_are_all_visible_in_the_week_view(
         assert box["y"] + box["height"] <= cell["y"] + cell["height"] + 1
     expect(slot.locator("[data-count]")).to_have_text("3 posts")
     screenshot("2-week-crowded-hour", full_page=False)
+
+    # A narrow window: the grid scrolls sideways, cards still never overlap.
+    page.set_viewport_size({"width": 820, "height": 700})
+    page.reload()
+    slot.wait_for()
+    expect(page.locator(".cal-hour", has_text="08:00")).to_be_in_viewport()
+    page.locator(f"#post-{posts[-1].pk}").scroll_into_view_if_needed()
+    boxes = []
+    for post in posts:
+        card = page.locator(f"#post-{post.pk}")
+        expect(card.locator(".post-card-topic")).to_be_visible()
+        boxes.append(card.bounding_box())
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _boxes_overlap(a, b), (a, b)
+    screenshot("3-narrow", full_page=False)
 
 
 def test_a_crowded_hour_shows_three_and_a_count_that_opens_the_rest(
