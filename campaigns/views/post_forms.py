@@ -16,7 +16,7 @@ from campaigns.models import Campaign, Pillar, Post, Workspace
 from campaigns.services.posts import campaign_channel_ids
 from campaigns.terms import default_categories, hashtags, parse_names
 from campaigns.timezones import local_to_utc, to_local
-from channels.models import ChannelAccount
+from channels.models import ChannelAccount, Network
 
 
 class AccountChoiceField(forms.ModelMultipleChoiceField):
@@ -149,15 +149,25 @@ class PostForm(LocalTimeMixin):
             }
         super().__init__(*args, **kwargs)
         self.fields["pillar"].queryset = Pillar.objects.filter(campaign=post.campaign)  # type: ignore[attr-defined]
-        # The defaults a blank field stands for, as the placeholder.
-        defaults = {
-            "tags": hashtags(post.body),
-            "categories": default_categories(post),
-        }
-        for name, names in defaults.items():
-            self.fields[name].widget.attrs["placeholder"] = (
-                ", ".join(names) if names else "None by default"
-            )
+        # Blog tags and categories only where a blog can receive them (or the
+        # post already has some): elsewhere they would be noise.
+        if (
+            post.tags is None
+            and post.categories is None
+            and not ChannelAccount.objects.filter(
+                workspace_id=post.workspace_id, network=Network.WORDPRESS
+            ).exists()
+        ):
+            del self.fields["tags"], self.fields["categories"]
+        else:  # the defaults a blank field stands for, as the placeholder
+            defaults = {
+                "tags": hashtags(post.body),
+                "categories": default_categories(post),
+            }
+            for name, names in defaults.items():
+                self.fields[name].widget.attrs["placeholder"] = (
+                    f"Default: {', '.join(names)}" if names else "None by default"
+                )
         # Only the workspace's accounts are choices, so a foreign id is a form
         # error ("not one of the available choices"), never a lookup.
         workspace_accounts = ChannelAccount.objects.filter(

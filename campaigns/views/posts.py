@@ -164,10 +164,16 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
             "pillar",
             "accounts",
             "notes",
-            "tags",
-            "categories",
         )
     }
+    # Blog tags and categories: only where the form offers them (see PostForm).
+    data.update(
+        {
+            name: form.cleaned_data[name]
+            for name in ("tags", "categories")
+            if name in form.fields
+        }
+    )
     data["scheduled_at"] = when
     if "add_to_campaign" in form.cleaned_data:
         data["add_to_campaign"] = form.cleaned_data["add_to_campaign"]

@@ -19,7 +19,8 @@ from campaigns.terms import (
     parse_names,
     terms_for,
 )
-from tests.factories import CampaignFactory, PostFactory
+from channels.models import Network
+from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
 
 URL = "/api/v1/posts/"
 
@@ -162,12 +163,13 @@ def test_a_client_may_not_set_terms(tenant, campaign, user_client):  # type: ign
 
 
 def test_the_editor_shows_the_defaults_and_saves_the_terms(tenant, campaign, web):  # type: ignore[no-untyped-def]
+    ChannelAccountFactory(workspace=tenant.workspace, network=Network.WORDPRESS)
     pillar = campaign.pillars.get()
     post = PostFactory(campaign=campaign, pillar=pillar, body="Out now #SpringRoast")
     client = web(tenant.editor, tenant.workspace)
     page = client.get(f"/posts/{post.pk}/").content.decode()
-    assert 'placeholder="SpringRoast"' in page
-    assert 'placeholder="Behind the scenes"' in page
+    assert 'placeholder="Default: SpringRoast"' in page
+    assert 'placeholder="Default: Behind the scenes"' in page
     form = {
         "topic": post.topic,
         "body": post.body,
@@ -187,3 +189,20 @@ def test_the_editor_shows_the_defaults_and_saves_the_terms(tenant, campaign, web
     assert f"longer than {MAX_NAME} characters" in bad.content.decode()
     post.refresh_from_db()
     assert post.tags == ["beans", "new roast"]
+
+
+def test_the_editor_offers_blog_terms_only_where_a_blog_can_take_them(  # type: ignore[no-untyped-def]
+    tenant, campaign, web
+):
+    post = PostFactory(campaign=campaign, body="#beans")
+    client = web(tenant.editor, tenant.workspace)
+    page = client.get(f"/posts/{post.pk}/").content.decode()
+    assert "data-blog-terms" not in page and "Blog tags" not in page
+    saved = client.post(f"/posts/{post.pk}/", {"topic": "Renamed"})
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    post.refresh_from_db()
+    assert (post.topic, post.tags, post.categories) == ("Renamed", None, None)
+    # Terms set through the API stay visible (and editable) in the editor.
+    Post.objects.filter(pk=post.pk).update(tags=["From the API"])
+    page = client.get(f"/posts/{post.pk}/").content.decode()
+    assert 'value="From the API"' in page
