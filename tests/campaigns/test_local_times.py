@@ -127,3 +127,12 @@ def test_no_template_prints_utc_after_a_time():
         if " UTC</time>" in text or "}} UTC" in text or "|timesince" in text:
             offenders.append(str(template.relative_to(root)))
     assert offenders == []
+
+
+def test_a_zone_the_database_lacks_keeps_utc_rather_than_failing(tenant, web):
+    from campaigns.models import Workspace
+
+    Workspace.objects.filter(pk=tenant.workspace.pk).update(time_zone="Mars/Olympus")
+    page = web(tenant.owner, tenant.workspace).get(reverse("approvals"))
+    assert page.status_code == 200
+    assert "times are in UTC" in page.content.decode()
