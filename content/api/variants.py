@@ -179,9 +179,12 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         summary="Choose a variant",
         description="It becomes the post's copy on its network; the previous "
         "choice goes back to `proposed`. On an approved post a new choice needs "
-        "a new review. Needs edit_content.",
+        "a new review. A variant whose text breaks a limit of one of the post's "
+        "accounts on its network (length, bytes, a thread part; the account's "
+        "own limit where it sets one) answers 400 with the reasons on `text`. "
+        "Needs edit_content.",
         request=None,
-        responses={200: VariantSerializer, **errors(403, 404, 409)},
+        responses={200: VariantSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def choose(self, request: Request, pk: str) -> Response:

@@ -8,9 +8,10 @@ from typing import Any
 
 from django import template
 
+from campaigns import lifecycle
 from channels.models import ChannelAccount, Network
 from content import channel_rules
-from content.services.copy_checks import account_limits
+from content.services.copy_checks import account_limits, limit_problems
 
 register = template.Library()
 
@@ -50,3 +51,14 @@ def body_counters(form: Any, field: str = "body", fallback: str = "topic") -> di
         "field_id": form[field].auto_id if form is not None else "",
         "fallback_id": form[fallback].auto_id if form is not None else "",
     }
+
+
+@register.inclusion_tag("content/variants/_limit_notice.html")
+def limit_notice(post: Any, actions: Any) -> dict:
+    """What stops the post's next step toward publishing (copy or images over a
+    channel's limit), shown above the buttons it would refuse; nothing when no
+    such step is offered."""
+    offered = {getattr(move, "action", move) for move in actions or ()}
+    if not offered & set(lifecycle.CHECKED_MOVES):
+        return {"problems": []}
+    return {"problems": limit_problems(post)}

@@ -397,13 +397,24 @@ def test_the_panel_shows_the_green_badge_only_when_everything_fits(client, tenan
 
 @pytest.mark.usefixtures("static_files")
 def test_submitting_over_the_limit_in_the_editor_says_why(client, tenant):
-    post, _ = _over_limit_post(tenant)
+    post, variant = _over_limit_post(tenant)
     client.force_login(tenant.editor)
+    page = client.get(reverse("post-editor", args=[post.pk])).content.decode()
+    notice = page[page.index("data-limit-notice") :]
+    assert f"Variant A: {TOO_LONG_BLUESKY}" in notice[: notice.index("</div>")]
     response = client.post(reverse("post-action", args=[post.pk, "submit"]))
     assert response.status_code == 409
     assert TOO_LONG_BLUESKY in response.content.decode()
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
+    # Fixed: the notice is gone and the post goes to review.
+    services.variant_update_text(variant=variant, by=tenant.editor, text="Fits.")
+    page = client.get(reverse("post-editor", args=[post.pk])).content.decode()
+    assert "data-limit-notice" not in page
+    response = client.post(reverse("post-action", args=[post.pk, "submit"]))
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.status == PostStatus.IN_REVIEW
 
 
 @pytest.mark.usefixtures("static_files")
