@@ -92,7 +92,7 @@ def test_a_workspace_url_takes_the_id_or_the_slug(  # type: ignore[no-untyped-de
     foreign = other_tenant.workspace
     answers = [
         client.get(f"/api/v1/workspaces/{name}/{suffix}")
-        for name in (foreign.slug, foreign.pk, "no-such-slug", 999_999)
+        for name in (foreign.slug, foreign.pk, "no-such-slug", 999_999, "9" * 30)
     ]
     # Another tenant's workspace reads exactly like one that does not exist.
     assert {a.status_code for a in answers} == {404}
