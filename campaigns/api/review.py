@@ -45,6 +45,9 @@ class ReviewChannelSerializer(serializers.Serializer):
     account = serializers.IntegerField(source="account.pk")
     account_name = serializers.CharField(source="account.name")
     network = serializers.CharField(source="account.network")
+    planning_only = serializers.BooleanField(
+        help_text="The account has no credentials: nothing is sent to it."
+    )
     variant = serializers.SerializerMethodField()
     parts = serializers.ListField(
         child=serializers.CharField(),

@@ -88,6 +88,11 @@ class ChannelCard:
         return list(zip(self.out.parts, measures, strict=False))
 
     @property
+    def planning_only(self) -> bool:
+        """No credentials: the account gets no publication (`publishing`)."""
+        return not self.account.credentials
+
+    @property
     def source(self) -> str:
         if self.variant is None:
             return "The post's draft text (no variant chosen for this network)"
@@ -256,6 +261,7 @@ def _fingerprint(post: Post, channels: Sequence[ChannelCard]) -> str:
         "channels": [
             {
                 "account": c.account.pk,
+                "sent": not c.planning_only,
                 "network": c.account.network,
                 "variant": c.variant.pk if c.variant else None,
                 "parts": list(c.out.parts),

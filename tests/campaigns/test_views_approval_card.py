@@ -364,3 +364,17 @@ def test_copy_edited_after_publishing_started_is_listed_for_reviewers(
     assert f"/posts/{mine.post_id}/#publication-{mine.pk}" in body
     assert "Nothing waits for a review" not in shown
     assert 'aria-label="1 waiting">1</span>' in body
+
+
+def test_a_planning_only_account_is_said_and_connecting_it_makes_the_card_stale(
+    tenant, web
+):
+    post = post_in_review(tenant, gate_fails=False)
+    x = post.accounts.get(network="x")
+    before = review_fingerprint(post)
+    card = card_of(_page(web, tenant), post)
+    assert card.count("data-planning-only") == 3  # the factory's have none
+    x.credentials = {"token": "t"}
+    x.save(update_fields=["credentials"])
+    assert card_of(_page(web, tenant), post).count("data-planning-only") == 2
+    assert review_fingerprint(post) != before

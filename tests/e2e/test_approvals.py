@@ -60,6 +60,9 @@ def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
     content_services.asset_attach(asset=second, post=post, by=tenant.editor)
     failing.topic = "Winter storage"
     failing.save(update_fields=["topic"])
+    for account in post.accounts.exclude(network="bluesky"):  # Bluesky: planning
+        account.credentials = {"token": "connected"}
+        account.save(update_fields=["credentials"])
 
     _sign_in(page, live_server, tenant.reviewer.email)
     page.goto(f"{live_server.url}/approvals/")
@@ -95,6 +98,8 @@ def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
     )
     expect(failing_card.locator('[data-channel="bluesky"] .gate-fail')).to_be_visible()
     expect(failing_card.get_by_role("button", name="Approve")).to_be_disabled()
+    expect(card.locator("[data-planning-only]")).to_have_count(1)
+    expect(card.locator('[data-channel="bluesky"]')).to_contain_text("Planning only")
     screenshot("1-queue")
 
     # Someone edits the X copy while the reviewer reads: approving is refused.
