@@ -57,6 +57,7 @@ def test_a_second_run_keeps_everything_as_it_is(seeded) -> None:  # type: ignore
 def test_the_campaign_runs_around_today_under_a_name_that_agrees(seeded) -> None:  # type: ignore[no-untyped-def]
     campaign = Campaign.objects.get(workspace__slug="demo")
     today = timezone.now().astimezone(ZoneInfo(campaign.time_zone)).date()
+    assert campaign.status == "active"
     assert campaign.start_date <= today <= campaign.end_date
     assert campaign.end_date - campaign.start_date < timedelta(weeks=8)
     text = f"{campaign.name} {campaign.brief}".lower()

@@ -29,6 +29,7 @@ from campaigns import services
 from campaigns.models import (
     BrandProfile,
     Campaign,
+    CampaignStatus,
     Objective,
     Organization,
     Role,
@@ -238,6 +239,8 @@ def seed_campaign(demo: Demo, out: Callable[[str], None]) -> None:
                 "name": DEMO_CAMPAIGN,
                 "brand": brand,
                 "objective": Objective.AWARENESS,
+                # It runs from today and has a post going out: active.
+                "status": CampaignStatus.ACTIVE,
                 "brief": DEMO_BRIEF,
                 "start_date": start,
                 "end_date": start + timedelta(weeks=6, days=-1),
