@@ -147,7 +147,10 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     @extend_schema(
         summary="Create a post",
         description="A draft on the calendar. Without `accounts` it goes to "
-        "every channel of its campaign. Needs edit_content.",
+        "every channel of its campaign. An account that is not a channel of the "
+        "campaign is a 400 on `accounts` unless it is listed in "
+        "`add_to_campaign`, which adds it to the campaign's channels in the same "
+        "save. Needs edit_content.",
         request=PostCreateSerializer,
         responses={201: PostSerializer, **errors(400, 403, 413, 415)},
         examples=[OpenApiExample("A post", value=POST_EXAMPLE, request_only=True)],
@@ -176,7 +179,12 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
                 "Move it",
                 value={"scheduled_at": "2026-03-03T11:30:00+01:00"},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Also post to an account the campaign does not have yet",
+                value={"add_to_campaign": [6]},
+                request_only=True,
+            ),
         ],
     )
     def partial_update(self, request: Request, pk: str) -> Response:
