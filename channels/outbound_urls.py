@@ -63,3 +63,12 @@ def url_problem(value: str) -> str | None:
     if host and is_private_host(host):
         return PRIVATE_REFUSED
     return None if value.startswith("https://") else HTTPS_ONLY
+
+
+def refused(what: str) -> str:
+    """A connector's message when channels.http refused the address at call time
+    (the name resolved to a private address, or did not resolve)."""
+    return (
+        f"{what} is not allowed: it points to a private or loopback address, or "
+        f"its name does not resolve. {PRIVATE_REFUSED}"
+    )

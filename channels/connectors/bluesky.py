@@ -50,7 +50,7 @@ from urllib.parse import urlencode, urlsplit
 
 import regex
 
-from channels import http
+from channels import http, outbound_urls
 from channels.connectors import apicall
 from channels.connectors.base import (
     AccountCheck,
@@ -206,8 +206,7 @@ class BlueskyConnector:
             headers=headers,
             secrets_=(token, *secrets),
             creates_post=posting,
-            refused="The Bluesky server address is not allowed or cannot be "
-            "found; check the account's server.",
+            refused=outbound_urls.refused("The Bluesky server address"),
         )
 
     def _error(self, answer: http.Response, doing: str) -> ConnectorError:

@@ -45,7 +45,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, urlize
 
-from channels import http
+from channels import http, outbound_urls
 from channels.connectors.base import (
     AccountCheck,
     Capabilities,
@@ -138,8 +138,7 @@ def _error(exc: BaseException, smtp: SmtpSettings) -> ConnectorError:
         )
     if isinstance(exc, http.OutboundRefused):
         return ConnectorError(
-            "The SMTP server's address is not allowed (a private network or a "
-            "name that does not resolve).",
+            outbound_urls.refused("The SMTP server's address"),
             kind="permanent",
             detail=detail,
         )

@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from channels import http
+from channels import http, outbound_urls
 from channels.connectors import apicall
 from channels.connectors.base import (
     AccountCheck,
@@ -202,8 +202,7 @@ class MastodonConnector:
             headers=headers,
             secrets_=[token],
             creates_post=posting,  # an upload alone publishes nothing
-            refused="The Mastodon instance address is not allowed or cannot be "
-            "found; reconnect the account with its public address.",
+            refused=outbound_urls.refused("The Mastodon instance address"),
         )
 
     def _error(self, answer: http.Response, doing: str) -> ConnectorError:

@@ -159,9 +159,7 @@ class WebhookConnector:
             headers=headers,
             secrets_=[secret],
             creates_post=event != "ping",
-            refused="The webhook URL is not allowed: it points to a private or "
-            "loopback address, or its name does not resolve. "
-            + outbound_urls.PRIVATE_REFUSED,
+            refused=outbound_urls.refused("The webhook URL"),
         )
 
     def _result(

@@ -38,7 +38,7 @@ from urllib.parse import quote, urlencode
 
 from django.utils.html import escape, urlize
 
-from channels import http
+from channels import http, outbound_urls
 from channels.connectors import apicall
 from channels.connectors.base import (
     AccountCheck,
@@ -121,8 +121,7 @@ class _Site:
             headers=sent_headers,
             secrets_=[self.password, token],
             creates_post=creates,
-            refused="The WordPress site's address is not allowed (a private "
-            "network or a name that does not resolve).",
+            refused=outbound_urls.refused("The WordPress site's address"),
         )
         return _json_or_raise(answer, self.password)
 

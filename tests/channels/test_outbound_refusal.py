@@ -9,7 +9,7 @@ import html
 import pytest
 from django.urls import reverse
 
-from channels.connectors import ConnectorError
+from channels.connectors import ConnectorError, get_connector
 from channels.connectors.webhook import WebhookConnector
 from channels.models import ChannelAccount, Network
 from channels.outbound_urls import HTTPS_ONLY, PRIVATE_REFUSED, url_problem
@@ -156,3 +156,49 @@ def test_the_demo_inbox_receiver_is_the_one_loopback_url_accepted(settings) -> N
     assert url_problem("http://127.0.0.1:8000/admin/") == PRIVATE_REFUSED
     settings.DEMO_INBOX = False
     assert url_problem(hook) == PRIVATE_REFUSED
+
+
+@pytest.mark.parametrize(
+    ("network", "credentials", "what"),
+    [
+        (
+            Network.WORDPRESS,
+            {"site_url": "https://localhost.:9", "username": "u", "app_password": "p"},
+            "The WordPress site's address",
+        ),
+        (
+            Network.BLUESKY,
+            {
+                "handle": "roastery.test",
+                "app_password": "app-pass",
+                "service": "https://localhost.:9",
+            },
+            "The Bluesky server address",
+        ),
+        (
+            Network.MASTODON,
+            {"instance_url": "https://localhost.:9", "access_token": "token-1"},
+            "The Mastodon instance address",
+        ),
+        (
+            Network.EMAIL,
+            {
+                "host": "localhost.",
+                "port": 9,
+                "security": "none",
+                "from_email": "news@roastery.test",
+            },
+            "The SMTP server's address",
+        ),
+    ],
+)
+def test_every_customer_address_refusal_says_why(
+    tenant, network: str, credentials: dict, what: str
+) -> None:  # type: ignore[no-untyped-def]
+    account = ChannelAccountFactory(
+        workspace=tenant.workspace, network=network, credentials=credentials
+    )
+    with pytest.raises(ConnectorError) as refused:
+        get_connector(network).check(account)
+    assert str(refused.value).startswith(what), str(refused.value)
+    assert PRIVATE_REFUSED in str(refused.value)
