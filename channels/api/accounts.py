@@ -42,6 +42,8 @@ from channels.models import (
     SubscriberStatus,
 )
 from channels.outbound_urls import url_problem
+from content import copy_limits
+from content.channel_rules import rules_for
 
 SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "None")]
 
@@ -53,6 +55,18 @@ class CapabilitiesSerializer(serializers.Serializer):
     threads = serializers.BooleanField()
     first_comment = serializers.BooleanField()
     link_cards = serializers.BooleanField()
+
+
+class AccountLimitsSerializer(serializers.Serializer):
+    max_length = serializers.IntegerField(
+        allow_null=True, help_text="Text length in `unit`; null: no limit."
+    )
+    unit = serializers.CharField(
+        help_text="weighted chars (X), graphemes or chars (UTF-16 units)."
+    )
+    max_images = serializers.IntegerField(allow_null=True)
+    max_image_bytes = serializers.IntegerField(allow_null=True)
+    own = serializers.ListField(child=serializers.CharField())
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -67,6 +81,12 @@ class ChannelSerializer(serializers.ModelSerializer):
     audience = serializers.SerializerMethodField(
         help_text="Email newsletters: subscribers per status (pending, confirmed, "
         "unsubscribed, bounced); null for other networks."
+    )
+    limits = serializers.SerializerMethodField(
+        help_text="The limits copy for this account must meet before it can be "
+        "chosen, approved or scheduled: the network's, or the account's own where "
+        "it sets them (a Mastodon instance's, read by 'Test connection'; `own` "
+        "names those)."
     )
 
     class Meta:
@@ -87,6 +107,7 @@ class ChannelSerializer(serializers.ModelSerializer):
             "created_at",
             "capabilities",
             "audience",
+            "limits",
         ]
         read_only_fields = fields
 
@@ -96,6 +117,17 @@ class ChannelSerializer(serializers.ModelSerializer):
     @extend_schema_field(CapabilitiesSerializer(allow_null=True))
     def get_capabilities(self, account: ChannelAccount) -> dict[str, Any] | None:
         return accounts.capabilities_for(account.network)
+
+    @extend_schema_field(AccountLimitsSerializer)
+    def get_limits(self, account: ChannelAccount) -> dict[str, Any]:
+        limits = copy_limits.limits_for(account.network, account.limits)
+        return {
+            "max_length": limits.max_length,
+            "unit": rules_for(account.network).unit,
+            "max_images": limits.max_images,
+            "max_image_bytes": limits.max_image_bytes,
+            "own": sorted(limits.own),
+        }
 
     @extend_schema_field(
         serializers.DictField(child=serializers.IntegerField(), allow_null=True)

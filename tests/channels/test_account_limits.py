@@ -62,3 +62,29 @@ def test_a_failed_check_keeps_the_limits_it_had(tenant, mastodon_server):
     assert not outcome.ok
     account.refresh_from_db()
     assert account.limits == {"max_length": 1000}
+
+
+def test_the_api_shows_an_accounts_limits_and_which_are_its_own(
+    tenant, other_tenant, user_client
+):
+    own = ChannelAccountFactory(
+        workspace=tenant.workspace,
+        network="mastodon",
+        limits={"max_length": 1000, "max_images": 4},
+    )
+    plain = ChannelAccountFactory(workspace=tenant.workspace, network="bluesky")
+    client = user_client(tenant.editor)
+    body = client.get(f"/api/v1/channels/{own.pk}/").json()
+    assert body["limits"] == {
+        "max_length": 1000,
+        "unit": "graphemes",
+        "max_images": 4,
+        "max_image_bytes": 16 * 1024 * 1024,
+        "own": ["max_length"],  # 4 images is Mastodon's default anyway
+    }
+    body = client.get(f"/api/v1/channels/{plain.pk}/").json()
+    assert body["limits"]["max_length"] == 300 and body["limits"]["own"] == []
+    assert (
+        user_client(other_tenant.owner).get(f"/api/v1/channels/{own.pk}/").status_code
+        == 404
+    )
