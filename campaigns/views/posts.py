@@ -57,7 +57,17 @@ def transition(request: HttpRequest, post: Post, action: str) -> str | None:
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        lifecycle.transition(post, action, by=request.user, reason=reason)  # type: ignore[arg-type]
+        if action == "approve":  # what the page showed, when it says what that was
+            from campaigns.services import review
+
+            review.approve_reviewed(
+                post=post,
+                by=request.user,  # type: ignore[arg-type]
+                fingerprint=request.POST.get("fingerprint", "").strip() or None,
+                reason=reason,
+            )
+        else:
+            lifecycle.transition(post, action, by=request.user, reason=reason)  # type: ignore[arg-type]
     except ConflictError as error:
         return str(error)
     return None
@@ -89,7 +99,14 @@ def _editor(
     may_edit = can(user, Action.EDIT_CONTENT, post.workspace)
     editable = may_edit and post.status not in lifecycle.LOCKED_STATES
     actions = [lifecycle.MOVES[a] for a in lifecycle.allowed_actions(post, user)]
+    if any(move.action == "approve" for move in actions):
+        from campaigns.services import review  # the approve form carries it
+
+        fingerprint = review.review_fingerprint(post)
+    else:
+        fingerprint = ""
     context: dict[str, Any] = {
+        "review_fingerprint": fingerprint,
         "section": "calendar",
         "post": post,
         "form": (form or PostForm(post=post, may_add=_may_add(user, post)))

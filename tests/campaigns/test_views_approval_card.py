@@ -378,3 +378,25 @@ def test_a_planning_only_account_is_said_and_connecting_it_makes_the_card_stale(
     x.save(update_fields=["credentials"])
     assert card_of(_page(web, tenant), post).count("data-planning-only") == 2
     assert review_fingerprint(post) != before
+
+
+def test_the_post_pages_approve_button_is_held_to_what_the_page_showed(tenant, web):
+    import re
+
+    post = post_in_review(tenant, gate_fails=False)
+    client = web(tenant.reviewer, tenant.workspace)
+    page = client.get(reverse("post-editor", args=[post.pk])).content.decode()
+    found = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', page)
+    assert found and found.group(1) == review_fingerprint(post)
+    x = Variant.objects.get(post=post, network="x", status="chosen")
+    content_services.variant_update_text(variant=x, by=tenant.editor, text="New")
+    url = reverse("post-action", args=[post.pk, "approve"])
+    response = client.post(url, {"fingerprint": found.group(1)})
+    assert response.status_code == 409
+    assert "review it again" in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == PostStatus.IN_REVIEW
+    fresh = {"fingerprint": review_fingerprint(post)}
+    assert client.post(url, fresh).status_code == 302
+    post.refresh_from_db()
+    assert post.status == PostStatus.APPROVED
