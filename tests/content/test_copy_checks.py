@@ -431,3 +431,18 @@ def test_the_post_body_gets_a_counter_per_channel_account(client, tenant):
         'data-charcount-max="300"'
     ) in page
     assert 'data-charcount-network="x" data-charcount-max="280"' in page
+
+
+def test_copy_is_written_to_the_strictest_account_limit(tenant):
+    """The writer is told the instance's own limit, so what it writes can be
+    chosen for every account of the post on that network."""
+    from tests.content.conftest import run
+
+    small = _account(tenant, "mastodon", name="Small", limits={"max_length": 120})
+    post = _post(tenant, small, _account(tenant, "mastodon", name="Default"))
+    generation = run(services.generation_request(post=post, by=tenant.editor, count=2))
+    variants = list(Variant.objects.filter(generation=generation))
+    assert variants
+    for variant in variants:
+        assert variant.rule_report["max_length"] == 120
+        services.variant_choose(variant=variant, by=tenant.editor)
