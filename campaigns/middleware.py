@@ -3,7 +3,8 @@ show its times in the workspace's zone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
@@ -63,4 +64,22 @@ class CurrentWorkspaceMiddleware:
         # `override` restores the previous zone afterwards, so a worker thread
         # never carries one workspace's zone into the next request.
         with timezone.override(zone):
-            return self.get_response(request)
+            response = self.get_response(request)
+        if getattr(response, "streaming", False):
+            # A streamed body renders after this returns (the variant stream).
+            response.streaming_content = _in_zone(response.streaming_content, zone)
+        return response
+
+
+def _in_zone(chunks: Iterable[Any], zone: ZoneInfo) -> Iterator[Any]:
+    """Each chunk produced with `zone` current, and the zone restored between."""
+    iterator = iter(chunks)
+    while True:
+        with timezone.override(zone):
+            chunk = next(iterator, _END)
+        if chunk is _END:
+            return
+        yield chunk
+
+
+_END = object()

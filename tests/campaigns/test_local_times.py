@@ -136,3 +136,20 @@ def test_a_zone_the_database_lacks_keeps_utc_rather_than_failing(tenant, web):
     page = web(tenant.owner, tenant.workspace).get(reverse("approvals"))
     assert page.status_code == 200
     assert "times are in UTC" in page.content.decode()
+
+
+def test_a_streamed_body_renders_in_the_workspace_zone_too():
+    """The variant stream renders its partials after the view returned."""
+    from zoneinfo import ZoneInfo
+
+    from campaigns.middleware import _in_zone
+
+    def body():  # type: ignore[no-untyped-def]
+        for _ in range(2):
+            yield timezone.get_current_timezone_name()
+            yield "|"
+
+    chunks = _in_zone(body(), ZoneInfo("Asia/Tokyo"))
+    assert next(chunks) == "Asia/Tokyo"
+    assert timezone.get_current_timezone_name() == "UTC"  # not leaked between
+    assert "".join(chunks) == "|Asia/Tokyo|"
