@@ -88,3 +88,21 @@ def test_the_api_shows_an_accounts_limits_and_which_are_its_own(
         user_client(other_tenant.owner).get(f"/api/v1/channels/{own.pk}/").status_code
         == 404
     )
+
+
+def test_the_channels_page_shows_an_instances_own_limit(tenant, web):
+    from django.urls import reverse
+
+    own = ChannelAccountFactory(
+        workspace=tenant.workspace,
+        network="mastodon",
+        limits={"max_length": 1000, "max_images": 4},
+    )
+    ChannelAccountFactory(workspace=tenant.workspace, network="bluesky")
+    page = web(tenant.owner).get(reverse("channels")).content.decode()
+    row = page[page.index(f'id="account-{own.pk}"') :]
+    assert (
+        "Its own limit (read at the last test): 1000 characters, 4 images per post."
+        in row[: row.index("</tr>")]
+    )
+    assert page.count("data-own-limits") == 1
