@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0005_post_blog_tags_categories'),
+        ("campaigns", "0005_post_blog_tags_categories"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='last_workspace',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.workspace'),
+            model_name="user",
+            name="last_workspace",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="campaigns.workspace",
+            ),
         ),
     ]
