@@ -2,16 +2,22 @@
 
 A card shows, per channel account the post targets, the copy as it will be
 published (the chosen variant for the account's network, split and linked as
-its connector sends it; see `channels.preview`), the images that go out, the
-time, and what the checks found: each variant's brand-safety verdict and rule
-report, and every objection registered with the lifecycle
-(`lifecycle.approval_problems`: the gate, channel limits, ...).
+its connector sends it; see `channels.preview`), the images that go out (the
+network's own rendition), a blog's tags and categories, whether the account is
+planning only, the time, and what the checks found:
+
+- per account, `content.services.copy_checks.post_copy_findings` (the limits
+  the copy or images break, the brand-safety gate's reasons) and each part's
+  length against the account's limit;
+- for the post, `lifecycle.move_problems` (`blocked`: no one approves past a
+  channel's limit) and `lifecycle.approval_problems` (`problems`: an owner or
+  admin may approve despite them). New checks registered there show up here.
 
 The card carries a fingerprint of everything that goes out. Approving with a
 fingerprint re-reads the post under row locks and refuses (409
 `review_stale`) when what would go out no longer matches what the reviewer
-saw: an edit, a new choice of variant, other images, another time or other
-accounts since the card was rendered.
+saw: an edit, a new choice of variant, other images or alt text, another
+link, time, tags or accounts since the card was rendered.
 """
 
 from __future__ import annotations
