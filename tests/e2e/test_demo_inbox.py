@@ -1,0 +1,69 @@
+"""In a real browser: a post published to the demo inbox's webhook through the
+real publishing path shows up on the Demo inbox page (sidebar link, demo label,
+time in the workspace's zone, signature verified), and another workspace's
+person does not see it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from campaigns.models import Role
+from channels import publishing
+from channels.models import Network
+from channels.models import PublicationStatus as PS
+from demo import inbox
+from tests.channels.connector_kit import queued_publication
+from tests.factories import PASSWORD, ChannelAccountFactory, WorkspaceFactory, member
+
+pytestmark = pytest.mark.e2e
+
+
+def _sign_in(page, live_server, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_a_published_post_arrives_in_the_demo_inbox(
+    transactional_db, live_server, settings, page, screenshot
+) -> None:  # type: ignore[no-untyped-def]
+    settings.DEMO_INBOX = True
+    settings.OUTBOUND_ALLOW_PRIVATE = False
+    settings.SITE_URL = live_server.url
+    workspace = WorkspaceFactory(name="Bay Bakery", time_zone="Europe/Berlin")
+    member(workspace, Role.EDITOR, email="eve@example.test")
+    account = ChannelAccountFactory(
+        workspace=workspace,
+        name="Demo inbox (webhook)",
+        network=Network.WEBHOOK,
+        credentials={"secret": "demo-inbox-e2e-secret-0123456789"},
+    )
+    account.external_id = inbox.hook_url(account.pk)
+    account.save(update_fields=["external_id"])
+    publication = queued_publication(account, body="Sourdough is back on Friday.")
+    publishing.publication_publish(publication.pk)
+    publication.refresh_from_db()
+    assert publication.status == PS.PUBLISHED, publication.error
+
+    _sign_in(page, live_server, "eve@example.test")
+    page.get_by_role("link", name="Demo inbox").click()
+    expect(page.get_by_role("heading", name="Demo inbox")).to_be_visible()
+    expect(page.get_by_text("not a real network").first).to_be_visible()
+    delivery = page.locator("li.demo-delivery")
+    expect(delivery).to_have_count(1)
+    expect(delivery).to_contain_text("Signature verified: yes")
+    expect(delivery).to_contain_text("(Europe/Berlin)")
+    expect(delivery).to_contain_text('"text": "Sourdough is back on Friday."')
+    screenshot("inbox")
+
+    other = WorkspaceFactory(name="Elsewhere")
+    member(other, Role.EDITOR, email="olaf@example.test")
+    page.context.clear_cookies()
+    _sign_in(page, live_server, "olaf@example.test")
+    page.goto(f"{live_server.url}/demo/inbox/")
+    expect(page.get_by_text("Nothing has arrived yet")).to_be_visible()
+    expect(page.locator("li.demo-delivery")).to_have_count(0)
+    screenshot("other-workspace")
