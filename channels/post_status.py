@@ -3,8 +3,11 @@
 Each publication has its own time and fate (published now, retried, held for a
 review of its copy), so the post says what its publications say together:
 
-- any publication working (queued, publishing, retrying after a transient
-  error, or scheduled and due) → `publishing`;
+- any publication at work (queued, publishing, retrying after a transient
+  error, or sent now by a person: published now, retried, released after a
+  review), or one due now while another already went out or failed →
+  `publishing` (one only due now, held back by a rate limit before anything was
+  sent, has not started the post);
 - else any outcome unknown → `unconfirmed` (a person checks first);
 - else some published: all of them → `published`; some not (failed, canceled,
   waiting for their own later time, copy in review) → `partly_published`;
@@ -57,21 +60,29 @@ class Row:
     status: str
     due_at: datetime
     error_kind: str = ""
+    own_time: bool = False  # `Publication.due_override`
 
 
-def _working(row: Row, now: datetime) -> bool:
+def _at_work(row: Row, now: datetime) -> bool:
     if row.status in (PS.QUEUED, PS.PUBLISHING):
         return True
     return row.status == PS.SCHEDULED and (
-        row.due_at <= now or row.error_kind in RETRYING_KINDS
+        row.error_kind in RETRYING_KINDS or (row.own_time and row.due_at <= now)
     )
+
+
+def _due(row: Row, now: datetime) -> bool:
+    return row.status == PS.SCHEDULED and row.due_at <= now
 
 
 def derive(rows: Iterable[Row], now: datetime) -> str | None:
     """The post status these publications make (None: keep the post's)."""
     rows = list(rows)
     statuses = {row.status for row in rows}
-    if any(_working(row, now) for row in rows):
+    started = bool(statuses & {PS.PUBLISHED, PS.FAILED, PS.UNCONFIRMED})
+    if any(_at_work(row, now) for row in rows) or (
+        started and any(_due(row, now) for row in rows)
+    ):
         return S.PUBLISHING
     if PS.UNCONFIRMED in statuses:
         return S.UNCONFIRMED

@@ -86,8 +86,6 @@ SYSTEM = "dispatcher"
 # workspace_id, from_status, to_status)`, sent after the commit.
 publication_status_changed = Signal()
 
-IN_FLIGHT = frozenset({PS.SCHEDULED, PS.QUEUED, PS.PUBLISHING})
-DONE = frozenset({PS.PUBLISHED, PS.FAILED, PS.UNCONFIRMED})
 CANCELABLE = frozenset({PS.SCHEDULED, PS.QUEUED, PS.NEEDS_REVIEW})
 
 
@@ -205,10 +203,10 @@ def _posts_sync(post_ids: Iterable[int]) -> None:
     if not posts:
         return
     rows: dict[int, list[post_status.Row]] = {}
-    for post_id, status, due_at, error_kind in Publication.objects.filter(
-        post_id__in=ids
-    ).values_list("post_id", "status", "due_at", "error_kind"):
-        rows.setdefault(post_id, []).append(post_status.Row(status, due_at, error_kind))
+    for post_id, *row in Publication.objects.filter(post_id__in=ids).values_list(
+        "post_id", "status", "due_at", "error_kind", "due_override"
+    ):
+        rows.setdefault(post_id, []).append(post_status.Row(*row))
     now = timezone.now()
     wanted: dict[str, list[Post]] = {}
     for post in posts:

@@ -417,9 +417,15 @@ def publication_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
         messages.error(request, str(exc))  # e.g. one's own edit: someone else
     else:
         fresh = Publication.objects.get(pk=publication.pk)
+        done = {
+            "publish-now": "goes out now; the post's other channels keep their time",
+            "retry": "sent again now",
+            "approve": "copy approved; it goes out at its time, or now if that passed",
+        }
         messages.success(
             request,
-            f"{publication.account.name}: {PS(fresh.status).label.lower()}.",
+            f"{publication.account.name}: "
+            f"{done.get(name, PS(fresh.status).label.lower())}.",
         )
     return redirect(
         f"{reverse('post-editor', args=[publication.post_id])}#publications"

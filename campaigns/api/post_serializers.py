@@ -45,6 +45,26 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+class PostPublicationSerializer(serializers.Serializer):
+    """One channel account's publication of the post, in brief (the whole row,
+    its attempts and actions: `/api/v1/publications/{id}/`)."""
+
+    id = serializers.IntegerField(read_only=True)
+    account = serializers.IntegerField(source="account_id", read_only=True)
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    network = serializers.CharField(read_only=True)
+    status = serializers.CharField(
+        read_only=True,
+        help_text="scheduled, queued, publishing, published, failed, "
+        "unconfirmed, canceled or needs_review (its copy waits for a review).",
+    )
+    due_at = serializers.DateTimeField(read_only=True)
+    due_override = serializers.BooleanField(
+        read_only=True, help_text="Its own time (published now, retried, released)."
+    )
+    url = serializers.CharField(read_only=True)
+
+
 class PostSerializer(serializers.ModelSerializer):
     scheduled_local = serializers.SerializerMethodField(
         help_text="`scheduled_at` in the campaign's time zone, with its offset."
@@ -65,6 +85,12 @@ class PostSerializer(serializers.ModelSerializer):
         allow_null=True,
         read_only=True,
         help_text="Blog categories (WordPress); null: the post's pillar.",
+    )
+    publications = PostPublicationSerializer(
+        many=True,
+        read_only=True,
+        help_text="Each channel account's publication and its own state (a "
+        "partly published post says which went out).",
     )
 
     class Meta:
@@ -87,6 +113,7 @@ class PostSerializer(serializers.ModelSerializer):
             "accounts",
             "status",
             "allowed_actions",
+            "publications",
             "owner",
             "notes",
             "origin",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -44,6 +44,7 @@ from campaigns.models import (
     Post,
 )
 from campaigns.services import review as review_service
+from channels.models import Publication
 
 POST_EXAMPLE = {
     "campaign": 7,
@@ -138,7 +139,14 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     queryset = Post.objects.none()  # schema only; see get_queryset
 
     def get_queryset(self) -> QuerySet[Post]:
-        return selectors.posts_visible(self.principal())
+        return selectors.posts_visible(self.principal()).prefetch_related(
+            Prefetch(
+                "publications",
+                Publication.objects.select_related("account").order_by(
+                    "account__name", "pk"
+                ),
+            )
+        )
 
     def _answer(self, post: Post, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=post.pk)

@@ -128,6 +128,27 @@ def test_publish_now_publishes_that_one_only(issue_post, sink, tenant) -> None: 
     assert dict(sink.state.requests) == {hook.idempotency_key: 1}
 
 
+def test_the_posts_api_says_which_publication_went_out(
+    issue_post, sink, tenant, user_client
+) -> None:  # type: ignore[no-untyped-def]
+    post, hook, sky, _, when = issue_post
+    publishing.publish_now(hook, by=tenant.editor)
+    dispatcher.dispatch()
+    publishing.publication_publish_many([hook.pk], task_id="t")
+    body = user_client(tenant.client).get(f"/api/v1/posts/{post.pk}/").json()
+    assert body["status"] == "partly_published"
+    assert body["scheduled_at"] == when.isoformat().replace("+00:00", "Z")
+    states = {row["id"]: row for row in body["publications"]}
+    assert (states[hook.pk]["status"], states[hook.pk]["due_override"]) == (
+        "published",
+        True,
+    )
+    assert (states[sky.pk]["status"], states[sky.pk]["account_name"]) == (
+        "scheduled",
+        "Sky",
+    )
+
+
 def test_a_row_published_now_keeps_its_time_when_the_post_moves(
     issue_post, tenant
 ) -> None:  # type: ignore[no-untyped-def]
@@ -219,24 +240,14 @@ def test_the_derivation_rule() -> None:
     assert derive((PS.UNCONFIRMED, past), (PS.PUBLISHED, past)) == (
         PostStatus.UNCONFIRMED
     )
-    assert (
-        derive(
-            (PS.SCHEDULED, later),
-        )
-        == PostStatus.SCHEDULED
-    )
-    assert (
-        derive(
-            (PS.CANCELED, past),
-        )
-        is None
-    )
-    assert (
-        derive(
-            (PS.NEEDS_REVIEW, past),
-        )
-        is None
-    )
+    assert derive((PS.SCHEDULED, later)) == PostStatus.SCHEDULED
+    # Due, but held back (a rate limit) before anything went out: not started.
+    assert derive((PS.SCHEDULED, past)) == PostStatus.SCHEDULED
+    # Sent now by a person (publish now, retry, a released review): at work.
+    assert derive((PS.SCHEDULED, past, "", True)) == PostStatus.PUBLISHING
+    assert derive((PS.SCHEDULED, later, "", True)) == PostStatus.SCHEDULED
+    assert derive((PS.CANCELED, past)) is None
+    assert derive((PS.NEEDS_REVIEW, past)) is None
 
 
 def test_the_post_page_shows_each_publications_state(

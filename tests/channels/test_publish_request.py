@@ -8,7 +8,7 @@ import pytest
 from campaigns.models import PostStatus
 from channels import publishing
 from channels.connectors import Capabilities
-from tests.factories import ChannelAccountFactory, PostFactory
+from tests.factories import ConnectedAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def publication_with(text: str, network: str = "mastodon"):  # type: ignore[no-u
     from content.models import Variant
 
     post = PostFactory(body="Body copy.", topic="Autumn roast launch")
-    account = ChannelAccountFactory(workspace=post.workspace, network=network)
+    account = ConnectedAccountFactory(workspace=post.workspace, network=network)
     post.accounts.set([account])
     Variant.objects.create(
         workspace=post.workspace,

@@ -119,7 +119,7 @@ def test_publish_one_row_then_fix_and_review_the_other(
     page.locator(f"#publication-{rows[hook.pk].pk}").get_by_role(
         "button", name="Publish now"
     ).click()
-    expect(page.get_by_text("Shop webhook: scheduled.")).to_be_visible()
+    expect(page.get_by_text("Shop webhook: goes out now")).to_be_visible()
     # The scheduler's tick and the worker's task, in this process.
     assert dispatcher.dispatch() == 1
     publishing.publication_publish_many([rows[hook.pk].pk], task_id="e2e")
