@@ -437,6 +437,31 @@ def parts_for(network: str, text: str) -> list[str]:
     return ["\n\n".join(parts)]
 
 
+def measure_parts(
+    network: str, text: str, *, max_length: int | None = None
+) -> list[Measure]:
+    """Each part that goes out (`parts_for`), measured."""
+    return [
+        measure(network, part, max_length=max_length)
+        for part in parts_for(network, text)
+    ]
+
+
+def worst_part(measures: Sequence[Measure]) -> int:
+    """The index of the part to show: the furthest over, else the longest
+    (charcount.js picks the same)."""
+    return max(
+        range(len(measures)),
+        key=lambda i: (
+            not measures[i].fits,
+            measures[i].over_by,
+            measures[i].bytes_over_by,
+            measures[i].length,
+            -i,
+        ),
+    )
+
+
 def limit_violations(
     text: str,
     *,

@@ -304,12 +304,16 @@ def _add(a: Usage, b: Usage) -> Usage:
 
 
 def measure_report(network: str, text: str, spec: ChannelSpec) -> Any:
+    """The measure of what goes out: for a thread, the part furthest over
+    (else the longest), with `part` and `parts` saying which."""
     from content import channel_rules
 
-    measured = channel_rules.measure(network, text, max_length=spec.max_length)
-    if hasattr(measured, "__dataclass_fields__"):
-        return asdict(measured)
-    return measured
+    parts = channel_rules.measure_parts(network, text, max_length=spec.max_length)
+    index = channel_rules.worst_part(parts)
+    report: dict[str, Any] = asdict(parts[index])
+    if len(parts) > 1:
+        report["part"], report["parts"] = index + 1, len(parts)
+    return report
 
 
 def _violations(text: str, spec: ChannelSpec, brand: BrandFacts) -> list[Any]:

@@ -127,3 +127,28 @@ def test_an_account_limit_equal_to_the_networks_is_not_called_its_own():
     assert same.own == frozenset()
     (too_long,) = text_violations("a" * 501, same)
     assert too_long.message.startswith("Too long for Mastodon: 501 of 500")
+
+
+def test_the_part_shown_is_the_one_furthest_over_else_the_longest():
+    from content.channel_rules import measure_parts, worst_part
+
+    parts = measure_parts("x", "short\n---\n" + "a" * 290 + "\n---\n" + "b" * 200)
+    assert [m.length for m in parts] == [5, 290, 200]
+    assert worst_part(parts) == 1
+    fits = measure_parts("x", "short\n---\nlonger one")
+    assert worst_part(fits) == 1
+    assert len(measure_parts("linkedin", "a\n---\nb")) == 1
+
+
+def test_the_rule_report_of_a_thread_measures_its_parts(tenant):
+    from content.models import Variant
+    from content.services.variants import rule_report_for
+    from tests.factories import ChannelAccountFactory, PostFactory
+
+    account = ChannelAccountFactory(workspace=tenant.workspace, network="x")
+    post = PostFactory(campaign__workspace=tenant.workspace, accounts=[account])
+    variant = Variant(workspace=tenant.workspace, post=post, network="x", label="A")
+    report = rule_report_for(variant, "a" * 250 + "\n---\n" + "b" * 270)
+    assert report["measure"]["length"] == 270
+    assert (report["measure"]["part"], report["measure"]["parts"]) == (2, 2)
+    assert report["violations"] == []
