@@ -80,7 +80,8 @@ class Received:
 def receive(
     account_id: int, headers: Mapping[str, str], body: bytes
 ) -> Received | None:
-    """Record one request for a webhook account; None when there is no such one.
+    """Record one request for a webhook account that delivers to the inbox;
+    None for any other id (a customer's real webhook is not an inbox).
 
     A verified request repeating an Idempotency-Key already received is
     acknowledged with the first delivery, the contract the connector relies on.
@@ -92,7 +93,9 @@ def receive(
     )
     if account is None:
         return None
-    _url, secret = account_webhook_settings(account)
+    url, secret = account_webhook_settings(account)
+    if url != hook_url(account.pk):  # a customer's webhook, not an inbox channel
+        return None
     verified, note = verify(secret, headers, body)
     key = headers.get("Idempotency-Key", "")[:100]
     if verified and key:

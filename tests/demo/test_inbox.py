@@ -139,7 +139,12 @@ def test_the_page_shows_only_the_current_workspaces_deliveries(web, inbox_on) ->
 
 def test_an_unknown_or_non_webhook_account_is_404(client, db, inbox_on) -> None:  # type: ignore[no-untyped-def]
     mastodon = ChannelAccountFactory(network=Network.MASTODON)
-    for pk in (mastodon.pk, 999999):
+    customers = ChannelAccountFactory(
+        network=Network.WEBHOOK,
+        external_id="https://hooks.example.com/x",
+        credentials={"secret": SECRET},
+    )
+    for pk in (mastodon.pk, customers.pk, 999999):
         url = reverse("demo:inbox-hook", args=[pk])
         assert (
             client.post(url, b"{}", content_type="application/json").status_code == 404
