@@ -29,7 +29,13 @@ from content.channel_rules import Violation, rules_for
 from content.models import PostImage, Variant, VariantStatus
 
 LIMIT = "limit"  # the network refuses it: blocks the moves toward publishing
+RULE = "rule"  # the brand's rules (required hashtags and mentions, don't-words)
 GATE = "gate"  # the brand-safety gate: an owner or admin may approve despite it
+# The rule report's codes that are the network's limits (measured afresh here,
+# against the accounts' limits, rather than read from the report).
+LIMIT_CODES = frozenset(
+    {"too_long", "too_many_bytes", "too_many_hashtags", "too_many_mentions"}
+)
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,29 @@ def gate_findings(variant: Variant) -> list[Finding]:
     return [Finding("gate", m, GATE, False) for m in messages if m]
 
 
+def rule_findings(variant: Variant) -> list[Finding]:
+    """The brand's rules the variant's text broke when it was last written or
+    edited (its rule report), the network's limits aside."""
+    violations = (variant.rule_report or {}).get("violations") or []
+    return [
+        Finding(
+            str(v.get("code") or RULE),
+            str(v.get("message") or v.get("code")),
+            RULE,
+            False,
+        )
+        for v in violations
+        if isinstance(v, dict) and v.get("code") not in LIMIT_CODES
+    ]
+
+
+def problems_of(variant: Variant, limits: Iterable[Finding]) -> list[Finding]:
+    """Everything to show beside a variant, each message once: the limits
+    (`limits`, measured for its accounts), the gate, the brand's rules (a
+    don't-word both report is the gate's)."""
+    return _unique([*limits, *gate_findings(variant), *rule_findings(variant)])
+
+
 # --- A post's images, as the files that would go out ---------------------------
 
 
@@ -182,8 +211,9 @@ def _chosen_for(account: ChannelAccount, chosen: list[Variant]) -> Variant | Non
 
 def post_copy_findings(post: Post) -> list[ChannelFindings]:
     """Per account of `post`: the copy it would get and every finding on it
-    (the limits it breaks, then what the brand-safety gate found), accounts in
-    the order of their networks. An empty `findings` list: nothing to fix.
+    (the limits it breaks, what the brand-safety gate found, then the brand's
+    rules), accounts in the order of their networks. An empty `findings`
+    list: nothing to fix.
 
     This is the one place the approvals card, the badges and the lifecycle's
     checks read; it runs a handful of queries for any number of channels.
@@ -208,7 +238,7 @@ def post_copy_findings(post: Post) -> list[ChannelFindings]:
             account.network, copy_limits.image_violations(sizes, limits)
         )
         if variant is not None:
-            findings += gate_findings(variant)
+            findings = problems_of(variant, findings)
         out.append(ChannelFindings(account, variant, text, findings))
     return out
 

@@ -87,17 +87,18 @@ def channels_of(post: Post) -> list[Channel]:
 
 def _annotate(variant: Variant, accounts: list[ChannelAccount]) -> None:
     """What the variant's badge lists: every limit its text breaks for the
-    channel's accounts, then the gate's reasons (`problems`); the limits alone
-    (`limit_problems`) say why it cannot be chosen."""
+    channel's accounts, the brand's rules and the gate's reasons (`problems`);
+    the blocking limits (`limit_problems`) say why it cannot be chosen."""
     if variant.network in channel_rules.RULES:
         limits = copy_checks.variant_findings(variant, accounts)
     else:  # a network without rules (removed since): nothing to measure
         limits = []
-    gate = [f.message for f in copy_checks.gate_findings(variant)]
-    fit = [f.message for f in limits]
+    problems = copy_checks.problems_of(variant, limits)
     variant.limit_problems = [f.message for f in limits if f.blocking]  # type: ignore[attr-defined]
-    variant.fit_problems, variant.gate_problems = fit, gate  # type: ignore[attr-defined]
-    variant.problems = fit + gate  # type: ignore[attr-defined]
+    variant.fit_problems = [f.message for f in limits]  # type: ignore[attr-defined]
+    variant.brand_problems = [f.message for f in problems if f.kind != "limit"]  # type: ignore[attr-defined]
+    variant.problems = [f.message for f in problems]  # type: ignore[attr-defined]
+    variant.gate_problems = [f.message for f in problems if f.kind == "gate"]  # type: ignore[attr-defined]
 
 
 def stream_token(post: Post, user: User) -> str:

@@ -446,3 +446,33 @@ def test_copy_is_written_to_the_strictest_account_limit(tenant):
     for variant in variants:
         assert variant.rule_report["max_length"] == 120
         services.variant_choose(variant=variant, by=tenant.editor)
+
+
+@pytest.mark.usefixtures("static_files")
+def test_the_badge_lists_the_brands_rules_too_each_once(client, tenant):
+    post = _post(tenant, _account(tenant, "bluesky"))
+    missing = "Missing the brand's hashtag #Roast."
+    variant = _variant(
+        post,
+        "bluesky",
+        "Fits.",
+        status=VariantStatus.CHOSEN,
+        rule_report={
+            "violations": [
+                {"code": "missing_hashtag", "message": missing},
+                # A limit in an old report is measured afresh, not repeated.
+                {"code": "too_long", "message": "Too long for Bluesky: 999 of 300"},
+            ]
+        },
+    )
+    client.force_login(tenant.editor)
+    page = client.get(reverse("variants-panel", args=[post.pk])).content.decode()
+    card = page[page.index(f'id="variant-{variant.pk}"') :]
+    assert "Breaks the brand\u2019s rules" in card
+    assert card.count("Missing the brand&#x27;s hashtag #Roast.") == 1
+    assert "999 of 300" not in card and "Passes" not in card
+    (channel,) = post_copy_findings(post)
+    assert [(f.kind, f.message, f.blocking) for f in channel.findings] == [
+        ("rule", missing, False)
+    ]
+    assert limit_problems(post) == []
