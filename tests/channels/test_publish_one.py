@@ -263,7 +263,7 @@ def test_the_post_page_shows_each_publications_state(
     assert "Partly published" in html
     assert f'id="publication-{hook.pk}" data-publication-status="published"' in html
     assert f'id="publication-{sky.pk}" data-publication-status="scheduled"' in html
-    assert "Sky planning" in html and "planning only" in html
+    assert "Sky planning is planning only (no credentials)" in html
 
 
 # --- Scheduling only planning-only accounts --------------------------------------
