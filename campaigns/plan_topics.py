@@ -27,7 +27,8 @@ she should so some such than that the their theirs them then there these they
 this those through to too under until up us very via was we were what when
 where which while who whom why will with would you your yours also make makes
 want wants every ourselves across launch launches launching behind show
-shows showing bring brings take takes tell tells try tries
+shows showing bring brings take takes tell tells try tries choose chooses
+chose pick picks select selects use uses using find finds need needs like
 """
 _STOP = frozenset(_STOP_WORDS.split())
 _APOSTROPHES = "'\u2019"

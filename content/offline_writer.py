@@ -50,6 +50,13 @@ _STRUCTURES = ("question lead", "benefit lead", "short punchy")
 _QUESTIONS = ("Curious about {topic}?", "Still thinking about {topic}?")
 _BENEFITS = ("{Topic}, made simple.", "Why {topic} matters now.")
 _PUNCHY = ("{Topic}.", "{Topic}. Now.")
+# An angle that opens with one of these is an instruction to a writer ("Introduce
+# X to ...", "Ask the audience ..."), not a line of copy: it is not pasted in.
+_INSTRUCTIONS = {
+    "introduce", "ask", "announce", "explain", "walk", "correct", "give",
+    "lead", "build", "show", "tell", "describe", "highlight", "invite",
+    "remind", "celebrate", "feature", "compare",
+}  # fmt: skip
 
 
 def measure(text: str) -> int:
@@ -280,17 +287,37 @@ def brand_fact(brand: BrandFacts) -> str:
     return ""
 
 
+def _is_instruction(angle: str) -> bool:
+    first = angle.strip().split(" ", 1)[0].lower().strip(":,")
+    return first in _INSTRUCTIONS
+
+
+def _is_headline(topic: str) -> bool:
+    """A title that is already a sentence ("Did you know? Harvest stories",
+    "Behind the scenes: roasting") rather than a subject ("single-origin
+    espresso"): it leads as written instead of inside "Curious about …?"."""
+    return any(c in topic for c in ":,?!") or len(topic.split()) > 6
+
+
 def _body(task: CopyTask, index: int) -> list[_Part]:
     topic = task.topic.strip().rstrip(".") or task.brand.name
     fmt = {"topic": _lower_first(topic), "Topic": _upper_first(topic)}
-    angle = _sentence(task.angle)
+    angle = "" if _is_instruction(task.angle) else _sentence(task.angle)
     brief = brand_fact(task.brand)  # the brand's facts, never the brief's text
     cta = _sentence(task.brand.default_cta) if task.brand.default_cta else ""
     audience = task.brand.audience.strip().rstrip(".")
     variant = (index // 3) % 2
     structure = index % 3
     parts: list[_Part] = []
-    if structure == 0:  # question lead
+    if _is_headline(topic):
+        parts.append(_Part(_sentence(topic), 0))
+        if angle and structure != 2:
+            parts.append(_Part(angle, 2))
+        if brief and structure != 2:
+            parts.append(_Part(brief, 3))
+        if audience and structure == 1:
+            parts.append(_Part(f"Made for {_lower_first(audience)}.", 4))
+    elif structure == 0:  # question lead
         parts.append(_Part(_QUESTIONS[variant].format(**fmt), 0))
         if angle:
             parts.append(_Part(angle, 2))

@@ -95,3 +95,22 @@ def test_drafts_carry_the_brands_facts() -> None:
 )
 def test_brand_fact_is_one_sentence_from_the_brand(brand, expected) -> None:  # type: ignore[no-untyped-def]
     assert brand_fact(brand).startswith(expected)
+
+
+def test_a_planner_title_leads_as_written_and_an_instruction_is_not_pasted() -> None:
+    task = _task(
+        topic="Did you know? Harvest stories",
+        angle="Introduce harvest stories to someone who has never heard of us",
+    )
+    for variant in OfflineWriter().write(task).variants:
+        text = variant.texts["linkedin"]
+        assert text.startswith("Did you know? Harvest stories.")
+        assert "Curious about did you know" not in text
+        assert "Introduce harvest stories" not in text
+
+
+def test_a_copy_like_angle_is_still_used() -> None:
+    task = _task(topic="Moka pot recipes", angle="three recipes for a Sunday")
+    texts = [v.texts["linkedin"] for v in OfflineWriter().write(task).variants]
+    assert any("Three recipes for a Sunday." in t for t in texts)
+    assert texts[0].startswith("Curious about moka pot recipes?")
