@@ -4,6 +4,7 @@ editor, and the gate's say in the post's approval."""
 
 from __future__ import annotations
 
+import copy
 import difflib
 import logging
 from collections.abc import Iterator
@@ -120,6 +121,7 @@ def variant_update_text(*, variant: Variant, by: Principal, text: str) -> Varian
     if text == before:
         return variant
     variant.post = post
+    _refuse_scheduled_over_limit(variant, post, text)
     ctx = GateContext.for_post(post, provider=variant.provider)
     # The gate checks the text as written; a label the policy asks for is
     # reported (required_label) but a person's text is not rewritten.
@@ -161,6 +163,30 @@ def variant_update_text(*, variant: Variant, by: Principal, text: str) -> Varian
                 post, by=by, content_changed=True, networks={variant.network}
             )
     return variant
+
+
+def _refuse_scheduled_over_limit(variant: Variant, post: Post, text: str) -> None:
+    """The chosen copy of a scheduled post that no review will see again (the
+    workspace does not require approval) must keep fitting: no later step
+    would stop it before the network refuses it."""
+    if (
+        variant.status != VariantStatus.CHOSEN
+        or post.status != PostStatus.SCHEDULED
+        or post.workspace.approval_required
+    ):
+        return
+    probe = copy.copy(variant)
+    probe.text = text
+    problems = copy_checks.variant_limit_problems(probe, _accounts_of(variant, post))
+    if problems:
+        raise ValidationError(
+            {
+                "text": [
+                    f"The post is scheduled with this copy, so it must fit: {p}"
+                    for p in problems
+                ]
+            }
+        )
 
 
 def variant_choose(*, variant: Variant, by: Principal) -> Variant:

@@ -476,3 +476,32 @@ def test_the_badge_lists_the_brands_rules_too_each_once(client, tenant):
         ("rule", missing, False)
     ]
     assert limit_problems(post) == []
+
+
+def test_a_scheduled_posts_copy_cannot_be_edited_past_the_limit_without_review(
+    tenant,
+):
+    """Without approval nothing would stop it again before the network."""
+    tenant.workspace.approval_required = False
+    tenant.workspace.save()
+    post = _post(tenant, _account(tenant, "bluesky"), scheduled_at=_future())
+    variant = _variant(post, "bluesky", "Fits.")
+    services.variant_choose(variant=variant, by=tenant.editor)
+    lifecycle.transition(post, "schedule", by=tenant.editor)
+    with pytest.raises(ValidationError) as caught:
+        services.variant_update_text(
+            variant=variant, by=tenant.editor, text=BLUESKY_301
+        )
+    assert caught.value.messages == [
+        f"The post is scheduled with this copy, so it must fit: {TOO_LONG_BLUESKY}"
+    ]
+    services.variant_update_text(variant=variant, by=tenant.editor, text="a" * 300)
+    variant.refresh_from_db()
+    assert variant.text == "a" * 300
+    # With approval required the edit sends it back to review instead.
+    tenant.workspace.approval_required = True
+    tenant.workspace.save()
+    post.refresh_from_db()
+    services.variant_update_text(variant=variant, by=tenant.editor, text=BLUESKY_301)
+    post.refresh_from_db()
+    assert post.status == PostStatus.IN_REVIEW
