@@ -400,3 +400,18 @@ def test_the_post_pages_approve_button_is_held_to_what_the_page_showed(tenant, w
     assert client.post(url, fresh).status_code == 302
     post.refresh_from_db()
     assert post.status == PostStatus.APPROVED
+
+
+def test_deciding_inline_updates_the_sidebar_count(tenant, web):
+    post_in_review(tenant, gate_fails=False)
+    second = post_in_review(tenant, gate_fails=False)
+    client = web(tenant.reviewer, tenant.workspace)
+    assert 'aria-label="2 waiting"' in client.get(reverse("approvals")).content.decode()
+    response = client.post(
+        reverse("approval-decide", args=[second.pk, "approve"]),
+        {"fingerprint": review_fingerprint(second)},
+        **HTMX,
+    )
+    body = response.content.decode()
+    assert 'id="approvals-waiting" class="nav-count-slot" hx-swap-oob="true"' in body
+    assert 'aria-label="1 waiting"' in body
