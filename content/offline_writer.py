@@ -44,6 +44,7 @@ _URL = re.compile(r"https?://\S+")
 _STOP = {
     "a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "your",
     "our", "how", "why", "what", "is", "are", "at", "by", "from", "it", "its",
+    "case",
 }  # fmt: skip
 _TRAILING = ",;:-\u2013\u2014"  # punctuation not to leave before an ellipsis
 _STRUCTURES = ("question lead", "benefit lead", "short punchy")
@@ -292,6 +293,10 @@ def _is_instruction(angle: str) -> bool:
     return first in _INSTRUCTIONS
 
 
+def _opening(text: str) -> str:
+    return re.split(r"[:?!]", text, maxsplit=1)[0].strip().lower()
+
+
 def _is_headline(topic: str) -> bool:
     """A title that is already a sentence ("Did you know? Harvest stories",
     "Behind the scenes: roasting") rather than a subject ("single-origin
@@ -303,6 +308,8 @@ def _body(task: CopyTask, index: int) -> list[_Part]:
     topic = task.topic.strip().rstrip(".") or task.brand.name
     fmt = {"topic": _lower_first(topic), "Topic": _upper_first(topic)}
     angle = "" if _is_instruction(task.angle) else _sentence(task.angle)
+    if angle and _opening(angle) == _opening(topic):  # "Behind the scenes: …" twice
+        angle = ""
     brief = brand_fact(task.brand)  # the brand's facts, never the brief's text
     cta = _sentence(task.brand.default_cta) if task.brand.default_cta else ""
     audience = task.brand.audience.strip().rstrip(".")
@@ -339,11 +346,18 @@ def _body(task: CopyTask, index: int) -> list[_Part]:
     return parts
 
 
+def _subject(topic: str) -> str:
+    """What a title is about: "Did you know? Harvest stories" → "Harvest
+    stories", "Small-batch roasting, explained" → "Small-batch roasting"."""
+    parts = [p for p in re.split(r"[:?!]", topic) if p.strip()]
+    last = parts[-1] if parts else topic
+    return last.split(",", 1)[0].strip()
+
+
 def _hashtags(task: CopyTask) -> list[str]:
     tags = [_tag(t) for t in task.brand.required_hashtags if t.strip()]
-    words = [w for w in re.findall(r"[^\W_]+", task.topic) if w.lower() not in _STOP][
-        :3
-    ]
+    subject = _subject(task.topic)
+    words = [w for w in re.findall(r"[^\W_]+", subject) if w.lower() not in _STOP][:3]
     if words:
         derived = "#" + "".join(_upper_first(w) for w in words)
         if derived.lower() not in {t.lower() for t in tags}:

@@ -114,3 +114,15 @@ def test_a_copy_like_angle_is_still_used() -> None:
     texts = [v.texts["linkedin"] for v in OfflineWriter().write(task).variants]
     assert any("Three recipes for a Sunday." in t for t in texts)
     assert texts[0].startswith("Curious about moka pot recipes?")
+
+
+def test_a_title_is_not_repeated_by_its_angle_and_tags_name_the_subject() -> None:
+    task = _task(
+        topic="Behind the scenes: moka pot recipes",
+        angle="Behind the scenes: how Demo Coffee Roasters approaches moka pot",
+    )
+    variant = OfflineWriter().write(task).variants[0]
+    text = variant.texts["linkedin"]
+    assert text.count("Behind the scenes") == 1
+    assert "#MokaPotRecipes" in text.split()
+    assert "#BehindScenesMoka" not in text
