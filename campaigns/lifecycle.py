@@ -556,6 +556,25 @@ def register_edit_listener(listener: EditListener) -> None:
         _edit_listeners.append(listener)
 
 
+# `listener(post)`: the post was moved in time (its status unchanged). The
+# channels app moves the publications that follow the post's time with it.
+TimeListener = Callable[[Post], None]
+_time_listeners: list[TimeListener] = []
+
+
+def register_time_listener(listener: TimeListener) -> None:
+    """Add `listener`; registering the same one twice is a no-op."""
+    if all(existing is not listener for existing in _time_listeners):
+        _time_listeners.append(listener)
+
+
+def after_time_change(post: Post) -> None:
+    """A person moved `post` in time (the editor, the calendar): tell the
+    listeners, inside the caller's transaction."""
+    for listener in _time_listeners:
+        listener(post)
+
+
 def after_edit(
     post: Post,
     *,

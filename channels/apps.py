@@ -9,7 +9,7 @@ class ChannelsConfig(AppConfig):
         from campaigns import lifecycle
         from campaigns.signals import post_status_changed
         from channels.publication_review import hold_for_review
-        from channels.publishing import on_post_status_changed
+        from channels.publishing import on_post_status_changed, publications_follow_post
 
         # A scheduled post gets its publications; one leaving `scheduled` loses
         # the ones no worker has claimed (see channels.publishing).
@@ -19,3 +19,5 @@ class ChannelsConfig(AppConfig):
         # Copy edited after publishing started: only the publications that have
         # not gone out wait for a review (see channels.publication_review).
         lifecycle.register_edit_listener(hold_for_review)
+        # A post moved in time: its publications without their own time follow.
+        lifecycle.register_time_listener(publications_follow_post)

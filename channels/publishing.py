@@ -329,6 +329,22 @@ def publication_create_for_post(post: Post) -> list[Publication]:
     return [Publication.objects.get(pk=p.pk) for p in result]
 
 
+def publications_follow_post(post: Post) -> int:
+    """The post was moved in time: its first tries that follow the post's time
+    (not one with its own time: published now, retried, released after a
+    review) are due at the new time at once, so the post page and the API say
+    so (the dispatcher's `_sync_due_times` is the safety net)."""
+    if post.scheduled_at is None:
+        return 0
+    return Publication.objects.filter(
+        post_id=post.pk, status=PS.SCHEDULED, attempts=0, due_override=False
+    ).update(
+        due_at=post.scheduled_at,
+        next_attempt_at=post.scheduled_at,
+        updated_at=timezone.now(),
+    )
+
+
 def publications_cancel_for_post(post_id: int) -> list[int]:
     """Cancel the publications of a post that left `scheduled` (unscheduled,
     canceled, sent back to review) and have not been claimed by a worker."""

@@ -264,6 +264,8 @@ def post_update(*, post: Post, by: Principal, data: dict[str, Any]) -> Post:
         post.save()
         if accounts is not None:
             post.accounts.set(accounts)
+        if post.scheduled_at != was:
+            lifecycle.after_time_change(post)
         lifecycle.after_edit(post, by=by, content_changed=changed)
     return post
 

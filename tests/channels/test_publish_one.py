@@ -152,20 +152,29 @@ def test_the_posts_api_says_which_publication_went_out(
 def test_a_row_published_now_keeps_its_time_when_the_post_moves(
     issue_post, tenant
 ) -> None:  # type: ignore[no-untyped-def]
-    """The dispatcher re-aligns first tries with their post's time, except one
-    with its own time: a tick between "publish now" and the claim, or a move of
-    the post on the calendar, does not undo the person's choice."""
+    """Moving the post (the calendar's drag, the editor's time) moves the
+    publications that follow its time at once; one with its own time stays
+    where the person put it, and the dispatcher's ticks do not undo that."""
+    from campaigns.services.posts import post_reschedule
+
     post, hook, sky, _, when = issue_post
     mine = publishing.publish_now(hook, by=tenant.editor)
     assert mine.due_override and mine.due_at <= timezone.now()
 
     later = when + timedelta(days=1)
-    Post.objects.filter(pk=post.pk).update(scheduled_at=later)  # moved on the calendar
-    dispatcher._sync_due_times(later + timedelta(minutes=1))
+    post_reschedule(post=post, by=tenant.editor, when=later)
     hook.refresh_from_db()
     sky.refresh_from_db()
     assert hook.due_at == mine.due_at  # its own time stands
-    assert sky.due_at == later  # follows the post
+    assert (sky.due_at, sky.next_attempt_at) == (later, later)  # follows the post
+
+    # The dispatcher's re-aligning (a move it did not hear of) leaves it too.
+    Post.objects.filter(pk=post.pk).update(scheduled_at=later + timedelta(hours=1))
+    dispatcher._sync_due_times(later + timedelta(hours=2))
+    hook.refresh_from_db()
+    sky.refresh_from_db()
+    assert hook.due_at == mine.due_at
+    assert sky.due_at == later + timedelta(hours=1)
     assert dispatcher.claim_due() == [hook.pk]
 
 
