@@ -122,6 +122,7 @@ def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
     card.get_by_role("button", name="Approve for 3 channels").click()
     expect(page.get_by_text("is approved")).to_be_visible()
     expect(page.locator(f"#approval-{post.pk}")).to_have_count(0)
+    expect(page.locator("#approvals-waiting")).to_have_text("1")  # was 2
     post.refresh_from_db()
     assert post.status == PostStatus.APPROVED
     screenshot("3-approved")
