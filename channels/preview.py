@@ -152,6 +152,9 @@ def channel_out(
         )
     if not caps:
         notes.append("AdLoop has no connector for this network yet.")
+    if network == "instagram" and not sent:
+        # the connector's own validate refuses it at publish time
+        notes.append("An Instagram post needs at least one image; this one has none.")
     return ChannelOut(
         network=network,
         parts=tuple(parts),

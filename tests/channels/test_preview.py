@@ -121,3 +121,11 @@ def test_blog_terms_go_out_only_where_the_connector_takes_them():
     assert (blog.tags, blog.categories) == (("bikes", "spring"), ("Workshop",))
     social = channel_out(network="mastodon", text="Hi", terms=terms)
     assert (social.tags, social.categories) == ((), ())
+
+
+def test_instagram_without_an_image_is_said_to_need_one():
+    bare = channel_out(network="instagram", text="Hi")
+    assert "An Instagram post needs at least one image; this one has none." in (
+        bare.notes
+    )
+    assert not channel_out(network="instagram", text="Hi", images=[_image(1)]).notes
