@@ -173,7 +173,30 @@ def allowed_actions(post: Post, principal: Principal | None) -> list[str]:
         and principal is not None
         and can(principal, MOVES[action].permission, post.workspace)  # type: ignore[arg-type]
         and not _own_approval(MOVES[action], post, principal)
+        and not (action == "retry" and retry_blocked(post))
     ]
+
+
+# `check(post) -> reason`: why retrying a failed post cannot help (the channels
+# app: every failed publication needs its copy edited or its account
+# reconnected); empty when it can. "Retry" is then neither offered nor made.
+RetryCheck = Callable[[Post], str]
+_retry_checks: list[RetryCheck] = []
+
+
+def register_retry_check(check: RetryCheck) -> None:
+    """Add `check`; registering the same one twice is a no-op."""
+    if all(existing is not check for existing in _retry_checks):
+        _retry_checks.append(check)
+
+
+def retry_blocked(post: Post) -> str:
+    """The first registered retry check's reason (empty: a retry may help)."""
+    for check in _retry_checks:
+        reason = check(post)
+        if reason:
+            return reason
+    return ""
 
 
 def _own_approval(move: Move, post: Post, principal: Principal) -> bool:
@@ -336,6 +359,8 @@ def transition(
         raise PermissionDenied("Your role does not allow this.")
     if post.status not in sources_of(move, post):
         raise TransitionNotAllowed(post, action, allowed_actions(post, by))
+    if action == "retry" and (why := retry_blocked(post)):
+        raise ConflictError(why, code="not_retryable", status=post.status)
     if by is not None and _own_approval(move, post, by):
         raise PermissionDenied(
             "You submitted this post; someone else has to approve it."

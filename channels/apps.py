@@ -8,6 +8,7 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         from campaigns import lifecycle
         from campaigns.signals import post_status_changed
+        from channels import failures
         from channels.publication_review import hold_for_review
         from channels.publishing import on_post_status_changed, publications_follow_post
 
@@ -21,3 +22,5 @@ class ChannelsConfig(AppConfig):
         lifecycle.register_edit_listener(hold_for_review)
         # A post moved in time: its publications without their own time follow.
         lifecycle.register_time_listener(publications_follow_post)
+        # Retrying a failed post that no retry can fix is not offered.
+        lifecycle.register_retry_check(failures.post_retry_blocked)

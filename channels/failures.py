@@ -26,7 +26,7 @@ copy's review when the workspace requires approval).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from channels.models import AccountStatus, Publication
 from channels.models import PublicationStatus as PS
@@ -59,13 +59,31 @@ def fix_for(publication: Publication) -> Fix | None:
 
 def not_retryable_reason(publication: Publication) -> str:
     """Why a retry is refused (empty when it may be retried)."""
-    fix = fix_for(publication)
-    if fix in (None, "retry"):
+    reason = _reason(publication)
+    return f"Retrying would fail the same way: {reason}." if reason else ""
+
+
+def _reason(publication: Publication) -> str:
+    if fix_for(publication) in (None, "retry"):
         return ""
-    reason = REASONS.get(publication.error_kind, "edit the copy").format(
+    return REASONS.get(publication.error_kind, "edit the copy").format(
         network=publication.get_network_display(), account=publication.account.name
     )
-    return f"Retrying would fail the same way: {reason}."
+
+
+def post_retry_blocked(post: Any) -> str:
+    """Why retrying a failed post as a whole cannot help: none of its failed
+    publications can be fixed by a retry (registered with
+    `campaigns.lifecycle.register_retry_check`; empty: it can)."""
+    failed = list(
+        Publication.objects.filter(post_id=post.pk, status=PS.FAILED).select_related(
+            "account"
+        )
+    )
+    reasons = [_reason(p) for p in failed]
+    if not failed or not all(reasons):
+        return ""
+    return "Retrying would fail the same way: " + "; ".join(reasons) + "."
 
 
 def _reconnected_since(publication: Publication) -> bool:

@@ -104,6 +104,45 @@ def test_copy_the_network_refuses_offers_edit_not_retry(
     assert f"/publications/{pub.pk}/retry/" not in html
 
 
+def test_the_post_offers_no_retry_either_when_no_retry_can_help(
+    scripted,  # noqa: F811
+    tenant,
+    web,
+    user_client,
+    monkeypatch,
+) -> None:  # type: ignore[no-untyped-def]
+    from campaigns import lifecycle
+
+    post, pubs = _post(tenant, Network.MASTODON)
+    monkeypatch.setattr(
+        ScriptedConnector, "validate", lambda self, r: ["Too long: 600 of 500."]
+    )
+    run(pubs["mastodon"])
+    post.refresh_from_db()
+    assert post.status == PostStatus.FAILED
+    assert "retry" not in lifecycle.allowed_actions(post, tenant.editor)
+    assert f"/posts/{post.pk}/retry/" not in _page(web, tenant.editor, post)
+    response = user_client(tenant.editor).post(f"/api/v1/posts/{post.pk}/retry/")
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "not_retryable" and "edit the copy" in error["message"]
+
+
+def test_the_post_still_offers_retry_when_it_can_help(
+    scripted,  # noqa: F811
+    tenant,
+    settings,
+) -> None:  # type: ignore[no-untyped-def]
+    from campaigns import lifecycle
+
+    settings.PUBLISH_RETRY_DEADLINE_SECONDS = 0
+    post, pubs = _post(tenant, Network.MASTODON)
+    scripted.script = [ConnectorError("Down.", kind="transient")]
+    run(pubs["mastodon"])
+    post.refresh_from_db()
+    assert "retry" in lifecycle.allowed_actions(post, tenant.editor)
+
+
 def test_an_account_without_credentials_offers_reconnect(
     scripted,  # noqa: F811
     tenant,
