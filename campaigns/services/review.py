@@ -118,6 +118,13 @@ class ReviewCard:
     blocked: list[str] = field(default_factory=list)
     scheduled_at: datetime | None = None
 
+    @property
+    def time_passed(self) -> bool:
+        """The post's time is over: it needs a new one before it is scheduled."""
+        from django.utils import timezone
+
+        return self.scheduled_at is not None and self.scheduled_at <= timezone.now()
+
 
 def review_posts(posts: Iterable[Post]) -> list[Post]:
     """`posts` with what a card reads prefetched (accounts, chosen variants,

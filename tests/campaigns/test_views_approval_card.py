@@ -415,3 +415,19 @@ def test_deciding_inline_updates_the_sidebar_count(tenant, web):
     body = response.content.decode()
     assert 'id="approvals-waiting" class="nav-count-slot" hx-swap-oob="true"' in body
     assert 'aria-label="1 waiting"' in body
+
+
+def test_a_time_that_passed_is_said(tenant, web):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    post = post_in_review(tenant, gate_fails=False)
+    post.scheduled_at = timezone.now() + timedelta(days=1)
+    post.save(update_fields=["scheduled_at"])
+    shown = text_of(card_of(_page(web, tenant), post))
+    assert "This time has passed" not in shown
+    post.scheduled_at = timezone.now() - timedelta(minutes=5)
+    post.save(update_fields=["scheduled_at"])
+    shown = text_of(card_of(_page(web, tenant), post))
+    assert "This time has passed: it needs a new one before it is scheduled." in shown
