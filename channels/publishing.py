@@ -502,7 +502,9 @@ def publication_resolve(
             [publication.pk],
             to=PS.SCHEDULED,
             sources=[PS.UNCONFIRMED],
+            due_at=now,
             next_attempt_at=now,
+            due_override=True,  # sent now by a person, like a retry
             first_attempt_at=None,
             finished_at=None,
             error="",

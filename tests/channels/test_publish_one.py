@@ -319,3 +319,20 @@ def test_the_ui_refuses_it_with_the_message(tenant, web) -> None:  # type: ignor
     assert "Plan sky is planning only" in response.content.decode()
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
+
+
+def test_an_unknown_outcome_sent_again_sets_the_post_publishing(
+    scripted,  # noqa: F811
+    tenant,
+) -> None:  # type: ignore[no-untyped-def]
+    post, [pub] = scheduled_post(Network.MASTODON)
+    Publication.objects.filter(pk=pub.pk).update(workspace=tenant.workspace)
+    scripted.script = [ConnectorError("No answer.", kind="ambiguous")]
+    run(pub)
+    post.refresh_from_db()
+    assert post.status == PostStatus.UNCONFIRMED
+    pub = Publication.objects.select_related("workspace").get(pk=pub.pk)
+    again = publishing.publication_resolve(pub, outcome="retry", by=tenant.editor)
+    post.refresh_from_db()
+    assert again.due_override and again.status == PS.SCHEDULED
+    assert post.status == PostStatus.PUBLISHING
