@@ -85,6 +85,8 @@ class ChannelCard:
     out: ChannelOut
     variant: Variant | None
     checks: Checks
+    # Edits of this copy since the post was last approved (`VariantEdit`s).
+    edits: tuple[Any, ...] = ()
 
     @property
     def parts(self) -> list[tuple[str, PartMeasure | None]]:
@@ -295,12 +297,15 @@ def review_card(post: Post) -> ReviewCard:
     from content.services.copy_checks import post_copy_findings
 
     findings = {f.account.pk: f for f in post_copy_findings(post)}
+    outgoing = _outgoing(post)
+    edits = _edits_since_approval(post, [c.variant for c in outgoing if c.variant])
     channels = [
         replace(
             c,
             checks=_checks(c.account, c.variant, c.out, findings.get(c.account.pk)),
+            edits=tuple(edits.get(c.variant.pk, ())) if c.variant else (),
         )
-        for c in _outgoing(post)
+        for c in outgoing
     ]
     return ReviewCard(
         post=post,
@@ -310,6 +315,26 @@ def review_card(post: Post) -> ReviewCard:
         fingerprint=_fingerprint(post, channels),
         scheduled_at=post.scheduled_at,
     )
+
+
+def _edits_since_approval(
+    post: Post, variants: Sequence[Variant]
+) -> dict[int, list[Any]]:
+    """Per chosen variant, its text edits since the post was last approved (a
+    post back in review after an edit): what the reviewer approved before and
+    what changed. Empty for a post never approved."""
+    from content.models import VariantEdit
+
+    approvals = post.history.filter(action="approve").order_by("-at")
+    approved_at = approvals.values_list("at", flat=True).first()
+    if approved_at is None or not variants:
+        return {}
+    found: dict[int, list[Any]] = {}
+    for edit in VariantEdit.objects.filter(
+        variant__in=variants, at__gt=approved_at
+    ).select_related("by", "by_key"):
+        found.setdefault(edit.variant_id, []).append(edit)
+    return found
 
 
 def _outgoing(post: Post) -> list[ChannelCard]:

@@ -431,3 +431,22 @@ def test_a_time_that_passed_is_said(tenant, web):
     post.save(update_fields=["scheduled_at"])
     shown = text_of(card_of(_page(web, tenant), post))
     assert "This time has passed: it needs a new one before it is scheduled." in shown
+
+
+def test_copy_edited_after_an_approval_shows_what_changed(tenant, web):
+    from campaigns import lifecycle
+
+    post = post_in_review(tenant, gate_fails=False)
+    lifecycle.transition(post, "approve", by=tenant.reviewer)
+    x = Variant.objects.get(post=post, network="x", status="chosen")
+    content_services.variant_update_text(
+        variant=x, by=tenant.editor, text="Spring tune-ups, now half price."
+    )
+    post.refresh_from_db()
+    assert post.status == PostStatus.IN_REVIEW  # the edit sent it back
+    card = card_of(_page(web, tenant), post)
+    changes = card[card.index("data-changes") :]
+    assert "Changed since it was last approved" in text_of(card)
+    assert card.count("data-changes") == 1  # only X's copy changed
+    assert "-Spring tune-ups are back." in text_of(changes)
+    assert "+Spring tune-ups, now half price." in text_of(changes)
