@@ -127,6 +127,20 @@ def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
     assert post.status == PostStatus.APPROVED
     screenshot("3-approved")
 
+    # The editor changes the approved X copy: back in review, the card says what.
+    chosen_x.refresh_from_db()
+    content_services.variant_update_text(
+        variant=chosen_x, by=tenant.editor, text="Half price tune-ups, until Sunday."
+    )
+    page.reload()
+    card = page.locator(f"#approval-{post.pk}")
+    changes = card.locator('[data-channel="x"] [data-changes]')
+    changes.locator("summary").click()
+    expect(changes.locator(".diff-del")).to_contain_text("today only.")
+    expect(changes.locator(".diff-add")).to_contain_text("until Sunday.")
+    changes.scroll_into_view_if_needed()
+    screenshot("3b-changed", full_page=False)
+
     # On a narrow screen the channels stack and nothing overflows sideways.
     page.set_viewport_size({"width": 420, "height": 900})
     page.reload()
