@@ -257,7 +257,31 @@ def asset_attach(
         else:
             usage.chosen, usage.position = chosen, position
             usage.save(update_fields=["chosen", "position"])
+        if chosen and post.status == PostStatus.SCHEDULED:
+            _refuse_images_over_limit(post)
     return usage
+
+
+def _refuse_images_over_limit(post: Post) -> None:
+    """A scheduled post's images must keep fitting its channels (count, size):
+    no later step would stop them before the network (the publisher would drop
+    what is past the count). Raised inside the transaction: nothing changes."""
+    from content.services.copy_checks import IMAGE_CODES, post_copy_findings
+
+    problems: list[str] = []
+    for channel in post_copy_findings(post):
+        for finding in channel.blocking:
+            if finding.code in IMAGE_CODES and finding.message not in problems:
+                problems.append(finding.message)
+    if problems:
+        raise ValidationError(
+            {
+                "post": [
+                    f"The post is scheduled, so its images must fit: {p}"
+                    for p in problems
+                ]
+            }
+        )
 
 
 def asset_detach(*, asset: Asset, post: Post, by: Principal) -> None:

@@ -31,6 +31,7 @@ from content.models import PostImage, Variant, VariantStatus
 LIMIT = "limit"  # the network refuses it: blocks the moves toward publishing
 RULE = "rule"  # the brand's rules (required hashtags and mentions, don't-words)
 GATE = "gate"  # the brand-safety gate: an owner or admin may approve despite it
+IMAGE_CODES = frozenset({"too_many_images", "image_too_large"})
 # The rule report's codes that are the network's limits (measured afresh here,
 # against the accounts' limits, rather than read from the report).
 LIMIT_CODES = frozenset(
@@ -249,7 +250,7 @@ def limit_problems(post: Post) -> list[str]:
     problems: list[str] = []
     for channel in post_copy_findings(post):
         for finding in channel.blocking:
-            image = finding.code in ("too_many_images", "image_too_large")
+            image = finding.code in IMAGE_CODES
             message = (
                 finding.message if image else f"{channel.source}: {finding.message}"
             )

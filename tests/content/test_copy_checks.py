@@ -505,3 +505,36 @@ def test_a_scheduled_posts_copy_cannot_be_edited_past_the_limit_without_review(
     services.variant_update_text(variant=variant, by=tenant.editor, text=BLUESKY_301)
     post.refresh_from_db()
     assert post.status == PostStatus.IN_REVIEW
+
+
+def test_a_scheduled_post_takes_no_image_past_a_channels_limit(
+    tenant, user_client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    post = _post(
+        tenant, _account(tenant, "bluesky"), body="Short.", scheduled_at=_future()
+    )
+    for position in range(4):
+        _image(post, 1000, network="bluesky", position=position)
+    Post.objects.filter(pk=post.pk).update(status=PostStatus.SCHEDULED)
+    post.refresh_from_db()
+    extra = Asset.objects.create(
+        workspace=post.workspace,
+        file="assets/extra.png",
+        width=10,
+        height=10,
+        byte_size=1000,
+        checksum="extra",
+    )
+    response = user_client(tenant.editor).post(
+        f"/api/v1/assets/{extra.pk}/attach/", {"post": post.pk}
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"]["post"] == [
+        "The post is scheduled, so its images must fit: Too many images for "
+        "Bluesky: 5 of 4 images (1 over)."
+    ]
+    assert not PostImage.objects.filter(post=post, asset=extra).exists()
+    # As a candidate (not chosen) it may join the gallery.
+    services.asset_attach(asset=extra, post=post, by=tenant.editor, chosen=False)
+    assert PostImage.objects.filter(post=post, asset=extra, chosen=False).exists()
