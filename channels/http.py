@@ -4,7 +4,10 @@ customer's URL goes through `request()`, so security has one choke point.
 - Only http and https. The host is resolved once and every address it resolves
   to is checked: loopback, private, link-local, multicast, reserved and
   unspecified targets are refused (`OutboundRefused`) unless
-  `settings.OUTBOUND_ALLOW_PRIVATE` (development and tests). The connection then
+  `settings.OUTBOUND_ALLOW_PRIVATE` (development and tests), or the URL is
+  exactly the demo inbox's receiver while it is on (`demo_inbox_target`: the
+  one exception, so the demo never needs private targets allowed in general).
+  The connection then
   goes to the address that was checked (the URL's host stays in the Host header
   and the TLS server name), so a DNS answer that changes between the check and
   the connection cannot point the request at the internal network.
