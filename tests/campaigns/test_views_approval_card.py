@@ -450,3 +450,12 @@ def test_copy_edited_after_an_approval_shows_what_changed(tenant, web):
     assert card.count("data-changes") == 1  # only X's copy changed
     assert "-Spring tune-ups are back." in text_of(changes)
     assert "+Spring tune-ups, now half price." in text_of(changes)
+
+
+def test_a_post_without_accounts_says_nothing_would_go_out(tenant, web):
+    from campaigns import lifecycle
+
+    post = PostFactory(campaign__workspace=tenant.workspace, accounts=[])
+    lifecycle.transition(post, "submit", by=tenant.editor)
+    shown = text_of(card_of(_page(web, tenant), post))
+    assert "This post targets no channel account yet: nothing would go out." in shown
