@@ -610,10 +610,12 @@ def after_edit(
     """Apply the edit rules once a person changed a post.
 
     Changed content of an approved or scheduled post needs a new review when
-    the workspace requires approval; a rejected post that is reworked becomes a
-    draft again. Moving a post in time alone keeps its approval. Once some
-    publications went out (partly published, failed) the post keeps its status
-    and the edit listeners hold the changed `networks`' publications instead.
+    the workspace requires approval; without approval a scheduled post must
+    still pass the move checks (`ConflictError` otherwise). A rejected post
+    that is reworked becomes a draft again. Moving a post in time alone keeps
+    its approval. Once some publications went out (partly published, failed)
+    the post keeps its status and the edit listeners hold the changed
+    `networks`' publications instead.
     """
     if not content_changed:
         return post
@@ -621,6 +623,17 @@ def after_edit(
         for listener in _edit_listeners:
             listener(post, by, networks)
         return post
+    if post.status == S.SCHEDULED and not post.workspace.approval_required:
+        # No review will see it again: the change must keep it fitting (raised
+        # inside the editing transaction, so nothing changes).
+        problems = move_problems(post)
+        if problems:
+            raise ConflictError(
+                "This post is scheduled, so a change must keep it fitting every "
+                f"channel: {' '.join(problems)}",
+                code="copy_over_limit",
+                problems=problems,
+            )
     if post.status in (S.APPROVED, S.SCHEDULED) and post.workspace.approval_required:
         return transition(
             post,

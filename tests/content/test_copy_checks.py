@@ -538,3 +538,26 @@ def test_a_scheduled_post_takes_no_image_past_a_channels_limit(
     # As a candidate (not chosen) it may join the gallery.
     services.asset_attach(asset=extra, post=post, by=tenant.editor, chosen=False)
     assert PostImage.objects.filter(post=post, asset=extra, chosen=False).exists()
+
+
+def test_a_scheduled_posts_body_is_not_edited_past_a_limit_without_review(
+    tenant, user_client
+):
+    tenant.workspace.approval_required = False
+    tenant.workspace.save()
+    x = _account(tenant, "x")
+    post = _post(tenant, x, body="Short.", scheduled_at=_future())
+    post.campaign.channels.add(x)
+    lifecycle.transition(post, "schedule", by=tenant.editor)
+    client = user_client(tenant.editor)
+    response = client.patch(f"/api/v1/posts/{post.pk}/", {"body": "b" * 300})
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "copy_over_limit"
+    assert error["problems"] == [
+        "The post text: Too long for X: 300 of 280 weighted chars (20 over)."
+    ]
+    post.refresh_from_db()
+    assert (post.body, post.status) == ("Short.", PostStatus.SCHEDULED)
+    response = client.patch(f"/api/v1/posts/{post.pk}/", {"body": "b" * 280})
+    assert response.status_code == 200, response.content
