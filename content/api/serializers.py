@@ -233,10 +233,29 @@ class ProvenanceSerializer(serializers.Serializer):
     created_by_key = serializers.IntegerField(allow_null=True)
 
 
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField(help_text="Names the channel, length and limit.")
+    kind = serializers.ChoiceField(
+        choices=["limit", "gate", "rule"],
+        help_text="limit: the network would refuse it; gate: the brand-safety "
+        "check; rule: the brand's rules.",
+    )
+    blocking = serializers.BooleanField(
+        help_text="True: it cannot be chosen, and its post cannot be submitted, "
+        "approved or scheduled, until fixed."
+    )
+
+
 class VariantSerializer(serializers.ModelSerializer):
     status = named_choice("VariantStatus", VariantStatus.choices, read_only=True)
     rules = serializers.SerializerMethodField()
     gate = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField(
+        help_text="Every problem now, as the editor's badge lists them: the "
+        "limits of the post's accounts on this network (their own where they "
+        "set one), the gate, the brand's rules. Empty: it passes and fits."
+    )
     provenance = serializers.SerializerMethodField()
     edits = VariantEditSerializer(many=True, read_only=True)
 
@@ -259,6 +278,7 @@ class VariantSerializer(serializers.ModelSerializer):
             "status",
             "rules",
             "gate",
+            "problems",
             "provenance",
             "edits",
             "created_at",
@@ -295,6 +315,24 @@ class VariantSerializer(serializers.ModelSerializer):
             "overridden_by": variant.gate_overridden_by_id,
             "overridden_at": variant.gate_overridden_at,
         }
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_problems(self, variant: Variant) -> list[dict[str, Any]]:
+        from content.services import copy_checks
+
+        try:
+            limits = copy_checks.variant_findings(variant)
+        except ValueError:  # a network without rules: nothing to measure
+            limits = []
+        return [
+            {
+                "code": f.code,
+                "message": f.message,
+                "kind": f.kind,
+                "blocking": f.blocking,
+            }
+            for f in copy_checks.problems_of(variant, limits)
+        ]
 
     @extend_schema_field(ProvenanceSerializer)
     def get_provenance(self, variant: Variant) -> dict[str, Any]:

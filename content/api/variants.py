@@ -130,7 +130,8 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         edits = VariantEdit.objects.select_related("by", "by_key").order_by("at", "pk")
         return (
             Variant.objects.filter(workspace__in=visible_workspaces(self.principal()))
-            .prefetch_related(Prefetch("edits", queryset=edits))
+            .select_related("post")
+            .prefetch_related(Prefetch("edits", queryset=edits), "post__accounts")
             .order_by("post_id", "network", "label", "pk")
         )
 

@@ -561,3 +561,22 @@ def test_a_scheduled_posts_body_is_not_edited_past_a_limit_without_review(
     assert (post.body, post.status) == ("Short.", PostStatus.SCHEDULED)
     response = client.patch(f"/api/v1/posts/{post.pk}/", {"body": "b" * 280})
     assert response.status_code == 200, response.content
+
+
+def test_api_variant_lists_its_problems_now(tenant, user_client):
+    small = _account(tenant, "mastodon", name="Small", limits={"max_length": 300})
+    post = _post(tenant, small)
+    over = _variant(post, "mastodon", "a" * 450)
+    fits = _variant(post, "mastodon", "Fits.")
+    client = user_client(tenant.client)  # read access is enough to see them
+    body = client.get(f"/api/v1/variants/{over.pk}/").json()
+    assert body["problems"] == [
+        {
+            "code": "too_long",
+            "message": "Too long for Mastodon (Small): 450 of 300 graphemes "
+            "(150 over).",
+            "kind": "limit",
+            "blocking": True,
+        }
+    ]
+    assert client.get(f"/api/v1/variants/{fits.pk}/").json()["problems"] == []
