@@ -1,5 +1,6 @@
-"""Publishing state: the accounts posts go to and the scheduler's heartbeat, which
-/healthz reads. Connectors and publications arrive with the channels issue."""
+"""Publishing state: the accounts posts go to, their publications (the outbox),
+each try at publishing, OAuth flows, the newsletter audience and the scheduler's
+heartbeat."""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ class ChannelAccount(models.Model):
     """One account on one network that a workspace publishes to.
 
     Campaigns target accounts and the planner spaces posts per account. The
-    credentials and the connect flows arrive with the channels issue; an account
-    made without them (the demo's, a planning-only one) cannot publish yet.
+    credentials are encrypted (`channels.fields`); an account made without them
+    (a planning-only one) is planned for but never receives a publication.
     """
 
     workspace = models.ForeignKey(

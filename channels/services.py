@@ -1,7 +1,7 @@
-"""Publishing-side writes. For now: the scheduler's heartbeat.
+"""The scheduler's heartbeat, which /healthz reads.
 
-The dispatcher (claiming due publications) arrives with the channels issue and
-lives beside this, in the same style: keyword-only functions, atomic writes.
+Claiming due publications lives in `channels.dispatcher`, publishing them in
+`channels.publishing`; both in this style: keyword-only functions, atomic writes.
 """
 
 from __future__ import annotations
