@@ -15,9 +15,11 @@ from content import services as content_services
 from content.models import Variant
 from tests.campaigns.review_posts import post_in_review
 from tests.content.media import image_bytes, media_root
-from tests.factories import PASSWORD, WorkspaceFactory, member
+from tests.factories import WorkspaceFactory, member
 
 __all__ = ["media_root"]  # fixture
+from tests.e2e.signin import sign_in
+
 pytestmark = pytest.mark.e2e
 
 LONG = (
@@ -32,14 +34,6 @@ class _Tenant:
         self.owner = member(workspace, Role.OWNER, email="owen@example.test")
         self.editor = member(workspace, Role.EDITOR, email="eda@example.test")
         self.reviewer = member(workspace, Role.REVIEWER, email="rea@example.test")
-
-
-def _sign_in(page, live_server, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
@@ -64,7 +58,7 @@ def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
         account.credentials = {"token": "connected"}
         account.save(update_fields=["credentials"])
 
-    _sign_in(page, live_server, tenant.reviewer.email)
+    sign_in(page, live_server.url, tenant.reviewer.email)
     page.goto(f"{live_server.url}/approvals/")
     card = page.locator(f"#approval-{post.pk}")
     expect(card.locator(".approval-channel")).to_have_count(3)

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from campaigns.models import Role
 from campaigns.timezones import local_to_utc
+from tests.e2e.signin import sign_in
 from tests.factories import (
-    PASSWORD,
     CampaignFactory,
     ChannelAccountFactory,
     PostFactory,
@@ -31,14 +31,6 @@ def _boxes_overlap(a: dict, b: dict) -> bool:
         or a["y"] + a["height"] <= b["y"]
         or b["y"] + b["height"] <= a["y"]
     )
-
-
-def _sign_in(page, live_server, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_three_posts_at_ten_are_all_visible_in_the_week_view(
@@ -73,7 +65,7 @@ def test_three_posts_at_ten_are_all_visible_in_the_week_view(
         )
         for n, topic in enumerate(topics)
     ]
-    _sign_in(page, live_server, person.email)
+    sign_in(page, live_server.url, person.email)
 
     page.goto(f"{live_server.url}/calendar/?view=week&date={wednesday:%Y-%m-%d}")
     slot = page.locator(f'[data-drop-date="{wednesday:%Y-%m-%d}"][data-drop-hour="10"]')
@@ -153,7 +145,7 @@ def test_a_crowded_hour_shows_three_and_a_count_that_opens_the_rest(
         )
         for n in range(5)
     ]
-    _sign_in(page, live_server, person.email)
+    sign_in(page, live_server.url, person.email)
 
     page.goto(f"{live_server.url}/calendar/?view=week&date={monday:%Y-%m-%d}")
     slot = page.locator(f'[data-drop-date="{monday:%Y-%m-%d}"][data-drop-hour="7"]')

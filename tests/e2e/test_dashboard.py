@@ -15,8 +15,8 @@ from campaigns.timezones import local_to_utc
 from channels import publishing
 from channels.models import AccountStatus, Network, Publication
 from channels.models import PublicationStatus as PS
+from tests.e2e.signin import sign_in
 from tests.factories import (
-    PASSWORD,
     CampaignFactory,
     ChannelAccountFactory,
     PostFactory,
@@ -26,14 +26,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.e2e
 BERLIN = "Europe/Berlin"
-
-
-def _sign_in(page, live_server, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def _workspace():  # type: ignore[no-untyped-def]
@@ -112,7 +104,7 @@ def test_the_dashboard_shows_what_is_due_waiting_and_broken(
     live_server, page, screenshot
 ):
     admin, due, review, failed = _workspace()
-    _sign_in(page, live_server, admin.email)
+    sign_in(page, live_server.url, admin.email)
     expect(page.get_by_role("heading", name="Next posts due")).to_be_visible()
     screenshot("1-dashboard")
 
@@ -155,7 +147,7 @@ def test_an_empty_workspace_on_a_phone_says_what_to_do(live_server, page, screen
     workspace = WorkspaceFactory(name="New Shop", time_zone=BERLIN)
     editor = member(workspace, Role.EDITOR, email="eddie@example.test")
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, live_server, editor.email)
+    sign_in(page, live_server.url, editor.email)
     expect(page.get_by_text("Nothing is planned from now on.")).to_be_visible()
     expect(page.get_by_role("link", name="Plan a campaign")).to_be_visible()
     expect(page.get_by_text("All clear: every channel")).to_be_visible()

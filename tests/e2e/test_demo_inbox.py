@@ -14,17 +14,10 @@ from channels.models import Network
 from channels.models import PublicationStatus as PS
 from demo import inbox
 from tests.channels.connector_kit import queued_publication
-from tests.factories import PASSWORD, ChannelAccountFactory, WorkspaceFactory, member
+from tests.e2e.signin import sign_in
+from tests.factories import ChannelAccountFactory, WorkspaceFactory, member
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page, live_server, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_published_post_arrives_in_the_demo_inbox(
@@ -48,7 +41,7 @@ def test_a_published_post_arrives_in_the_demo_inbox(
     publication.refresh_from_db()
     assert publication.status == PS.PUBLISHED, publication.error
 
-    _sign_in(page, live_server, "eve@example.test")
+    sign_in(page, live_server.url, "eve@example.test")
     page.get_by_role("link", name="Demo inbox").click()
     expect(page.get_by_role("heading", name="Demo inbox")).to_be_visible()
     expect(page.get_by_text("not a real network").first).to_be_visible()
@@ -62,7 +55,7 @@ def test_a_published_post_arrives_in_the_demo_inbox(
     other = WorkspaceFactory(name="Elsewhere")
     member(other, Role.EDITOR, email="olaf@example.test")
     page.context.clear_cookies()
-    _sign_in(page, live_server, "olaf@example.test")
+    sign_in(page, live_server.url, "olaf@example.test")
     page.goto(f"{live_server.url}/demo/inbox/")
     expect(page.get_by_text("Nothing has arrived yet")).to_be_visible()
     expect(page.locator("li.demo-delivery")).to_have_count(0)

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from campaigns import lifecycle
 from campaigns.models import Post, Role
@@ -22,8 +22,8 @@ from channels.models import Network, Publication
 from channels.models import PublicationStatus as PS
 from content.models import Variant
 from content.services.variants import rule_report_for, variant_update_text
+from tests.e2e.signin import sign_in
 from tests.factories import (
-    PASSWORD,
     ChannelAccountFactory,
     ConnectedAccountFactory,
     PostFactory,
@@ -47,15 +47,6 @@ def sink(settings) -> Iterator[SinkServer]:  # type: ignore[no-untyped-def]
         http._client().close()
         http._client.cache_clear()
     server.stop()
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{url}/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/")
 
 
 def _variant(post: Post, network: str, text: str) -> None:
@@ -110,7 +101,7 @@ def test_publish_one_row_then_fix_and_review_the_other(
     rows = {p.account_id: p for p in Publication.objects.filter(post=post)}
     assert set(rows) == {hook.pk, sky.pk}  # planning only: none
 
-    _sign_in(page, live_server.url, editor.email)
+    sign_in(page, live_server.url, editor.email)
     page.goto(f"{live_server.url}/posts/{post.pk}/")
     section = page.locator("#publications")
     expect(section.get_by_text("planning only")).to_be_visible()
@@ -168,7 +159,7 @@ def test_publish_one_row_then_fix_and_review_the_other(
     expect(sky_row.get_by_role("button", name="Approve this copy")).to_have_count(0)
     expect(hook_row.locator(".status-badge")).to_have_text("Published")
 
-    _sign_in(page, live_server.url, reviewer.email)
+    sign_in(page, live_server.url, reviewer.email)
     page.goto(f"{live_server.url}/posts/{post.pk}/")
     screenshot("4-copy-in-review")
     sky_row.get_by_role("button", name="Approve this copy").click()
