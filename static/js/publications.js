@@ -31,9 +31,15 @@
       var box = card.querySelector("[data-pub-status]");
       if (!box) return;
       var rows = (data.posts || {})[card.getAttribute("data-post")] || [];
-      if (!rows.length) { box.hidden = true; box.textContent = ""; return; }
+      var text = rows.length ? summary(rows) : "";
+      // One state that repeats the post's own status ("Scheduled" twice) says
+      // nothing more: show the rows only where they add something.
+      var own = card.querySelector(".post-card-status");
+      if (!text || (own && own.textContent.trim() === text)) {
+        box.hidden = true; box.textContent = ""; return;
+      }
       box.hidden = false;
-      box.textContent = summary(rows);
+      box.textContent = text;
       box.title = rows.map(function (r) { return r.account + ": " + r.label; }).join("\n");
       var worst = rows.some(function (r) { return r.status === "failed"; }) ? "failed"
         : rows.some(function (r) { return r.status === "unconfirmed"; }) ? "unconfirmed" : "";
