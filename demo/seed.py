@@ -3,7 +3,9 @@
 `seed_demo` runs `seed_demo_inbox` after the campaign: one webhook account in
 the demo workspace pointing at `/demo/inbox/hook/<id>/` with its own signing
 secret, added to the campaign, and one post scheduled a few minutes after the
-seed, so a newcomer sees a delivery arrive in the inbox shortly after starting.
+seed, so a newcomer sees a delivery arrive in the inbox shortly after starting;
+and one post the editor has sent for review, so the Approvals page shows what a
+reviewer sees (the copy per channel as it goes out) and approving it sends it.
 Idempotent: what exists is kept (only the account's URL follows SITE_URL, so
 another port keeps it working); nothing is scheduled twice.
 """
@@ -14,13 +16,14 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from campaigns import lifecycle, services
 from campaigns.errors import ConflictError
-from campaigns.models import Campaign, CampaignChannel, Post
+from campaigns.models import Campaign, CampaignChannel, Post, User
 from channels.connectors.webhook import account_webhook_settings
 from channels.models import AccountStatus, ChannelAccount, Network
 from demo import inbox
@@ -35,6 +38,10 @@ INBOX_HANDLE = "local demo receiver, not a real network"
 FIRST_DELIVERY_AFTER = timedelta(minutes=3)
 FIRST_TOPIC = "Huila espresso: first bags ship today"
 FIRST_ANGLE = "Announce the launch with the free-shipping offer"
+REVIEW_TOPIC = "Huila espresso: what's in the cup"
+REVIEW_ANGLE = "Tasting notes, in the roaster's words"
+# The post waiting for review goes out the next day at this local hour.
+REVIEW_HOUR = 11
 
 
 def first_body(brand_name: str, cta: str, hashtags: list[str]) -> str:
@@ -87,10 +94,22 @@ def seed_demo_inbox(demo: Demo, out: Callable[[str], None]) -> None:
     CampaignChannel.objects.get_or_create(
         campaign=campaign, account=account, defaults={"posts_per_week": 1}
     )
+    editor = demo.users.get("editor@adloop.local", demo.owner)
+    _seed_first_delivery(campaign, account, editor, demo.owner, out)
+    _seed_review(campaign, account, editor, out)
+
+
+def _seed_first_delivery(
+    campaign: Campaign,
+    account: ChannelAccount,
+    editor: User,
+    owner: User,
+    out: Callable[[str], None],
+) -> None:
+    """The post due a few minutes after the seed, approved and scheduled."""
     if Post.objects.filter(campaign=campaign, topic=FIRST_TOPIC).exists():
         return
     brand = campaign.brand
-    editor = demo.users.get("editor@adloop.local", demo.owner)
     when = (timezone.now() + FIRST_DELIVERY_AFTER).replace(second=0, microsecond=0)
     try:
         post = services.posts.post_create(
@@ -108,10 +127,54 @@ def seed_demo_inbox(demo: Demo, out: Callable[[str], None]) -> None:
         )
         if campaign.workspace.approval_required:
             lifecycle.transition(post, "submit", by=editor)
-            lifecycle.transition(post, "approve", by=demo.owner)
-        lifecycle.transition(post, "schedule", by=demo.owner)
+            lifecycle.transition(post, "approve", by=owner)
+        lifecycle.transition(post, "schedule", by=owner)
     except (ValidationError, ConflictError) as error:
         # An old demo campaign that has ended: keep the data, say why.
         out(f"demo inbox: no post scheduled ({error})")
         return
     out(f"scheduled '{post.topic}' to the demo inbox at {when:%H:%M} UTC")
+
+
+def _seed_review(
+    campaign: Campaign,
+    inbox_account: ChannelAccount,
+    editor: User,
+    out: Callable[[str], None],
+) -> None:
+    """A post the editor sent for review: to the inbox and a planning-only
+    account, so the approval card shows both what goes out and what does not."""
+    if Post.objects.filter(campaign=campaign, topic=REVIEW_TOPIC).exists():
+        return
+    if not campaign.workspace.approval_required:
+        return
+    others = list(
+        campaign.channels.filter(network=Network.BLUESKY).exclude(pk=inbox_account.pk)
+    )
+    local = timezone.localtime(timezone.now(), ZoneInfo(campaign.time_zone))
+    when = (local + timedelta(days=1)).replace(
+        hour=REVIEW_HOUR, minute=0, second=0, microsecond=0
+    )
+    brand = campaign.brand
+    body = (
+        "Chocolate, red apple and a long caramel finish: our Huila espresso, "
+        f"roasted in small batches by {brand.name}. "
+        + " ".join(brand.required_hashtags)
+    ).strip()
+    try:
+        post = services.posts.post_create(
+            campaign=campaign,
+            by=editor,
+            data={
+                "topic": REVIEW_TOPIC,
+                "angle": REVIEW_ANGLE,
+                "body": body,
+                "scheduled_at": when,
+                "accounts": [inbox_account, *others],
+            },
+        )
+        lifecycle.transition(post, "submit", by=editor)
+    except (ValidationError, ConflictError) as error:
+        out(f"demo: no post waiting for review ({error})")
+        return
+    out(f"sent '{post.topic}' for review")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, CampaignChannel, Post, PostStatus, User
 from channels.models import ChannelAccount, Network, Publication
 from demo import inbox
-from demo.seed import FIRST_TOPIC
+from demo.seed import FIRST_TOPIC, REVIEW_TOPIC
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +110,21 @@ def test_without_the_inbox_no_account_pretends_to_deliver(
     call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
     assert not ChannelAccount.objects.filter(network=Network.WEBHOOK).exists()
     assert Campaign.objects.filter(workspace__slug="demo").count() == 1
+
+
+def test_a_post_waits_for_review_and_its_card_shows_the_copy(seeded, client) -> None:  # type: ignore[no-untyped-def]
+    """The Approvals page is not empty in the demo: the editor's post waits
+    there with its copy per channel, and a second run sends nothing twice."""
+    post = Post.objects.get(topic=REVIEW_TOPIC)
+    assert post.status == PostStatus.IN_REVIEW
+    networks = {a.network for a in post.accounts.all()}
+    assert networks == {Network.WEBHOOK, Network.BLUESKY}
+    tomorrow = timezone.localdate(timezone=ZoneInfo("Europe/Berlin")) + timedelta(1)
+    local = timezone.localtime(post.scheduled_at, ZoneInfo("Europe/Berlin"))
+    assert (local.date(), local.hour) == (tomorrow, 11)
+    client.force_login(User.objects.get(email="demo@adloop.local"))
+    page = client.get(reverse("approvals")).content.decode()
+    assert REVIEW_TOPIC.replace("'", "&#x27;") in page
+    assert "Chocolate, red apple" in page
+    seeded()
+    assert Post.objects.filter(topic=REVIEW_TOPIC).count() == 1
