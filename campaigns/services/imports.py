@@ -244,7 +244,11 @@ def _row(
                 continue
             account = found[0]
         if channels and account.pk not in channels:
-            fail("accounts", f"{account} is not a channel of this campaign.")
+            fail(
+                "accounts",
+                f"{account} is not a channel of the campaign “{campaign.name}”: "
+                "add it to the campaign's channels first, or name another.",
+            )
         elif account.pk not in account_ids:
             account_ids.append(account.pk)
 

@@ -256,3 +256,16 @@ def test_ten_thousand_rows_in_one_request(tenant, campaign, user_client):
     assert Post.accounts.through.objects.count() == 20_000
     assert PostStatusChange.objects.count() == 10_000
     assert elapsed < 20, elapsed
+
+
+def test_an_account_off_the_campaign_says_how_to_fix_it(tenant, campaign, user_client):
+    """The import follows the editor's rule (accounts are the campaign's
+    channels) and its message says what to do, like the editor's does."""
+    elsewhere = ChannelAccountFactory(workspace=tenant.workspace, name="Side blog")
+    text = HEADER + f"Spring,Off the plan,,2030-03-03 10:00,{elsewhere.name},,\n"
+    error = _error(_post_csv(user_client(tenant.editor), text), 400)
+    [row] = error["rows"]
+    assert (row["line"], row["column"]) == (2, "accounts")
+    assert "not a channel of the campaign “Spring”" in row["message"]
+    assert "add it to the campaign's channels first" in row["message"]
+    assert not Post.objects.exists()
