@@ -320,11 +320,12 @@ def _check_ready(move: Move, post: Post) -> None:
         raise ConflictError(
             "Choose at least one channel account before scheduling.", code="not_ready"
         )
-    if not post.accounts.filter(credentials__isnull=False).exists():
-        names = ", ".join(post.accounts.order_by("name").values_list("name", flat=True))
+    accounts = list(post.accounts.order_by("name"))
+    if all(account.planning_only for account in accounts):
+        names = ", ".join(account.name for account in accounts)
         raise ConflictError(
             f"Nothing would be published: {names} "
-            f"{'is' if post.accounts.count() == 1 else 'are'} planning only (no "
+            f"{'is' if len(accounts) == 1 else 'are'} planning only (no "
             "credentials). Connect an account on the Channels page, or choose a "
             "connected one.",
             code="planning_only",

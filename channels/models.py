@@ -116,6 +116,12 @@ class ChannelAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_network_display()})"
 
+    @property
+    def planning_only(self) -> bool:
+        """No credentials: campaigns plan for it, it never gets a publication.
+        The one test of that (empty credentials count as none)."""
+        return not self.credentials
+
 
 class PublicationStatus(models.TextChoices):
     """Where one publication stands; `channels.publishing.publication_move` is

@@ -277,7 +277,7 @@ def publication_create_for_post(post: Post) -> list[Publication]:
     if post.status != PostStatus.SCHEDULED or post.scheduled_at is None:
         return []
     due = post.scheduled_at
-    accounts = [a for a in post.accounts.all() if a.credentials]
+    accounts = [a for a in post.accounts.all() if not a.planning_only]
     result = []
     with transaction.atomic():
         existing = {
@@ -401,7 +401,7 @@ def publish_now(publication: Publication, *, by: Any) -> Publication:
     its other publications and the dispatcher's re-aligning leave it alone.
     """
     _require(by, publication)
-    if not publication.account.credentials:
+    if publication.account.planning_only:
         raise ConflictError(
             f"{publication.account.name} is planning only (no credentials): "
             "connect it to publish.",
@@ -707,7 +707,7 @@ def _refused_before_the_call(job: _Job) -> _Outcome | None:
     credentials (planning only), copy or images the connector's own check
     refuses (the last guard: the editor and the lifecycle check limits first)."""
     network = job.publication.get_network_display()
-    if not job.publication.account.credentials:
+    if job.publication.account.planning_only:
         message = (
             f"{job.publication.account.name} has no credentials (planning only); "
             f"connect the {network} account to publish."

@@ -98,7 +98,7 @@ class ChannelCard:
     @property
     def planning_only(self) -> bool:
         """No credentials: the account gets no publication (`publishing`)."""
-        return not self.account.credentials
+        return self.account.planning_only
 
     @property
     def source(self) -> str:

@@ -49,8 +49,6 @@ def post_publications(context: template.Context, post: Any) -> dict[str, Any]:
         ],
         # Accounts the post targets that get no publication: planning only.
         "planning_only": [
-            a
-            for a in post.accounts.all()
-            if not a.credentials and a.pk not in with_rows
+            a for a in post.accounts.all() if a.planning_only and a.pk not in with_rows
         ],
     }

@@ -299,6 +299,19 @@ def test_scheduling_only_planning_accounts_is_refused_saying_why(tenant) -> None
     assert not Publication.objects.filter(post=post).exists()
 
 
+def test_empty_credentials_are_planning_only_too(tenant) -> None:  # type: ignore[no-untyped-def]
+    """One test of "planning only" everywhere: an account whose credentials are
+    an empty dict is refused at scheduling, not scheduled with nothing to send."""
+    post = _planning_post(tenant)
+    account = post.accounts.get()
+    account.credentials = {}
+    account.save()
+    assert account.planning_only
+    with pytest.raises(ConflictError, match="planning only"):
+        lifecycle.transition(post, "schedule", by=tenant.editor)
+    assert not Publication.objects.filter(post=post).exists()
+
+
 def test_the_api_refuses_it_with_409(tenant, user_client) -> None:  # type: ignore[no-untyped-def]
     post = _planning_post(tenant)
     response = user_client(tenant.editor).post(f"/api/v1/posts/{post.pk}/schedule/")
