@@ -23,6 +23,7 @@ from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import VisibleField, named_choice
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.api.filters import IdFilter
 from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
 from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.models import (
@@ -151,7 +152,7 @@ def _service_args(validated: dict[str, Any]) -> dict[str, Any]:
 
 class CampaignFilter(filters.FilterSet):
     workspace = WorkspaceFilter()
-    brand = filters.NumberFilter(field_name="brand_id")
+    brand = IdFilter(field_name="brand_id")
     status = filters.ChoiceFilter(choices=CampaignStatus.choices)
 
     class Meta:

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from campaigns.api.base import ApiViewSet
 from campaigns.api.common import error_response
 from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from campaigns.api.filters import parse_id
 from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
 from campaigns.api.workspace_refs import find_workspace
 from campaigns.models import Campaign, Workspace
@@ -122,11 +123,11 @@ class PostImportViewSet(ApiViewSet):
         campaign = None
         if raw := request.query_params.get("campaign", "").strip():
             campaign = (
-                Campaign.objects.filter(workspace__in=workspaces, pk=raw)
+                Campaign.objects.filter(
+                    workspace__in=workspaces, pk=parse_id(raw, "campaign")
+                )
                 .select_related("workspace")
                 .first()
-                if raw.isdigit()
-                else None
             )
             if campaign is None:
                 raise _invalid("campaign", "No such campaign.")

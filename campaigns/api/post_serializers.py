@@ -12,6 +12,7 @@ from rest_framework import serializers
 from campaigns import lifecycle
 from campaigns.api.channel_accounts import VisibleField, named_choice
 from campaigns.api.common import StrictSerializer
+from campaigns.api.filters import IdFilter
 from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.models import (
     Campaign,
@@ -225,19 +226,27 @@ class HistorySerializer(serializers.ModelSerializer):
         read_only=True,
     )
     to_status = named_choice("PostStatus", PostStatus.choices, read_only=True)
+    actor_token = serializers.CharField(
+        source="actor_token.name",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The name of the personal access token `actor` used (null: "
+        "the web UI, or no person).",
+    )
 
     class Meta:
         model = PostStatusChange
         fields = ["id", "from_status", "to_status", "action", "actor", "actor_key"]
-        fields += ["actor_label", "reason", "at"]
+        fields += ["actor_token", "actor_label", "reason", "at"]
         read_only_fields = fields
 
 
 class PostFilter(filters.FilterSet):
     workspace = WorkspaceFilter()
-    campaign = filters.NumberFilter(field_name="campaign_id")
-    pillar = filters.NumberFilter(field_name="pillar_id")
-    channel = filters.NumberFilter(
+    campaign = IdFilter(field_name="campaign_id")
+    pillar = IdFilter(field_name="pillar_id")
+    channel = IdFilter(
         field_name="accounts", help_text="A channel account id."
     )
     status = filters.CharFilter(

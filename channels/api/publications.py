@@ -32,6 +32,7 @@ from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import named_choice
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from campaigns.api.filters import IdFilter
 from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.errors import ConflictError
 from campaigns.permissions import Action, can
@@ -159,8 +160,8 @@ class ResolveSerializer(StrictSerializer):
 
 class PublicationFilter(filters.FilterSet):
     workspace = WorkspaceFilter()
-    post = filters.NumberFilter(field_name="post_id")
-    account = filters.NumberFilter(field_name="account_id")
+    post = IdFilter(field_name="post_id")
+    account = IdFilter(field_name="account_id")
     status = filters.MultipleChoiceFilter(
         choices=PS.choices, help_text="Repeat for several: ?status=failed&status=…"
     )

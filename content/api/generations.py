@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from campaigns import selectors
 from campaigns.api.base import ApiViewSet
 from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from campaigns.api.filters import IdFilter
 from campaigns.api.workspace_refs import (
     WORKSPACE_PATH,
     WorkspaceFilter,
@@ -168,7 +169,7 @@ class PostGenerateViewSet(ApiViewSet):
 
 class GenerationFilter(filters.FilterSet):
     workspace = WorkspaceFilter()
-    post = filters.NumberFilter(field_name="post_id")
+    post = IdFilter(field_name="post_id")
     status = filters.ChoiceFilter(choices=GenerationStatus.choices)
 
     class Meta:

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from campaigns.api.base import ApiViewSet
 from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.api.filters import IdFilter
 from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.permissions import visible_workspaces
 from channels.models import Network
@@ -94,8 +95,8 @@ VARIANT_EXAMPLE = {
 
 class VariantFilter(filters.FilterSet):
     workspace = WorkspaceFilter()
-    post = filters.NumberFilter(field_name="post_id")
-    generation = filters.NumberFilter(field_name="generation_id")
+    post = IdFilter(field_name="post_id")
+    generation = IdFilter(field_name="generation_id")
     network = filters.ChoiceFilter(choices=Network.choices)
     status = filters.ChoiceFilter(choices=VariantStatus.choices)
 
