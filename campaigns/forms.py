@@ -8,8 +8,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
 
+from campaigns.auth_forms import ThrottledAuthenticationForm
 from campaigns.models import (
     ApiKeyScope,
     Invitation,
@@ -29,11 +29,11 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in names]
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(ThrottledAuthenticationForm):
     """Django's sign-in form, but forgiving about the email's letter case.
 
     Emails are stored lower-case (`User.save`), so `Ann@Example.com` must
-    find `ann@example.com`.
+    find `ann@example.com`. Failed sign-ins are throttled (campaigns.auth_forms).
     """
 
     def clean_username(self) -> str:

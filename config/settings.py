@@ -9,11 +9,13 @@ one stops start-up with its name.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_json, env_list, env_str
@@ -76,6 +78,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    # Two-factor sign-in (campaigns/twofactor.py): TOTP apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "campaigns",
     "content",
     "channels",
@@ -84,13 +91,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: drops proxy headers a client sent itself, before anything reads them.
+    "campaigns.client_address.TrustedProxyHeadersMiddleware",
+    # Then: every later middleware's log lines carry the request id, and the
+    # latency covers everything below.
+    "config.middleware.RequestIdMiddleware",
+    "config.middleware.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, not static files: Content-Security-Policy and Permissions-Policy.
+    "config.csp.AdLoopCSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A member of an organization that requires two-factor, not yet enrolled,
+    # reaches only the enrolment page (and sign-out) until they are.
+    "campaigns.twofactor_middleware.TwoFactorEnforcementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "campaigns.middleware.CurrentWorkspaceMiddleware",
 ]
@@ -146,6 +165,8 @@ AUTH_USER_MODEL = "campaigns.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# The name authenticator apps show next to the account (campaigns/twofactor.py).
+OTP_TOTP_ISSUER = "AdLoop"
 _PV = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_PV}.UserAttributeSimilarityValidator"},
@@ -182,9 +203,30 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Bodies above this answer 413 in the API's error format.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 
-# Cache: throttling counters and the scheduler's heartbeat read. Redis when
-# REDIS_URL is set (shared by every process), else a per-process memory cache.
+# Public newsletter sign-up (channels.newsletter_limits): sign-ups per source
+# address and per target address per hour (counted in the cache, hashed), and
+# how long a pending address waits before it is mailed a confirmation again.
+NEWSLETTER_SIGNUPS_PER_SOURCE_PER_HOUR = env_int(
+    "NEWSLETTER_SIGNUPS_PER_SOURCE_PER_HOUR", 20
+)
+NEWSLETTER_SIGNUPS_PER_ADDRESS_PER_HOUR = env_int(
+    "NEWSLETTER_SIGNUPS_PER_ADDRESS_PER_HOUR", 5
+)
+NEWSLETTER_RESEND_SECONDS = env_int("NEWSLETTER_RESEND_SECONDS", 3600)
+
+# Cache: throttling counters (API, sign-in, public forms) and the scheduler's
+# heartbeat read. Redis when REDIS_URL is set (shared by every process), else a
+# per-process memory cache. Counters kept per process are no limit once there
+# are several processes (an attacker's guesses spread over them), so production
+# refuses the memory cache unless ALLOW_LOCAL_CACHE says this is one process.
 REDIS_URL = env_str("REDIS_URL")
+ALLOW_LOCAL_CACHE = env_bool("ALLOW_LOCAL_CACHE", DEBUG)
+if not REDIS_URL and not ALLOW_LOCAL_CACHE:
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DEBUG is false: sign-in and API throttling "
+        "counters need a cache shared by every process (or set "
+        "ALLOW_LOCAL_CACHE=true if exactly one process serves requests)"
+    )
 CACHES = {
     "default": (
         {
@@ -196,14 +238,49 @@ CACHES = {
     )
 }
 
+# Sign-in throttling (campaigns/signin_throttle.py; README, "Security"). Failed
+# sign-ins are counted per (account, source address): past the free ones each
+# next try waits twice as long, up to the cap. One address is also limited
+# across all accounts (a looser count), and the API's key check per address.
+SIGNIN_FREE_FAILURES = env_int("SIGNIN_FREE_FAILURES", 5)
+SIGNIN_ADDRESS_FREE_FAILURES = env_int("SIGNIN_ADDRESS_FREE_FAILURES", 50)
+API_KEY_FREE_FAILURES = env_int("API_KEY_FREE_FAILURES", 10)
+SIGNIN_BACKOFF_BASE_SECONDS = env_int("SIGNIN_BACKOFF_BASE_SECONDS", 2)
+SIGNIN_BACKOFF_MAX_SECONDS = env_int("SIGNIN_BACKOFF_MAX_SECONDS", 900)
+# Failures are forgotten this long after the last one.
+SIGNIN_FAILURE_WINDOW_SECONDS = env_int("SIGNIN_FAILURE_WINDOW_SECONDS", 86_400)
+
+# Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed
+# (campaigns/client_address.py): sign-in throttling, public form limits, click
+# hashing and the audit log all take the caller's address from there. Empty: the
+# direct peer is the caller and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or CIDR ranges, got {_proxy!r}"
+        ) from None
+
 # Email. https://docs.djangoproject.com/en/5.2/topics/email/
-# Console by default; EMAIL_HOST switches to SMTP.
+# EMAIL_HOST switches to SMTP. Without it: the console in development; in
+# production start-up stops (password-reset and invitation links printed to the
+# console would land in the logs) unless EMAIL_DISABLED=true says mail is off,
+# and then nothing is sent or printed. A set EMAIL_HOST always sends.
 EMAIL_HOST = env_str("EMAIL_HOST")
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_DISABLED = env_bool("EMAIL_DISABLED", False)
+if not EMAIL_HOST and not EMAIL_DISABLED and not DEBUG:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST must be set when DEBUG is false: invitations and password "
+        "resets are mailed (or set EMAIL_DISABLED=true to turn mail off)"
+    )
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif EMAIL_DISABLED:
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 EMAIL_HOST = EMAIL_HOST or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -246,6 +323,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis gives a message taken by a worker that died (acks_late: never
+    # acknowledged) to another worker after this long; kombu's default is an
+    # hour. Past the hard time limit, so a live task is never handed out twice.
+    # Publishing does not wait for it: the sweep asks the queue and the leases.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": max(900, CELERY_TASK_TIME_LIMIT + 60)
+    }
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup would close the database connection around every task
@@ -279,12 +364,22 @@ PUBLISH_CALL_THREADS = env_int("PUBLISH_CALL_THREADS", 32)
 # Per-network rate limits over channels.ratelimit.DEFAULT_LIMITS (see there):
 # {"webhook": {"account": (60, 60)}} = 60 posts a minute per webhook account.
 PUBLISH_RATE_LIMITS: dict[str, dict[str, tuple[int, float] | None]] = {}
-# How often the sweep re-drives lost work.
-PUBLISH_SWEEP_INTERVAL_SECONDS = env_int("PUBLISH_SWEEP_INTERVAL_SECONDS", 30)
-# A `queued` row older than this lost its message: it is sent again.
+# How often the sweep re-drives lost work (expired leases, queued rows whose
+# broker messages are gone).
+PUBLISH_SWEEP_INTERVAL_SECONDS = env_int("PUBLISH_SWEEP_INTERVAL_SECONDS", 10)
+# A worker's claim holds its rows this long and is renewed every
+# PUBLISH_LEASE_RENEW_SECONDS while its calls are in flight (channels/lease.py);
+# a row whose lease ran out lost its worker: an ambiguous outcome, re-driven.
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 30)
+PUBLISH_LEASE_RENEW_SECONDS = env_int("PUBLISH_LEASE_RENEW_SECONDS", 10)
+# A `queued` row older than this whose message the broker no longer holds (its
+# queue is empty, or shorter than the queued rows need) is sent again at once.
+PUBLISH_QUEUED_GRACE_SECONDS = env_int("PUBLISH_QUEUED_GRACE_SECONDS", 15)
+# Backstops when the broker cannot be asked, or a lease is never renewed nor
+# expires: a `queued` row older than this lost its message and is sent again...
 PUBLISH_QUEUED_TIMEOUT_SECONDS = env_int("PUBLISH_QUEUED_TIMEOUT_SECONDS", 300)
-# A `publishing` row older than this lost its worker: an ambiguous outcome. Keep
-# it above CELERY_TASK_TIME_LIMIT so a live attempt is never taken for dead.
+# ...and a `publishing` row older than this lost its worker, whatever its lease.
+# Keep it above CELERY_TASK_TIME_LIMIT so a live attempt is never taken for dead.
 PUBLISH_PUBLISHING_TIMEOUT_SECONDS = env_int("PUBLISH_PUBLISHING_TIMEOUT_SECONDS", 900)
 # A first try due longer ago than this when the scheduler gets to it fails as
 # "missed its time"; 0 publishes late whatever the delay.
@@ -305,6 +400,12 @@ OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
 DEMO_INBOX = env_bool("DEMO_INBOX", DEBUG)
 OUTBOUND_CONNECT_TIMEOUT_SECONDS = env_float("OUTBOUND_CONNECT_TIMEOUT_SECONDS", 5.0)
 OUTBOUND_READ_TIMEOUT_SECONDS = env_float("OUTBOUND_READ_TIMEOUT_SECONDS", 20.0)
+# A whole outbound call (connect, send, every read) ends within this many seconds,
+# however slowly the server answers; the answer's body may hold at most this many
+# bytes (refused unread beyond it). "Test connection" runs under a shorter total.
+OUTBOUND_TOTAL_TIMEOUT_SECONDS = env_float("OUTBOUND_TOTAL_TIMEOUT_SECONDS", 60.0)
+OUTBOUND_MAX_RESPONSE_BYTES = env_int("OUTBOUND_MAX_RESPONSE_BYTES", 10 * 1024 * 1024)
+OUTBOUND_CHECK_TIMEOUT_SECONDS = env_float("OUTBOUND_CHECK_TIMEOUT_SECONDS", 10.0)
 
 # Channel connectors (channels/connectors/<network>.py). API hosts are settings so
 # tests (and staging) can point them at local servers; the defaults are the real
@@ -455,14 +556,25 @@ IMAGE_RETRY_DEADLINE_SECONDS = env_float("IMAGE_RETRY_DEADLINE_SECONDS", 300.0)
 # anything is kept) and the most images one generation request may ask for.
 IMAGE_UPLOAD_MAX_BYTES = env_int("IMAGE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 IMAGE_MAX_PER_REQUEST = env_int("IMAGE_MAX_PER_REQUEST", 4)
+# Upload work per workspace per minute (content.upload_budget): uploads, and
+# the megapixels their renditions will cost the images worker. Past either the
+# upload answers 429 with Retry-After.
+MEDIA_UPLOADS_PER_MINUTE = env_int("MEDIA_UPLOADS_PER_MINUTE", 30)
+MEDIA_MEGAPIXELS_PER_MINUTE = env_int("MEDIA_MEGAPIXELS_PER_MINUTE", 200)
 # Image generation runs on its own queue so copy and publishing never wait
 # behind it: `celery -A config worker -Q images -c 1` per GPU.
 # https://docs.celeryq.dev/en/stable/userguide/routing.html
-CELERY_TASK_ROUTES = {"content.tasks.generate_image*": {"queue": "images"}}
+# An upload's thumbnail and renditions are made there too (content.tasks.render_asset).
+CELERY_TASK_ROUTES = {
+    "content.tasks.generate_image*": {"queue": "images"},
+    "content.tasks.render_asset": {"queue": "images"},
+}
 
 # REST API. https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # `adp_…` tokens act as their person; anything else is tried as a key.
+        "campaigns.api.token_auth.PersonalAccessTokenAuthentication",
         "campaigns.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -503,8 +615,17 @@ CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Believe a proxy's "this came over HTTPS" header only when told one sets it
+# (e.g. X-Forwarded-Proto): otherwise any client could claim HTTPS. Requests
+# from a peer outside TRUSTED_PROXIES (when that is set) have the header
+# removed first (campaigns.client_address.TrustedProxyHeadersMiddleware).
+_proxy_ssl_header = (env_str("SECURE_PROXY_SSL_HEADER") or "").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
+        "https",
+    )
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -512,22 +633,57 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
+# Content-Security-Policy (django-csp; config/csp.py names the routes that
+# differ): this origin's scripts (with the request's nonce) and styles only, no
+# inline code, no plugins, no framing. https://django-csp.readthedocs.io/
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# GET /metrics (config/metrics.py; README, "Operating AdLoop"): Prometheus
+# scrapes it with `Authorization: Bearer <METRICS_TOKEN>`. Unset: 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "") or ""
+
 # Invitations and password-reset links stay valid this long.
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
+# "json": one JSON object a line (production's default, for a log pipeline);
+# "text": one readable line (development's). Either way each line carries the
+# request id or Celery task id, and secrets are redacted (config/logging.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json") or "json"
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact": {"()": "config.logging.RedactSecretsFilter"},
+        "context": {"()": "config.logging.ContextFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {
+            "()": "config.logging.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "config.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact"],
+            "formatter": LOG_FORMAT,
+            "filters": ["redact", "context"],
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

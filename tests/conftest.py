@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from campaigns.models import ApiKeyScope, Role, User, Workspace
@@ -33,6 +34,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             "adloop: not reachable, using fallbacks: " + ", ".join(testenv.MISSING)
         )
     return lines
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Sign-in and API-key failure counters live in the cache (local memory in
+    # the suite): one test's bad passwords must not throttle the next test.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -38,6 +38,9 @@ def _production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "adloop.example.com",
         "ADLOOP_VAR_DIR": str(tmp_path / "var"),
+        # Production refuses a per-process cache and console mail (settings).
+        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        "EMAIL_HOST": "smtp.example.com",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}

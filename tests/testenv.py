@@ -44,6 +44,12 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("SITE_URL", "http://testserver")
+# Production refuses these two unless told (config/settings.py); the suite says
+# so explicitly. One process per test run keeps its counters in local memory
+# (helpers running side by side must not share a Redis cache), and mail is off
+# unless a test configures a server (pytest-django captures in-process mail).
+os.environ.setdefault("ALLOW_LOCAL_CACHE", "true")
+os.environ.setdefault("EMAIL_DISABLED", "true")
 # Test data (SQLite files, the filesystem broker, media) stays out of the demo's var/.
 os.environ.setdefault("ADLOOP_VAR_DIR", str(ROOT / "var" / "test"))
 # whitenoise warns on every request when STATIC_ROOT is missing; the pages that

@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from campaigns import signin_throttle
 from campaigns.models import ApiKey
 from campaigns.services import api_key_authenticate
 
@@ -14,7 +15,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     """The key itself is the request's principal (`request.user` is the ApiKey).
 
     An unknown or revoked key answers 401; a request without the header falls
-    through to session authentication (the UI's own calls).
+    through to session authentication (the UI's own calls). Repeated bad keys
+    from one address answer 429 with Retry-After, before any key is looked up
+    (campaigns.signin_throttle).
     """
 
     keyword = "Bearer"
@@ -31,8 +34,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Malformed Authorization header: expected 'Bearer <api key>'."
             )
+        wait = signin_throttle.api_key_wait(request)
+        if wait:
+            raise exceptions.Throttled(
+                wait=wait,
+                detail=(
+                    "Too many invalid API keys from this address. "
+                    f"Try again in {wait} seconds."
+                ),
+            )
         key = api_key_authenticate(parts[1])
         if key is None:
+            signin_throttle.api_key_failed(request)
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         return key, key
 
