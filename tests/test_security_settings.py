@@ -123,3 +123,27 @@ def test_a_client_claiming_https_is_not_taken_for_https(client) -> None:
     assert getattr(settings, "SECURE_PROXY_SSL_HEADER", None) is None
     response = client.get("/healthz", HTTP_X_FORWARDED_PROTO="https")
     assert response.wsgi_request.is_secure() is False
+
+
+def test_readme_documents_the_security_settings_and_how_to_report() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration") :]
+    table = table[: table.index("\n## ")]
+    for name in (
+        "REDIS_URL",
+        "ALLOW_LOCAL_CACHE",
+        "TRUSTED_PROXIES",
+        "SECURE_PROXY_SSL_HEADER",
+        "EMAIL_DISABLED",
+        "SIGNIN_FREE_FAILURES",
+        "SIGNIN_ADDRESS_FREE_FAILURES",
+        "API_KEY_FREE_FAILURES",
+        "SIGNIN_BACKOFF_BASE_SECONDS",
+        "SIGNIN_BACKOFF_MAX_SECONDS",
+        "SIGNIN_FAILURE_WINDOW_SECONDS",
+    ):
+        assert f"`{name}`" in table, f"add {name} to README's configuration table"
+    security = readme[readme.index("\n## Security\n") :]
+    security = security[: security.index("\n## ", 5)]
+    assert "SECURITY.md" in security and "429" in security
+    assert "security@" in (ROOT / "SECURITY.md").read_text()
