@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from contextvars import Token
 from typing import Any
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+
+from config.logging import task_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -33,3 +36,21 @@ def _reuse_database_connections(task: Any = None, **_: Any) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+# Each task's log lines carry its id (config.logging.ContextFilter). A worker
+# thread runs one task at a time, so prerun sets and postrun clears.
+_task_tokens: dict[str, Token[str]] = {}
+
+
+@task_prerun.connect
+def _log_task_id(task_id: str | None = None, **_: Any) -> None:
+    if task_id:
+        _task_tokens[task_id] = task_id_var.set(task_id)
+
+
+@task_postrun.connect
+def _forget_task_id(task_id: str | None = None, **_: Any) -> None:
+    token = _task_tokens.pop(task_id or "", None)
+    if token is not None:
+        task_id_var.reset(token)

@@ -1,18 +1,24 @@
-"""Root URLs: the UI at /, the REST API at /api/v1/, health at /healthz."""
+"""Root URLs: the UI at /, the REST API at /api/v1/, health at /healthz,
+Prometheus metrics at /metrics (token only, config/metrics.py)."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from config.metrics import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema"),
+        # The split view serves Swagger UI's start-up script as a file of its
+        # own (?script), so the page needs no inline script (config/csp.py).
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
     path("api/v1/", include("campaigns.api.urls")),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("channels.urls")),
     path("", include("content.urls")),
     path("", include("demo.urls")),

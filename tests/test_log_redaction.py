@@ -43,3 +43,19 @@ def test_adloop_api_key_is_masked_in_log_records(tenant, caplog):
         logger.filters.clear()
     assert issued.secret not in caplog.text
     assert "adl_[redacted]" in caplog.text
+
+
+def test_json_log_lines_are_redacted_and_still_parse():
+    """Production's JSON formatter: the message is redacted before encoding, so
+    a secret next to a quote cannot break the line (or survive in it)."""
+    import json
+
+    from config.logging import JsonFormatter
+
+    record = logging.makeLogRecord(
+        {"msg": 'retry with token="abc"def and api_key=sk-9999zzzz', "levelno": 20}
+    )
+    RedactSecretsFilter().filter(record)
+    line = JsonFormatter().format(record)
+    assert "sk-9999zzzz" not in line
+    assert json.loads(line)["message"].count("[redacted]") == 2

@@ -82,6 +82,30 @@
     }
   });
 
+  // The Content-Security-Policy forbids style attributes, so values computed
+  // on the server (a bar's width, a crop box, a brand colour) arrive as data
+  // attributes and are set here through the CSSOM, which the policy allows.
+  var PERCENT = ["width", "height", "left", "top"];
+  function applyDataStyles(root) {
+    if (!root || !root.querySelectorAll) return;
+    var selector = PERCENT.map(function (p) { return "[data-pct-" + p + "]"; })
+      .concat("[data-bg]").join(",");
+    var nodes = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) nodes.push(root);
+    nodes.forEach(function (el) {
+      PERCENT.forEach(function (p) {
+        var value = parseFloat(el.getAttribute("data-pct-" + p));
+        if (!isNaN(value)) el.style[p] = Math.max(0, Math.min(100, value)) + "%";
+      });
+      // An invalid colour is ignored by the CSSOM: nothing else is read from it.
+      if (el.hasAttribute("data-bg")) el.style.backgroundColor = el.getAttribute("data-bg");
+    });
+  }
+  applyDataStyles(document);
+  document.addEventListener("htmx:load", function (event) {
+    applyDataStyles(event.detail.elt);
+  });
+
   // 403/404/5xx answers to HTMX requests are not swapped in (see the
   // htmx-config meta tag); say what happened instead of doing nothing.
   document.addEventListener("htmx:responseError", function (event) {
