@@ -341,6 +341,9 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # When the last confirmation mail was sent: a pending address is not mailed
+    # again before NEWSLETTER_RESEND_SECONDS (channels/newsletter_limits.py).
+    last_confirmation_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["account", "pk"]

@@ -9,6 +9,10 @@
   call; they need no login: the token is the proof.
 - Subscribing an address that is already confirmed changes nothing and says
   nothing different, so the public form does not reveal who is on the list.
+- A pending address is mailed again only after `NEWSLETTER_RESEND_SECONDS`
+  (`last_confirmation_sent_at`), whoever asks; the public form
+  (`subscriber_signup`) is also limited per source and per target address
+  (`channels.newsletter_limits`), so nobody can flood an inbox through it.
 - `email_send_test` sends one message with the account's settings (the
   "Send test" button).
 - The audience as the workspace sees it (`audience_counts`, `subscribers_for`,
@@ -26,6 +30,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.core import signing
@@ -38,6 +43,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.permissions import Action, can
+from channels import newsletter_limits
 from channels.connectors.base import ConnectorError
 from channels.connectors.email import (
     EmailConnector,
@@ -114,15 +120,44 @@ def subscriber_subscribe(
                 )
         if subscriber.status == SubscriberStatus.CONFIRMED:
             return subscriber
+        recently_mailed = (
+            subscriber.status == SubscriberStatus.PENDING
+            and _mailed_within_resend_window(subscriber)
+        )
         if subscriber.status != SubscriberStatus.PENDING:
             Subscriber.objects.filter(pk=subscriber.pk).update(
                 status=SubscriberStatus.PENDING, unsubscribed_at=None
             )
             subscriber.status = SubscriberStatus.PENDING
-        if send:
+        if send and not recently_mailed:
+            # Marked under the row lock, before the mail goes: of many requests
+            # at once exactly one sends.
+            subscriber.last_confirmation_sent_at = timezone.now()
+            Subscriber.objects.filter(pk=subscriber.pk).update(
+                last_confirmation_sent_at=subscriber.last_confirmation_sent_at
+            )
             pk = subscriber.pk
             transaction.on_commit(lambda: _confirmation_send_safely(pk))
     return subscriber
+
+
+def _mailed_within_resend_window(subscriber: Subscriber) -> bool:
+    from django.conf import settings
+
+    sent = subscriber.last_confirmation_sent_at
+    if sent is None:
+        return False
+    return timezone.now() - sent < timedelta(seconds=settings.NEWSLETTER_RESEND_SECONDS)
+
+
+def subscriber_signup(
+    *, account: ChannelAccount, email: str, source: str
+) -> Subscriber:
+    """What the public sign-up form does: the abuse limits for `source` (the
+    client address) and `email` first (`campaigns.counters.Throttled`), then
+    `subscriber_subscribe`."""
+    newsletter_limits.check_signup(source=source, email=email)
+    return subscriber_subscribe(account=account, email=email)
 
 
 def _confirmation_send_safely(subscriber_id: int) -> None:
@@ -131,6 +166,10 @@ def _confirmation_send_safely(subscriber_id: int) -> None:
     try:
         subscriber_confirmation_send(subscriber_id=subscriber_id)
     except ConnectorError as exc:
+        # Nothing went out: the person may ask again without waiting.
+        Subscriber.objects.filter(pk=subscriber_id).update(
+            last_confirmation_sent_at=None
+        )
         logger.warning(
             "subscriber %s: confirmation not sent: %s %s",
             subscriber_id,
@@ -167,7 +206,9 @@ def subscriber_confirmation_send(*, subscriber_id: int) -> bool:
     account = subscriber.account
     smtp = smtp_settings(account)
     nonce = secrets.token_urlsafe(24)
-    Subscriber.objects.filter(pk=subscriber.pk).update(confirm_token_hash=_hash(nonce))
+    Subscriber.objects.filter(pk=subscriber.pk).update(
+        confirm_token_hash=_hash(nonce), last_confirmation_sent_at=timezone.now()
+    )
     link = confirmation_url(subscriber, nonce)
     message = EmailMultiAlternatives(
         subject=f"Confirm your subscription to {account.name}",

@@ -1,7 +1,9 @@
 """Public newsletter pages: subscribe, confirm, unsubscribe. No login: the
 account id (subscribe) or the token in the link (confirm, unsubscribe) is all a
 visitor has. Each view validates, calls one service in `channels.newsletter`,
-and answers.
+and answers. Sign-ups are limited per source and per target address
+(`channels.newsletter_limits`): past a limit the page answers 429 with
+`Retry-After`, and never says whether the address is on the list.
 
 Only `unsubscribe` is exempt from CSRF: mail clients POST
 `List-Unsubscribe=One-Click` to it with no cookie and no token (RFC 8058); its
@@ -17,6 +19,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from campaigns.client_address import client_address
+from campaigns.counters import Throttled
 from channels import newsletter
 
 TEMPLATE = "channels/newsletter_page.html"
@@ -34,13 +38,25 @@ def subscribe(request: HttpRequest, account_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            newsletter.subscriber_subscribe(
-                account=account, email=request.POST.get("email", "")
+            newsletter.subscriber_signup(
+                account=account,
+                email=request.POST.get("email", ""),
+                source=client_address(request),
             )
+        except Throttled as exc:
+            page = _page(
+                request,
+                status=429,
+                title="Please wait a little",
+                message=exc.message,
+            )
+            page["Retry-After"] = str(exc.retry_after)
+            return page
         except ValidationError:
             error = "Enter a valid email address."
         else:
-            # The same answer whether the address was new or already confirmed.
+            # The same answer whether the address was new, pending (mailed or
+            # not, see NEWSLETTER_RESEND_SECONDS) or already confirmed.
             return _page(
                 request,
                 title="Check your inbox",
