@@ -29,6 +29,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,6 +38,7 @@ from django.views.decorators.debug import sensitive_variables
 from campaigns.errors import ConflictError
 from campaigns.models import Workspace
 from campaigns.permissions import Action, can
+from channels import outbound_deadline
 from channels.connectors import ConnectorError, ConnectorNotAvailable, get_connector
 from channels.models import AccountStatus, ChannelAccount, Network, Publication
 from channels.models import PublicationStatus as PS
@@ -270,7 +272,8 @@ def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
     """Run the connector's `check()` and record when, what and the status.
 
     A refused credential ("permanent") marks the account `needs_reconnect`; a
-    network that is down ("transient") only records the message. A network
+    network that is down or too slow ("transient": the whole check has
+    OUTBOUND_CHECK_TIMEOUT_SECONDS) only records the message. A network
     without a connector, or a connector without `check()`, is a 409.
     """
     _require(by, account.workspace)
@@ -297,7 +300,10 @@ def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
     now = timezone.now()
     fields: dict[str, Any] = {"last_checked_at": now}
     try:
-        found = check(account)
+        # A web thread waits for it: every call of the check together ends
+        # within OUTBOUND_CHECK_TIMEOUT_SECONDS, however slowly a server answers.
+        with outbound_deadline.deadline(settings.OUTBOUND_CHECK_TIMEOUT_SECONDS):
+            found = check(account)
     except ConnectorError as exc:
         ok, message = False, exc.message
         fields["last_error"] = exc.message[:2000]

@@ -11,7 +11,13 @@ customer's URL goes through `request()`, so security has one choke point.
   goes to the address that was checked (the URL's host stays in the Host header
   and the TLS server name), so a DNS answer that changes between the check and
   the connection cannot point the request at the internal network.
-- Timeouts on connect, write and read (`OUTBOUND_*_TIMEOUT_SECONDS`).
+- Timeouts on connect, write and read (`OUTBOUND_*_TIMEOUT_SECONDS`), and a
+  total deadline for the whole call (`OUTBOUND_TOTAL_TIMEOUT_SECONDS`, or a
+  shorter one from `deadline()`, e.g. "Test connection"): every connect, write
+  and read waits at most what is left of it, so a server that dribbles one byte
+  at a time cannot hold a thread longer than the deadline.
+- The answer's body is streamed and refused beyond `OUTBOUND_MAX_RESPONSE_BYTES`
+  (`ResponseTooLarge`, before reading it all when Content-Length says so).
 - No redirects to another host: a 307/308 to the same scheme, host and port is
   followed (twice at most); any other redirect is returned to the caller.
 - Errors say whether the request could have reached the server: `sent=False`
@@ -35,6 +41,17 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
+
+from channels.outbound_deadline import (
+    LATE,
+    DeadlineBackend,
+    deadline,
+    past_deadline,
+    shutdown_at_deadline,
+    time_left,
+)
+
+__all__ = ["deadline", "shutdown_at_deadline", "time_left"]  # for the connectors
 
 logger = logging.getLogger("adloop.outbound")
 
@@ -62,6 +79,19 @@ class OutboundError(Exception):
     def __init__(self, message: str, *, sent: bool) -> None:
         super().__init__(message)
         self.sent = sent
+
+
+class DeadlineExceeded(OutboundError):
+    """The total deadline passed before the whole answer arrived; `seconds`:
+    the time the call had (set by `request()`)."""
+
+    seconds: float = 0.0
+
+
+class ResponseTooLarge(OutboundError):
+    """The answer's body is larger than `OUTBOUND_MAX_RESPONSE_BYTES` (a
+    subclass of `OutboundError`, so a caller that only knows that one still
+    treats it as "no usable answer"; connectors say it plainly)."""
 
 
 @dataclass(frozen=True)
@@ -160,22 +190,54 @@ def _client() -> httpx.Client:
     # Keep-alive for as many connections as a worker's publishing threads use
     # at once (httpx keeps 20 by default: the others reconnected every call).
     keep = max(20, settings.PUBLISH_CALL_THREADS)
+    limits = httpx.Limits(
+        max_connections=max(100, 2 * keep), max_keepalive_connections=keep
+    )
+    transport = httpx.HTTPTransport(trust_env=False, limits=limits)
+    # httpx has no public hook for the socket layer: wrap its pool's network
+    # backend so every connect, read and write keeps the call's total deadline
+    # (tests/channels/test_outbound_deadline.py fails if this stops working).
+    pool = transport._pool
+    assert hasattr(pool, "_network_backend"), "httpx's pool changed: see _client()"
+    pool._network_backend = DeadlineBackend(pool._network_backend)
     return httpx.Client(
-        follow_redirects=False,
-        trust_env=False,
-        limits=httpx.Limits(
-            max_connections=max(100, 2 * keep), max_keepalive_connections=keep
-        ),
+        follow_redirects=False, trust_env=False, limits=limits, transport=transport
     )
 
 
 def _timeout(read: float | None) -> httpx.Timeout:
+    # Each clamped again, per connect, read and write, by _DeadlineStream.
+    connect = time_left(settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS)
     return httpx.Timeout(
-        connect=settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS,
+        connect=connect,
         read=read if read is not None else settings.OUTBOUND_READ_TIMEOUT_SECONDS,
         write=settings.OUTBOUND_READ_TIMEOUT_SECONDS,
-        pool=settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS,
+        pool=connect,
     )
+
+
+def _read_body(answer: httpx.Response, max_bytes: int) -> bytes:
+    """The body, refused beyond `max_bytes` (decoded size) without reading on;
+    the deadline is checked after every chunk."""
+    declared = answer.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise ResponseTooLarge(
+            f"the answer is {int(declared)} bytes, more than the {max_bytes} "
+            "allowed (OUTBOUND_MAX_RESPONSE_BYTES)",
+            sent=True,
+        )
+    body = bytearray()
+    for chunk in answer.iter_bytes():
+        body += chunk
+        if len(body) > max_bytes:
+            raise ResponseTooLarge(
+                f"the answer is more than the {max_bytes} bytes allowed "
+                "(OUTBOUND_MAX_RESPONSE_BYTES)",
+                sent=True,
+            )
+        if past_deadline():
+            raise DeadlineExceeded(LATE, sent=True)
+    return bytes(body)
 
 
 def _send_once(
@@ -185,20 +247,28 @@ def _send_once(
     content: bytes | None,
     headers: Mapping[str, str],
     timeout: float | None,
-) -> httpx.Response:
+    max_bytes: int,
+) -> tuple[httpx.Response, bytes]:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise OutboundRefused("only http and https URLs may be called")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:  # a port that is not a number or out of range
+        raise OutboundRefused("the URL's port is not valid") from exc
     address = resolve(parts.hostname, port, allow_private=demo_inbox_target(url))[0]
     pinned_host = f"[{address}]" if ":" in address else address
     pinned = urlunsplit(
         (parts.scheme, f"{pinned_host}:{port}", parts.path or "/", parts.query, "")
     )
-    host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{port}"
+    name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host_header = name if parts.port is None else f"{name}:{port}"
     extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    if past_deadline():
+        raise DeadlineExceeded(LATE, sent=False)
+    client = _client()
     try:
-        return _client().request(
+        outgoing = client.build_request(
             method,
             pinned,
             content=content,
@@ -206,11 +276,20 @@ def _send_once(
             timeout=_timeout(timeout),
             extensions=extensions,
         )
+        answer = client.send(outgoing, stream=True)
+        try:
+            return answer, _read_body(answer, max_bytes)
+        finally:
+            answer.close()
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        if past_deadline():
+            raise DeadlineExceeded(LATE, sent=False) from exc
         raise OutboundError(
             f"could not connect ({type(exc).__name__})", sent=False
         ) from exc
     except httpx.TimeoutException as exc:
+        if past_deadline():
+            raise DeadlineExceeded(LATE, sent=True) from exc
         raise OutboundError(
             f"no answer in time ({type(exc).__name__})", sent=True
         ) from exc
@@ -218,6 +297,25 @@ def _send_once(
         raise OutboundError(
             f"connection broke ({type(exc).__name__})", sent=True
         ) from exc
+
+
+def _same_origin_redirect(answer: httpx.Response, current: str) -> str | None:
+    """Where a 307/308 to the same scheme, host and port goes; None otherwise
+    (another host: the caller sees the redirect, we do not go)."""
+    location = answer.headers.get("location")
+    if answer.status_code not in (307, 308) or not location:
+        return None
+    target = urljoin(current, location)
+    old, new = urlsplit(current), urlsplit(target)
+    try:
+        same = (old.scheme, old.hostname, old.port) == (
+            new.scheme,
+            new.hostname,
+            new.port,
+        )
+    except ValueError:  # a port that is not a number
+        return None
+    return target if same else None
 
 
 def request(
@@ -228,42 +326,47 @@ def request(
     headers: Mapping[str, str] | None = None,
     timeout: float | None = None,
     secrets: Iterable[str] = (),
+    max_bytes: int | None = None,
 ) -> Response:
     """Make one request (see the module docstring). Raises `OutboundRefused`
-    before anything is sent, `OutboundError` when no answer came back."""
+    before anything is sent, `OutboundError` when no answer came back
+    (`DeadlineExceeded` past the total deadline, `ResponseTooLarge` for a body
+    over `max_bytes`, by default OUTBOUND_MAX_RESPONSE_BYTES)."""
     headers = dict(headers or {})
     secrets = tuple(secrets)
+    limit = max_bytes if max_bytes is not None else settings.OUTBOUND_MAX_RESPONSE_BYTES
     start = time.monotonic()
+    budget = time_left(settings.OUTBOUND_TOTAL_TIMEOUT_SECONDS)
     current = url
     status: int | str = "-"
     try:
-        for _ in range(MAX_REDIRECTS + 1):
-            answer = _send_once(
-                method, current, content=content, headers=headers, timeout=timeout
-            )
-            status = answer.status_code
-            location = answer.headers.get("location")
-            if answer.status_code not in (307, 308) or not location:
-                break
-            target = urljoin(current, location)
-            old, new = urlsplit(current), urlsplit(target)
-            if (old.scheme, old.hostname, old.port) != (
-                new.scheme,
-                new.hostname,
-                new.port,
-            ):
-                break  # another host: the caller sees the redirect, we do not go
-            current = target
+        with deadline(settings.OUTBOUND_TOTAL_TIMEOUT_SECONDS):
+            for _ in range(MAX_REDIRECTS + 1):
+                answer, body = _send_once(
+                    method,
+                    current,
+                    content=content,
+                    headers=headers,
+                    timeout=timeout,
+                    max_bytes=limit,
+                )
+                status = answer.status_code
+                target = _same_origin_redirect(answer, current)
+                if target is None:
+                    break
+                current = target
         elapsed = int((time.monotonic() - start) * 1000)
         return Response(
             status=answer.status_code,
             headers=dict(answer.headers),
-            body=answer.content,
+            body=body,
             url=current,
             elapsed_ms=elapsed,
         )
     except (OutboundError, OutboundRefused) as exc:
         status = type(exc).__name__
+        if isinstance(exc, DeadlineExceeded):
+            exc.seconds = round(budget, 1)
         raise
     finally:
         logger.info(

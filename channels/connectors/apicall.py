@@ -21,6 +21,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from channels import http
@@ -42,6 +43,10 @@ def call(
 ) -> http.Response:
     """One request; `OutboundRefused`/`OutboundError` become `ConnectorError`.
 
+    An answer too large is permanent (the network will send it again), or
+    ambiguous where the request creates a post; a call past its total deadline
+    is transient, or ambiguous where it creates a post.
+
     `creates_post`: a lost answer after sending means the post may exist
     ("ambiguous"); otherwise it is "transient". `refused` is what to tell the
     marketer when the address may not be called (a private network, a name that
@@ -62,6 +67,30 @@ def call(
             or f"AdLoop may not call {network}'s API address; check the "
             "API base URL setting.",
             kind="permanent",
+            detail=str(exc),
+        ) from exc
+    except http.ResponseTooLarge as exc:
+        # The request went out: where it creates a post, that post may exist.
+        raise ConnectorError(
+            f"{network} answered with more data than AdLoop accepts "
+            f"({settings.OUTBOUND_MAX_RESPONSE_BYTES // 1024} KB at most)"
+            + ("; the post may have been published." if creates_post else "."),
+            kind="ambiguous" if creates_post else "permanent",
+            detail=str(exc),
+        ) from exc
+    except http.DeadlineExceeded as exc:
+        if exc.sent and creates_post:
+            raise ConnectorError(
+                f"{network} did not finish answering in time; the post may "
+                "have been published.",
+                kind="ambiguous",
+                detail=str(exc),
+            ) from exc
+        raise ConnectorError(
+            f"{network} did not finish answering within {exc.seconds:g} "
+            "seconds; AdLoop stopped waiting (the server is slow or "
+            "overloaded).",
+            kind="transient",
             detail=str(exc),
         ) from exc
     except http.OutboundError as exc:
