@@ -9,7 +9,8 @@
                                                                        v
                                  failed ──retry──> scheduled    unconfirmed / failed
 
-Without required approval a draft may be scheduled directly. `cancel` works from
+Without required approval a draft may be scheduled directly (and unscheduling
+it makes it a draft again: only a review approves). `cancel` works from
 every state that has not reached the network; `restore` brings a canceled post
 back as a draft. The dispatcher's moves (`start_publishing`, `mark_published`,
 `mark_partly_published`, `mark_failed`, `mark_unconfirmed`: the post follows its
@@ -31,12 +32,13 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.errors import ConflictError
 from campaigns.models import ApiKey, Post, PostStatusChange, Role, User
 from campaigns.models import PostStatus as S
-from campaigns.permissions import Action, can, role_in_workspace
+from campaigns.permissions import KEY_CANNOT_APPROVE, Action, can, role_in_workspace
 from campaigns.signals import post_status_changed
 
 if TYPE_CHECKING:
@@ -332,6 +334,53 @@ def _check_ready(move: Move, post: Post) -> None:
         )
 
 
+def check_permission(
+    post: Post, action: str, *, by: Principal | None, system: str = ""
+) -> Move:
+    """Raise `PermissionDenied` unless `by` (or `system`) may make `action` on
+    posts of `post`'s workspace; the move otherwise. Checked before anything
+    about the post's state or the request's body, so a caller who may not
+    learns nothing from a 409 or a 400."""
+    move = MOVES.get(action)
+    if move is None:
+        raise ValueError(f"Unknown lifecycle action {action!r}")
+    if move.permission is None:
+        if by is not None or not system:
+            raise PermissionDenied(f"'{action}' is made by the system only.")
+    elif by is None or not can(by, move.permission, post.workspace):
+        if isinstance(by, ApiKey) and move.permission == Action.APPROVE:
+            raise PermissionDenied(KEY_CANNOT_APPROVE)
+        raise PermissionDenied("Your role does not allow this.")
+    return move
+
+
+def approved_by_review(post: Post) -> bool:
+    """Did the post's approval come from a person's review?
+
+    Not when a workspace without required approval scheduled a draft directly:
+    unscheduling that post makes it a draft again, never `approved` (a post
+    that no one reviewed is never approved). The latest history row that
+    approves or leaves the approved path decides; a post made in a later
+    state, with no such row, was not reviewed either.
+    """
+    last = (
+        post.history.filter(
+            Q(action="approve")
+            | Q(to_status__in=[S.DRAFT, S.IN_REVIEW, S.REJECTED, S.CANCELED])
+            | Q(action="schedule", from_status=S.DRAFT)
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return last is not None and last.action == "approve"
+
+
+def _target(move: Move, post: Post) -> str:
+    if move.action == "unschedule" and not approved_by_review(post):
+        return S.DRAFT
+    return move.target
+
+
 def transition(
     post: Post,
     action: str,
@@ -350,14 +399,7 @@ def transition(
     when the post is not in a state the move starts from, `ConflictError` when
     a precondition (time, accounts, reason) is missing.
     """
-    move = MOVES.get(action)
-    if move is None:
-        raise ValueError(f"Unknown lifecycle action {action!r}")
-    if move.permission is None:
-        if by is not None or not system:
-            raise PermissionDenied(f"'{action}' is made by the system only.")
-    elif by is None or not can(by, move.permission, post.workspace):
-        raise PermissionDenied("Your role does not allow this.")
+    move = check_permission(post, action, by=by, system=system)
     if post.status not in sources_of(move, post):
         raise TransitionNotAllowed(post, action, allowed_actions(post, by))
     if action == "retry" and (why := retry_blocked(post)):
@@ -382,8 +424,8 @@ def transition(
         despite = "Approved despite: " + "; ".join(problems)
         reason = f"{despite}. {reason}" if reason else despite
 
-    source, now = post.status, timezone.now()
-    fields: dict[str, object] = {"status": move.target, "updated_at": now}
+    source, now, target = post.status, timezone.now(), _target(move, post)
+    fields: dict[str, object] = {"status": target, "updated_at": now}
     if action == "submit" and isinstance(by, User):
         fields["submitted_by"] = by
     with transaction.atomic():
@@ -396,7 +438,7 @@ def transition(
                 if on_override is not None:
                     on_override(post, by)  # type: ignore[arg-type]
         actor = by if by is not None else caused_by
-        change = _record(post, source, move.target, action, actor, reason, system, now)
+        change = _record(post, source, target, action, actor, reason, system, now)
     for name, value in fields.items():
         setattr(post, name, value)
     return post_changed(post, change)

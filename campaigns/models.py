@@ -751,3 +751,32 @@ class PostStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status} ({self.action})"
+
+
+class WorkspaceSettingChange(models.Model):
+    """One change of a workspace's policy (`approval_required`): who, when, from,
+    to. Approval is what keeps a machine from publishing unreviewed copy, so
+    switching it is a signed-in owner's or admin's act and stays on record."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="setting_changes"
+    )
+    setting = models.CharField(max_length=40)
+    old_value = models.JSONField(null=True)
+    new_value = models.JSONField(null=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept when the person is deleted, so the record still names them.
+    actor_label = models.CharField(max_length=254, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.old_value} -> {self.new_value}"

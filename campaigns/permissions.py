@@ -14,6 +14,7 @@ Role matrix (a row is a role, `x` means allowed):
     approve               x     x             x       x    |
     manage_channels       x     x                          |             x
     manage_workspace      x     x                          |             x
+    set_approval_policy   x     x                          |
     manage_members        x     x                          |
     manage_api_keys       x     x                          |
     create_workspace      x     x                          |  (org key)  x
@@ -21,6 +22,8 @@ Role matrix (a row is a role, `x` means allowed):
 
 Approving is a person's act (an audit trail names who approved), and a key can
 neither mint keys nor change members, so a leaked key cannot escalate itself.
+Nor can a key switch approval off (`set_approval_policy`): a machine that may
+not approve must not be able to remove the rule either.
 """
 
 from __future__ import annotations
@@ -55,11 +58,19 @@ class Action(enum.StrEnum):
     APPROVE = "approve"
     MANAGE_CHANNELS = "manage_channels"
     MANAGE_WORKSPACE = "manage_workspace"
+    SET_APPROVAL_POLICY = "set_approval_policy"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_API_KEYS = "manage_api_keys"
     CREATE_WORKSPACE = "create_workspace"
     MANAGE_ORGANIZATION = "manage_organization"
 
+
+# The one answer to a key that tries to approve (the API's 403 says why).
+KEY_CANNOT_APPROVE = "A person must approve: API keys cannot approve posts."
+APPROVAL_POLICY_FORBIDDEN = (
+    "Only a signed-in owner or admin may change whether posts need approval; "
+    "API keys cannot."
+)
 
 _A = Action
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {

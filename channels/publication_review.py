@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from campaigns import lifecycle
 from campaigns.errors import ConflictError
-from campaigns.models import Post, User
-from campaigns.permissions import Action, can
+from campaigns.models import ApiKey, Post, User
+from campaigns.permissions import KEY_CANNOT_APPROVE, Action, can
 from channels import failures
 from channels.models import Publication
 from channels.models import PublicationStatus as PS
@@ -90,6 +90,8 @@ def publication_approve(publication: Publication, *, by: Any) -> Publication:
     """Approve the edited copy of one publication: it goes out at its time, or
     now when that passed; the post's other publications are not touched."""
     if by is None or not can(by, Action.APPROVE, publication.workspace):
+        if isinstance(by, ApiKey):
+            raise PermissionDenied(KEY_CANNOT_APPROVE)
         raise PermissionDenied("Your role does not allow this.")
     if _own_edit(publication, by):
         raise PermissionDenied("You edited this copy; someone else has to approve it.")

@@ -12,7 +12,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q
 from django.urls import Resolver404, resolve
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, parsers, viewsets
+from rest_framework import exceptions, parsers, permissions, viewsets
 from rest_framework.decorators import (
     api_view,
     authentication_classes,
@@ -21,6 +21,10 @@ from rest_framework.decorators import (
 )
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from campaigns.models import ApiKey, ApiKeyScope
+
+READ_KEY_FORBIDDEN = "A read-only API key cannot change anything; use a write key."
 
 
 class JSONParser(parsers.JSONParser):
@@ -57,6 +61,20 @@ class ApiViewSet(viewsets.GenericViewSet):
     """Base of every resource: JSON in (size-limited), JSON out."""
 
     parser_classes = [JSONParser]
+
+    def check_permissions(self, request: Request) -> None:
+        """A read key may only read: every other method is a 403 before the
+        object is loaded, the body validated or the state looked at, so the
+        answer is the same whatever the id, body or state (a read key learns
+        nothing from a 404, 400 or 409)."""
+        super().check_permissions(request)
+        key = request.user
+        if (
+            request.method not in permissions.SAFE_METHODS
+            and isinstance(key, ApiKey)
+            and key.scope == ApiKeyScope.READ
+        ):
+            self.permission_denied(request, message=READ_KEY_FORBIDDEN)
 
     def principal(self) -> Any:
         """The caller: a `User` or an `ApiKey` (see `campaigns.permissions`)."""

@@ -87,7 +87,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # The services' reason (e.g. "A person must approve: …") is the answer.
+        exc = exceptions.PermissionDenied(str(exc) or None)
 
     # Imported here: `rest_framework.views` reads the throttle and pagination
     # settings, which point back at this module, while it is being imported.

@@ -86,6 +86,8 @@ def _move(name: str, summary: str, description: str) -> Any:
 
     def view(self: PostViewSet, request: Request, pk: str) -> Response:
         post = self.get_object()
+        # Who may not make the move gets 403 whatever the body or the state.
+        lifecycle.check_permission(post, name, by=self.principal())
         data = body(data=request.data)
         data.is_valid(raise_exception=True)
         reason = data.validated_data.get("reason", "")
@@ -222,7 +224,8 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         "approve",
         "Approve",
         "in_review → approved. A reviewer, admin, owner or client; not the person "
-        "who submitted it, and never an API key (403). With the `fingerprint` of "
+        "who submitted it, and never an API key (403: a person must approve). "
+        "With the `fingerprint` of "
         "`GET /posts/{id}/review/`, only what that showed is approved: 409 "
         "`review_stale` when the copy changed since.",
     )
@@ -239,7 +242,12 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         "scheduled. Needs a future time and at least one account (409 "
         "`not_ready`).",
     )
-    unschedule = _move("unschedule", "Unschedule", "scheduled → approved.")
+    unschedule = _move(
+        "unschedule",
+        "Unschedule",
+        "scheduled → approved; → draft when it was scheduled without a review "
+        "(a workspace that does not require approval).",
+    )
     cancel = _move(
         "cancel", "Cancel", "Any state that has not reached the network → canceled."
     )

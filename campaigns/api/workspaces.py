@@ -30,9 +30,11 @@ from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.workspace_refs import WORKSPACE_PATH, visible_workspace_or_404
 from campaigns.models import Organization, Workspace
 from campaigns.permissions import (
+    APPROVAL_POLICY_FORBIDDEN,
     Action,
     can,
     can_in_organization,
+    is_api_key,
     visible_organizations,
     visible_workspaces,
 )
@@ -170,13 +172,19 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
             raise exceptions.PermissionDenied(
                 "Creating workspaces needs an organization-wide owner or admin role."
             )
+        if (
+            is_api_key(self.principal())
+            and data.validated_data.get("approval_required") is False
+        ):
+            raise exceptions.PermissionDenied(APPROVAL_POLICY_FORBIDDEN)
         workspace = services.workspace_create(**data.validated_data)
         return Response(WorkspaceSerializer(workspace).data, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change a workspace's settings",
         description="Needs manage_workspace (owner, admin, or a write key). "
-        "By id or slug, as the read.",
+        "Switching `approval_required` takes a signed-in owner or admin (an API "
+        "key gets 403) and is recorded. By id or slug, as the read.",
         parameters=[WORKSPACE_PATH],
         request=WorkspaceUpdateSerializer,
         responses={200: WorkspaceSerializer, **errors(400, 403, 404, 413, 415)},
@@ -202,6 +210,6 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         data = WorkspaceUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         workspace = services.workspace_update(
-            workspace=workspace, **data.validated_data
+            workspace=workspace, by=self.principal(), **data.validated_data
         )
         return Response(WorkspaceSerializer(workspace).data)

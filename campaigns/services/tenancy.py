@@ -12,9 +12,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,7 +30,12 @@ from campaigns.models import (
     Role,
     User,
     Workspace,
+    WorkspaceSettingChange,
 )
+from campaigns.permissions import APPROVAL_POLICY_FORBIDDEN, Action, can
+
+if TYPE_CHECKING:
+    from campaigns.permissions import Principal
 
 
 def _unique_slug(model: type[Organization] | type[Workspace], base: str) -> str:
@@ -110,10 +116,23 @@ def workspace_create(
 def workspace_update(
     *,
     workspace: Workspace,
+    by: Principal,
     name: str | None = None,
     time_zone: str | None = None,
     approval_required: bool | None = None,
 ) -> Workspace:
+    """Change a workspace's settings (the caller checked manage_workspace).
+
+    Switching `approval_required` also needs `set_approval_policy`: a signed-in
+    owner or admin, never an API key (a key may not approve, so it may not
+    remove the rule either). The switch is recorded (`WorkspaceSettingChange`).
+    """
+    policy_changes = (
+        approval_required is not None
+        and approval_required != workspace.approval_required
+    )
+    if policy_changes and not can(by, Action.SET_APPROVAL_POLICY, workspace):
+        raise PermissionDenied(APPROVAL_POLICY_FORBIDDEN)
     if name is not None:
         if not name.strip():
             raise ValidationError({"name": "Name is required."})
@@ -121,8 +140,16 @@ def workspace_update(
     if time_zone is not None:
         _validate_time_zone(time_zone)
         workspace.time_zone = time_zone
-    if approval_required is not None:
-        workspace.approval_required = approval_required
+    if policy_changes:
+        WorkspaceSettingChange.objects.create(
+            workspace=workspace,
+            setting="approval_required",
+            old_value=workspace.approval_required,
+            new_value=approval_required,
+            actor=by,
+            actor_label=getattr(by, "email", ""),
+        )
+        workspace.approval_required = bool(approval_required)
     workspace.save()
     return workspace
 

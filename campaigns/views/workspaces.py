@@ -56,7 +56,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         form = WorkspaceSettingsForm(request.POST, initial=initial)
         if form.is_valid():
             try:
-                services.workspace_update(workspace=workspace, **form.cleaned_data)
+                services.workspace_update(
+                    workspace=workspace, by=request.user, **form.cleaned_data
+                )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
