@@ -25,6 +25,22 @@ _PATTERNS = [
         ),
         r"\1\2[redacted]",
     ),
+    # Links whose path is the credential (an email's link in a log line, an
+    # access log): password reset (the uid stays, the token goes), invitations,
+    # the calendar feed, newsletter confirmation and unsubscribe.
+    (
+        re.compile(
+            r"(/(?:password-)?reset/[A-Za-z0-9_-]+/)(?!set-password/)[A-Za-z0-9:_-]+"
+        ),
+        r"\1[redacted]",
+    ),
+    (re.compile(r"(/invitations/)(?!\d+/)[A-Za-z0-9_:.-]{8,}"), r"\1[redacted]"),
+    (
+        re.compile(r"(/calendar/feed/)(?!reset/)[A-Za-z0-9_:.-]+?(?=\.ics)"),
+        r"\1[redacted]",
+    ),
+    (re.compile(r"(/newsletter/confirm/)[A-Za-z0-9_:.-]+"), r"\1[redacted]"),
+    (re.compile(r"(/u/)[A-Za-z0-9_:.-]{8,}"), r"\1[redacted]"),
 ]
 
 

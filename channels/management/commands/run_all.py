@@ -151,6 +151,8 @@ class Command(BaseCommand):
                     *("--bind", bind, "--workers", "1"),
                     *("--threads", str(options["threads"])),
                     *("--access-logfile", "-", "--graceful-timeout", "10"),
+                    # Token links (password reset, invitations) masked in its log.
+                    *("--logger-class", "config.gunicorn_logging.RedactingLogger"),
                     *_gunicorn_extra_flags(),
                 ],
             ),
