@@ -7,9 +7,10 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # /admin/ signs in through the same throttle as /login/.
+        # /admin/ signs in through the same throttle as /login/, and sends
+        # accounts with two-factor sign-in to /login/ (the admin has no code step).
         from django.contrib import admin
 
-        from campaigns.auth_forms import ThrottledAdminAuthenticationForm
+        from campaigns.twofactor_forms import TwoFactorAdminAuthenticationForm
 
-        admin.site.login_form = ThrottledAdminAuthenticationForm
+        admin.site.login_form = TwoFactorAdminAuthenticationForm

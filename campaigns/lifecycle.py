@@ -40,6 +40,7 @@ from campaigns.models import ApiKey, Post, PostStatusChange, Role, User
 from campaigns.models import PostStatus as S
 from campaigns.permissions import KEY_CANNOT_APPROVE, Action, can, role_in_workspace
 from campaigns.signals import post_status_changed
+from campaigns.token_models import used_token
 
 if TYPE_CHECKING:
     from campaigns.permissions import Principal
@@ -521,6 +522,7 @@ def record_creations(
                 action="create",
                 actor=by if isinstance(by, User) else None,
                 actor_key=by if isinstance(by, ApiKey) else None,
+                actor_token=used_token(by),
                 actor_label=system,
                 at=now,
             )
@@ -552,6 +554,7 @@ def _record(
         action=action,
         actor=by if isinstance(by, User) else None,
         actor_key=by if isinstance(by, ApiKey) else None,
+        actor_token=used_token(by),
         actor_label=system,
         reason=reason,
         at=at,

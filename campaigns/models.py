@@ -80,6 +80,11 @@ class Organization(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Every member must sign in with a one-time code "
+        "(campaigns.twofactor); set by its owners and admins.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -737,6 +742,14 @@ class PostStatusChange(models.Model):
     actor_key = models.ForeignKey(
         ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    actor_token = models.ForeignKey(
+        "PersonalAccessToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The personal access token `actor` used, when through the API.",
+    )
     actor_label = models.CharField(
         max_length=100,
         blank=True,
@@ -780,3 +793,7 @@ class WorkspaceSettingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.setting}: {self.old_value} -> {self.new_value}"
+
+
+# Registered with the app from here; defined apart to keep this module short.
+from campaigns.token_models import PersonalAccessToken  # noqa: E402, F401

@@ -19,6 +19,7 @@ from campaigns.views import (
     members,
     placeholders,
     posts,
+    security,
     wizard,
     workspaces,
 )
@@ -32,11 +33,40 @@ urlpatterns = [
     path("welcome/", dashboard.onboarding, name="onboarding"),
     # Accounts.
     path("login/", auth.LoginView.as_view(), name="login"),
+    path("login/code/", security.login_code, name="login-code"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path(
         "account/password/",
         auth.PasswordChangeView.as_view(),
         name="password_change",
+    ),
+    # Two-factor sign-in and personal access tokens (Settings → Security).
+    path("account/security/", security.security, name="security"),
+    path(
+        "account/security/two-factor/",
+        security.two_factor_setup,
+        name="two-factor-setup",
+    ),
+    path(
+        "account/security/two-factor/off/",
+        security.two_factor_disable,
+        name="two-factor-disable",
+    ),
+    path(
+        "account/security/recovery-codes/",
+        security.recovery_codes_new,
+        name="recovery-codes-new",
+    ),
+    path(
+        "account/security/organization/",
+        security.organization_rule,
+        name="organization-two-factor",
+    ),
+    path("account/security/tokens/", security.token_create, name="token-create"),
+    path(
+        "account/security/tokens/<int:pk>/revoke/",
+        security.token_revoke,
+        name="token-revoke",
     ),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path(

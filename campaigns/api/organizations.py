@@ -17,10 +17,11 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns import services
+from campaigns import services, twofactor
 from campaigns.api.base import ApiViewSet
 from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
+from campaigns.api.strict_fields import StrictBooleanField
 from campaigns.models import Organization
 from campaigns.permissions import is_api_key, visible_organizations
 
@@ -28,7 +29,7 @@ from campaigns.permissions import is_api_key, visible_organizations
 class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "created_at"]
+        fields = ["id", "name", "slug", "require_two_factor", "created_at"]
         read_only_fields = fields
 
 
@@ -36,6 +37,12 @@ class OrganizationCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(
         max_length=60, required=False, help_text="Made from the name when omitted."
+    )
+
+
+class OrganizationRuleSerializer(StrictSerializer):
+    require_two_factor = StrictBooleanField(
+        help_text="Every member must use two-factor sign-in."
     )
 
 
@@ -102,3 +109,37 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         return Response(
             OrganizationSerializer(organization).data, status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        summary="Change an organization's two-factor rule",
+        description="`require_two_factor`: every member must set up two-factor "
+        "sign-in before using AdLoop (members without it reach only the set-up "
+        "page; their personal access tokens answer 401). Organization-wide "
+        "owners and admins, signed in; API keys get 403. Turning it on needs "
+        "two-factor sign-in on your own account first (400).",
+        request=OrganizationRuleSerializer,
+        responses={200: OrganizationSerializer, **errors(400, 403, 404, 413, 415)},
+        parameters=[RETRY_AFTER],
+        examples=[
+            OpenApiExample(
+                "Require two-factor sign-in",
+                value={"require_two_factor": True},
+                request_only=True,
+            )
+        ],
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        organization = self.get_object()
+        if not twofactor.may_set_requirement(self.principal(), organization):
+            raise exceptions.PermissionDenied(
+                "Only the organization's owners and admins, signed in, can "
+                "change its two-factor rule."
+            )
+        data = OrganizationRuleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        twofactor.organization_set_requirement(
+            organization=organization,
+            required=data.validated_data["require_two_factor"],
+            by=self.principal(),
+        )
+        return Response(OrganizationSerializer(organization).data)

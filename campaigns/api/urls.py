@@ -18,6 +18,7 @@ from campaigns.api.members import MembershipViewSet
 from campaigns.api.organizations import OrganizationViewSet
 from campaigns.api.post_import import PostImportViewSet
 from campaigns.api.posts import PostViewSet
+from campaigns.api.tokens import PersonalAccessTokenViewSet
 from campaigns.api.workspaces import WorkspaceViewSet
 from channels.api.accounts import ChannelViewSet
 from channels.api.publications import PublicationViewSet
@@ -35,6 +36,11 @@ router.register("workspaces", WorkspaceViewSet, basename="api-workspace")
 router.register("members", MembershipViewSet, basename="api-member")
 router.register("invitations", InvitationViewSet, basename="api-invitation")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register(
+    "personal-access-tokens",
+    PersonalAccessTokenViewSet,
+    basename="api-personal-access-token",
+)
 router.register(
     "channel-accounts", ChannelAccountViewSet, basename="api-channel-account"
 )

@@ -10,15 +10,30 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.forms import Form
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
+from campaigns import twofactor
 from campaigns.forms import LoginForm
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. With two-factor sign-in set up, the right password
+    only leads to the code step (`campaigns.views.security.login_code`): the
+    session is signed in once the code verifies."""
+
     template_name = "auth/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        user = form.get_user()  # type: ignore[attr-defined]
+        if twofactor.is_enrolled(user):
+            twofactor.login_pending(
+                self.request, user, user.backend, self.get_success_url()
+            )
+            return redirect("login-code")
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
