@@ -18,7 +18,7 @@ import pytest
 from tests import testenv
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -73,14 +73,61 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+# Reports every Content-Security-Policy violation of every page of the context
+# to the test (the listener is injected by the browser driver, so the policy
+# itself cannot block it), across navigations.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__adloopCspViolation(
+    `${e.violatedDirective} blocked ${e.blockedURI || "inline"} ` +
+    `at ${e.sourceFile || document.location.href}:${e.lineNumber} ${e.sample || ""}`
+  );
+});
+"""
+
+
+def watch_csp(context: BrowserContext) -> list[str]:
+    """Start collecting the context's CSP violations; returns the live list.
+
+    Both the DOM's `securitypolicyviolation` events and the console's "Refused
+    to ..." errors count (some violations show only in one of the two).
+    """
+    violations: list[str] = []
+
+    def report(text: str) -> None:
+        violations.append(text)
+
+    context.expose_function("__adloopCspViolation", report)
+    context.add_init_script(_CSP_LISTENER)
+
+    def console(message: ConsoleMessage) -> None:
+        text = message.text
+        if message.type == "error" and "Content Security Policy" in text:
+            violations.append(f"console: {text}")
+
+    context.on("console", console)
+    return violations
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context (cookies, storage) per test, 1280x800, short timeouts."""
+    """A fresh context (cookies, storage) per test, 1280x800, short timeouts.
+
+    The test fails if any page broke the Content-Security-Policy: the UI must
+    work under the production policy, not merely load.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
+    violations = watch_csp(context)
     tab = context.new_page()
     yield tab
     context.close()
+    if violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n"
+            + "\n".join(sorted(set(violations))),
+            pytrace=False,
+        )
 
 
 @pytest.fixture
