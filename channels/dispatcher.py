@@ -18,12 +18,23 @@ number of processes at once); the database decides, the broker only carries.
 - Late cutoff: a first try due more than `PUBLISH_LATE_CUTOFF_SECONDS` ago (the
   scheduler was down) fails with "missed its time" instead; 0 = always publish
   late.
-- `sweep`: `queued` rows older than `PUBLISH_QUEUED_TIMEOUT_SECONDS` (their
-  message was lost: a dead worker, a flushed broker) are sent again; rows left
-  `publishing` longer than `PUBLISH_PUBLISHING_TIMEOUT_SECONDS` (their worker
-  died mid-call) are an ambiguous outcome: re-queued with the same idempotency
-  key where the connector deduplicates or can look the post up, otherwise
-  `unconfirmed` for a person to resolve.
+- `sweep` (every `PUBLISH_SWEEP_INTERVAL_SECONDS`) re-drives lost work within
+  seconds, not minutes:
+  - `queued` rows whose message the broker no longer holds (a restarted or
+    flushed broker, a worker killed after it took the message) are sent again
+    once they are `PUBLISH_QUEUED_GRACE_SECONDS` old. The broker is asked how
+    many publishing messages it still holds (`channels.broker`); each carries
+    at most `PUBLISH_TASK_BATCH` rows, the newest queued rows are taken to be
+    those, and the older ones have no message. Guessing wrong costs a second
+    message, which the claim makes harmless (only one worker moves a row out
+    of `queued`). Any `queued` row older than `PUBLISH_QUEUED_TIMEOUT_SECONDS`
+    is sent again whatever the broker says (the backstop).
+  - `publishing` rows whose lease ran out (`channels.lease`: their worker
+    stopped renewing it, so it died mid-call), or that started longer than
+    `PUBLISH_PUBLISHING_TIMEOUT_SECONDS` ago (the backstop), are an ambiguous
+    outcome: re-queued with the same idempotency key where the connector
+    deduplicates or can look the post up, otherwise `unconfirmed` for a person
+    to resolve.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channels import broker
 from channels.connectors import ConnectorNotAvailable, get_connector
 from channels.models import AccountStatus, ChannelAccount, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
@@ -194,27 +206,18 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Re-drive lost work (see the module docstring). Returns counts per action."""
     now = now or timezone.now()
     counts = {"requeued": 0, "resent": 0, "unconfirmed": 0}
-
-    stale_queued = list(
-        Publication.objects.filter(
-            status=PS.QUEUED,
-            queued_at__lt=now
-            - timedelta(seconds=settings.PUBLISH_QUEUED_TIMEOUT_SECONDS),
-        ).values_list("pk", flat=True)[:batch]
-    )
-    if stale_queued:
-        with transaction.atomic():
-            moved = publication_move(
-                stale_queued, to=PS.QUEUED, sources=[PS.QUEUED], queued_at=now
+    counts["requeued"] = _requeue(_orphaned_queued(now, batch), now)
+    stale_publishing = (
+        Publication.objects.filter(status=PS.PUBLISHING)
+        .filter(
+            Q(lease_until__lt=now)
+            | Q(
+                started_at__lt=now
+                - timedelta(seconds=settings.PUBLISH_PUBLISHING_TIMEOUT_SECONDS)
             )
-            transaction.on_commit(lambda: enqueue(moved))
-        counts["requeued"] = len(moved)
-
-    stale_publishing = Publication.objects.filter(
-        status=PS.PUBLISHING,
-        started_at__lt=now
-        - timedelta(seconds=settings.PUBLISH_PUBLISHING_TIMEOUT_SECONDS),
-    ).values_list("pk", "network", "attempts")[:batch]
+        )
+        .values_list("pk", "network", "attempts")[:batch]
+    )
     for pk, network, attempts in stale_publishing:
         note = "The worker stopped while publishing (no answer recorded)."
         PublishAttempt.objects.filter(
@@ -229,6 +232,7 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
                     fence=attempts,
                     queued_at=now,
                     started_at=None,
+                    lease_until=None,
                     error_kind="ambiguous",
                     error=note,
                 )
@@ -242,6 +246,7 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
                     sources=[PS.PUBLISHING],
                     fence=attempts,
                     finished_at=now,
+                    lease_until=None,
                     error_kind="ambiguous",
                     error=note + " Check the channel and resolve it.",
                 )
@@ -249,3 +254,52 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     if any(counts.values()):
         logger.warning("sweep: %s", counts)
     return counts
+
+
+def _orphaned_queued(now: datetime, batch: int) -> list[int]:
+    """`queued` rows with no message left in the broker (see the module
+    docstring), and any older than the hard timeout."""
+    grace = float(settings.PUBLISH_QUEUED_GRACE_SECONDS)
+    timeout = now - timedelta(seconds=settings.PUBLISH_QUEUED_TIMEOUT_SECONDS)
+    queued = Publication.objects.filter(status=PS.QUEUED)
+    found = list(
+        queued.filter(queued_at__lt=timeout).values_list("pk", flat=True)[:batch]
+    )
+    cutoff = now - timedelta(seconds=grace)
+    if len(found) >= batch or not queued.filter(queued_at__lt=cutoff).exists():
+        return found
+    backlog = broker.publish_backlog(recent_seconds=grace)
+    if backlog is None:
+        return found
+    # The newest rows are those the messages still held may carry.
+    covered = backlog * max(1, settings.PUBLISH_TASK_BATCH)
+    newest_first = queued.order_by("-queued_at", "-pk").values_list("pk", "queued_at")
+    for pk, queued_at in newest_first[covered : covered + batch]:
+        if queued_at is not None and queued_at < cutoff and pk not in found:
+            found.append(pk)
+    return found[:batch]
+
+
+def _requeue(ids: list[int], now: datetime) -> int:
+    """Send the rows again. Locked first and checked again (on PostgreSQL, rows
+    another scheduler's sweep holds are skipped), so two sweeps at once do not
+    both send the same row: the first one's new `queued_at` takes it out of the
+    second one's reach."""
+    if not ids:
+        return 0
+    cutoff = now - timedelta(seconds=float(settings.PUBLISH_QUEUED_GRACE_SECONDS))
+    with transaction.atomic():
+        rows = Publication.objects.filter(
+            pk__in=ids, status=PS.QUEUED, queued_at__lt=cutoff
+        )
+        if connection.vendor == "postgresql":
+            rows = rows.select_for_update(skip_locked=True)
+        moved = publication_move(
+            list(rows.values_list("pk", flat=True)),
+            to=PS.QUEUED,
+            sources=[PS.QUEUED],
+            queued_at=now,
+        )
+        if moved:
+            transaction.on_commit(lambda: enqueue(moved))
+    return len(moved)

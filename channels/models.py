@@ -190,6 +190,11 @@ class Publication(models.Model):
     started_at = models.DateTimeField(
         null=True, blank=True, help_text="The start of the attempt in flight."
     )
+    # The claim's lease (`channels.lease`): the worker renews it while its call
+    # is in flight; past it, the sweep takes the worker for dead.
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="Its worker's claim holds until then."
+    )
     first_attempt_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=500, blank=True)
@@ -225,6 +230,7 @@ class Publication(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="publication_due"),
             models.Index(fields=["status", "queued_at"], name="publication_queued"),
             models.Index(fields=["status", "started_at"], name="publication_started"),
+            models.Index(fields=["status", "lease_until"], name="publication_lease"),
             models.Index(fields=["due_at"], name="publication_due_at"),
         ]
 

@@ -61,7 +61,7 @@ from campaigns.errors import ConflictError
 from campaigns.models import Post, PostStatus
 from campaigns.permissions import Action, can
 from campaigns.terms import terms_for
-from channels import failures, post_status, ratelimit
+from channels import failures, lease, post_status, ratelimit
 from channels.bulk import bulk_set
 from channels.connectors import (
     ConnectorError,
@@ -840,7 +840,9 @@ def publication_publish_many(
         for job in jobs
         if job.publication.pk not in taken
     )
-    outcomes.update(_call_and_record(claimed))
+    # The claim's lease is renewed while the calls are in flight (`lease`).
+    with lease.kept((job.publication.pk, job.number) for job in claimed):
+        outcomes.update(_call_and_record(claimed))
     return outcomes
 
 
@@ -861,7 +863,8 @@ def _prepare(publication: Publication, preloaded: _Preloaded) -> _Job | str:
 
 def _claim(jobs: list[_Job], task_id: str) -> list[_Job]:
     """queued → publishing and one attempt row each, in one transaction (no claim
-    without the row the sweep marks when the worker dies mid-call)."""
+    without the row the sweep marks when the worker dies mid-call). The claim
+    holds for `PUBLISH_LEASE_SECONDS` (`channels.lease`)."""
     if not jobs:
         return []
     now = timezone.now()
@@ -881,6 +884,7 @@ def _claim(jobs: list[_Job], task_id: str) -> list[_Job]:
                     fence=attempts,
                     attempts=attempts + 1,
                     started_at=now,
+                    lease_until=lease.lease_end(now),
                     **extra,
                 )
             )
