@@ -153,6 +153,12 @@ def signin_succeeded(request: HttpRequest, account: str) -> None:
     _address(request).release()
 
 
+def signin_reset(request: HttpRequest, account: str) -> None:
+    """The person proved they own the mailbox (a password reset): forget the
+    failures of their account from this address, so the new password works now."""
+    _pair(request, account).clear()
+
+
 def api_key_wait(request: HttpRequest) -> int:
     """Seconds this address must wait before its next API key is looked at."""
     return _api(request).wait(time.time())

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
-from campaigns import twofactor
+from campaigns import signin_throttle, twofactor
 from campaigns.forms import LoginForm
 
 
@@ -72,6 +72,12 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "auth/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        # The link proved the mailbox: a sign-in throttle on this account from
+        # this address must not keep its owner out with the new password.
+        signin_throttle.signin_reset(self.request, form.user.email)
+        return super().form_valid(form)
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -184,3 +186,29 @@ def test_the_wait_message_reads_well() -> None:
     assert signin_throttle.wait_message(45).endswith("Try again in 45 seconds.")
     assert signin_throttle.wait_message(61).endswith("Try again in 2 minutes.")
     assert signin_throttle.wait_message(900).endswith("Try again in 15 minutes.")
+
+
+def test_a_password_reset_lets_the_owner_in_from_the_throttled_address(
+    client, db, frozen, settings
+):
+    settings.SIGNIN_FREE_FAILURES = 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    person = UserFactory(email="ann@example.test")
+    for _ in range(3):
+        _login(client, person.email, "guess")
+    assert "Too many failed" in _login(client, person.email, "g").content.decode()
+    client.post(
+        reverse("password_reset"), {"email": person.email}, REMOTE_ADDR=ATTACKER
+    )
+    link = re.search(
+        r"http://testserver(/password-reset/\S+/\S+/)", mail.outbox[0].body
+    )
+    assert link
+    page = client.get(link.group(1), follow=True, REMOTE_ADDR=ATTACKER)
+    new = "brand-New-passw0rd"
+    client.post(
+        page.redirect_chain[-1][0],
+        {"new_password1": new, "new_password2": new},
+        REMOTE_ADDR=ATTACKER,
+    )
+    assert _login(client, person.email, new).status_code == 302
