@@ -53,6 +53,7 @@ from channels.connectors.base import (
     PublishRequest,
     PublishResult,
 )
+from channels.connectors.smtp_pinned import open_pinned
 
 SUBJECT_LIMIT = 78  # what mail clients show; longer subjects are cut with "…"
 DEFAULT_RATE = 5.0
@@ -188,21 +189,19 @@ def open_connection(smtp: SmtpSettings) -> EmailBackend:
     """A logged-in SMTP connection (Django's backend: it verifies the server's
     certificate against the system's CAs, or `SSL_CERT_FILE`)."""
     try:
-        http.resolve(smtp.host, smtp.port)
-        backend = EmailBackend(
-            host=smtp.host,
-            port=smtp.port,
+        # Connects to the address that was checked; the name only for TLS.
+        return open_pinned(
+            smtp.host,
+            smtp.port,
             username=smtp.username or None,
             password=smtp.password or None,
             use_tls=smtp.security == "starttls",
             use_ssl=smtp.security == "ssl",
-            timeout=SMTP_TIMEOUT_SECONDS,
+            timeout=http.time_left(SMTP_TIMEOUT_SECONDS),
             fail_silently=False,
         )
-        backend.open()
     except (http.OutboundRefused, smtplib.SMTPException, OSError) as exc:
         raise _error(exc, smtp) from exc
-    return backend
 
 
 def _close(backend: EmailBackend) -> None:
