@@ -1,0 +1,268 @@
+"""One of every object a workspace owns, and the OpenAPI operations that name them.
+
+The schema-driven sweeps (`test_schema_sweep.py`, `test_read_key_first.py`)
+call every operation of the live schema with another workspace's ids. They need
+an id of the right kind for each path parameter: `RESOURCES` maps the first
+segment of an API path (`/api/v1/<segment>/{id}/…`) to the object it names.
+A path whose segment is missing here fails the sweep by name, so a new
+endpoint cannot ship without being swept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import models
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+
+from campaigns import lifecycle, services
+from campaigns.models import (
+    ApiKeyScope,
+    Job,
+    Membership,
+    Role,
+    User,
+    Workspace,
+)
+from channels.models import Publication, Subscriber
+from content import services as content_services
+from content.models import Generation, Rendition, Variant
+from tests.content.media import image_bytes
+from tests.factories import (
+    BrandProfileFactory,
+    CampaignFactory,
+    ConnectedAccountFactory,
+    PillarFactory,
+    PostFactory,
+    UserFactory,
+    WorkspaceFactory,
+    api_key,
+    member,
+)
+
+# `/api/v1/<segment>/…` → the key of `World.ids` whose id goes into `{id}`.
+RESOURCES: dict[str, str] = {
+    "api-keys": "api_key",
+    "assets": "asset",
+    "brands": "brand",
+    "campaigns": "campaign",
+    "channel-accounts": "account",
+    "channels": "account",
+    "generations": "generation",
+    "invitations": "invitation",
+    "jobs": "job",
+    "members": "membership",
+    "organizations": "organization",
+    "posts": "post",
+    "publications": "publication",
+    "variants": "variant",
+    "workspaces": "workspace",
+}
+# Other path parameters, by name → the key of `World.ids`.
+SUB_RESOURCES: dict[str, str] = {"subscriber_id": "subscriber"}
+METHODS = ("get", "post", "put", "patch", "delete")
+# Fields a request may touch without changing the object (a key's last use).
+BOOKKEEPING = {"last_used_at"}
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str  # the template, e.g. /api/v1/posts/{id}/approve/
+    operation_id: str
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+    @property
+    def segment(self) -> str:
+        return self.path.removeprefix("/api/v1/").split("/")[0]
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+def operations() -> list[Operation]:
+    """Every operation of the API's own schema (drf-spectacular, in-process)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        Operation(method, path, spec.get("operationId", ""))
+        for path, item in schema["paths"].items()
+        for method, spec in item.items()
+        if method in METHODS
+    ]
+
+
+def address(op: Operation, ids: dict[str, Any]) -> str:
+    """`op`'s path with `ids` (a world's, or a mix of two) in its parameters."""
+    path = op.path
+    for name in op.params:
+        key = param_key(op, name)
+        assert key is not None, f"{op}: no object for {{{name}}}"
+        path = path.replace(f"{{{name}}}", str(ids[key]))
+    return path
+
+
+def param_key(op: Operation, name: str) -> str | None:
+    """The `World.ids` key a path parameter of `op` takes (None: unmapped)."""
+    if name in SUB_RESOURCES:
+        return SUB_RESOURCES[name]
+    if name in ("id", "pk"):
+        return RESOURCES.get(op.segment)
+    return None
+
+
+@dataclass
+class World:
+    """A workspace with one of everything, and who acts in it."""
+
+    workspace: Workspace
+    owner: User
+    write_secret: str
+    read_secret: str
+    ids: dict[str, Any] = field(default_factory=dict)
+    rows: list[models.Model] = field(default_factory=list)
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        """Every field of every row this world owns, as read now."""
+        out: dict[str, dict[str, Any]] = {}
+        for row in self.rows:
+            fresh = type(row).objects.filter(pk=row.pk).first()
+            key = f"{type(row).__name__}:{row.pk}"
+            out[key] = model_to_dict(fresh) if fresh is not None else {}
+            if fresh is not None:  # model_to_dict skips non-editable fields
+                out[key].update(
+                    {
+                        f.attname: getattr(fresh, f.attname)
+                        for f in fresh._meta.concrete_fields
+                        if not f.editable
+                    }
+                )
+                out[key] = {
+                    k: repr(v) for k, v in out[key].items() if k not in BOOKKEEPING
+                }
+        return out
+
+
+def build_world(tag: str) -> World:
+    """A new organization and workspace holding one object of every kind the API
+    names by id, in states that make writes possible (a post in review, a
+    publication and a generation still open), so an isolation gap would show
+    as a change, not as a 409."""
+    workspace = WorkspaceFactory(approval_required=True, name=f"Workspace {tag}")
+    owner = member(workspace, Role.OWNER)
+    editor = member(workspace, Role.EDITOR)
+    write_secret, _ = api_key(workspace, ApiKeyScope.WRITE)
+    read_secret, read_key = api_key(workspace, ApiKeyScope.READ)
+    account = ConnectedAccountFactory(workspace=workspace, network="email")
+    brand = BrandProfileFactory(workspace=workspace, name=f"Brand {tag}")
+    campaign = CampaignFactory(
+        workspace=workspace,
+        brand=brand,
+        name=f"Campaign {tag}",
+        cadences=[(account, 3)],
+    )
+    PillarFactory(campaign=campaign)
+    post = PostFactory(
+        campaign=campaign,
+        accounts=[account],
+        topic=f"Topic {tag}",
+        scheduled_at=timezone.now() + timedelta(days=5),
+    )
+    lifecycle.transition(post, "submit", by=editor)
+    generation = Generation.objects.create(
+        workspace=workspace,
+        post=post,
+        provider="offline",
+        prompt_template="copy",
+        prompt_version="1",
+        inputs_hash=f"h-{tag}",
+    )
+    variant = Variant.objects.create(
+        workspace=workspace,
+        post=post,
+        generation=generation,
+        network=account.network,
+        account=account,
+        label="A",
+        text=f"Copy of {tag}.",
+    )
+    due = datetime(2030, 1, 2, 9, 0, tzinfo=UTC)
+    publication = Publication.objects.create(
+        workspace=workspace,
+        post=post,
+        account=account,
+        network=account.network,
+        status="needs_review",
+        due_at=due,
+        next_attempt_at=due,
+        idempotency_key=f"sweep-{tag}",
+    )
+    subscriber = Subscriber.objects.create(
+        workspace=workspace,
+        account=account,
+        email=f"reader-{tag}@example.test",
+        status="confirmed",
+        unsubscribe_token=f"unsub-{tag}-0123456789abcdef0123456789",
+    )
+    job = Job.objects.create(workspace=workspace, kind="plan")
+    invitation = services.invitation_create(
+        organization=workspace.organization,
+        email=f"invitee-{tag}@example.test",
+        role=Role.EDITOR,
+        invited_by=owner,
+        workspace=workspace,
+        send=False,
+    ).invitation
+    membership = Membership.objects.get(user=editor, workspace=workspace)
+    asset = _asset(workspace, owner)
+    rendition = asset.renditions.first() or Rendition.objects.create(
+        asset=asset,
+        format="square",
+        network="",
+        width=32,
+        height=24,
+        content_type="image/png",
+        bytes=1,
+        file=asset.file.name,
+    )
+    UserFactory()  # someone in no workspace, so "every user" is never "every row"
+    world = World(workspace, owner, write_secret, read_secret)
+    objects: dict[str, models.Model] = {
+        "organization": workspace.organization,
+        "workspace": workspace,
+        "api_key": read_key,
+        "account": account,
+        "brand": brand,
+        "campaign": campaign,
+        "post": post,
+        "generation": generation,
+        "variant": variant,
+        "publication": publication,
+        "subscriber": subscriber,
+        "job": job,
+        "invitation": invitation,
+        "membership": membership,
+        "asset": asset,
+        "rendition": rendition,
+    }
+    world.ids = {key: row.pk for key, row in objects.items()}
+    world.ids["workspace_slug"] = workspace.slug
+    world.rows = [*objects.values(), owner, editor, *post.history.all()]
+    return world
+
+
+def _asset(workspace: Workspace, owner: User) -> models.Model:
+    asset, _ = content_services.asset_upload(
+        workspace=workspace,
+        by=owner,
+        file=image_bytes(colour=(workspace.pk % 255, 40, 90)),
+        filename="sweep.png",
+    )
+    return asset
