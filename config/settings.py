@@ -607,6 +607,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # 400/401/403/404/414/429 on every operation, 409/413/415 on writes.
+        "campaigns.api.schema_hooks.declare_common_errors",
+    ],
 }
 
 # Security. https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -17,11 +17,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from campaigns.api.input_types import type_errors
 from campaigns.errors import ConflictError
 
 logger = logging.getLogger(__name__)
@@ -163,7 +165,9 @@ class CallerRateThrottle(throttling.SimpleRateThrottle):
 class StrictSerializer(serializers.Serializer):
     """Input serializer that refuses fields it does not know.
 
-    A typo in a field name must be an error, not a silently ignored value.
+    A typo in a field name must be an error, not a silently ignored value, and
+    a value of the wrong JSON type (`{"enabled": 0}`) an error, not coerced
+    (see `campaigns.api.input_types`).
     """
 
     def to_internal_value(self, data: Any) -> Any:
@@ -173,4 +177,34 @@ class StrictSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: ["Unknown field."] for name in unknown}
                 )
+        if wrong := type_errors(self.fields, data):
+            raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
+
+
+class BlankAsNullURLField(serializers.URLField):
+    """A URL the model may leave blank: read as null, not `""`.
+
+    The schema says `format: uri`, and `""` is not one; null (with `nullable`
+    in the schema) is the honest answer for "no URL".
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["allow_null"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return value or None
+
+    def to_internal_value(self, data: Any) -> str:
+        return "" if data is None else super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The API's model serializer: a blank model URL reads as null."""
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> Any:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.URLField) and model_field.blank:
+            field_class = BlankAsNullURLField
+        return field_class, kwargs

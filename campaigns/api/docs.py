@@ -16,7 +16,7 @@ class ErrorBodySerializer(serializers.Serializer):
         help_text="Stable, machine-readable: `invalid`, `not_authenticated`, "
         "`authentication_failed`, `permission_denied`, `not_found`, `conflict`, "
         "`method_not_allowed`, `parse_error`, `unsupported_media_type`, "
-        "`request_too_large`, `throttled`, `server_error`."
+        "`request_too_large`, `uri_too_long`, `throttled`, `server_error`."
     )
     message = serializers.CharField(help_text="For a person to read.")
     fields = serializers.DictField(
@@ -40,6 +40,7 @@ _DESCRIPTIONS = {
     404: "No such object, or it belongs to a workspace the caller cannot see.",
     409: "Valid in form but conflicts with the current state.",
     413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE.",
+    414: "The query string is longer than 2048 characters.",
     415: "The body is not `application/json`.",
     429: "Too many requests; retry after `Retry-After` seconds.",
 }

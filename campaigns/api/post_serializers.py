@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from campaigns import lifecycle
 from campaigns.api.channel_accounts import VisibleField, named_choice
-from campaigns.api.common import StrictSerializer
+from campaigns.api.common import ModelSerializer, StrictSerializer
 from campaigns.api.filters import IdFilter
 from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.models import (
@@ -66,7 +66,7 @@ class PostPublicationSerializer(serializers.Serializer):
     url = serializers.CharField(read_only=True)
 
 
-class PostSerializer(serializers.ModelSerializer):
+class PostSerializer(ModelSerializer):
     scheduled_local = serializers.SerializerMethodField(
         help_text="`scheduled_at` in the campaign's time zone, with its offset."
     )
@@ -246,9 +246,7 @@ class PostFilter(filters.FilterSet):
     workspace = WorkspaceFilter()
     campaign = IdFilter(field_name="campaign_id")
     pillar = IdFilter(field_name="pillar_id")
-    channel = IdFilter(
-        field_name="accounts", help_text="A channel account id."
-    )
+    channel = IdFilter(field_name="accounts", help_text="A channel account id.")
     status = filters.CharFilter(
         method="filter_status", help_text="One status or several: draft,in_review."
     )

@@ -29,7 +29,7 @@ from rest_framework.response import Response
 
 from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import named_choice
-from campaigns.api.common import StrictSerializer
+from campaigns.api.common import ModelSerializer, StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.permissions import is_api_key, visible_workspaces
@@ -69,7 +69,7 @@ class AccountLimitsSerializer(serializers.Serializer):
     own = serializers.ListField(child=serializers.CharField())
 
 
-class ChannelSerializer(serializers.ModelSerializer):
+class ChannelSerializer(ModelSerializer):
     network = named_choice("Network", Network.choices, read_only=True)
     status = named_choice("ChannelAccountStatus", AccountStatus.choices, read_only=True)
     connected = serializers.SerializerMethodField(

@@ -30,7 +30,7 @@ from rest_framework.response import Response
 
 from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import named_choice
-from campaigns.api.common import StrictSerializer
+from campaigns.api.common import ModelSerializer, StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
 from campaigns.api.filters import IdFilter
 from campaigns.api.workspace_refs import WorkspaceFilter
@@ -41,7 +41,7 @@ from channels.models import Network, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
 
 
-class PublicationSerializer(serializers.ModelSerializer):
+class PublicationSerializer(ModelSerializer):
     network = named_choice("Network", Network.choices, read_only=True)
     status = named_choice("PublicationStatus", PS.choices, read_only=True)
     account_name = serializers.CharField(source="account.name", read_only=True)

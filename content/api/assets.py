@@ -203,8 +203,11 @@ class TagsField(serializers.ListField):
 
 class AssetUploadSerializer(StrictSerializer):
     workspace = WorkspaceField()
+    # An empty file goes on to the upload check, which answers its documented
+    # code `empty` (DRF's own refusal would say `invalid`).
     file = serializers.FileField(
-        help_text="JPEG, PNG, WebP or a still GIF; checked by its content."
+        allow_empty_file=True,
+        help_text="JPEG, PNG, WebP or a still GIF; checked by its content.",
     )
     alt_text = serializers.CharField(max_length=500, allow_blank=True, default="")
     tags = TagsField(required=False, default=list)
