@@ -92,6 +92,9 @@ def _setup(tmp: Path) -> None:
     # A process-local cache: the provider slots must not be shared with other
     # processes (a test run on the same Redis would hold some of them).
     os.environ["REDIS_URL"] = ""
+    # One process with DEBUG off: say so, as production settings require.
+    os.environ["ALLOW_LOCAL_CACHE"] = "true"
+    os.environ.setdefault("EMAIL_DISABLED", "true")
     os.environ["LLM_PROVIDER"] = "openai"
     os.environ["LLM_MODEL"] = "bench-model"
     os.environ["OPENAI_API_KEY"] = "sk-bench-not-a-real-key"

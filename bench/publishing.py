@@ -59,6 +59,9 @@ def _setup(tmp: Path) -> None:
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ["OUTBOUND_ALLOW_PRIVATE"] = "true"
     os.environ["REDIS_URL"] = ""  # webhooks have no rate limit: no bucket calls
+    # One process with DEBUG off: say so, as production settings require.
+    os.environ["ALLOW_LOCAL_CACHE"] = "true"
+    os.environ.setdefault("EMAIL_DISABLED", "true")
     _create_database(os.environ["DATABASE_URL"])
     import django
 
