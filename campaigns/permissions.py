@@ -66,7 +66,10 @@ class Action(enum.StrEnum):
 
 
 # The one answer to a key that tries to approve (the API's 403 says why).
-KEY_CANNOT_APPROVE = "A person must approve: API keys cannot approve posts."
+KEY_CANNOT_APPROVE = (
+    "A person must approve: API keys cannot approve posts. Use a personal "
+    "access token or the web UI."
+)
 APPROVAL_POLICY_FORBIDDEN = (
     "Only a signed-in owner or admin may change whether posts need approval; "
     "API keys cannot."

@@ -89,7 +89,10 @@ def test_the_schema_offers_the_methods_each_view_answers(schema):
     }
     assert offered["/api/v1/members/{id}/"] == {"get", "patch", "delete"}
     assert offered["/api/v1/workspaces/{id}/"] == {"get", "patch"}
-    assert offered["/api/v1/organizations/{id}/"] == {"get"}
+    # PATCH: the two-factor rule (campaigns.twofactor).
+    assert offered["/api/v1/organizations/{id}/"] == {"get", "patch"}
+    assert offered["/api/v1/personal-access-tokens/{id}/"] == {"get"}
+    assert offered["/api/v1/personal-access-tokens/{id}/revoke/"] == {"post"}
     assert offered["/api/v1/api-keys/{id}/revoke/"] == {"post"}
 
 
@@ -126,6 +129,19 @@ def test_every_operation_documents_its_errors_in_the_one_format(schema):
 def test_bearer_authentication_is_declared(schema):
     scheme = schema["components"]["securitySchemes"]["apiKey"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+
+
+def test_personal_access_tokens_are_declared_next_to_keys(schema):
+    scheme = schema["components"]["securitySchemes"]["personalAccessToken"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    assert "adp_" in scheme["description"]
+    approve = schema["paths"]["/api/v1/posts/{id}/approve/"]["post"]
+    offered = {name for item in approve["security"] for name in item}
+    assert {"apiKey", "personalAccessToken"} <= offered
+    tokens = schema["paths"]["/api/v1/personal-access-tokens/"]
+    assert {"get", "post"} <= set(tokens)
+    created = tokens["post"]["responses"]["201"]["content"]["application/json"]
+    assert "secret" in str(schema["components"]["schemas"]) and created
 
 
 def test_docs_render_without_any_cdn(client, static_files):

@@ -24,7 +24,10 @@ from tests.factories import (
 )
 
 S = PostStatus
-KEY_APPROVE = "A person must approve: API keys cannot approve posts."
+KEY_APPROVE = (
+    "A person must approve: API keys cannot approve posts. Use a personal "
+    "access token or the web UI."
+)
 
 
 def _url(workspace) -> str:  # type: ignore[no-untyped-def]
