@@ -43,7 +43,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from campaigns.models import Membership, Role, User, Workspace
 from campaigns.permissions import Action, can
-from channels import http
+from channels import http, outbound_urls
 from channels.models import (
     AccountStatus,
     ChannelAccount,
@@ -188,16 +188,23 @@ def normalize_instance(url: str) -> str:
     url = url.strip()
     if "://" not in url:
         url = f"https://{url}"
-    parts = urlsplit(url)
+    hint = "Give the Mastodon instance, e.g. mastodon.social."
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:  # "[::1" or a port that is not a number
+        raise OAuthError(hint, kind="config") from None
     allow_http = _setting("OUTBOUND_ALLOW_PRIVATE", False)
     if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
         raise OAuthError("A Mastodon instance is reached over https.", kind="config")
-    if not parts.hostname:
-        raise OAuthError(
-            "Give the Mastodon instance, e.g. mastodon.social.", kind="config"
-        )
-    host = parts.hostname.lower()
-    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+    if not host:
+        raise OAuthError(hint, kind="config")
+    # An address written as such ([::1], [::ffff:127.0.0.1], 2130706433) is
+    # refused here, like every channel URL; a name is checked when called.
+    if outbound_urls.is_private_host(host) and not outbound_urls.allows_private():
+        raise OAuthError(outbound_urls.PRIVATE_REFUSED, kind="config")
+    host = outbound_urls.url_host(host)  # brackets back on an IPv6 address
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 @sensitive_variables("data", "client")

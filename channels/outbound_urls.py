@@ -11,6 +11,7 @@ do about it, instead of only "Use an https:// address.".
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -35,14 +36,59 @@ def allows_private() -> bool:
     return bool(getattr(settings, "OUTBOUND_ALLOW_PRIVATE", False))
 
 
+# One part of an IPv4 address as the system resolver reads it (inet_aton):
+# hex (0x7f), octal (0177) or decimal.
+_ATON_PART = re.compile(r"0x[0-9a-f]*|0[0-7]*|[1-9][0-9]*")
+
+
+def _inet_aton(host: str) -> ipaddress.IPv4Address | None:
+    """An IPv4 address in the spellings getaddrinfo also accepts: 1 to 4 parts,
+    each decimal, octal or hex, the last filling the remaining bytes
+    ("2130706433", "0177.0.0.1", "0x7f.1", "127.1" are all 127.0.0.1)."""
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_ATON_PART.fullmatch(p) for p in parts):
+        return None
+    values = [
+        int(p[2:] or "0", 16)
+        if p.startswith("0x")
+        else int(p, 8 if p[0] == "0" else 10)
+        for p in parts
+    ]
+    last_bytes = 5 - len(values)
+    if any(v > 255 for v in values[:-1]) or values[-1] >= 256**last_bytes:
+        return None
+    number = 0
+    for value in values[:-1]:
+        number = number * 256 + value
+    return ipaddress.IPv4Address(number * 256**last_bytes + values[-1])
+
+
+def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address `host` names by itself, however it is written (IPv6 with or
+    without brackets or a zone, IPv4 in any inet_aton spelling); None for a name."""
+    host = host.strip().rstrip(".").lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return _inet_aton(host)
+
+
+def url_host(host: str) -> str:
+    """`host` as written in a URL: an IPv6 address keeps (or gets) its brackets
+    (`urlsplit().hostname` drops them)."""
+    host = host.strip("[]")
+    return f"[{host}]" if ":" in host else host
+
+
 def is_private_host(host: str) -> bool:
     """A host that names a non-public address by itself (no DNS asked)."""
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
         return True
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
+    address = ip_literal(name)
+    if address is None:
         return False  # a name: channels.http checks what it resolves to
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
@@ -57,9 +103,11 @@ def url_problem(value: str) -> str | None:
         scheme = urlsplit(value).scheme
         return None if scheme in {"http", "https"} else HTTPS_ONLY
     try:
-        host = urlsplit(value).hostname or ""
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises for a port that is not a number
     except ValueError:
-        host = ""
+        return "Enter a valid URL, e.g. https://example.com/hook."
     if host and is_private_host(host):
         return PRIVATE_REFUSED
     return None if value.startswith("https://") else HTTPS_ONLY
