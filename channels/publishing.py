@@ -634,7 +634,9 @@ def media_for(
     else a generic rendition, else the original file (the connector's own
     validation then judges it). At most `capabilities.max_images` when the
     connector says. `usages`: the post's rows when the caller read them already
-    (a batch's `preload`).
+    (a batch's `preload`). An upload the images worker has not cut yet
+    (`processing`) is cut here, in the publishing worker, as the last resort:
+    the post is due and its image must fit the network.
     """
     if usages is None:
         usages = list(_chosen_images([publication.post_id]))
@@ -646,6 +648,10 @@ def media_for(
     items: list[MediaItem] = []
     for usage in usages:
         asset = usage.asset
+        if asset.renditions_state == "processing":
+            from content.services.asset_renditions import ensure_renditions
+
+            asset = ensure_renditions(asset)
         renditions = list(asset.renditions.all())
         chosen = None
         for wanted_network in (network, ""):

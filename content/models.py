@@ -25,6 +25,16 @@ class AssetSource(models.TextChoices):
     IMPORTED = "imported", "Imported"
 
 
+class RenditionsState(models.TextChoices):
+    """Where an asset's thumbnail and renditions are. An upload stores its
+    original at once and is `processing` until the images worker has cut it
+    (content.tasks.render_asset); generated images are made `ready`."""
+
+    READY = "ready", "Ready"
+    PROCESSING = "processing", "Processing"
+    FAILED = "failed", "Renditions failed"
+
+
 class AssetTag(models.Model):
     """A label a workspace gives its images ("summer", "product shots").
 
@@ -86,6 +96,13 @@ class Asset(models.Model):
         max_length=64, blank=True, help_text="SHA-256 of the stored file (hex)."
     )
     thumbnail = models.ImageField(upload_to=_thumbnail_path, blank=True)
+    renditions_state = models.CharField(
+        max_length=20,
+        choices=RenditionsState.choices,
+        default=RenditionsState.READY,
+        help_text="processing: the worker has not made the thumbnail and "
+        "renditions yet.",
+    )
     tags = models.ManyToManyField(AssetTag, blank=True, related_name="assets")
     # Provenance of a generated image (empty for uploads).
     ai_generated = models.BooleanField(default=False)

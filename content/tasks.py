@@ -27,3 +27,14 @@ def generate_images(job_id: int) -> None:
     from content.services.image_generation import run_image_generation
 
     run_image_generation(job_id)
+
+
+@shared_task(acks_late=True, name="content.tasks.render_asset")
+def render_asset(asset_id: int) -> None:
+    """Make an uploaded asset's thumbnail and renditions (see
+    `content.services.asset_renditions.render_asset`): the upload request only
+    stores the original. Routed to the `images` queue (`CELERY_TASK_ROUTES`).
+    Redelivery is harmless: a second run finds the asset ready."""
+    from content.services.asset_renditions import render_asset as render
+
+    render(asset_id)

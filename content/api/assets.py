@@ -38,6 +38,7 @@ from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
 from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
 from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
 from campaigns.api.workspace_refs import WorkspaceField, find_workspace
+from campaigns.counters import Throttled
 from campaigns.models import Post
 from campaigns.permissions import visible_workspaces
 from content import services
@@ -132,6 +133,7 @@ class AssetSerializer(serializers.ModelSerializer):
             "source",
             "ai_generated",
             "provenance",
+            "renditions_state",
             "renditions",
             "created_by",
             "created_at",
@@ -304,6 +306,7 @@ ASSET_EXAMPLE = {
             "disclosure": {"policy": "always", "label": "Made with AI"},
         },
     },
+    "renditions_state": "ready",
     "renditions": [
         {
             "format": "square",
@@ -401,8 +404,13 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         summary="Upload an image",
         description="Multipart: `workspace`, `file`, optional `alt_text` and "
         "`tags` (repeated, or comma-separated). Checked by content, metadata "
-        "(EXIF, GPS) stripped, a thumbnail and the renditions for the "
-        "workspace's networks made. **201**: a new asset. **200**: the same file "
+        "(EXIF, GPS) stripped and the original stored; the thumbnail and the "
+        "renditions for the workspace's networks are made by the images worker "
+        "right after (`renditions_state` reads `processing` until then, and "
+        "`thumbnail_url` is null). Each workspace may upload "
+        "`MEDIA_UPLOADS_PER_MINUTE` images and `MEDIA_MEGAPIXELS_PER_MINUTE` "
+        "megapixels a minute; past either, **429** `upload_rate` with "
+        "`Retry-After`. **201**: a new asset. **200**: the same file "
         "is already in the workspace; that asset (with the new tags) is "
         "returned. Needs edit_content (owner, admin, editor, write key).",
         request={"multipart/form-data": AssetUploadSerializer},
@@ -443,6 +451,13 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
                 exc.message,
                 status.HTTP_400_BAD_REQUEST,
                 {"file": [exc.message]},
+            )
+        except Throttled as exc:
+            return error_response(
+                exc.code,
+                exc.message,
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(exc.retry_after)},
             )
         body = AssetDetailSerializer(asset, context={"request": request}).data
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK

@@ -9,6 +9,11 @@ picture uploaded twice in a workspace is one asset (SHA-256 `checksum`).
 Files are written to the default storage before the rows that name them are
 committed; if anything fails in between, the files written so far are removed
 again. A deleted asset's files go once the delete has committed.
+
+An upload is checked and its original stored in the request; its thumbnail and
+renditions are made by the images worker (`content.services.asset_renditions`),
+and the asset reads `processing` until then. Each upload is charged to the
+workspace's budget per minute first (`content.services.upload_budget`).
 """
 
 from __future__ import annotations
@@ -16,17 +21,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import math
 import re
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from PIL import Image, ImageOps
@@ -36,8 +39,17 @@ from campaigns.lifecycle import ensure_editable
 from campaigns.models import ApiKey, Post, PostStatus, User, Workspace
 from campaigns.permissions import Action, visible_workspaces
 from campaigns.services.brands import require
-from content import renditions
-from content.models import Asset, AssetSource, AssetTag, PostImage, Rendition
+from content.models import Asset, AssetSource, AssetTag, PostImage, RenditionsState
+from content.services import upload_budget
+from content.services.asset_renditions import (
+    EXTENSIONS,
+    THUMBNAIL_SIZE,
+    make_renditions,
+    remove_files,
+    thumbnail_of,
+    workspace_networks,
+    write_derived,
+)
 from content.uploads import UploadRejected, inspect_upload
 
 if TYPE_CHECKING:
@@ -46,6 +58,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "THUMBNAIL_SIZE",
     "UploadRejected",
     "asset_attach",
     "asset_delete",
@@ -57,10 +70,11 @@ __all__ = [
     "asset_upload",
     "asset_usage",
     "clean_tags",
+    "make_renditions",
     "store_image",
+    "workspace_networks",
 ]
 
-THUMBNAIL_SIZE = 400
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 #: A post in one of these states is on its way to (or on) a network: its images
@@ -71,12 +85,6 @@ PUBLISHING_STATES = (
     PostStatus.PUBLISHED,
     PostStatus.PARTLY_PUBLISHED,
 )
-_EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/gif": "gif",
-}
 _TAG_SPACE = re.compile(r"\s+")
 
 
@@ -315,7 +323,7 @@ def asset_delete(*, asset: Asset, by: Principal) -> None:
             )
         names = _file_names(asset)
         asset.delete()
-        transaction.on_commit(lambda: _remove_files(names))
+        transaction.on_commit(lambda: remove_files(names))
     logger.info("asset %s deleted (%d files)", asset.pk, len(names))
 
 
@@ -325,14 +333,6 @@ def _file_names(asset: Asset) -> list[str]:
         names.append(asset.thumbnail.name)
     names += [n for n in asset.renditions.values_list("file", flat=True) if n]
     return names
-
-
-def _remove_files(names: Iterable[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.warning("could not remove file %s", name, exc_info=True)
 
 
 # --- Upload and storing an image ----------------------------------------------
@@ -354,18 +354,24 @@ def asset_upload(
 ) -> tuple[Asset, bool]:
     """Check, clean and store one uploaded image; `(asset, created)`.
 
-    Raises `UploadRejected` (a non-image, a decompression bomb, a file over
-    `IMAGE_UPLOAD_MAX_BYTES`, an animation, a truncated file) before anything
-    is written. EXIF, GPS, XMP and text chunks are dropped (the orientation is
-    applied first); the colour profile is kept. An identical file already in
-    the workspace is returned with `created` False (the tags are added to it,
-    the alt text filled in if it had none).
+    Raises `campaigns.counters.Throttled` when the workspace is past its upload
+    budget for the minute (before the file is decoded), and `UploadRejected`
+    (a non-image, a decompression bomb, a file over `IMAGE_UPLOAD_MAX_BYTES`,
+    an animation, a truncated file) before anything is written. A new asset is
+    `processing`: its thumbnail and renditions are made by the images worker
+    (`content.tasks.render_asset`, sent once the row is committed). EXIF, GPS,
+    XMP and text chunks are dropped (the orientation is applied first); the
+    colour profile is kept. An identical file already in the workspace is
+    returned with `created` False (the tags are added to it, the alt text
+    filled in if it had none).
     """
     require(by, Action.EDIT_CONTENT, workspace)
     names = clean_tags(tags)
     alt_text = (alt_text or "").strip()
     if len(alt_text) > 500:
         raise ValidationError({"alt_text": ["At most 500 characters."]})
+    upload_budget.charge_upload(workspace.pk)
+    upload_budget.charge_pixels(workspace.pk, _declared_pixels(file))
     checked = inspect_upload(file, filename=filename, max_bytes=upload_limit())
     checksum = hashlib.sha256(checked.data).hexdigest()
     existing = Asset.objects.filter(workspace=workspace, checksum=checksum).first()
@@ -388,6 +394,7 @@ def asset_upload(
                 **_by_fields(by, "created_by", "created_by_key"),
             },
             tags=names,
+            defer_renditions=True,
         )
     except IntegrityError:
         # The same file uploaded at the same moment: the other request won.
@@ -402,7 +409,34 @@ def asset_upload(
         checked.content_type,
         len(clean),
     )
+    _send_to_worker(asset.pk)
     return asset, True
+
+
+def _send_to_worker(asset_id: int) -> None:
+    from content.tasks import render_asset
+
+    transaction.on_commit(lambda: render_asset.delay(asset_id))
+
+
+def _declared_pixels(file: bytes | IO[bytes] | Any) -> int:
+    """Width x height as the file's header states them, without decoding the
+    pixels (0 when the header cannot be read: the upload check says why)."""
+    try:
+        if isinstance(file, bytes | bytearray | memoryview):
+            source: Any = io.BytesIO(bytes(file))
+            start = 0
+        else:
+            source = file
+            start = file.tell()
+        try:
+            with Image.open(source) as image:
+                width, height = image.size
+        finally:
+            source.seek(start)
+    except Exception:  # the upload check refuses it with its own reason
+        return 0
+    return int(width) * int(height)
 
 
 def _reuse(asset: Asset, names: Sequence[str], alt_text: str) -> Asset:
@@ -474,28 +508,34 @@ def store_image(
     networks: Sequence[str] | None = None,
     label: str = "",
     label_networks: Collection[str] | None = None,
+    defer_renditions: bool = False,
 ) -> Asset:
     """Write the file, its thumbnail and renditions, then the rows, atomically.
 
     `fields` are the asset's other columns (source, provenance, who). On any
     failure every file written here is removed again and the error re-raised.
+    `defer_renditions`: store the original only, `processing` (an upload: the
+    images worker makes the rest, see `content.services.asset_renditions`).
     """
     written: list[str] = []
-    ext = _EXTENSIONS.get(image.content_type, "bin")
+    ext = EXTENSIONS.get(image.content_type, "bin")
     stem = image.checksum[:16] + "-" + uuid.uuid4().hex[:8]
+    thumb: tuple[bytes, str] | None = None
+    cuts: list[Any] = []
     try:
         with Image.open(io.BytesIO(image.data)) as decoded:
-            decoded.load()
-            thumb = _thumbnail(decoded)
             width, height = decoded.size
-            cuts = make_renditions(
-                decoded,
-                workspace=workspace,
-                networks=networks,
-                enlarge=image.enlarge,
-                label=label,
-                label_networks=label_networks,
-            )
+            if not defer_renditions:
+                decoded.load()
+                thumb = thumbnail_of(decoded)
+                cuts = make_renditions(
+                    decoded,
+                    workspace=workspace,
+                    networks=networks,
+                    enlarge=image.enlarge,
+                    label=label,
+                    label_networks=label_networks,
+                )
         with transaction.atomic():
             asset = Asset(
                 workspace=workspace,
@@ -507,131 +547,17 @@ def store_image(
             )
             asset.file.save(f"{stem}.{ext}", ContentFile(image.data), save=False)
             written.append(asset.file.name)
-            thumb_data, thumb_ext = thumb
-            asset.thumbnail.save(
-                f"{stem}-thumb.{thumb_ext}", ContentFile(thumb_data), save=False
-            )
-            written.append(asset.thumbnail.name)
             asset.width, asset.height = width, height
-            asset.save()
-            rows = []
-            for network, cut in cuts:
-                row = Rendition(
-                    asset=asset,
-                    format=cut.format,
-                    network=network,
-                    width=cut.width,
-                    height=cut.height,
-                    content_type=cut.content_type,
-                    bytes=cut.bytes,
-                    quality=cut.quality,
-                    crop_box=list(cut.crop_box),
-                )
-                cut_ext = _EXTENSIONS.get(cut.content_type, "bin")
-                row.file.save(
-                    f"{stem}-{network or 'generic'}-{cut.format}.{cut_ext}",
-                    ContentFile(cut.data),
-                    save=False,
-                )
-                written.append(row.file.name)
-                rows.append(row)
-            Rendition.objects.bulk_create(rows)
+            if thumb is None:
+                asset.renditions_state = RenditionsState.PROCESSING
+                asset.save()
+            else:
+                asset.save()
+                write_derived(asset, stem=stem, thumb=thumb, cuts=cuts, written=written)
+                asset.save(update_fields=["thumbnail"])
             if tags:
                 asset.tags.add(*_tag_rows(workspace, tags))
     except BaseException:
-        _remove_files(written)
+        remove_files(written)
         raise
     return asset
-
-
-def _thumbnail(image: Image.Image) -> tuple[bytes, str]:
-    thumb = image.copy()
-    if thumb.mode not in ("RGB", "RGBA", "L"):
-        thumb = thumb.convert("RGBA" if "transparency" in image.info else "RGB")
-    thumb.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    if thumb.mode == "RGBA":
-        thumb.save(out, "PNG", optimize=True)
-        return out.getvalue(), "png"
-    thumb.convert("RGB").save(out, "JPEG", quality=80)
-    return out.getvalue(), "jpg"
-
-
-def workspace_networks(workspace: Workspace) -> list[str]:
-    """The networks of the workspace's channel accounts that have image limits."""
-    from channels.models import ChannelAccount
-
-    found = (
-        ChannelAccount.objects.filter(workspace=workspace)
-        .values_list("network", flat=True)
-        .distinct()
-    )
-    return sorted(n for n in set(found) if n in renditions.NETWORK_IMAGE_LIMITS)
-
-
-def _needed_scale(size: tuple[int, int], fmt: str) -> float:
-    w, h = renditions.FORMATS[fmt]
-    return max(w / size[0], h / size[1])
-
-
-def make_renditions(
-    image: Image.Image,
-    *,
-    workspace: Workspace,
-    networks: Sequence[str] | None = None,
-    enlarge: bool = False,
-    label: str = "",
-    label_networks: Collection[str] | None = None,
-) -> list[tuple[str, renditions.Rendition]]:
-    """(network, rendition) pairs: each network's formats within its limits, or
-    every generic format when the workspace has no channel with image limits.
-
-    A format the image is too small for is skipped (an upload is never blown
-    up past `renditions.MAX_UPSCALE`); with `enlarge` (generated images, made
-    at the model's native size) the source is first enlarged with Lanczos so
-    that every format fits. `label`: a visible disclosure drawn on the
-    renditions of `label_networks` (None: all of them).
-    """
-    wanted = list(networks) if networks is not None else workspace_networks(workspace)
-    source = ImageOps.exif_transpose(image) or image
-    if enlarge:
-        need = max(_needed_scale(source.size, f) for f in renditions.FORMATS)
-        if need > renditions.MAX_UPSCALE:
-            factor = need / renditions.MAX_UPSCALE
-            size = (
-                math.ceil(source.width * factor),
-                math.ceil(source.height * factor),
-            )
-            source = source.convert(
-                "RGBA" if source.mode in ("RGBA", "LA", "P") else "RGB"
-            ).resize(size, Image.Resampling.LANCZOS)
-    prepared = renditions.prepare(source)
-    plan: list[tuple[str, Sequence[str], int | None, Sequence[str]]] = []
-    if wanted:
-        for network in wanted:
-            limits = renditions.NETWORK_IMAGE_LIMITS[network]
-            plan.append(
-                (network, limits.formats, limits.max_bytes, tuple(limits.content_types))
-            )
-    else:
-        plan.append(
-            ("", tuple(renditions.FORMATS), None, (renditions.JPEG, renditions.PNG))
-        )
-    out: list[tuple[str, renditions.Rendition]] = []
-    for network, formats, max_bytes, content_types in plan:
-        for fmt in formats:
-            try:
-                (cut,) = renditions.render(
-                    prepared,
-                    formats=[fmt],
-                    max_bytes=max_bytes,
-                    content_types=content_types,
-                    label=label
-                    if label_networks is None or network in label_networks
-                    else "",
-                )
-            except renditions.RenditionError as exc:
-                logger.info("rendition %s/%s skipped: %s", network, fmt, exc.message)
-                continue
-            out.append((network, cut))
-    return out

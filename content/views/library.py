@@ -9,7 +9,10 @@ in, same workspace) rather than from a public media URL, so a library is only
 ever seen by its workspace.
 
 Uploads go through `content.services.asset_upload`, which checks each file by
-its content: a refused file answers its own message and keeps nothing. The
+its content: a refused file answers its own message and keeps nothing. A new
+upload shows "Processing" until the images worker has made its thumbnail and
+renditions; past the workspace's upload budget the answer is 429 with
+`Retry-After`. The
 upload script sends one file per request and asks for JSON; the plain form
 (no JavaScript) sends them all at once and gets a message per file.
 """
@@ -30,6 +33,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from campaigns.counters import Throttled
 from campaigns.errors import ConflictError
 from campaigns.permissions import Action, can
 from campaigns.views.common import is_htmx, require, workspace_view
@@ -155,6 +159,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     alt_text = request.POST.get("alt_text", "")
     tags = request.POST.get("tags", "")
     results = []
+    retry_after = 0
     for upload_file in files:
         name = upload_file.name or "file"
         try:
@@ -169,6 +174,14 @@ def upload(request: HttpRequest) -> HttpResponse:
         except UploadRejected as error:
             results.append({"ok": False, "file": name, **_rejected(error)})
             continue
+        except Throttled as error:
+            # The rest would be refused the same way: say it once.
+            retry_after = error.retry_after
+            results.append(
+                {"ok": False, "file": name, "code": error.code}
+                | {"message": error.message}
+            )
+            break
         except ValidationError as error:
             message = " ".join(error.messages)
             results.append(
@@ -192,6 +205,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             body = {"ok": False, "code": "empty", "message": "Choose a file."}
             return JsonResponse(body, status=400)
         first = results[0]
+        if not first["ok"] and retry_after:
+            answer = JsonResponse(first, status=429)
+            answer["Retry-After"] = str(retry_after)
+            return answer
         if not first["ok"]:
             return JsonResponse(first, status=400)
         return JsonResponse(first, status=201 if first["created"] else 200)

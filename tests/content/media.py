@@ -70,3 +70,13 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
     root.mkdir()
     settings.MEDIA_ROOT = str(root)
     return root
+
+
+def rendered(asset: Any) -> Any:
+    """The asset after the images worker's task has run (the upload request
+    stores the original only; `content.tasks.render_asset` makes the rest)."""
+    from content.tasks import render_asset
+
+    render_asset(asset.pk)
+    asset.refresh_from_db()
+    return asset

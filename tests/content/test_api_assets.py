@@ -21,6 +21,7 @@ from tests.content.media import (
     image_bytes,
     media_root,
     png_bomb,
+    rendered,
 )
 from tests.factories import PostFactory
 
@@ -45,7 +46,7 @@ def make_asset(tenant: Any, **kw: Any) -> Asset:
         file=image_bytes(**kw),
         filename="x.png",
     )
-    return asset
+    return rendered(asset)
 
 
 def test_upload_answers_201_with_the_asset_and_200_for_the_same_file(
@@ -139,6 +140,7 @@ def test_retrieve_lists_renditions_and_usage(
         file=image_bytes((800, 800), "JPEG"),
         filename="big.jpg",
     )
+    asset = rendered(asset)
     post = PostFactory(campaign__workspace=tenant.workspace, topic="Beans")
     services.asset_attach(asset=asset, post=post, by=tenant.editor)
     body = user_client(tenant.client).get(f"{URL}{asset.pk}/").json()

@@ -1,5 +1,6 @@
-"""The media library's services: upload (checked, cleaned, deduplicated, cut
-into renditions), tags and search, attach and usage, delete."""
+"""The media library's services: upload (checked, cleaned, deduplicated; cut
+into renditions by the images worker's task), tags and search, attach and
+usage, delete."""
 
 from __future__ import annotations
 
@@ -16,10 +17,19 @@ from PIL import Image
 from campaigns.errors import ConflictError
 from campaigns.models import PostStatus
 from content import services
-from content.models import Asset, AssetSource, AssetTag, PostImage, Rendition
+from content.models import (
+    Asset,
+    AssetSource,
+    AssetTag,
+    PostImage,
+    Rendition,
+    RenditionsState,
+)
 from content.renditions import NETWORK_IMAGE_LIMITS
+from content.services import assets
 from content.services.assets import clean_tags
-from tests.content.media import files_under, image_bytes, media_root
+from content.tasks import render_asset
+from tests.content.media import files_under, image_bytes, media_root, rendered
 from tests.factories import ChannelAccountFactory, PostFactory
 
 __all__ = ["media_root"]  # fixture
@@ -28,10 +38,11 @@ pytestmark = pytest.mark.django_db
 
 
 def upload(tenant: Any, data: bytes, name: str = "photo.png", **kw: Any) -> Asset:
+    """Upload, then run the worker's rendition task as the images queue would."""
     asset, _ = services.asset_upload(
         workspace=tenant.workspace, by=tenant.editor, file=data, filename=name, **kw
     )
-    return asset
+    return rendered(asset)
 
 
 def test_upload_keeps_a_clean_file_a_thumbnail_and_the_generic_renditions(
@@ -47,6 +58,7 @@ def test_upload_keeps_a_clean_file_a_thumbnail_and_the_generic_renditions(
         tags=["Summer", "summer ", "Product Shots"],
     )
     assert created
+    asset = rendered(asset)
     assert asset.source == AssetSource.UPLOAD and not asset.ai_generated
     assert asset.original_filename == "Summer Latte.png"
     assert (asset.width, asset.height) == (800, 800)
@@ -140,10 +152,33 @@ def test_a_failure_while_storing_removes_the_files_already_written(
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("database went away")
 
+    # In the request: the original is written, then the row fails.
+    monkeypatch.setattr(assets, "_tag_rows", boom)
+    with pytest.raises(RuntimeError):
+        services.asset_upload(
+            workspace=tenant.workspace,
+            by=tenant.editor,
+            file=image_bytes((800, 800)),
+            filename="x.png",
+            tags=["t"],
+        )
+    assert Asset.objects.count() == 0 and files_under(media_root) == []
+    monkeypatch.undo()
+
+    # In the worker: the thumbnail and renditions written go again, the asset
+    # stays processing with its original (a later run can still make them).
+    asset, _ = services.asset_upload(
+        workspace=tenant.workspace,
+        by=tenant.editor,
+        file=image_bytes((800, 800)),
+        filename="x.png",
+    )
     monkeypatch.setattr(Rendition.objects, "bulk_create", boom)
     with pytest.raises(RuntimeError):
-        upload(tenant, image_bytes((800, 800)))
-    assert Asset.objects.count() == 0 and files_under(media_root) == []
+        render_asset(asset.pk)
+    asset.refresh_from_db()
+    assert asset.renditions_state == RenditionsState.PROCESSING
+    assert files_under(media_root) == [Path(asset.file.path)]
 
 
 @pytest.mark.parametrize("role", ["reviewer", "client"])

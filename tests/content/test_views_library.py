@@ -17,7 +17,7 @@ from content import services
 from content.images import PROVIDERS
 from content.models import Asset, PostImage
 from content.views.library import PROVIDER_NAMES
-from tests.content.media import files_under, image_bytes, media_root
+from tests.content.media import files_under, image_bytes, media_root, rendered
 from tests.factories import ChannelAccountFactory, PostFactory
 
 __all__ = ["media_root"]  # fixture
@@ -35,7 +35,7 @@ def upload(tenant: Any, name: str = "x.png", tags: str = "", **kw: Any) -> Asset
         filename=name,
         tags=tags,
     )
-    return asset
+    return rendered(asset)
 
 
 def _messages(response: Any) -> list[str]:
