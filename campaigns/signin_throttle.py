@@ -168,11 +168,56 @@ def api_key_failed(request: HttpRequest) -> None:
     _api(request).add(time.time(), stamp=True)
 
 
+def password_reset_wait(request: HttpRequest, email: str) -> int:
+    """Count one reset request; seconds to wait when over the hourly limits.
+
+    A reset mails whoever owns the address, so without a limit the form floods
+    a person's inbox (and the sender's reputation). Counted per email (whether
+    or not an account has it, so the answer reveals nothing) and per source
+    address, in fixed one-hour windows.
+    """
+    now = time.time()
+    address = client_address(request)
+    limits = (
+        (
+            f"{PREFIX}:reset:acct:{address_digest(_account(email), 'reset-account')}",
+            settings.PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR,
+        ),
+        (
+            f"{PREFIX}:reset:addr:{address_digest(address, 'reset-address')}",
+            settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR,
+        ),
+    )
+    wait = 0
+    for key, limit in limits:
+        cache.add(key + ":start", now, 3600)
+        cache.add(key, 0, 3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window ended between add and incr
+            continue
+        if count > limit:
+            start = float(cache.get(key + ":start", now))
+            wait = max(wait, math.ceil(start + 3600 - now), 1)
+    return wait
+
+
 def wait_message(seconds: int) -> str:
     """The sentence people read: a rounded, friendly wait."""
+    return (
+        "Too many failed sign-ins from here for this account. "
+        f"Try again in {_when(seconds)}."
+    )
+
+
+def _when(seconds: int) -> str:
     if seconds < 60:
         when = "1 second" if seconds <= 1 else f"{seconds} seconds"
     else:
         minutes = math.ceil(seconds / 60)
         when = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return f"Too many failed sign-ins from here for this account. Try again in {when}."
+    return when
+
+
+def reset_wait_message(seconds: int) -> str:
+    return f"Too many password reset requests. Try again in {_when(seconds)}."

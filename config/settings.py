@@ -249,6 +249,13 @@ SIGNIN_BACKOFF_BASE_SECONDS = env_int("SIGNIN_BACKOFF_BASE_SECONDS", 2)
 SIGNIN_BACKOFF_MAX_SECONDS = env_int("SIGNIN_BACKOFF_MAX_SECONDS", 900)
 # Failures are forgotten this long after the last one.
 SIGNIN_FAILURE_WINDOW_SECONDS = env_int("SIGNIN_FAILURE_WINDOW_SECONDS", 86_400)
+# Password-reset mails per email and per source address per hour.
+PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR = env_int(
+    "PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR", 3
+)
+PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env_int(
+    "PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", 10
+)
 
 # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed
 # (campaigns/client_address.py): sign-in throttling, public form limits, click

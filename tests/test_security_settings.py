@@ -141,6 +141,8 @@ def test_readme_documents_the_security_settings_and_how_to_report() -> None:
         "SIGNIN_BACKOFF_BASE_SECONDS",
         "SIGNIN_BACKOFF_MAX_SECONDS",
         "SIGNIN_FAILURE_WINDOW_SECONDS",
+        "PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR",
+        "PASSWORD_RESETS_PER_ADDRESS_PER_HOUR",
     ):
         assert f"`{name}`" in table, f"add {name} to README's configuration table"
     security = readme[readme.index("\n## Security\n") :]

@@ -64,6 +64,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "auth/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
 
+    def form_valid(self, form: Form) -> HttpResponse:
+        # Each request mails someone: limited per email and per source address
+        # (campaigns.signin_throttle), the same answer whether or not an
+        # account has the email.
+        wait = signin_throttle.password_reset_wait(
+            self.request, form.cleaned_data["email"]
+        )
+        if wait:
+            form.add_error(None, signin_throttle.reset_wait_message(wait))
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "auth/password_reset_done.html"

@@ -221,3 +221,45 @@ def test_a_password_reset_lets_the_owner_in_from_the_throttled_address(
         REMOTE_ADDR=ATTACKER,
     )
     assert _login(client, person.email, new).status_code == 302
+
+
+def _reset(client, email: str, address: str = ATTACKER):  # type: ignore[no-untyped-def]
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+
+
+def test_password_reset_mails_are_limited_per_email(client, db, frozen, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR = 3
+    person = UserFactory(email="ann@example.test")
+    for number in range(3):
+        address = f"198.51.100.{number + 10}"  # spread over addresses: still 3
+        assert _reset(client, person.email, address).status_code == 302
+    response = _reset(client, person.email, "198.51.100.99")
+    assert response.status_code == 200
+    assert "Too many password reset requests. Try again in 60 minutes." in (
+        response.content.decode()
+    )
+    assert len(mail.outbox) == 3
+    # An email without an account gets the very same answers (nothing leaks).
+    for _ in range(3):
+        assert _reset(client, "nobody@example.test").status_code == 302
+    assert (
+        "Too many password reset"
+        in _reset(client, "nobody@example.test", OWNER_HOME).content.decode()
+    )
+    frozen.shift(3600)
+    assert _reset(client, person.email, "198.51.100.99").status_code == 302
+    assert len(mail.outbox) == 4
+
+
+def test_password_reset_mails_are_limited_per_source_address(
+    client, db, frozen, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = 4
+    people = UserFactory.create_batch(5)
+    for person in people[:4]:
+        assert _reset(client, person.email).status_code == 302
+    assert _reset(client, people[4].email).status_code == 200
+    assert len(mail.outbox) == 4
+    assert _reset(client, people[4].email, OWNER_HOME).status_code == 302
