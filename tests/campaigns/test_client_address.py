@@ -87,3 +87,21 @@ def test_https_header_is_believed_only_from_a_trusted_proxy(settings) -> None:
         )
         middleware(request)
     assert seen == [False, True]
+
+
+def test_the_api_throttle_counts_the_caller_not_a_made_up_header(settings) -> None:
+    """DRF's own get_ident believes any X-Forwarded-For: a new budget per header."""
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.request import Request
+
+    from campaigns.api.common import CallerRateThrottle
+
+    settings.TRUSTED_PROXIES = [PROXY]
+    keys = set()
+    for spoofed in ("1.1.1.1", "2.2.2.2"):
+        request = Request(_request("203.0.113.9", spoofed))
+        request.user = AnonymousUser()
+        keys.add(CallerRateThrottle().get_cache_key(request, None))
+    assert len(keys) == 1
+    (key,) = keys
+    assert "203.0.113.9" not in key and "1.1.1.1" not in key
