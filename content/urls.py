@@ -33,6 +33,8 @@ urlpatterns = [
     path("content/upload/", library.upload, name="asset-upload"),
     path("content/assets/<int:pk>/", library.detail, name="asset-detail"),
     path("content/assets/<int:pk>/delete/", library.delete, name="asset-delete"),
+    # One card of the grid: a card still processing asks for itself again.
+    path("content/assets/<int:pk>/card/", library.card, name="asset-card"),
     path("content/assets/<int:pk>/<slug:kind>/", library.asset_file, name="asset-file"),
     path("content/renditions/<int:pk>/", library.rendition_file, name="rendition-file"),
     # The post editor's Images panel.

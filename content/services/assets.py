@@ -414,9 +414,18 @@ def asset_upload(
 
 
 def _send_to_worker(asset_id: int) -> None:
+    """Queue the renditions once the row is committed. A broker that is down
+    must not fail an upload that is already stored: the asset stays
+    `processing` and publishing cuts it itself when it is due."""
     from content.tasks import render_asset
 
-    transaction.on_commit(lambda: render_asset.delay(asset_id))
+    def send() -> None:
+        try:
+            render_asset.delay(asset_id)
+        except Exception:
+            logger.warning("asset %s: renditions not queued", asset_id, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 def _declared_pixels(file: bytes | IO[bytes] | Any) -> int:

@@ -322,6 +322,15 @@ def _serve(field: Any, content_type: str = "") -> FileResponse:
 
 @require_GET
 @workspace_view
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    """One grid card: what a card still processing polls until its thumbnail
+    and renditions are made (the answer then no longer polls)."""
+    asset = _asset(request, pk)
+    return render(request, CARD, {"asset": asset})
+
+
+@require_GET
+@workspace_view
 def asset_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     asset = _asset(request, pk)
     if kind == "thumbnail":

@@ -49,7 +49,12 @@
     if (empty) empty.remove();
     var holder = document.createElement("ul");
     holder.innerHTML = html;
-    if (holder.firstElementChild) grid.prepend(holder.firstElementChild);
+    var card = holder.firstElementChild;
+    if (card) {
+      grid.prepend(card);
+      // A card still processing polls for itself (hx-get): htmx must see it.
+      if (window.htmx) window.htmx.process(card);
+    }
     var count = document.querySelector("[data-asset-count]");
     if (count) count.textContent = String(grid.querySelectorAll("[data-asset]").length);
   }

@@ -1,6 +1,7 @@
 """In a real browser: upload a PNG on the media library page through the file
 input (upload.js sends it with fetch and the CSRF token), see its line say
-"Uploaded" and its thumbnail appear in the grid, served by the app; a renamed
+"Uploaded" and its card say "Processing" until the images worker has made the
+thumbnail, then the card shows it by itself, served by the app; a renamed
 non-image gets the check's own message and no card."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 
 from campaigns.models import Role
 from content.models import Asset
-from tests.content.media import image_bytes, media_root
+from tests.content.media import image_bytes, media_root, rendered
 from tests.factories import PASSWORD, WorkspaceFactory, member
 
 __all__ = ["media_root"]  # fixture
@@ -58,6 +59,9 @@ def test_upload_a_png_and_see_its_thumbnail(
     asset = Asset.objects.get()
     card = page.locator(f'[data-asset="{asset.pk}"]')
     expect(card).to_be_visible()
+    expect(card).to_contain_text("Processing")
+    screenshot("processing")
+    rendered(asset)  # what the images worker does with the queued task
     thumb = card.locator("img")
     expect(thumb).to_have_attribute("src", f"/content/assets/{asset.pk}/thumbnail/")
     page.wait_for_function(
