@@ -207,7 +207,19 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"requeued": 0, "resent": 0, "unconfirmed": 0}
     counts["requeued"] = _requeue(_orphaned_queued(now, batch), now)
-    stale_publishing = (
+    resent, unconfirmed = _reclaim_publishing(now, batch)
+    counts["resent"], counts["unconfirmed"] = resent, unconfirmed
+    if any(counts.values()):
+        logger.warning("sweep: %s", counts)
+    return counts
+
+
+def _reclaim_publishing(now: datetime, batch: int) -> tuple[int, int]:
+    """`publishing` rows whose worker died (lease run out, or the hard
+    timeout): an ambiguous outcome. In groups of one attempt number and one
+    handling, so a dead worker's hundreds of rows take a few statements and go
+    out again in batches, not one task each."""
+    stale = (
         Publication.objects.filter(status=PS.PUBLISHING)
         .filter(
             Q(lease_until__lt=now)
@@ -216,17 +228,25 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
                 - timedelta(seconds=settings.PUBLISH_PUBLISHING_TIMEOUT_SECONDS)
             )
         )
+        .order_by("pk")
         .values_list("pk", "network", "attempts")[:batch]
     )
-    for pk, network, attempts in stale_publishing:
-        note = "The worker stopped while publishing (no answer recorded)."
-        PublishAttempt.objects.filter(
-            publication_id=pk, number=attempts, outcome=""
-        ).update(outcome="swept", error=note)
-        if _dedupes_or_looks_up(network):
-            with transaction.atomic():
+    groups: dict[tuple[int, bool], list[int]] = {}
+    capable: dict[str, bool] = {}
+    for pk, network, attempts in stale:
+        if network not in capable:
+            capable[network] = _dedupes_or_looks_up(network)
+        groups.setdefault((attempts, capable[network]), []).append(pk)
+    note = "The worker stopped while publishing (no answer recorded)."
+    resent = unconfirmed = 0
+    for (attempts, again), ids in sorted(groups.items()):
+        with transaction.atomic():
+            PublishAttempt.objects.filter(
+                publication_id__in=ids, number=attempts, outcome=""
+            ).update(outcome="swept", error=note)
+            if again:  # same key: the network deduplicates or we look it up first
                 moved = publication_move(
-                    [pk],
+                    ids,
                     to=PS.QUEUED,
                     sources=[PS.PUBLISHING],
                     fence=attempts,
@@ -236,24 +256,23 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> dict[str, int]:
                     error_kind="ambiguous",
                     error=note,
                 )
-                transaction.on_commit(lambda moved=moved: enqueue(moved))
-            counts["resent"] += len(moved)
-        else:
-            counts["unconfirmed"] += len(
-                publication_move(
-                    [pk],
-                    to=PS.UNCONFIRMED,
-                    sources=[PS.PUBLISHING],
-                    fence=attempts,
-                    finished_at=now,
-                    lease_until=None,
-                    error_kind="ambiguous",
-                    error=note + " Check the channel and resolve it.",
+                if moved:
+                    transaction.on_commit(lambda moved=moved: enqueue(moved))
+                resent += len(moved)
+            else:
+                unconfirmed += len(
+                    publication_move(
+                        ids,
+                        to=PS.UNCONFIRMED,
+                        sources=[PS.PUBLISHING],
+                        fence=attempts,
+                        finished_at=now,
+                        lease_until=None,
+                        error_kind="ambiguous",
+                        error=note + " Check the channel and resolve it.",
+                    )
                 )
-            )
-    if any(counts.values()):
-        logger.warning("sweep: %s", counts)
-    return counts
+    return resent, unconfirmed
 
 
 def _orphaned_queued(now: datetime, batch: int) -> list[int]:
