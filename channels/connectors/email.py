@@ -54,6 +54,7 @@ from channels.connectors.base import (
     PublishResult,
 )
 from channels.connectors.smtp_pinned import open_pinned
+from channels.outbound_deadline import deadline, past_deadline
 
 SUBJECT_LIMIT = 78  # what mail clients show; longer subjects are cut with "…"
 DEFAULT_RATE = 5.0
@@ -135,6 +136,16 @@ def _error(exc: BaseException, smtp: SmtpSettings) -> ConnectorError:
             kind="permanent",
             reconnect=True,
             http_status=None,
+            detail=detail,
+        )
+    if isinstance(exc, (smtplib.SMTPException, OSError)) and past_deadline():
+        # Test connection's deadline shut the socket (channels.outbound_deadline):
+        # whatever smtplib made of the half-read reply, this is why.
+        return ConnectorError(
+            "The mail server did not finish answering within "
+            f"{settings.OUTBOUND_CHECK_TIMEOUT_SECONDS:g} seconds; AdLoop stopped "
+            "waiting (the server is slow or overloaded).",
+            kind="transient",
             detail=detail,
         )
     if isinstance(exc, http.OutboundRefused):
@@ -406,7 +417,12 @@ class EmailConnector:
 
     def send_test(self, account: Any, *, to: str) -> str:
         """Send one test message to `to` with the account's settings; its
-        Message-ID. Raises `ConnectorError` as `publish` would."""
+        Message-ID. Raises `ConnectorError` as `publish` would. A person
+        waits for it: it ends within OUTBOUND_CHECK_TIMEOUT_SECONDS."""
+        with deadline(settings.OUTBOUND_CHECK_TIMEOUT_SECONDS):
+            return self._send_test(account, to=to)
+
+    def _send_test(self, account: Any, *, to: str) -> str:
         smtp = smtp_settings(account)
         backend = open_connection(smtp)
         message = EmailMultiAlternatives(

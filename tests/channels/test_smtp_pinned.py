@@ -8,13 +8,13 @@ import datetime as dt
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from channels import http
 from channels.connectors import ConnectorError
 from channels.connectors.email import EmailConnector
 from channels.models import Network
@@ -33,8 +33,9 @@ USER, PASSWORD = "news@beans.test", "smtp-Pinned-Secret-7"
 REAL_GETADDRINFO = socket.getaddrinfo
 
 
-def _account(port: int, security: str = "starttls"):  # type: ignore[no-untyped-def]
+def _account(port: int, security: str = "starttls", **kw: object):  # type: ignore[no-untyped-def]
     return ChannelAccountFactory(
+        **kw,
         network=Network.EMAIL,
         credentials={
             "host": NAME,
@@ -200,36 +201,53 @@ def test_a_certificate_for_another_name_is_refused(tls_server, monkeypatch) -> N
     assert "certificate could not be verified" in refused.value.message
 
 
-def test_a_slow_smtp_server_is_cut_off_under_a_deadline(monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
-    """A server that greets one byte at a time never trips the per-read
-    timeout; under Test connection's deadline the socket is shut down."""
-    import threading
-
-    settings.OUTBOUND_ALLOW_PRIVATE = True
-    monkeypatch.setattr(socket, "getaddrinfo", _answers("127.0.0.1"))
+def _dribbling_smtp() -> tuple[socket.socket, threading.Event]:
+    """An SMTP server that greets one byte every 0.3 s (never a per-read
+    timeout: a byte always comes)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
+    listener.listen(4)
     stop = threading.Event()
 
     def serve() -> None:
-        conn, _ = listener.accept()
-        with conn:
-            for byte in b"220 slow.example ESMTP ready\r\n" * 50:
-                if stop.wait(0.3):
-                    return
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                for byte in b"220 slow.example ESMTP ready\r\n" * 50:
+                    if stop.wait(0.3):
+                        return
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
 
     threading.Thread(target=serve, daemon=True).start()
-    account = _account(listener.getsockname()[1], "none")
-    start = time.monotonic()
+    return listener, stop
+
+
+def test_test_connection_to_a_slow_smtp_server_ends_at_its_deadline(
+    monkeypatch, settings, tenant, user_client
+) -> None:  # type: ignore[no-untyped-def]
+    settings.OUTBOUND_ALLOW_PRIVATE = True
+    settings.OUTBOUND_CHECK_TIMEOUT_SECONDS = 1
+    monkeypatch.setattr(socket, "getaddrinfo", _answers("127.0.0.1"))
+    listener, stop = _dribbling_smtp()
+    account = _account(listener.getsockname()[1], "none", workspace=tenant.workspace)
+    client = user_client(tenant.admin)
+    assert client.get(f"/api/v1/channels/{account.pk}/").status_code == 200  # warm
     try:
-        with http.deadline(1.0), pytest.raises(ConnectorError):
-            EmailConnector().check(account)
-        assert time.monotonic() - start < 1.0 + 1.0
+        start = time.monotonic()
+        answer = client.post(f"/api/v1/channels/{account.pk}/test/")
+        assert time.monotonic() - start < 1 + 2.0  # SMTP's timeout is 20 s a read
+        assert answer.json()["ok"] is False
+        assert "did not finish answering within 1 seconds" in answer.json()["message"]
+        with pytest.raises(ConnectorError) as late:  # the "Send test" button too
+            EmailConnector().send_test(account, to="someone@example.com")
+        assert "did not finish answering" in late.value.message
+        assert time.monotonic() - start < 2 * (1 + 2.0)
     finally:
         stop.set()
         listener.close()
