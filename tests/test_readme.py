@@ -135,6 +135,14 @@ def test_configuration_table_names_every_publishing_and_outbound_setting() -> No
     names = set(
         re.findall(r"^((?:PUBLISH|DISPATCH|OUTBOUND)_[A-Z_]+)\b", settings_py, re.M)
     )
+    # And the abuse limits of the public forms and uploads.
+    names |= set(
+        re.findall(
+            r"^((?:NEWSLETTER|MEDIA_UPLOADS|MEDIA_MEGAPIXELS)_[A-Z_]*)\b",
+            settings_py,
+            re.M,
+        )
+    )
     assert "OUTBOUND_ALLOW_PRIVATE" in names and len(names) > 10, names
     table = _section("## Configuration")
     missing = sorted(name for name in names if f"`{name}`" not in table)
