@@ -219,5 +219,11 @@ def _when(seconds: int) -> str:
     return when
 
 
+def api_wait_message(seconds: int) -> str:
+    return (
+        f"Too many invalid API keys from this address. Try again in {_when(seconds)}."
+    )
+
+
 def reset_wait_message(seconds: int) -> str:
     return f"Too many password reset requests. Try again in {_when(seconds)}."

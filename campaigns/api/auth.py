@@ -37,11 +37,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         wait = signin_throttle.api_key_wait(request)
         if wait:
             raise exceptions.Throttled(
-                wait=wait,
-                detail=(
-                    "Too many invalid API keys from this address. "
-                    f"Try again in {wait} seconds."
-                ),
+                wait=wait, detail=signin_throttle.api_wait_message(wait)
             )
         key = api_key_authenticate(parts[1])
         if key is None:

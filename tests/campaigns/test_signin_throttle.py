@@ -195,6 +195,7 @@ def test_the_wait_message_reads_well() -> None:
     assert signin_throttle.wait_message(45).endswith("Try again in 45 seconds.")
     assert signin_throttle.wait_message(61).endswith("Try again in 2 minutes.")
     assert signin_throttle.wait_message(900).endswith("Try again in 15 minutes.")
+    assert signin_throttle.api_wait_message(900).endswith("Try again in 15 minutes.")
 
 
 def test_a_password_reset_lets_the_owner_in_from_the_throttled_address(
