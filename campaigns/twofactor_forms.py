@@ -23,11 +23,18 @@ class CodeForm(forms.Form):
             attrs={
                 "autocomplete": "one-time-code",
                 "inputmode": "text",
-                "autofocus": True,
                 "spellcheck": "false",
             }
         ),
     )
+
+
+class LoginCodeForm(CodeForm):
+    """The sign-in's code step: the page's one field, focused."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["autofocus"] = True
 
 
 class SetupCodeForm(forms.Form):

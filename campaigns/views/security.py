@@ -24,6 +24,7 @@ from campaigns import twofactor
 from campaigns.services import personal_tokens
 from campaigns.twofactor_forms import (
     CodeForm,
+    LoginCodeForm,
     RequirementForm,
     SetupCodeForm,
     TokenForm,
@@ -224,7 +225,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if user is None:
         messages.info(request, "Sign in with your email and password first.")
         return redirect("login")
-    form = CodeForm(request.POST or None)
+    form = LoginCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check, next_url = twofactor.login_with_code(request, form.cleaned_data["code"])
         if check.ok:
