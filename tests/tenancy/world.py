@@ -75,6 +75,8 @@ class Operation:
     method: str
     path: str  # the template, e.g. /api/v1/posts/{id}/approve/
     operation_id: str
+    # The writable properties of its JSON request body, as the schema has them.
+    fields: tuple[str, ...] = ()
 
     @property
     def params(self) -> list[str]:
@@ -92,11 +94,23 @@ def operations() -> list[Operation]:
     """Every operation of the API's own schema (drf-spectacular, in-process)."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return [
-        Operation(method, path, spec.get("operationId", ""))
+        Operation(method, path, spec.get("operationId", ""), _body_fields(schema, spec))
         for path, item in schema["paths"].items()
         for method, spec in item.items()
         if method in METHODS
     ]
+
+
+def _body_fields(schema: dict[str, Any], spec: dict[str, Any]) -> tuple[str, ...]:
+    content = spec.get("requestBody", {}).get("content", {})
+    body = content.get("application/json", {}).get("schema", {})
+    if "$ref" in body:
+        body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+    return tuple(
+        name
+        for name, prop in body.get("properties", {}).items()
+        if not prop.get("readOnly")
+    )
 
 
 def address(op: Operation, ids: dict[str, Any]) -> str:
