@@ -306,7 +306,11 @@ def _requeue(ids: list[int], now: datetime) -> int:
     second one's reach."""
     if not ids:
         return 0
-    cutoff = now - timedelta(seconds=float(settings.PUBLISH_QUEUED_GRACE_SECONDS))
+    older = min(
+        float(settings.PUBLISH_QUEUED_GRACE_SECONDS),
+        float(settings.PUBLISH_QUEUED_TIMEOUT_SECONDS),
+    )
+    cutoff = now - timedelta(seconds=older)
     with transaction.atomic():
         rows = Publication.objects.filter(
             pk__in=ids, status=PS.QUEUED, queued_at__lt=cutoff

@@ -305,3 +305,17 @@ def test_a_broker_that_does_not_answer_leaves_only_the_hard_timeout(
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatcher.sweep()["requeued"] == 1
     assert sent == old and young[0] not in sent
+
+
+@pytest.mark.django_db
+def test_the_hard_timeout_requeues_even_with_a_grace_longer_than_it(
+    sent, settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """The old design (no queue check: a grace longer than the timeout) still
+    has its timeout."""
+    settings.PUBLISH_QUEUED_GRACE_SECONDS = 100_000
+    monkeypatch.setattr(broker, "publish_backlog", lambda **kw: 0)
+    old = _queued_rows(1, age=301)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatcher.sweep()["requeued"] == 1
+    assert sent == old
