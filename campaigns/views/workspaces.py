@@ -72,5 +72,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "settings_tab": "workspace",
         "form": form,
         "may_edit": may_edit,
+        # Who switched approval, newest first (WorkspaceSettingChange).
+        "approval_changes": workspace.setting_changes.filter(
+            setting="approval_required"
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")[:10],
     }
     return render(request, "campaigns/settings/workspace.html", context, status=status)

@@ -108,7 +108,9 @@ def test_people_switching_approval_are_recorded(tenant, user_client, role, allow
         assert changes == []
 
 
-def test_the_settings_page_records_the_switch_and_refuses_others(tenant, client):
+def test_the_settings_page_records_the_switch_and_shows_it(
+    tenant, client, static_files
+):
     client.force_login(tenant.admin)
     page = "/settings/"
     data = {"name": tenant.workspace.name, "time_zone": "UTC"}  # unchecked: off
@@ -117,6 +119,14 @@ def test_the_settings_page_records_the_switch_and_refuses_others(tenant, client)
     tenant.workspace.refresh_from_db()
     assert tenant.workspace.approval_required is False
     assert WorkspaceSettingChange.objects.get().actor == tenant.admin
+    page_text = client.get(page).content.decode()
+    assert f"approval turned off by {tenant.admin.email}" in page_text
+    # An editor may not switch it back (the page's own rule, before the service).
+    client.force_login(tenant.editor)
+    refused = client.post(page, {**data, "approval_required": "on"})
+    assert refused.status_code == 403
+    tenant.workspace.refresh_from_db()
+    assert tenant.workspace.approval_required is False
 
 
 def test_unschedule_of_a_never_reviewed_post_returns_it_to_draft(tenant, key_client):
