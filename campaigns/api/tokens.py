@@ -119,7 +119,13 @@ class PersonalAccessTokenViewSet(
         return principal
 
     def get_queryset(self) -> QuerySet[PersonalAccessToken]:
-        return personal_tokens.tokens_of(self._person())
+        principal = self.principal()
+        if not isinstance(principal, User):
+            if self.action == "list":
+                raise exceptions.PermissionDenied(FORBIDDEN)
+            # A key has no tokens: any id is as absent as another person's.
+            return PersonalAccessToken.objects.none()
+        return personal_tokens.tokens_of(principal)
 
     @extend_schema(
         summary="Create a personal access token",

@@ -221,6 +221,7 @@ UI_RESOURCES = {
     "settings/members/": "membership",
     "settings/invitations/": "invitation",
     "settings/api-keys/": "api_key",
+    "account/security/tokens/": "personal_token",
     "approvals/": "post",
     "campaigns/": "campaign",
     "brands/": "brand",

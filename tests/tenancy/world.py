@@ -29,6 +29,7 @@ from campaigns.models import (
     User,
     Workspace,
 )
+from campaigns.services import personal_tokens
 from channels.models import Publication, Subscriber
 from content import services as content_services
 from content.models import Generation, Rendition, Variant
@@ -58,6 +59,7 @@ RESOURCES: dict[str, str] = {
     "jobs": "job",
     "members": "membership",
     "organizations": "organization",
+    "personal-access-tokens": "personal_token",
     "posts": "post",
     "publications": "publication",
     "variants": "variant",
@@ -265,6 +267,9 @@ def build_world(tag: str) -> World:
         "membership": membership,
         "asset": asset,
         "rendition": rendition,
+        "personal_token": personal_tokens.token_create(
+            user=owner, name=f"Token {tag}"
+        ).token,
     }
     world.ids = {key: row.pk for key, row in objects.items()}
     world.ids["workspace_slug"] = workspace.slug
