@@ -8,6 +8,7 @@ import pytest
 
 from tests.e2e.conftest import watch_csp
 from tests.e2e.signin import sign_in
+from tests.factories import BrandProfileFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -61,3 +62,20 @@ def test_api_docs_render_swagger_ui_under_their_policy(page, live_server, screen
     page.locator(".opblock").first.wait_for()
     assert page.locator(".opblock").count() > 10
     screenshot("swagger")
+
+
+def test_server_computed_styles_apply_without_style_attributes(
+    page, live_server, tenant
+):
+    """Brand colours arrive as data attributes and are painted through the
+    CSSOM (app.js): the swatches show their colours, with no violation."""
+    BrandProfileFactory(workspace=tenant.workspace, colours=["#ff0000", "#00ff00"])
+    sign_in(page, live_server.url, tenant.owner.email)
+    page.goto(f"{live_server.url}/brands/")
+    swatches = page.locator(".swatches .swatch")
+    assert swatches.count() == 2
+    colours = [
+        swatches.nth(i).evaluate("el => getComputedStyle(el).backgroundColor")
+        for i in range(2)
+    ]
+    assert colours == ["rgb(255, 0, 0)", "rgb(0, 255, 0)"]
