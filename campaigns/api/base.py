@@ -76,6 +76,13 @@ class ApiViewSet(viewsets.GenericViewSet):
     """Base of every resource: JSON in (size-limited), JSON out."""
 
     parser_classes = [JSONParser]
+    # No OPTIONS description: the schema (/api/schema/) is the description,
+    # and DRF's would need a serializer some views do not have (a 500).
+    # OPTIONS answers 405 with `Allow`, like any method a view lacks.
+    metadata_class = None
+
+    def _allowed_methods(self) -> list[str]:
+        return [m for m in super()._allowed_methods() if m != "OPTIONS"]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from campaigns import services
 from campaigns.api.base import ApiViewSet
 from campaigns.api.channel_accounts import VisibleField, named_choice
-from campaigns.api.common import StrictSerializer
+from campaigns.api.common import ModelSerializer, StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.filters import IdFilter
 from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
@@ -53,7 +53,7 @@ class PillarSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ModelSerializer):
     channels = CadenceSerializer(source="cadences", many=True, read_only=True)
     pillars = PillarSerializer(many=True, read_only=True)
     status = named_choice("CampaignStatus", CampaignStatus.choices, read_only=True)

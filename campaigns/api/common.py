@@ -19,6 +19,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -207,11 +208,19 @@ class BlankAsNullURLField(serializers.URLField):
         return "" if data is None else super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"})
+class BlankableSlugField(serializers.SlugField):
+    """A slug the model may leave blank: the schema's pattern admits `""`."""
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """The API's model serializer: a blank model URL reads as null."""
+    """The API's model serializer: what a blank model field reads as matches
+    the schema (a blank URL is null, a blank slug `""` within the pattern)."""
 
     def build_standard_field(self, field_name: str, model_field: Any) -> Any:
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if isinstance(model_field, models.URLField) and model_field.blank:
             field_class = BlankAsNullURLField
+        elif isinstance(model_field, models.SlugField) and model_field.blank:
+            field_class = BlankableSlugField
         return field_class, kwargs

@@ -145,7 +145,8 @@ class AssetSerializer(serializers.ModelSerializer):
     def get_url(self, obj: Asset) -> str | None:
         return _url(self, obj.file)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    # Null while the worker makes the renditions (and for a file it could not).
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_thumbnail_url(self, obj: Asset) -> str | None:
         return _url(self, obj.thumbnail)
 

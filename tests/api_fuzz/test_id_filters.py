@@ -45,9 +45,7 @@ def test_the_largest_id_is_still_a_valid_filter(tenant, key_client, url, name):
     assert response.json()["results"] == []
 
 
-def test_the_import_campaign_parameter_refuses_an_overflowing_id(
-    tenant, key_client
-):
+def test_the_import_campaign_parameter_refuses_an_overflowing_id(tenant, key_client):
     client = key_client(tenant.workspace, ApiKeyScope.WRITE)
     response = client.post(
         "/api/v1/posts/import/?campaign=99999999999999999999",
