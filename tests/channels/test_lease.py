@@ -141,7 +141,7 @@ def test_renewing_the_lease_keeps_a_slow_calls_row_from_being_stolen(
     monkeypatch.setitem(connectors.REGISTRY, "webhook", f"{HERE}.Slow")
     connectors.get_connector.cache_clear()
     monkeypatch.setattr(dispatcher, "enqueue", lambda ids: None)
-    settings.PUBLISH_LEASE_SECONDS = 1
+    settings.PUBLISH_LEASE_SECONDS = 2
     settings.PUBLISH_LEASE_RENEW_SECONDS = renew_every
     Slow.release.clear()
     Slow.entered.clear()
@@ -159,7 +159,7 @@ def test_renewing_the_lease_keeps_a_slow_calls_row_from_being_stolen(
     thread.start()
     try:
         assert Slow.entered.wait(10)
-        time.sleep(2.0)  # twice the lease
+        time.sleep(4.0)  # twice the lease
         counts = dispatcher.sweep()
     finally:
         Slow.release.set()
