@@ -175,6 +175,9 @@ def celery_worker(
                 "-A",
                 "config",
                 "worker",
+                # The default queue and the images queue (uploads' renditions).
+                "-Q",
+                "celery,images",
                 "--pool=solo",
                 "-l",
                 "info",
