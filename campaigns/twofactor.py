@@ -38,6 +38,8 @@ from campaigns.permissions import is_api_key, role_in_organization
 RECOVERY_CODE_COUNT = 10
 # Wrong codes one pending sign-in may try before the password is asked again.
 MAX_CODE_ATTEMPTS = 5
+# The device's back-off doubles per wrong code up to 2**9 s (about 8 minutes).
+MAX_BACKOFF_FAILURES = 10
 # How long the password step stays good for the code step.
 PENDING_SECONDS = 300
 
@@ -172,12 +174,25 @@ def verify(user: User, code: str) -> CodeCheck:
         token = _recovery_hash(code) if _clean_recovery(code) else ""
     if device is None or not token:
         return CodeCheck(False, "Enter the 6-digit code from your app.")
+    _cap_backoff(device)
     allowed, data = device.verify_is_allowed()
     if not allowed:
         return CodeCheck(False, _wait_message(data))
     if device.verify_token(token):
         return CodeCheck(True)
     return CodeCheck(False, "That code is not right.")
+
+
+def _cap_backoff(device: TOTPDevice | StaticDevice) -> None:
+    """Keep the device's wait at most 2**(MAX_BACKOFF_FAILURES - 1) seconds.
+
+    django-otp doubles it without a useful cap (a century), so someone who
+    knows the password could lock the person's codes for days; a few minutes
+    is as good against guessing (10**6 codes) and not a lock-out.
+    """
+    if device.throttling_failure_count > MAX_BACKOFF_FAILURES:
+        device.throttling_failure_count = MAX_BACKOFF_FAILURES
+        device.save(update_fields=["throttling_failure_count"])
 
 
 def _wait_message(data: dict | None) -> str:

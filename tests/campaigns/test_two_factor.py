@@ -3,8 +3,12 @@ the organization rule and its enforcement, the admin's sign-in."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -136,6 +140,19 @@ def test_after_a_wrong_code_the_right_one_signs_in_once_the_wait_passed(client, 
     unthrottle(device)
     response = client.post(reverse("login-code"), {"code": app_code(device)})
     assert response.status_code == 302 and _signed_in(client)
+
+
+def test_the_devices_wait_is_capped_at_minutes_not_days(tenant):
+    device, _ = enrol(tenant.editor)
+    device.throttling_failure_count = 40  # 2**39 s by django-otp's own rule
+    device.throttling_failure_timestamp = timezone.now()
+    device.save()
+    check = twofactor.verify(tenant.editor, app_code(device))
+    assert not check.ok and "Try again in" in check.message
+    seconds = int(check.message.split("Try again in ")[1].split()[0])
+    assert seconds <= 2 ** (twofactor.MAX_BACKOFF_FAILURES - 1)
+    with time_machine.travel(timezone.now() + timedelta(seconds=seconds + 1)):
+        assert twofactor.verify(tenant.editor, app_code(device)).ok
 
 
 def test_a_recovery_code_signs_in_once(client, tenant):
