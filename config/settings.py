@@ -677,6 +677,9 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json") or "json"
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+# A Celery worker keeps this configuration (JSON lines with the task id)
+# instead of replacing the root logger's handlers with its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -95,3 +95,8 @@ def test_json_lines_redact_secrets_in_messages_extras_and_tracebacks(
     assert "[redacted]" in record["message"]
     assert "[redacted]" in record["header"]
     assert "RuntimeError" in record["exc_info"]
+
+
+def test_a_worker_keeps_the_json_logging_configuration() -> None:
+    """Celery would otherwise swap the root handlers for its own text format."""
+    assert app.conf.worker_hijack_root_logger is False
