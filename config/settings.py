@@ -603,7 +603,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AdLoop API",
     "DESCRIPTION": (
         "Plan, write, illustrate, publish and measure marketing campaigns. "
-        "Authenticate with `Authorization: Bearer <api key>`. Every error answers "
+        "Authenticate with `Authorization: Bearer <api key>` (a workspace key) "
+        "or `Bearer <personal access token>` (acts as its person). Every error "
+        "answers "
         '`{"error": {"code", "message", "fields"}}`.'
     ),
     "VERSION": "1",
