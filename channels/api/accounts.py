@@ -498,8 +498,10 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         summary="Test a channel's connection",
         description="Runs the connector's check (one cheap read with the stored "
         "credentials) and records `last_checked_at`, `last_error` and, when the "
-        "network refuses the credentials, `needs_reconnect`. 409 when the "
-        "network has no connector (or no check) yet.",
+        "network refuses the credentials, `needs_reconnect`. It answers within "
+        "OUTBOUND_CHECK_TIMEOUT_SECONDS (10 s) however slowly the network "
+        "answers: a slow or oversized answer is `ok: false` with the reason in "
+        "`message`. 409 when the network has no connector (or no check) yet.",
         request=None,
         responses={200: CheckSerializer, **errors(403, 404, 409)},
     )
