@@ -1,7 +1,8 @@
 """The tenant sweep, generated from the API schema and the URL conf (issue 10).
 
 Two workspaces with one of everything. With workspace A's credentials (a write
-API key, and the owner's signed-in session) every operation of the schema that
+API key, the owner's signed-in session and the owner's personal access token)
+every operation of the schema that
 names an object is called with workspace B's ids: each answers 404, every list
 (also filtered by B's id or slug) omits B, and afterwards every row of B reads
 exactly as before. The UI routes with id arguments get the same treatment.
@@ -63,7 +64,9 @@ def _clients(a: World) -> dict[str, APIClient]:
     key.credentials(HTTP_AUTHORIZATION=f"Bearer {a.write_secret}")
     session = APIClient()
     session.force_login(a.owner)
-    return {"write key": key, "owner session": session}
+    token = APIClient()
+    token.credentials(HTTP_AUTHORIZATION=f"Bearer {a.token_secret}")
+    return {"write key": key, "owner session": session, "owner's token": token}
 
 
 def _body(op: Operation, b: World, references: bool = False) -> dict[str, Any]:

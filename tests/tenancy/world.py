@@ -142,6 +142,7 @@ class World:
     owner: User
     write_secret: str
     read_secret: str
+    token_secret: str  # the owner's personal access token (acts as the owner)
     ids: dict[str, Any] = field(default_factory=dict)
     rows: list[models.Model] = field(default_factory=list)
 
@@ -249,7 +250,8 @@ def build_world(tag: str) -> World:
         file=asset.file.name,
     )
     UserFactory()  # someone in no workspace, so "every user" is never "every row"
-    world = World(workspace, owner, write_secret, read_secret)
+    token = personal_tokens.token_create(user=owner, name=f"Token {tag}")
+    world = World(workspace, owner, write_secret, read_secret, token.secret)
     objects: dict[str, models.Model] = {
         "organization": workspace.organization,
         "workspace": workspace,
@@ -267,9 +269,7 @@ def build_world(tag: str) -> World:
         "membership": membership,
         "asset": asset,
         "rendition": rendition,
-        "personal_token": personal_tokens.token_create(
-            user=owner, name=f"Token {tag}"
-        ).token,
+        "personal_token": token.token,
     }
     world.ids = {key: row.pk for key, row in objects.items()}
     world.ids["workspace_slug"] = workspace.slug
