@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import watch_csp
 from tests.e2e.signin import sign_in
-from tests.factories import BrandProfileFactory
+from tests.factories import PASSWORD, BrandProfileFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -79,3 +79,17 @@ def test_server_computed_styles_apply_without_style_attributes(
         for i in range(2)
     ]
     assert colours == ["rgb(255, 0, 0)", "rgb(0, 255, 0)"]
+
+
+def test_the_admin_works_under_the_policy(page, live_server):
+    """Django's admin ships no inline code: its sign-in, list and add pages
+    (with their widgets' scripts) run with no violation."""
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", staff.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    page.goto(f"{live_server.url}/admin/channels/channelaccount/")
+    page.goto(f"{live_server.url}/admin/channels/channelaccount/add/")
+    assert page.locator("#channelaccount_form").count() == 1
