@@ -471,6 +471,10 @@ def strip_metadata(data: bytes, fmt: str) -> bytes:
     the same; the ICC profile is kept (renditions convert to sRGB). JPEGs keep
     their quantisation tables (`quality="keep"`) when no rotation was needed.
     """
+    if fmt == "PNG" and _png_has_no_metadata(data):
+        # Nothing to drop: keep the checked bytes rather than spend seconds
+        # re-encoding a large picture in the request.
+        return data
     with Image.open(io.BytesIO(data)) as source:
         source.load()
         icc = source.info.get("icc_profile")
@@ -495,6 +499,25 @@ def strip_metadata(data: bytes, fmt: str) -> bytes:
         else:
             image.save(out, "PNG", optimize=False, **options)
     return out.getvalue()
+
+
+#: PNG chunks that carry metadata (EXIF with GPS and orientation, text, time).
+_PNG_METADATA_CHUNKS = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
+
+
+def _png_has_no_metadata(data: bytes) -> bool:
+    """Whether a PNG (already checked by `inspect_upload`) has none of the
+    metadata chunks, read from the chunk headers without decoding a pixel."""
+    pos = 8  # after the signature
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if kind in _PNG_METADATA_CHUNKS:
+            return False
+        if kind == b"IEND":
+            return True
+        pos += 12 + length  # length, type, data, CRC
+    return False
 
 
 @dataclass(frozen=True)

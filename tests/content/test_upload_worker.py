@@ -6,6 +6,7 @@ workspace has an upload budget per minute (429 with Retry-After, UI and API)."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,36 @@ def test_one_image_larger_than_the_whole_budget_still_goes_through(
 ) -> None:
     settings.MEDIA_MEGAPIXELS_PER_MINUTE = 1
     assert upload(tenant, (1500, 1500)).pk  # 3 megapixels, alone in its minute
+
+
+def test_a_png_without_metadata_is_kept_as_is_and_one_with_it_is_cleaned(
+    tenant: Any, media_root: Path
+) -> None:
+    from PIL import Image, PngImagePlugin
+
+    # compress_level=1: a re-encode (level 6) would give other bytes.
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), (1, 2, 3)).save(out, "PNG", compress_level=1)
+    clean = out.getvalue()
+    asset = upload_bytes(tenant, clean)
+    assert Path(asset.file.path).read_bytes() == clean  # not re-encoded
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "shot at 52.52N 13.40E")
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), (9, 8, 7)).save(
+        out, "PNG", pnginfo=info, exif=exif.tobytes()
+    )
+    tagged = upload_bytes(tenant, out.getvalue())
+    stored = Path(tagged.file.path).read_bytes()
+    assert b"52.52N" not in stored and b"SecretCam" not in stored
+    assert b"tEXt" not in stored and b"eXIf" not in stored
+
+
+def upload_bytes(tenant: Any, data: bytes) -> Asset:
+    asset, _ = services.asset_upload(
+        workspace=tenant.workspace, by=tenant.editor, file=data, filename="p.png"
+    )
+    return asset
