@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from prometheus_client import CollectorRegistry, Counter, values
 from prometheus_client.parser import text_string_to_metric_families
 
 from channels.models import Publication, PublishAttempt, SchedulerHeartbeat
@@ -152,3 +153,25 @@ def test_metrics_with_no_due_work_report_zero_lag(db, settings) -> None:
     got = _samples(answer.content.decode())
     assert got[("adloop_publications_due_unclaimed_lag_seconds", ())] == 0
     assert ("adloop_scheduler_heartbeat_age_seconds", ()) not in got
+
+
+def test_multiprocess_mode_sums_worker_files_and_keeps_database_metrics(
+    db, settings, tmp_path, monkeypatch
+) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR (gunicorn with several workers) the scrape
+    reads the workers' sample files instead of this process's registry; the
+    database-backed metrics are there either way."""
+    settings.METRICS_TOKEN = TOKEN
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    # What a gunicorn worker does: write its samples into the shared folder.
+    monkeypatch.setattr(values, "ValueClass", values.MultiProcessValue(lambda: 4242))
+    Counter(
+        "adloop_worker_test", "A worker's sample.", registry=CollectorRegistry()
+    ).inc(3)
+
+    answer = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+
+    got = _samples(answer.content.decode())
+    assert got[("adloop_worker_test_total", ())] == 3
+    assert ("adloop_publications_due_unclaimed", ()) in got
+    assert not any(name.startswith("process_") for name, _ in got)
