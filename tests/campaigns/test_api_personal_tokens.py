@@ -269,3 +269,23 @@ def test_another_organization_answers_404(tenant, other_tenant, user_client):
     assert response.status_code == 404
     other_tenant.workspace.organization.refresh_from_db()
     assert not other_tenant.workspace.organization.require_two_factor
+
+
+def test_repeated_bad_tokens_are_throttled_like_bad_keys(tenant, settings):
+    settings.API_KEY_FREE_FAILURES = 3
+    good = _token(tenant.editor)
+    bad = _bearer("adp_nope_0123456789")
+    for _ in range(3):
+        response = bad.get("/api/v1/workspaces/", REMOTE_ADDR="203.0.113.9")
+        assert response.status_code == 401
+    response = bad.get("/api/v1/workspaces/", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 429 and response["Retry-After"]
+    assert "Too many invalid tokens" in response.json()["error"]["message"]
+    # The same address waits with a good token too; another address does not.
+    client = _bearer(good)
+    assert (
+        client.get("/api/v1/workspaces/", REMOTE_ADDR="203.0.113.9").status_code == 429
+    )
+    assert (
+        client.get("/api/v1/workspaces/", REMOTE_ADDR="198.51.100.7").status_code == 200
+    )
