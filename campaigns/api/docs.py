@@ -34,7 +34,7 @@ class ErrorResponseSerializer(serializers.Serializer):
 _DESCRIPTIONS = {
     400: "Invalid input (including malformed JSON); `fields` names each bad "
     "field. Nothing was changed.",
-    401: "No credentials, or an unknown or revoked API key.",
+    401: "No credentials, or an unknown or revoked API key or personal access token.",
     403: "The object is visible to the caller but the action is not allowed "
     "(a read key writing, an editor managing members, a key minting keys).",
     404: "No such object, or it belongs to a workspace the caller cannot see.",
