@@ -16,10 +16,13 @@ import logging
 import math
 import uuid
 from collections.abc import Collection, Iterable, Sequence
+from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageOps
 
 from campaigns.models import Workspace
@@ -29,6 +32,9 @@ from content.models import Asset, Rendition, RenditionsState
 logger = logging.getLogger("content.services.assets")
 
 THUMBNAIL_SIZE = 400
+#: An upload still processing this long after it was stored lost its message
+#: (a broker restarted empty): the library sends it again.
+STALE_AFTER_SECONDS = 120
 EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
@@ -140,6 +146,27 @@ def render_asset(asset_id: int) -> bool:
         remove_files(written)
         raise
     logger.info("asset %s: %d renditions made", asset_id, len(cuts))
+    return True
+
+
+def requeue_if_stale(asset: Asset) -> bool:
+    """Send the rendition task again for an upload that has been processing for
+    longer than `STALE_AFTER_SECONDS` (its message was lost); at most once a
+    minute per asset, however many pages poll it. True when it was sent."""
+    if asset.renditions_state != RenditionsState.PROCESSING:
+        return False
+    if timezone.now() - asset.updated_at < timedelta(seconds=STALE_AFTER_SECONDS):
+        return False
+    if not cache.add(f"abuse:render-requeue:{asset.pk}", 1, timeout=60):
+        return False
+    from content.tasks import render_asset as task
+
+    try:
+        task.delay(asset.pk)
+    except Exception:
+        logger.warning("asset %s: renditions not queued", asset.pk, exc_info=True)
+        return False
+    logger.info("asset %s: renditions queued again", asset.pk)
     return True
 
 

@@ -39,6 +39,7 @@ from campaigns.permissions import Action, can
 from campaigns.views.common import is_htmx, require, workspace_view
 from content import services
 from content.models import Asset, AssetTag, Rendition
+from content.services.asset_renditions import requeue_if_stale
 from content.services.assets import upload_limit
 from content.uploads import UploadRejected
 
@@ -326,6 +327,7 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     """One grid card: what a card still processing polls until its thumbnail
     and renditions are made (the answer then no longer polls)."""
     asset = _asset(request, pk)
+    requeue_if_stale(asset)
     return render(request, CARD, {"asset": asset})
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.counters import Throttled
 from campaigns.models import ApiKeyScope, PostStatus
@@ -258,3 +260,21 @@ def upload_bytes(tenant: Any, data: bytes) -> Asset:
         workspace=tenant.workspace, by=tenant.editor, file=data, filename="p.png"
     )
     return asset
+
+
+def test_an_upload_whose_message_was_lost_is_sent_again_by_the_polling_card(
+    tenant: Any, web: Any, media_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.render_asset, "delay", sent.append)
+    asset = upload(tenant)
+    client = web(tenant.editor)
+    card = reverse("asset-card", args=[asset.pk])
+    assert client.get(card).status_code == 200
+    assert sent == []  # just uploaded: the first message is still on its way
+    Asset.objects.filter(pk=asset.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=5)
+    )
+    client.get(card)
+    client.get(card)
+    assert sent == [asset.pk]  # once, however often it is polled
