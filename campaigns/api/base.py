@@ -5,7 +5,7 @@ the 404 for unknown addresses, and small lookup helpers.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns.models import ApiKey, ApiKeyScope
+from campaigns.permissions import Action, can
 
 READ_KEY_FORBIDDEN = "A read-only API key cannot change anything; use a write key."
 
@@ -102,6 +103,23 @@ class ApiViewSet(viewsets.GenericViewSet):
             and key.scope == ApiKeyScope.READ
         ):
             self.permission_denied(request, message=READ_KEY_FORBIDDEN)
+
+    # Action name → what the caller needs in the object's workspace. Checked as
+    # soon as the object is found (404 first for what the caller cannot see),
+    # before the body is read or the object's state looked at: a caller who
+    # may not learns nothing from a 400 or a 409.
+    action_permissions: ClassVar[dict[str, Action]] = {}
+
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        super().check_object_permissions(request, obj)
+        needed = self.action_permissions.get(self.action or "")
+        workspace = getattr(obj, "workspace", None)
+        if (
+            needed is not None
+            and workspace is not None
+            and not can(self.principal(), needed, workspace)
+        ):
+            self.permission_denied(request, message="Your role does not allow this.")
 
     def principal(self) -> Any:
         """The caller: a `User` or an `ApiKey` (see `campaigns.permissions`)."""

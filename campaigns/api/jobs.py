@@ -20,7 +20,7 @@ from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.errors import ConflictError
 from campaigns.models import Job, JobStatus
-from campaigns.permissions import visible_workspaces
+from campaigns.permissions import Action, visible_workspaces
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -90,6 +90,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = JobSerializer
     filterset_class = JobFilter
     queryset = Job.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {"cancel": Action.EDIT_CONTENT}
 
     def get_queryset(self) -> QuerySet[Job]:
         return Job.objects.filter(

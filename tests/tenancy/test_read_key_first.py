@@ -96,3 +96,22 @@ def test_a_person_without_the_permission_gets_403_before_the_body_is_checked(
         f"/api/v1/posts/{mine.ids['post']}/approve/", {"fingerprint": ["x"]}
     )
     assert response.status_code == 403, response.content
+
+
+def test_a_person_who_may_not_cancel_a_job_gets_403_not_its_state(
+    worlds: tuple[World, World],
+) -> None:
+    """A client may not cancel jobs: 403, not the 409 that says a plan runs to
+    its end (`ApiViewSet.action_permissions`)."""
+    mine, _ = worlds
+    from campaigns.models import Role
+    from tests.factories import member
+
+    client = APIClient()
+    client.force_authenticate(member(mine.workspace, Role.CLIENT))
+    response = client.post(f"/api/v1/jobs/{mine.ids['job']}/cancel/")
+    assert response.status_code == 403, response.content
+    editor = APIClient()
+    editor.force_authenticate(member(mine.workspace, Role.EDITOR))
+    response = editor.post(f"/api/v1/jobs/{mine.ids['job']}/cancel/")
+    assert response.json()["error"]["code"] == "not_cancelable"
