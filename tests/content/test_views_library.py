@@ -89,12 +89,17 @@ def test_the_script_gets_json_with_the_card_then_the_same_file_is_reused(
     assert first.status_code == 201, first.content
     body = first.json()
     assert body["ok"] and body["created"] and body["file"] == "a.png"
-    assert reverse("asset-file", args=[body["id"], "thumbnail"]) in body["card"]
+    # The card says Processing and polls itself until the worker is done.
+    assert "Processing" in body["card"]
+    assert reverse("asset-card", args=[body["id"]]) in body["card"]
+    rendered(Asset.objects.get(pk=body["id"]))
     again = client.post(
         reverse("asset-upload"), {"file": SimpleUploadedFile("b.png", data)}, **JSON
     )
     assert again.status_code == 200
     assert again.json()["created"] is False and again.json()["id"] == body["id"]
+    thumb_url = reverse("asset-file", args=[body["id"], "thumbnail"])
+    assert thumb_url in again.json()["card"]
     thumb = client.get(reverse("asset-file", args=[body["id"], "thumbnail"]))
     assert thumb.status_code == 200 and thumb["Content-Type"].startswith("image/")
     assert b"".join(thumb.streaming_content)[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0")
