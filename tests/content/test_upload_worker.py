@@ -278,3 +278,18 @@ def test_an_upload_whose_message_was_lost_is_sent_again_by_the_polling_card(
     client.get(card)
     client.get(card)
     assert sent == [asset.pk]  # once, however often it is polled
+
+
+def test_a_38_megapixel_png_of_a_few_kilobytes_costs_the_request_one_file(
+    tenant: Any, media_root: Path
+) -> None:
+    # The upload: just under content.uploads.MAX_PIXELS, tiny on disk.
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (7600, 5000), (200, 30, 30)).save(out, "PNG", optimize=True)
+    assert len(out.getvalue()) < 200_000
+    asset = upload_bytes(tenant, out.getvalue())
+    assert files_under(media_root) == [Path(asset.file.path)]
+    assert asset.renditions_state == RenditionsState.PROCESSING
+    assert asset.renditions.count() == 0
