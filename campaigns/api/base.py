@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns.models import ApiKey, ApiKeyScope
-from campaigns.permissions import Action, can
+from campaigns.permissions import KEY_CANNOT_APPROVE, Action, can
 
 READ_KEY_FORBIDDEN = "A read-only API key cannot change anything; use a write key."
 
@@ -116,10 +116,16 @@ class ApiViewSet(viewsets.GenericViewSet):
         workspace = getattr(obj, "workspace", None)
         if (
             needed is not None
+            and request.method not in permissions.SAFE_METHODS
             and workspace is not None
             and not can(self.principal(), needed, workspace)
         ):
-            self.permission_denied(request, message="Your role does not allow this.")
+            message = (
+                KEY_CANNOT_APPROVE
+                if needed == Action.APPROVE and isinstance(request.user, ApiKey)
+                else "Your role does not allow this."
+            )
+            self.permission_denied(request, message=message)
 
     def principal(self) -> Any:
         """The caller: a `User` or an `ApiKey` (see `campaigns.permissions`)."""

@@ -23,7 +23,7 @@ from campaigns.api.common import StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.models import AIDisclosure, BrandProfile
-from campaigns.permissions import visible_workspaces
+from campaigns.permissions import Action, visible_workspaces
 from content.models import Asset
 
 LIST_HELP = "A list of texts."
@@ -128,6 +128,11 @@ class BrandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     serializer_class = BrandSerializer
     filterset_class = BrandFilter
     queryset = BrandProfile.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {
+        "partial_update": Action.EDIT_CONTENT,
+        "destroy": Action.EDIT_CONTENT,
+    }
 
     def get_queryset(self) -> QuerySet[BrandProfile]:
         return BrandProfile.objects.filter(

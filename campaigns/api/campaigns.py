@@ -34,7 +34,7 @@ from campaigns.models import (
     Objective,
     Pillar,
 )
-from campaigns.permissions import visible_workspaces
+from campaigns.permissions import Action, visible_workspaces
 from campaigns.services.campaigns import Cadence, PillarSpec
 from channels.models import ChannelAccount
 
@@ -201,6 +201,11 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilter
     queryset = Campaign.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {
+        "partial_update": Action.EDIT_CONTENT,
+        "destroy": Action.EDIT_CONTENT,
+    }
 
     def get_queryset(self) -> QuerySet[Campaign]:
         return (

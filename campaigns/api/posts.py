@@ -43,6 +43,7 @@ from campaigns.api.review import ApproveSerializer, ReviewSerializer
 from campaigns.models import (
     Post,
 )
+from campaigns.permissions import Action
 from campaigns.services import review as review_service
 from channels.models import Publication
 
@@ -139,6 +140,11 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = PostSerializer
     filterset_class = PostFilter
     queryset = Post.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {
+        "partial_update": Action.EDIT_CONTENT,
+        "destroy": Action.EDIT_CONTENT,
+    }
 
     def get_queryset(self) -> QuerySet[Post]:
         return selectors.posts_visible(self.principal()).prefetch_related(

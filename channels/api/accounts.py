@@ -32,7 +32,7 @@ from campaigns.api.channel_accounts import named_choice
 from campaigns.api.common import ModelSerializer, StrictSerializer
 from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
-from campaigns.permissions import is_api_key, visible_workspaces
+from campaigns.permissions import Action, is_api_key, visible_workspaces
 from channels import accounts, newsletter
 from channels.models import (
     AccountStatus,
@@ -378,6 +378,15 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     serializer_class = ChannelSerializer
     filterset_class = ChannelFilter
     queryset = ChannelAccount.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {
+        "partial_update": Action.MANAGE_CHANNELS,
+        "destroy": Action.MANAGE_CHANNELS,
+        "reconnect": Action.MANAGE_CHANNELS,
+        "test": Action.MANAGE_CHANNELS,
+        "subscribers": Action.MANAGE_CHANNELS,
+        "subscriber": Action.MANAGE_CHANNELS,
+    }
 
     def get_queryset(self) -> QuerySet[ChannelAccount]:
         return ChannelAccount.objects.filter(

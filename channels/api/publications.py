@@ -285,6 +285,14 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     filterset_class = PublicationFilter
     queryset = Publication.objects.none()  # schema only; see get_queryset
 
+    action_permissions = {
+        "publish_now": Action.EDIT_CONTENT,
+        "retry": Action.EDIT_CONTENT,
+        "cancel": Action.EDIT_CONTENT,
+        "resolve": Action.EDIT_CONTENT,
+        "approve": Action.APPROVE,
+    }
+
     def get_queryset(self) -> QuerySet[Publication]:
         rows = selectors.publications_visible(self.principal()).select_related(
             "workspace"

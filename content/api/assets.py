@@ -40,7 +40,7 @@ from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
 from campaigns.api.workspace_refs import WorkspaceField, find_workspace
 from campaigns.counters import Throttled
 from campaigns.models import Post
-from campaigns.permissions import visible_workspaces
+from campaigns.permissions import Action, visible_workspaces
 from content import services
 from content.images import PROVIDERS
 from content.models import Asset, AssetSource, PostImage, Rendition, Variant
@@ -383,6 +383,13 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     queryset = Asset.objects.none()  # schema only; see get_queryset
     parser_classes = [JSONParser, parsers.MultiPartParser, parsers.FormParser]
 
+    action_permissions = {
+        "partial_update": Action.EDIT_CONTENT,
+        "destroy": Action.EDIT_CONTENT,
+        "attach": Action.EDIT_CONTENT,
+        "detach": Action.EDIT_CONTENT,
+    }
+
     def get_queryset(self) -> QuerySet[Asset]:
         params = self.request.query_params
         workspace = params.get("workspace")
@@ -559,6 +566,8 @@ class PostImagesViewSet(ApiViewSet):
 
     serializer_class = JobSerializer
     queryset = Post.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {"images": Action.EDIT_CONTENT}
 
     def get_queryset(self) -> QuerySet[Post]:
         return selectors.posts_visible(self.principal())

@@ -36,7 +36,7 @@ from campaigns.api.workspace_refs import (
     visible_workspace_or_404,
 )
 from campaigns.models import Post, Workspace
-from campaigns.permissions import visible_workspaces
+from campaigns.permissions import Action, visible_workspaces
 from content import services
 from content.api.serializers import (
     AISpendSerializer,
@@ -112,6 +112,8 @@ class PostGenerateViewSet(ApiViewSet):
 
     serializer_class = GenerationSerializer
     queryset = Post.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {"generate": Action.EDIT_CONTENT}
 
     def get_queryset(self) -> QuerySet[Post]:
         return selectors.posts_visible(self.principal())
@@ -198,6 +200,10 @@ class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     serializer_class = GenerationSerializer
     filterset_class = GenerationFilter
     queryset = Generation.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {
+        "cancel": Action.EDIT_CONTENT,
+    }
 
     def get_queryset(self) -> QuerySet[Generation]:
         return Generation.objects.filter(

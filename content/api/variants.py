@@ -21,7 +21,7 @@ from campaigns.api.base import ApiViewSet
 from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.filters import IdFilter
 from campaigns.api.workspace_refs import WorkspaceFilter
-from campaigns.permissions import visible_workspaces
+from campaigns.permissions import Action, visible_workspaces
 from channels.models import Network
 from content import services
 from content.api.serializers import VariantSerializer, VariantTextSerializer
@@ -126,6 +126,12 @@ class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     serializer_class = VariantSerializer
     filterset_class = VariantFilter
     queryset = Variant.objects.none()  # schema only; see get_queryset
+
+    action_permissions = {
+        "partial_update": Action.EDIT_CONTENT,
+        "destroy": Action.EDIT_CONTENT,
+        "choose": Action.EDIT_CONTENT,
+    }
 
     def get_queryset(self) -> QuerySet[Variant]:
         edits = VariantEdit.objects.select_related("by", "by_key").order_by("at", "pk")

@@ -182,3 +182,26 @@ def test_another_workspaces_id_is_still_404_for_the_policy(tenant, user_client):
     assert response.status_code == 404
     other.refresh_from_db()
     assert other.approval_required is True
+
+
+def test_a_keys_publication_approve_says_a_person_must_approve(tenant, key_client):
+    from channels.models import Publication
+
+    post = _post(tenant.workspace)
+    account = post.accounts.get()
+    due = timezone.now() + timedelta(days=1)
+    publication = Publication.objects.create(
+        workspace=tenant.workspace,
+        post=post,
+        account=account,
+        network=account.network,
+        status="needs_review",
+        due_at=due,
+        next_attempt_at=due,
+        idempotency_key="key-approves-publication",
+    )
+    response = key_client(tenant.workspace).post(
+        f"/api/v1/publications/{publication.pk}/approve/"
+    )
+    assert response.status_code == 403, response.content
+    assert response.json()["error"]["message"] == KEY_APPROVE

@@ -115,3 +115,41 @@ def test_a_person_who_may_not_cancel_a_job_gets_403_not_its_state(
     editor.force_authenticate(member(mine.workspace, Role.EDITOR))
     response = editor.post(f"/api/v1/jobs/{mine.ids['job']}/cancel/")
     assert response.json()["error"]["code"] == "not_cancelable"
+
+
+# What a client may do to a workspace's objects (view, comment, approve).
+CLIENT_MAY = {
+    "/api/v1/posts/{id}/approve/",
+    "/api/v1/posts/{id}/reject/",
+    "/api/v1/posts/{id}/comments/",
+    "/api/v1/publications/{id}/approve/",
+}
+
+
+def test_a_client_gets_403_on_every_write_it_may_not_make_whatever_the_body(
+    worlds: tuple[World, World],
+) -> None:
+    """The same for a person: every write on an object of the schema that a
+    client may not make answers 403 before its body or the object's state
+    (`ApiViewSet.action_permissions`)."""
+    mine, _ = worlds
+    from campaigns.models import Role
+    from tests.factories import member
+
+    client = APIClient()
+    client.force_authenticate(member(mine.workspace, Role.CLIENT))
+    before = mine.snapshot()
+    wrong = []
+    for op in operations():
+        if op.method == "get" or not op.params or op.path in CLIENT_MAY:
+            continue
+        for body in BODIES:
+            response = getattr(client, op.method)(
+                address(op, mine.ids), body, format="json"
+            )
+            # Someone else's personal token is no one's to see: 404, as missing.
+            own = op.segment == "personal-access-tokens"
+            if response.status_code not in ((404,) if own else (403, 405)):
+                wrong.append(f"{op} {body!r}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    assert mine.snapshot() == before
