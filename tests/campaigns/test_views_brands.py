@@ -20,7 +20,9 @@ def test_everyone_sees_the_brands_with_their_colours(tenant, web, role):
     )
     body = web(tenant.person(role)).get(reverse("brands")).content.decode()
     assert "Roastery" in body
-    assert "background: #1a2b3c" in body  # the swatch
+    # The swatch: its colour as data for app.js (no style attribute under the
+    # Content-Security-Policy).
+    assert 'class="swatch" data-bg="#1a2b3c"' in body
 
 
 @pytest.mark.parametrize("role", READERS)
