@@ -150,18 +150,10 @@ def demo_inbox_target(url: str) -> bool:
     from django.urls import Resolver404
     from django.urls import resolve as resolve_path
 
-    site, target = urlsplit(settings.SITE_URL), urlsplit(url)
+    target = urlsplit(url)
     if target.query or target.fragment or target.username or target.password:
         return False
-    try:
-        same_origin = (target.scheme, target.hostname, target.port) == (
-            site.scheme,
-            site.hostname,
-            site.port,
-        )
-    except ValueError:  # a port that is not a number
-        return False
-    if not same_origin or not target.path:
+    if not same_origin(settings.SITE_URL, url) or not target.path:
         return False
     try:
         match = resolve_path(target.path)
@@ -311,16 +303,21 @@ def _same_origin_redirect(answer: httpx.Response, current: str) -> str | None:
     if answer.status_code not in (307, 308) or not location:
         return None
     target = urljoin(current, location)
-    old, new = urlsplit(current), urlsplit(target)
+    return target if same_origin(current, target) else None
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Whether two URLs share scheme, host and port (False for a port that is
+    not a number): the one test for the demo inbox and for redirects."""
+    first, second = urlsplit(a), urlsplit(b)
     try:
-        same = (old.scheme, old.hostname, old.port) == (
-            new.scheme,
-            new.hostname,
-            new.port,
+        return (first.scheme, first.hostname, first.port) == (
+            second.scheme,
+            second.hostname,
+            second.port,
         )
-    except ValueError:  # a port that is not a number
-        return None
-    return target if same else None
+    except ValueError:
+        return False
 
 
 def request(

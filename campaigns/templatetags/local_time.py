@@ -99,13 +99,7 @@ def when(value: datetime | None, style: str = "default") -> SafeString | str:
     """A `<time>` in the current zone, the zone named; empty for no time."""
     if not isinstance(value, datetime):
         return ""
-    local = localize(value)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        local.isoformat(),
-        _tooltip(local),
-        describe(value, style),
-    )
+    return _time_tag(value, describe(value, style))
 
 
 @register.filter
@@ -127,12 +121,18 @@ def ago(value: datetime | None) -> SafeString | str:
     """ "3 hours ago", with the exact time in the current zone as the tooltip."""
     if not isinstance(value, datetime):
         return ""
+    return _time_tag(value, f"{timesince(value)} ago")
+
+
+def _time_tag(value: datetime, text: str) -> SafeString:
+    """`text` in a `<time>` carrying the instant and, as its tooltip, the
+    current zone's name and offset."""
     local = localize(value)
     return format_html(
-        '<time datetime="{}" title="{}">{} ago</time>',
+        '<time datetime="{}" title="{}">{}</time>',
         local.isoformat(),
         _tooltip(local),
-        timesince(value),
+        text,
     )
 
 

@@ -79,14 +79,13 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"caller": "1000000/minute"},
     }
+    # Checks that send bad credentials would otherwise trip the per-address
+    # bad-key back-off (campaigns.signin_throttle) and turn the run into 429s.
     settings.API_KEY_FREE_FAILURES = 1_000_000
     settings.SIGNIN_ADDRESS_FREE_FAILURES = 1_000_000
     # Thousands of expected 4xx would each write a warning line: time, not news
     # (a 5xx still fails the run).
     monkeypatch.setattr(logging.getLogger("django.request"), "level", logging.ERROR)
-    # Checks that send bad credentials would otherwise trip the per-address
-    # bad-key back-off (campaigns.signin_throttle) and turn the run into 429s.
-    settings.API_KEY_FREE_FAILURES = 1_000_000
     secret = _seed()
     command = [
         str(Path(sys.executable).with_name("st")),
