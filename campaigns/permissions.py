@@ -226,6 +226,20 @@ def workspaces_where(principal: Principal, action: Action) -> QuerySet[Workspace
     )
 
 
+def can_anywhere(principal: Principal, action: Action) -> bool:
+    """May the principal do `action` in at least one workspace or organization?
+
+    The early answer for a request that names its workspace in the body: who
+    may do it nowhere is refused before the body is read.
+    """
+    if isinstance(principal, ApiKey):
+        return principal.is_active and action in KEY_SCOPE_ACTIONS[principal.scope]
+    if not getattr(principal, "is_authenticated", False):
+        return False
+    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+    return Membership.objects.filter(user=principal, role__in=roles).exists()
+
+
 def _role_cache(principal: object) -> dict[int, str | None]:
     # Per-request memo: a page that asks ten questions about one workspace runs
     # one query. Users are fresh objects per request, so it cannot go stale

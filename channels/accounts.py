@@ -271,9 +271,11 @@ class CheckOutcome:
 def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
     """Run the connector's `check()` and record when, what and the status.
 
-    A refused credential ("permanent") marks the account `needs_reconnect`; a
-    network that is down or too slow ("transient": the whole check has
-    OUTBOUND_CHECK_TIMEOUT_SECONDS) only records the message. A network
+    A refused credential (`ConnectorError.reconnect`, the rule publishing
+    uses too) marks the account `needs_reconnect`; any other failure (a
+    network that is down or too slow: the whole check has
+    OUTBOUND_CHECK_TIMEOUT_SECONDS; an answer too large) only records the
+    message. A network
     without a connector, or a connector without `check()`, is a 409.
     """
     _require(by, account.workspace)
@@ -307,7 +309,10 @@ def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
     except ConnectorError as exc:
         ok, message = False, exc.message
         fields["last_error"] = exc.message[:2000]
-        if exc.kind == "permanent" and account.status == AccountStatus.CONNECTED:
+        # Only a definite refusal of the credentials; a permanent problem that
+        # is not about them (an answer too large, a refused address) is shown
+        # without taking the account out of publishing.
+        if exc.reconnect and account.status == AccountStatus.CONNECTED:
             fields["status"] = AccountStatus.NEEDS_RECONNECT
     except Exception:  # a connector bug: say so, do not answer 500
         logger.exception("channel account %s: check crashed", account.pk)

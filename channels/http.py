@@ -11,11 +11,12 @@ customer's URL goes through `request()`, so security has one choke point.
   goes to the address that was checked (the URL's host stays in the Host header
   and the TLS server name), so a DNS answer that changes between the check and
   the connection cannot point the request at the internal network.
-- Timeouts on connect, write and read (`OUTBOUND_*_TIMEOUT_SECONDS`), and a
-  total deadline for the whole call (`OUTBOUND_TOTAL_TIMEOUT_SECONDS`, or a
-  shorter one from `deadline()`, e.g. "Test connection"): every connect, write
-  and read waits at most what is left of it, so a server that dribbles one byte
-  at a time cannot hold a thread longer than the deadline.
+- Timeouts on the name lookup, connect, write and read
+  (`OUTBOUND_*_TIMEOUT_SECONDS`), and a total deadline for the whole call
+  (`OUTBOUND_TOTAL_TIMEOUT_SECONDS`, or a shorter one from `deadline()`, e.g.
+  "Test connection"): the lookup and every connect, write and read wait at
+  most what is left of it, so neither a slow DNS server nor a server that
+  dribbles one byte at a time can hold a thread longer than the deadline.
 - The answer's body is streamed and refused beyond `OUTBOUND_MAX_RESPONSE_BYTES`
   (`ResponseTooLarge`, before reading it all when Content-Length says so).
 - No redirects to another host: a 307/308 to the same scheme, host and port is
@@ -35,8 +36,11 @@ import logging
 import socket
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -166,7 +170,7 @@ def resolve(host: str, port: int, *, allow_private: bool = False) -> list[str]:
     """Every address `host` resolves to, refused if any of them is not public
     (unless `allow_private`: OUTBOUND_ALLOW_PRIVATE or the demo inbox)."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = _lookup(host, port)
     except socket.gaierror as exc:
         raise OutboundRefused(f"cannot resolve {host!r}: {exc.strerror}") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -179,6 +183,27 @@ def resolve(host: str, port: int, *, allow_private: bool = False) -> list[str]:
     if not addresses:
         raise OutboundRefused(f"cannot resolve {host!r}")
     return addresses
+
+
+# getaddrinfo has no timeout of its own: lookups run on these threads and the
+# caller waits at most what is left of its deadline. A lookup that hangs keeps
+# its thread until the system resolver gives up; the pool's size bounds them.
+_RESOLVERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="adloop-dns")
+
+
+def _lookup(host: str, port: int) -> list[Any]:
+    """`socket.getaddrinfo`, kept within the call's deadline (connect timeout
+    at most): a slow DNS server cannot hold the thread past it."""
+    pending = _RESOLVERS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return pending.result(
+            timeout=time_left(settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS)
+        )
+    except FutureTimeout:
+        pending.cancel()
+        if past_deadline():
+            raise DeadlineExceeded(LATE, sent=False) from None
+        raise OutboundError(f"looking up {host!r} took too long", sent=False) from None
 
 
 @cache

@@ -620,6 +620,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # 400/401/403/404/414/429 on every operation, 409/413/415 on writes.
         "campaigns.api.schema_hooks.declare_common_errors",
+        # Links from each create to the new object's operations (stateful).
+        "campaigns.api.schema_hooks.link_created_objects",
     ],
 }
 

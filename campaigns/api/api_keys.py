@@ -161,6 +161,7 @@ def _reaching(workspaces: QuerySet[Any]) -> Q:
     ),
 )
 class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.MANAGE_API_KEYS
     serializer_class = ApiKeySerializer
     filterset_class = ApiKeyFilter
     queryset = ApiKey.objects.none()  # schema only; see get_queryset

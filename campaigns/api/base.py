@@ -23,9 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns.models import ApiKey, ApiKeyScope
-from campaigns.permissions import KEY_CANNOT_APPROVE, Action, can
+from campaigns.permissions import KEY_CANNOT_APPROVE, Action, can, can_anywhere
 
 READ_KEY_FORBIDDEN = "A read-only API key cannot change anything; use a write key."
+ROLE_FORBIDDEN = "Your role does not allow this."
 
 
 class JSONParser(parsers.JSONParser):
@@ -103,6 +104,19 @@ class ApiViewSet(viewsets.GenericViewSet):
             and key.scope == ApiKeyScope.READ
         ):
             self.permission_denied(request, message=READ_KEY_FORBIDDEN)
+        # A create names its workspace in the body, so the exact check comes
+        # after validation; a caller who may do it nowhere gets the 403 first
+        # and learns nothing from the body's 400.
+        needed = self.create_permission
+        if (
+            self.action == "create"
+            and needed is not None
+            and not can_anywhere(self.principal(), needed)
+        ):
+            self.permission_denied(request, message=ROLE_FORBIDDEN)
+
+    # What a `create` needs in the workspace it names (see check_permissions).
+    create_permission: ClassVar[Action | None] = None
 
     # Action name → what the caller needs in the object's workspace. Checked as
     # soon as the object is found (404 first for what the caller cannot see),
@@ -123,7 +137,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             message = (
                 KEY_CANNOT_APPROVE
                 if needed == Action.APPROVE and isinstance(request.user, ApiKey)
-                else "Your role does not allow this."
+                else ROLE_FORBIDDEN
             )
             self.permission_denied(request, message=message)
 

@@ -125,6 +125,7 @@ BRAND_EXAMPLE = {
     ),
 )
 class BrandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.EDIT_CONTENT
     serializer_class = BrandSerializer
     filterset_class = BrandFilter
     queryset = BrandProfile.objects.none()  # schema only; see get_queryset

@@ -198,6 +198,7 @@ CAMPAIGN_EXAMPLE = {
     ),
 )
 class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.EDIT_CONTENT
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilter
     queryset = Campaign.objects.none()  # schema only; see get_queryset

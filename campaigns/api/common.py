@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404
@@ -88,7 +88,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     if isinstance(exc, ConflictError):
         return error_response(exc.code, str(exc), status.HTTP_409_CONFLICT, **exc.extra)
-    if isinstance(exc, Http404):
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        # A row another request deleted while this one worked on it.
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         # The services' reason (e.g. "A person must approve: …") is the answer.

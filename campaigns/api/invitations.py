@@ -130,6 +130,7 @@ class InvitationFilter(filters.FilterSet):
     ),
 )
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.MANAGE_MEMBERS
     serializer_class = InvitationSerializer
     filterset_class = InvitationFilter
     queryset = Invitation.objects.none()  # schema only; see get_queryset

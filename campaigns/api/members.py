@@ -162,6 +162,7 @@ FORBIDDEN = (
     ),
 )
 class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.MANAGE_MEMBERS
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
     queryset = Membership.objects.none()  # schema only; see get_queryset

@@ -29,7 +29,7 @@ from campaigns.api.filters import parse_id
 from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
 from campaigns.api.workspace_refs import find_workspace
 from campaigns.models import Campaign, Workspace
-from campaigns.permissions import visible_workspaces
+from campaigns.permissions import Action, visible_workspaces
 from campaigns.services import imports
 
 IMPORT_MAX_BYTES = 16 * 1024 * 1024
@@ -114,6 +114,7 @@ def _invalid(field: str, message: str) -> exceptions.ValidationError:
 
 
 class PostImportViewSet(ApiViewSet):
+    create_permission = Action.EDIT_CONTENT
     parser_classes = [CsvParser, parsers.MultiPartParser]
 
     def _target(self, request: Request) -> tuple[Workspace, Campaign | None]:

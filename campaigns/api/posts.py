@@ -137,6 +137,7 @@ def _move(name: str, summary: str, description: str) -> Any:
     ),
 )
 class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.EDIT_CONTENT
     serializer_class = PostSerializer
     filterset_class = PostFilter
     queryset = Post.objects.none()  # schema only; see get_queryset

@@ -1,4 +1,5 @@
-"""drf-spectacular post-processing: the error statuses every operation shares.
+"""drf-spectacular post-processing: the error statuses every operation shares,
+and links from each create to the new object's operations.
 
 Each view declares the errors of its own (`campaigns.api.docs.errors`), but
 some answers come from the machinery every endpoint runs through, whatever
@@ -44,3 +45,41 @@ def declare_common_errors(
                 sorted(responses.items(), key=lambda kv: kv[0])
             )
     return result
+
+
+def link_created_objects(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """OpenAPI links from each create (a POST on a collection answering 201
+    with an `id`) to every operation on that object (`<collection>{id}/…`).
+
+    A client generator can follow them, and schemathesis's stateful phase
+    chains them into scenarios (create, then read, change, act on, delete the
+    new object) instead of guessing ids.
+    """
+    paths: dict[str, Any] = result.get("paths", {})
+    for collection, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if not created or not _has_id(created, result):
+            continue
+        links = {}
+        for path, target in paths.items():
+            if not path.startswith(f"{collection}{{id}}/"):
+                continue
+            for method, operation in target.items():
+                if method in WRITE_METHODS | {"get"} and "operationId" in operation:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {"path.id": "$response.body#/id"},
+                    }
+        if links:
+            created["links"] = dict(sorted(links.items()))
+    return result
+
+
+def _has_id(response: dict[str, Any], result: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    ref = (schema or {}).get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = result["components"]["schemas"].get(ref.rsplit("/", 1)[1])
+    return "id" in (schema or {}).get("properties", {})

@@ -130,6 +130,7 @@ class WorkspaceFilter(filters.FilterSet):
     ),
 )
 class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.CREATE_WORKSPACE
     serializer_class = WorkspaceSerializer
     filterset_class = WorkspaceFilter
     queryset = Workspace.objects.none()  # schema only; see get_queryset

@@ -375,6 +375,7 @@ CONNECT_RESPONSES = {
     ),
 )
 class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.MANAGE_CHANNELS
     serializer_class = ChannelSerializer
     filterset_class = ChannelFilter
     queryset = ChannelAccount.objects.none()  # schema only; see get_queryset

@@ -148,6 +148,12 @@ def _error(exc: BaseException, smtp: SmtpSettings) -> ConnectorError:
             kind="transient",
             detail=detail,
         )
+    if isinstance(exc, http.OutboundError):  # the name lookup ran out of time
+        return ConnectorError(
+            "The mail server's name could not be looked up in time; trying again.",
+            kind="transient",
+            detail=detail,
+        )
     if isinstance(exc, http.OutboundRefused):
         return ConnectorError(
             outbound_urls.refused("The SMTP server's address"),
@@ -211,7 +217,12 @@ def open_connection(smtp: SmtpSettings) -> EmailBackend:
             timeout=http.time_left(SMTP_TIMEOUT_SECONDS),
             fail_silently=False,
         )
-    except (http.OutboundRefused, smtplib.SMTPException, OSError) as exc:
+    except (
+        http.OutboundRefused,
+        http.OutboundError,
+        smtplib.SMTPException,
+        OSError,
+    ) as exc:
         raise _error(exc, smtp) from exc
 
 

@@ -379,6 +379,7 @@ LIST_PARAMETERS = [
     ),
 )
 class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    create_permission = Action.EDIT_CONTENT
     serializer_class = AssetSerializer
     queryset = Asset.objects.none()  # schema only; see get_queryset
     parser_classes = [JSONParser, parsers.MultiPartParser, parsers.FormParser]

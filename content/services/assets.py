@@ -138,6 +138,7 @@ def asset_tag(*, asset: Asset, by: Principal, tags: Any) -> Asset:
     require(by, Action.EDIT_CONTENT, asset.workspace)
     names = clean_tags(tags)
     with transaction.atomic():
+        asset = _locked(asset)
         asset.tags.add(*_tag_rows(asset.workspace, names))
     return asset
 
@@ -165,12 +166,21 @@ def asset_update(
     if alt_text is not None and len(alt_text) > 500:
         raise ValidationError({"alt_text": ["At most 500 characters."]})
     with transaction.atomic():
+        asset = _locked(asset)
         if alt_text is not None:
             asset.alt_text = alt_text.strip()
             asset.save(update_fields=["alt_text", "updated_at"])
         if names is not None:
             asset.tags.set(_tag_rows(asset.workspace, names))
     return asset
+
+
+def _locked(asset: Asset) -> Asset:
+    """The asset's row, locked until the transaction ends; `Asset.DoesNotExist`
+    (a 404) when another request deleted it since it was read."""
+    return (
+        Asset.objects.select_for_update().select_related("workspace").get(pk=asset.pk)
+    )
 
 
 # --- Search and usage ---------------------------------------------------------
@@ -245,6 +255,7 @@ def asset_attach(
     ensure_editable(post)
     with transaction.atomic():
         Post.objects.select_for_update().filter(pk=post.pk).first()
+        asset = _locked(asset)
         usage = PostImage.objects.filter(post=post, asset=asset).first()
         if position is None:
             last = (
@@ -311,6 +322,7 @@ def asset_delete(*, asset: Asset, by: Principal) -> None:
     """
     require(by, Action.EDIT_CONTENT, asset.workspace)
     with transaction.atomic():
+        asset = _locked(asset)
         blocking = sorted(
             p.pk for p in asset_usage(asset) if p.status in PUBLISHING_STATES
         )

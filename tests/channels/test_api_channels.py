@@ -393,8 +393,14 @@ def test_refused_credentials_mark_the_account_needs_reconnect(
         network=Network.LINKEDIN,
         credentials={"access_token": SECRET},
     )
+    # A permanent problem that is not about the credentials leaves it connected.
+    checking.answer = ConnectorError("LinkedIn answered too much.", kind="permanent")
+    body = user_client(tenant.admin).post(f"{URL}{account.pk}/test/").json()
+    assert (body["ok"], body["account"]["status"]) == (False, "connected")
     checking.answer = ConnectorError(
-        "LinkedIn refused the access token: reconnect the account.", kind="permanent"
+        "LinkedIn refused the access token: reconnect the account.",
+        kind="permanent",
+        reconnect=True,  # as the connectors say it (apicall.auth_refused)
     )
     body = user_client(tenant.admin).post(f"{URL}{account.pk}/test/").json()
     assert body["ok"] is False

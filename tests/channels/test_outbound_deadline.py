@@ -243,3 +243,55 @@ def test_test_connection_button_answers_within_its_short_deadline(
     response = client.post(reverse("channel-test", args=[account.pk]), follow=True)
     assert time.monotonic() - start < 1.0 + 3.0  # the read timeout is 20 s
     assert "did not finish answering within 1 seconds" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_oversized_answer_to_test_connection_does_not_take_the_account_out(
+    settings, slow_server, tenant, user_client
+) -> None:  # type: ignore[no-untyped-def]
+    """Too much data is the server's problem, not revoked credentials: the
+    message is shown and the account stays connected (only a definite refusal,
+    `ConnectorError.reconnect`, asks for a reconnect)."""
+    settings.OUTBOUND_MAX_RESPONSE_BYTES = 200_000
+    account = _slow_webhook(
+        tenant, slow_server(_endless(b"Content-Length: 9000000\r\n"))
+    )
+    response = user_client(tenant.admin).post(f"/api/v1/channels/{account.pk}/test/")
+    assert response.status_code == 200, response.content
+    assert response.json()["ok"] is False
+    assert "more data than AdLoop accepts" in response.json()["message"]
+    account.refresh_from_db()
+    assert account.status == "connected"
+
+
+def test_a_slow_name_lookup_is_cut_off_at_the_deadline(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """getaddrinfo has no timeout of its own; a DNS server that never answers
+    must not hold the caller past its deadline. (The resolver is the one edge
+    replaced here: a real DNS server cannot be made slow from a test.)"""
+    settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS = 10
+    settings.OUTBOUND_TOTAL_TIMEOUT_SECONDS = 60
+    released = threading.Event()
+    real = socket.getaddrinfo
+
+    def hanging(host: str, *args, **kw):  # type: ignore[no-untyped-def]
+        if host == "slow-dns.example":
+            released.wait(30)
+        return real(host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    try:
+        with http.deadline(0.8):
+            error = _ends_within(
+                0.8 + 0.5, lambda: http.request("GET", "https://slow-dns.example/")
+            )
+        assert isinstance(error, http.DeadlineExceeded)
+        assert error.sent is False
+        # Without a deadline, the connect timeout bounds the lookup.
+        settings.OUTBOUND_CONNECT_TIMEOUT_SECONDS = 0.5
+        error = _ends_within(
+            0.5 + 0.5, lambda: http.request("GET", "https://slow-dns.example/")
+        )
+        assert error.sent is False
+        assert "took too long" in str(error)
+    finally:
+        released.set()
