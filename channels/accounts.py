@@ -42,6 +42,7 @@ from channels import outbound_deadline
 from channels.connectors import ConnectorError, ConnectorNotAvailable, get_connector
 from channels.models import AccountStatus, ChannelAccount, Network, Publication
 from channels.models import PublicationStatus as PS
+from channels.reconnect import account_mark_needs_reconnect
 from content.copy_limits import clean_account_limits
 
 logger = logging.getLogger("adloop.channels")
@@ -271,8 +272,10 @@ class CheckOutcome:
 def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
     """Run the connector's `check()` and record when, what and the status.
 
-    A refused credential (`ConnectorError.reconnect`, the rule publishing
-    uses too) marks the account `needs_reconnect`; any other failure (a
+    A refused credential (`ConnectorError.reconnect`) marks the account
+    `needs_reconnect` by the rule publishing and refresh use too
+    (`channels.reconnect`: fenced, and the owners and admins are emailed);
+    any other failure (a
     network that is down or too slow: the whole check has
     OUTBOUND_CHECK_TIMEOUT_SECONDS; an answer too large) only records the
     message. A network
@@ -312,8 +315,8 @@ def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
         # Only a definite refusal of the credentials; a permanent problem that
         # is not about them (an answer too large, a refused address) is shown
         # without taking the account out of publishing.
-        if exc.reconnect and account.status == AccountStatus.CONNECTED:
-            fields["status"] = AccountStatus.NEEDS_RECONNECT
+        if exc.reconnect:
+            account_mark_needs_reconnect(account=account, message=exc.message)
     except Exception:  # a connector bug: say so, do not answer 500
         logger.exception("channel account %s: check crashed", account.pk)
         ok, message = False, "The connection test stopped with an internal error."

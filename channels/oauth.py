@@ -11,7 +11,8 @@ token refresh before expiry, and what a refused refresh means.
 - `refresh_due_tokens()` (a periodic job) refreshes tokens that expire within
   `OAUTH_REFRESH_MARGIN_SECONDS`. Only a definite answer that the grant is gone
   (`invalid_grant`, RFC 6749 §5.2; Graph API error 190) marks the account
-  `needs_reconnect` and emails the workspace's owners and admins. A 5xx, a 429,
+  `needs_reconnect` and emails the workspace's owners and admins (the one
+  rule, `channels.reconnect`). A 5xx, a 429,
   a timeout or a connection error leaves the account connected: the next run
   tries again.
 - Refresh tokens are never dropped: a token answer without one keeps the old.
@@ -41,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from campaigns.models import Membership, Role, User, Workspace
+from campaigns.models import User, Workspace
 from campaigns.permissions import Action, can
 from channels import http, outbound_urls
 from channels.models import (
@@ -50,6 +51,10 @@ from channels.models import (
     MastodonApp,
     Network,
     OAuthState,
+)
+from channels.reconnect import account_mark_needs_reconnect
+from channels.reconnect import (  # where channels.tasks and publishing look it up
+    account_reconnect_notice_send as account_reconnect_notice_send,
 )
 
 logger = logging.getLogger("adloop.oauth")
@@ -703,7 +708,7 @@ def refresh_account(account_id: int, *, force: bool = False) -> str:
         tokens = _token_request(provider, form)
     except OAuthError as exc:
         if exc.kind == "revoked":
-            return _mark_revoked(account, old=old, message=str(exc))
+            return _mark_revoked(account, message=str(exc))
         _record(account, error=str(exc))
         logger.warning(
             "token refresh of account %s: %s (%s)", account_id, exc, exc.kind
@@ -738,36 +743,12 @@ def _record(account: ChannelAccount, *, error: str) -> None:
     ChannelAccount.objects.filter(pk=account.pk).update(**fields)
 
 
-@sensitive_variables("old")
-def _mark_revoked(account: ChannelAccount, *, old: dict[str, Any], message: str) -> str:
-    with transaction.atomic():
-        current = ChannelAccount.objects.select_for_update().get(pk=account.pk)
-        same_grant = (current.credentials or {}).get("refresh_token") == old.get(
-            "refresh_token"
-        ) and (current.credentials or {}).get("access_token") == old.get("access_token")
-        if not same_grant or current.status != AccountStatus.CONNECTED:
-            # Reconnected (or refreshed) meanwhile: this answer is about old tokens.
-            ChannelAccount.objects.filter(pk=account.pk).update(
-                refresh_lease_until=None
-            )
-            return "skipped"
-        current.status = AccountStatus.NEEDS_RECONNECT
-        current.last_error = message
-        current.last_checked_at = timezone.now()
-        current.refresh_lease_until = None
-        current.save(
-            update_fields=[
-                "status",
-                "last_error",
-                "last_checked_at",
-                "refresh_lease_until",
-            ]
-        )
-        from channels.tasks import notify_account_needs_reconnect
-
-        transaction.on_commit(lambda: notify_account_needs_reconnect.delay(current.pk))
-    logger.warning("channel account %s needs reconnecting: %s", account.pk, message)
-    return "revoked"
+def _mark_revoked(account: ChannelAccount, *, message: str) -> str:
+    """The grant is gone: the one rule (`channels.reconnect`) marks the account,
+    unless it was reconnected or refreshed meanwhile; the lease is released."""
+    marked = account_mark_needs_reconnect(account=account, message=message)
+    ChannelAccount.objects.filter(pk=account.pk).update(refresh_lease_until=None)
+    return "revoked" if marked else "skipped"
 
 
 def refresh_due_tokens(*, limit: int = 200) -> Counter[str]:
@@ -788,47 +769,3 @@ def refresh_due_tokens(*, limit: int = 200) -> Counter[str]:
         .values_list("pk", flat=True)[:limit]
     )
     return Counter(refresh_account(pk) for pk in ids)
-
-
-# --- notice ---------------------------------------------------------------------------
-
-
-def account_reconnect_notice_send(*, account_id: int) -> int:
-    """Email the workspace's owners and admins that an account needs
-    reconnecting. Returns the number of recipients (0: nothing to say)."""
-    from django.core.mail import send_mail
-
-    account = (
-        ChannelAccount.objects.select_related("workspace__organization")
-        .filter(pk=account_id, status=AccountStatus.NEEDS_RECONNECT)
-        .first()
-    )
-    if account is None:
-        return 0
-    workspace = account.workspace
-    emails = sorted(
-        set(
-            Membership.objects.filter(
-                Q(workspace=workspace)
-                | Q(workspace__isnull=True, organization_id=workspace.organization_id),
-                role__in=[Role.OWNER, Role.ADMIN],
-                user__is_active=True,
-            )
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-    )
-    if not emails:
-        return 0
-    send_mail(
-        subject=f"Reconnect {account.name} ({account.get_network_display()}) on AdLoop",
-        message=(
-            f"AdLoop can no longer publish to {account} in {workspace}.\n\n"
-            f"{account.last_error}\n\n"
-            "Scheduled posts to this account will wait until it is reconnected:\n"
-            f"{settings.SITE_URL}{reverse('channels')}\n"
-        ),
-        from_email=None,
-        recipient_list=emails,
-    )
-    return len(emails)
