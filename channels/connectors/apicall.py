@@ -1,7 +1,7 @@
 """What the HTTP connectors share: one way to call an API through
 `channels.http` and turn "no answer" into the right `ConnectorError` kind, the
-rule for a refused token, wait headers, a text fingerprint for lookups, and a
-multipart body.
+rule for a refused token, a reset-time header, a text fingerprint for lookups,
+and a multipart body (`Retry-After` is `core.retry_after`'s).
 
 The rule the publish task relies on: only the request that creates the post is
 "ambiguous" when its answer is lost (the post may exist). An upload, a status
@@ -18,7 +18,6 @@ import secrets
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from django.conf import settings
@@ -119,20 +118,6 @@ def json_of(answer: http.Response) -> dict[str, Any]:
 def snippet(answer: http.Response, secrets_: Iterable[str] = ()) -> str:
     """What the network said, for the attempt row (redacted, short)."""
     return http.redact(answer.body[:500].decode(errors="replace"), secrets_)
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 def until_epoch(value: str | None) -> float | None:

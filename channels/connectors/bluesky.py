@@ -61,6 +61,7 @@ from channels.connectors.base import (
     PublishResult,
 )
 from content.channel_rules import ANY_URL_RE, HASHTAG_RE, graphemes
+from core.retry_after import retry_after_seconds
 
 USER_AGENT = "AdLoop-Bluesky/1"
 DEFAULT_SERVICE = "https://bsky.social"
@@ -136,7 +137,7 @@ def _jwt_expiry(token: str) -> float | None:
 
 def _retry_after(headers: Any) -> float | None:
     """`Retry-After`, else the PDS's `RateLimit-Reset` (Unix seconds)."""
-    wait = apicall.retry_after(headers.get("retry-after"))
+    wait = retry_after_seconds(headers.get("retry-after"))
     if wait is None:
         wait = apicall.until_epoch(headers.get("ratelimit-reset"))
     return wait

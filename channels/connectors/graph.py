@@ -31,6 +31,7 @@ from django.conf import settings
 from channels import http
 from channels.connectors import apicall
 from channels.connectors.base import ConnectorError
+from core.retry_after import retry_after_seconds
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})
 TRANSIENT_CODES = frozenset({1, 2})
@@ -100,7 +101,7 @@ def usage_wait(headers: Mapping[str, str]) -> float | None:
             isinstance(v, (int, float)) and v >= 100 for v in usage.values()
         ):
             return FULL_USAGE_WAIT_SECONDS
-    return apicall.retry_after(headers.get("retry-after"))
+    return retry_after_seconds(headers.get("retry-after"))
 
 
 def error_of(

@@ -49,6 +49,7 @@ from channels.connectors.base import (
     PublishResult,
 )
 from content.channel_rules import measure
+from core.retry_after import retry_after_seconds
 
 NETWORK = "LinkedIn"
 MAX_IMAGES = 20
@@ -255,7 +256,7 @@ class LinkedInConnector:
                     else f"LinkedIn is having trouble (HTTP {status}); trying again."
                 ),
                 kind="transient",
-                retry_after=apicall.retry_after(answer.headers.get("retry-after")),
+                retry_after=retry_after_seconds(answer.headers.get("retry-after")),
                 http_status=status,
                 detail=detail,
             )

@@ -51,6 +51,7 @@ from channels.connectors.base import (
     PublishResult,
 )
 from content.channel_rules import MENTION_RE, SCHEME_URL_RE, graphemes
+from core.retry_after import retry_after_seconds
 
 USER_AGENT = "AdLoop-Mastodon/1"
 DEFAULT_MAX_CHARACTERS = 500
@@ -102,7 +103,7 @@ def _credentials(account: Any) -> tuple[str, str]:
 def _retry_after(headers: Any) -> float | None:
     """Seconds to wait: `Retry-After`, else Mastodon's `X-RateLimit-Reset` (an
     ISO 8601 time)."""
-    wait = apicall.retry_after(headers.get("retry-after"))
+    wait = retry_after_seconds(headers.get("retry-after"))
     if wait is not None:
         return wait
     reset = headers.get("x-ratelimit-reset")

@@ -36,6 +36,7 @@ from channels.connectors.base import (
     PublishRequest,
     PublishResult,
 )
+from core.retry_after import retry_after_seconds
 
 USER_AGENT = "AdLoop-Webhook/1"
 
@@ -184,7 +185,7 @@ class WebhookConnector:
                 f"The webhook is temporarily unavailable (HTTP {status}); trying "
                 "again.",
                 kind="transient",
-                retry_after=apicall.retry_after(answer.headers.get("retry-after")),
+                retry_after=retry_after_seconds(answer.headers.get("retry-after")),
                 http_status=status,
                 detail=detail,
             )

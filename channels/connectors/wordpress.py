@@ -48,6 +48,7 @@ from channels.connectors.base import (
     PublishRequest,
     PublishResult,
 )
+from core.retry_after import retry_after_seconds
 
 USER_AGENT = "AdLoop-WordPress/1"
 TITLE_LIMIT = 200
@@ -159,7 +160,7 @@ def _json_or_raise(answer: http.Response, password: str) -> Any:
         raise ConnectorError(
             f"WordPress is temporarily unavailable (HTTP {status}); trying again.",
             kind="transient",
-            retry_after=apicall.retry_after(answer.headers.get("retry-after")),
+            retry_after=retry_after_seconds(answer.headers.get("retry-after")),
             http_status=status,
             detail=detail,
         )

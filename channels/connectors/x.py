@@ -48,6 +48,7 @@ from channels.connectors.base import (
     PublishResult,
 )
 from content.channel_rules import measure
+from core.retry_after import retry_after_seconds
 
 NETWORK = "X"
 MAX_IMAGES = 4
@@ -285,7 +286,7 @@ class XConnector:
         if status == 429:
             wait = apicall.until_epoch(answer.headers.get("x-rate-limit-reset"))
             if wait is None:
-                wait = apicall.retry_after(answer.headers.get("retry-after"))
+                wait = retry_after_seconds(answer.headers.get("retry-after"))
             return ConnectorError(
                 "X's rate limit for this account is reached; trying again when "
                 "it resets.",
@@ -298,7 +299,7 @@ class XConnector:
             return ConnectorError(
                 f"X is having trouble (HTTP {status}); trying again.",
                 kind="transient",
-                retry_after=apicall.retry_after(answer.headers.get("retry-after")),
+                retry_after=retry_after_seconds(answer.headers.get("retry-after")),
                 http_status=status,
                 detail=detail,
             )
