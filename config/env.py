@@ -3,6 +3,10 @@
 Every setting AdLoop reads from the environment goes through these helpers, so a
 wrong value fails at start-up with the variable's name instead of deep inside a
 request.
+
+Not django-environ's Env readers: its bool() takes any unknown word for False, its
+int()/float() errors do not name the variable and its list() keeps the spaces.
+django-environ parses DATABASE_URL (config/settings/base.py), where it fits.
 """
 
 from __future__ import annotations
@@ -20,14 +24,6 @@ _FALSE = {"0", "false", "no", "off", ""}
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return default if value is None else value
-
-
-def env_required(name: str, why: str) -> str:
-    """A variable production cannot run without; the error names it and says why."""
-    value = os.environ.get(name)
-    if not value:
-        raise ImproperlyConfigured(f"{name} must be set: {why}")
-    return value
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -131,7 +131,9 @@ def test_readme_names_every_header_and_body_field_the_connector_sends(
 
 
 def test_configuration_table_names_every_publishing_and_outbound_setting() -> None:
-    settings_py = (ROOT / "config" / "settings.py").read_text()
+    settings_py = "\n".join(
+        part.read_text() for part in sorted((ROOT / "config" / "settings").glob("*.py"))
+    )
     names = set(
         re.findall(r"^((?:PUBLISH|DISPATCH|OUTBOUND)_[A-Z_]+)\b", settings_py, re.M)
     )

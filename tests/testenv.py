@@ -44,7 +44,7 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("SITE_URL", "http://testserver")
-# Production refuses these two unless told (config/settings.py); the suite says
+# Production refuses these two unless told (config/settings/); the suite says
 # so explicitly. One process per test run keeps its counters in local memory
 # (helpers running side by side must not share a Redis cache), and mail is off
 # unless a test configures a server (pytest-django captures in-process mail).
