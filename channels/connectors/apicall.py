@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import secrets
 import time
@@ -24,7 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from channels import http
-from channels.connectors.base import ConnectorError
+from channels.connectors.base import ConnectorError, MediaItem
 from content.channel_rules import ANY_URL_RE
 
 
@@ -184,20 +185,34 @@ def fingerprint(text: str) -> str:
 def multipart(
     fields: Mapping[str, str], files: Iterable[tuple[str, str, str, bytes]] = ()
 ) -> tuple[bytes, str]:
-    """A multipart/form-data body and its Content-Type. `files`: (field name,
-    file name, content type, bytes)."""
+    """A multipart/form-data body and its Content-Type: the only place a
+    connector builds one. `files`: (field name, file name, content type, bytes).
+    Names are quoted as browsers do (WHATWG: `"`, CR and LF percent-encoded),
+    so a file name cannot break out of its header."""
     boundary = "adloop-" + secrets.token_hex(16)
     out = bytearray()
     for name, value in fields.items():
         out += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'
-            f"\r\n\r\n{value}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{_quoted(name)}"\r\n\r\n{value}\r\n'
         ).encode()
     for name, filename, content_type, data in files:
         out += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{_quoted(name)}"; filename="{_quoted(filename)}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
         ).encode()
         out += data + b"\r\n"
     out += f"--{boundary}--\r\n".encode()
     return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def media_file(field: str, item: MediaItem) -> tuple[str, str, str, bytes]:
+    """One image as a `multipart` file part: its stored file's name ("image"
+    when it has none) and bytes, read now."""
+    filename = os.path.basename(item.path) or "image"
+    return field, filename, item.content_type, item.read()
+
+
+def _quoted(name: str) -> str:
+    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

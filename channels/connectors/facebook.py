@@ -160,7 +160,7 @@ class FacebookConnector:
             fields["alt_text_custom"] = item.alt_text
         body, content_type = apicall.multipart(
             fields,
-            [("source", os.path.basename(item.path), item.content_type, item.read())],
+            [apicall.media_file("source", item)],
         )
         answer = graph.call(
             "POST",

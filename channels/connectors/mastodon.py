@@ -32,7 +32,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -139,28 +138,6 @@ def plain_text(value: str) -> str:
     value = html.unescape(_TAG_RE.sub("", value))
     value = MENTION_RE.sub(lambda m: "@" + m.group(1), value)
     return " ".join(value.split())
-
-
-def _multipart(
-    fields: dict[str, str], file_field: str, media: MediaItem
-) -> tuple[bytes, str]:
-    boundary = f"adloop-{secrets.token_hex(12)}"
-    parts: list[bytes] = []
-    for name, value in fields.items():
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"'
-        parts.append(f"{head}\r\n\r\n".encode() + value.encode() + b"\r\n")
-    filename = media.path.rsplit("/", 1)[-1].replace('"', "") or "image"
-    parts.append(
-        (
-            f"--{boundary}\r\nContent-Disposition: form-data; "
-            f'name="{file_field}"; filename="{filename}"\r\n'
-            f"Content-Type: {media.content_type}\r\n\r\n"
-        ).encode()
-        + media.read()
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 class MastodonConnector:
@@ -401,10 +378,9 @@ class MastodonConnector:
         )
 
     def _upload(self, instance: str, token: str, media: MediaItem) -> str:
-        body, content_type = _multipart(
+        body, content_type = apicall.multipart(
             {"description": media.alt_text[:1500]} if media.alt_text else {},
-            "file",
-            media,
+            [apicall.media_file("file", media)],
         )
         answer = self._call(
             "POST",
