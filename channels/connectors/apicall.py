@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from channels import http
-from channels.connectors.base import ConnectorError, MediaItem
+from channels.connectors.base import ConnectorError, MediaItem, credentials_of
 from content.channel_rules import ANY_URL_RE
 
 
@@ -130,6 +130,19 @@ def until_epoch(value: str | None) -> float | None:
         return max(0.0, float(value) - time.time())
     except ValueError:
         return None
+
+
+def access_token(account: Any, *, network: str) -> str:
+    """The account's OAuth `access_token`; without one, a permanent error that
+    asks for the account to be connected again."""
+    token = credentials_of(account).get("access_token")
+    if not token:
+        raise ConnectorError(
+            f"This {network} account has no access token: connect it again.",
+            kind="permanent",
+            reconnect=True,
+        )
+    return str(token)
 
 
 def token_expired(account: Any) -> bool:

@@ -118,6 +118,14 @@ class ConnectorError(Exception):
         return f"ConnectorError({self.kind}, {self.message!r}, {self.http_status})"
 
 
+def credentials_of(account: Any) -> dict[str, Any]:
+    """The account's stored credentials (`ChannelAccount.credentials`, decrypted
+    JSON) as a dict: {} when there are none or they are not an object, so a
+    connector reads every field with `.get` and names what is missing."""
+    credentials = getattr(account, "credentials", None) or {}
+    return credentials if isinstance(credentials, dict) else {}
+
+
 @runtime_checkable
 class Connector(Protocol):
     """One class per network. `key` is the registry key (a `Network` value)."""

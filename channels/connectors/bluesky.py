@@ -59,6 +59,7 @@ from channels.connectors.base import (
     MediaItem,
     PublishRequest,
     PublishResult,
+    credentials_of,
 )
 from content.channel_rules import ANY_URL_RE, HASHTAG_RE, graphemes
 from core.retry_after import retry_after_seconds
@@ -154,11 +155,6 @@ def _error_of(answer: http.Response) -> tuple[str, str]:
     return "", ""
 
 
-def _credentials(account: Any) -> dict[str, Any]:
-    credentials = getattr(account, "credentials", None) or {}
-    return credentials if isinstance(credentials, dict) else {}
-
-
 class BlueskyConnector:
     key = "bluesky"
     capabilities = Capabilities(
@@ -248,11 +244,11 @@ class BlueskyConnector:
     # --- sessions -------------------------------------------------------------------
 
     def _service(self, account: Any) -> str:
-        service = str(_credentials(account).get("service") or DEFAULT_SERVICE)
+        service = str(credentials_of(account).get("service") or DEFAULT_SERVICE)
         return service.rstrip("/")
 
     def _secrets(self, account: Any) -> tuple[str, ...]:
-        credentials = _credentials(account)
+        credentials = credentials_of(account)
         session = credentials.get("session") or {}
         return tuple(
             str(value)
@@ -265,7 +261,7 @@ class BlueskyConnector:
         )
 
     def _stored(self, account: Any) -> Session | None:
-        data = _credentials(account).get("session")
+        data = credentials_of(account).get("session")
         if not isinstance(data, dict) or not data.get("accessJwt"):
             return None
         return Session(
@@ -292,7 +288,7 @@ class BlueskyConnector:
         )
 
     def _create_session(self, account: Any) -> Session:
-        credentials = _credentials(account)
+        credentials = credentials_of(account)
         handle = str(credentials.get("handle") or "").lstrip("@")
         password = str(credentials.get("app_password") or "")
         if not handle or not password:
@@ -350,7 +346,7 @@ class BlueskyConnector:
                 refresh=fresh.refresh or session.refresh,
                 pds=session.pds,
             )
-            password = str(_credentials(account).get("app_password") or "")
+            password = str(credentials_of(account).get("app_password") or "")
             self._save(account, fresh, password)
             return fresh
         code, _ = _error_of(answer)
@@ -370,7 +366,7 @@ class BlueskyConnector:
     def _save(self, account: Any, session: Session, password: str) -> None:
         """Keep the session on the account (in memory for this call, and in the
         database under a row lock unless the app password changed meanwhile)."""
-        credentials = dict(_credentials(account))
+        credentials = dict(credentials_of(account))
         credentials["session"] = session.as_credentials()
         account.credentials = credentials
         if not getattr(account, "pk", None):
@@ -496,7 +492,7 @@ class BlueskyConnector:
     # --- the protocol ---------------------------------------------------------------
 
     def validate(self, request: PublishRequest) -> list[str]:
-        credentials = _credentials(request.account)
+        credentials = credentials_of(request.account)
         if not credentials.get("handle") or not credentials.get("app_password"):
             return ["The Bluesky account has no handle or app password; reconnect it."]
         problems = []

@@ -52,6 +52,7 @@ from channels.connectors.base import (
     ConnectorError,
     PublishRequest,
     PublishResult,
+    credentials_of,
 )
 from channels.connectors.smtp_pinned import open_pinned
 from channels.outbound_deadline import deadline, past_deadline
@@ -85,9 +86,7 @@ class SmtpSettings:
 
 def smtp_settings(account: Any) -> SmtpSettings:
     """The account's SMTP settings; a permanent error naming what is missing."""
-    raw = getattr(account, "credentials", None) or {}
-    if not isinstance(raw, dict):
-        raw = {}
+    raw = credentials_of(account)
     security = str(raw.get("security") or "starttls").lower()
     problems = []
     host = str(raw.get("host") or "").strip()

@@ -33,6 +33,7 @@ from channels.connectors.base import (
     MediaItem,
     PublishRequest,
     PublishResult,
+    credentials_of,
 )
 from content.channel_rules import measure
 
@@ -44,11 +45,8 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 def _page(account: Any) -> tuple[str, str]:
     """(page id, page access token)."""
-    credentials = getattr(account, "credentials", None) or {}
-    credentials = credentials if isinstance(credentials, dict) else {}
-    token = str(
-        credentials.get("page_access_token") or credentials.get("access_token") or ""
-    )
+    credentials = credentials_of(account)
+    token = graph.page_token(credentials)
     page_id = str(credentials.get("page_id") or getattr(account, "external_id", ""))
     if not token or not page_id:
         raise ConnectorError(

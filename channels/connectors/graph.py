@@ -104,6 +104,13 @@ def usage_wait(headers: Mapping[str, str]) -> float | None:
     return retry_after_seconds(headers.get("retry-after"))
 
 
+def page_token(credentials: Mapping[str, Any]) -> str:
+    """The token a Page (and its Instagram account) posts with: the Page's own
+    token, else the user token it was connected with."""
+    token = credentials.get("page_access_token") or credentials.get("access_token")
+    return str(token or "")
+
+
 def error_of(
     answer: http.Response,
     *,

@@ -52,6 +52,7 @@ from channels.connectors.base import (
     MediaItem,
     PublishRequest,
     PublishResult,
+    credentials_of,
 )
 from content.channel_rules import measure
 
@@ -64,11 +65,8 @@ CONTAINER_PREFIX = "ig-container:"
 
 def _account(account: Any) -> tuple[str, str]:
     """(Instagram user id, access token)."""
-    credentials = getattr(account, "credentials", None) or {}
-    credentials = credentials if isinstance(credentials, dict) else {}
-    token = str(
-        credentials.get("page_access_token") or credentials.get("access_token") or ""
-    )
+    credentials = credentials_of(account)
+    token = graph.page_token(credentials)
     ig_user = str(credentials.get("ig_user_id") or getattr(account, "external_id", ""))
     if not token or not ig_user:
         raise ConnectorError(

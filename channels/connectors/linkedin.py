@@ -47,6 +47,7 @@ from channels.connectors.base import (
     MediaItem,
     PublishRequest,
     PublishResult,
+    credentials_of,
 )
 from content.channel_rules import measure
 from core.retry_after import retry_after_seconds
@@ -64,21 +65,10 @@ def escape_little_text(text: str) -> str:
     return _LITTLE_TEXT.sub(r"\\\1", text)
 
 
-def _token(account: Any) -> str:
-    credentials = getattr(account, "credentials", None) or {}
-    if not isinstance(credentials, dict) or not credentials.get("access_token"):
-        raise ConnectorError(
-            "This LinkedIn account has no access token: connect it again.",
-            kind="permanent",
-            reconnect=True,
-        )
-    return str(credentials["access_token"])
-
-
 def _credentials(account: Any) -> tuple[str, str]:
     """(access token, author URN)."""
-    token = _token(account)
-    credentials = account.credentials
+    token = apicall.access_token(account, network=NETWORK)
+    credentials = credentials_of(account)
     author = str(credentials.get("author") or "")
     if not author and getattr(account, "external_id", ""):
         author = f"urn:li:person:{account.external_id}"
@@ -280,7 +270,7 @@ class LinkedInConnector:
         )
 
     def check(self, account: Any) -> AccountCheck:
-        token = _token(account)
+        token = apicall.access_token(account, network=NETWORK)
         answer = apicall.call(
             "GET",
             f"{_base()}/v2/userinfo",

@@ -48,6 +48,7 @@ from channels.connectors.base import (
     MediaItem,
     PublishRequest,
     PublishResult,
+    credentials_of,
 )
 from content.channel_rules import MENTION_RE, SCHEME_URL_RE, graphemes
 from core.retry_after import retry_after_seconds
@@ -92,9 +93,7 @@ def status_length(text: str, *, url_characters: int = DEFAULT_URL_CHARACTERS) ->
 
 
 def _credentials(account: Any) -> tuple[str, str]:
-    credentials = getattr(account, "credentials", None) or {}
-    if not isinstance(credentials, dict):
-        return "", ""
+    credentials = credentials_of(account)
     instance = str(credentials.get("instance_url") or "").rstrip("/")
     return instance, str(credentials.get("access_token") or "")
 

@@ -35,6 +35,7 @@ from channels.connectors.base import (
     ConnectorError,
     PublishRequest,
     PublishResult,
+    credentials_of,
 )
 from core.retry_after import retry_after_seconds
 
@@ -50,13 +51,9 @@ def account_webhook_settings(account: Any) -> tuple[str, str]:
     the one place to change.
     """
     url = (getattr(account, "external_id", "") or "").strip()
-    credentials = getattr(account, "credentials", None) or {}
-    secret = ""
-    if isinstance(credentials, dict):
-        secret = str(
-            credentials.get("secret") or credentials.get("webhook_secret") or ""
-        )
-    return url, secret
+    credentials = credentials_of(account)
+    secret = credentials.get("secret") or credentials.get("webhook_secret") or ""
+    return url, str(secret)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

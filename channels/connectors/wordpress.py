@@ -47,6 +47,7 @@ from channels.connectors.base import (
     MediaItem,
     PublishRequest,
     PublishResult,
+    credentials_of,
 )
 from core.retry_after import retry_after_seconds
 
@@ -59,9 +60,7 @@ class _Site:
     """One blog's API address and credentials (built per call: stateless)."""
 
     def __init__(self, account: Any) -> None:
-        raw = getattr(account, "credentials", None) or {}
-        if not isinstance(raw, dict):
-            raw = {}
+        raw = credentials_of(account)
         self.base = str(raw.get("site_url") or "").strip().rstrip("/")
         self.username = str(raw.get("username") or "")
         self.password = str(raw.get("app_password") or "")

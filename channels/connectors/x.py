@@ -59,18 +59,6 @@ LOOKUP_MARGIN = timedelta(minutes=10)
 LOOKUP_PAGE = 100
 
 
-def _token(account: Any) -> str:
-    credentials = getattr(account, "credentials", None) or {}
-    token = credentials.get("access_token") if isinstance(credentials, dict) else ""
-    if not token:
-        raise ConnectorError(
-            "This X account has no access token: connect it again.",
-            kind="permanent",
-            reconnect=True,
-        )
-    return str(token)
-
-
 def _base() -> str:
     return settings.X_API_BASE_URL
 
@@ -141,7 +129,7 @@ class XConnector:
         problems = self.validate(request)
         if problems:
             raise ConnectorError(" ".join(problems), kind="permanent")
-        token = _token(request.account)
+        token = apicall.access_token(request.account, network=NETWORK)
         media_ids = [
             self._upload(item, token, request.account) for item in request.media
         ]
@@ -321,7 +309,7 @@ class XConnector:
     def lookup(self, request: PublishRequest) -> PublishResult | None:
         """Our post among the user's recent ones (see the module docstring)."""
         account = request.account
-        token = _token(account)
+        token = apicall.access_token(account, network=NETWORK)
         user_id = str(getattr(account, "external_id", "") or "")
         if not user_id:
             user_id = self.check(account).external_id
@@ -398,7 +386,7 @@ class XConnector:
         return tweets
 
     def check(self, account: Any) -> AccountCheck:
-        token = _token(account)
+        token = apicall.access_token(account, network=NETWORK)
         answer = apicall.call(
             "GET",
             f"{_base()}/2/users/me?user.fields=profile_image_url",

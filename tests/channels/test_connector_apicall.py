@@ -1,15 +1,18 @@
 """`channels.connectors.apicall.multipart`: the one multipart/form-data body
 the connectors send (Mastodon and Facebook uploads), read back the way a
-server's parser reads it."""
+server's parser reads it; and the credential reading every connector shares."""
 
 from __future__ import annotations
 
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 from channels.connectors import apicall
-from channels.connectors.base import MediaItem
+from channels.connectors.base import ConnectorError, MediaItem, credentials_of
 
 
 def parts(body: bytes, content_type: str) -> list[tuple[str, str | None, bytes]]:
@@ -59,3 +62,21 @@ def test_a_media_item_is_sent_as_its_stored_file(tmp_path: Path) -> None:
         "image/webp",
         b"RIFF....WEBP",
     )
+
+
+@pytest.mark.parametrize("stored", [None, {}, "not a dict", ["a"]])
+def test_missing_or_malformed_credentials_read_as_empty(stored: object) -> None:
+    assert credentials_of(SimpleNamespace(credentials=stored)) == {}
+    assert credentials_of(object()) == {}
+
+
+def test_no_access_token_asks_for_a_reconnect() -> None:
+    account = SimpleNamespace(credentials={"access_token": ""})
+    with pytest.raises(ConnectorError) as caught:
+        apicall.access_token(account, network="X")
+    assert (caught.value.kind, caught.value.reconnect) == ("permanent", True)
+    assert caught.value.message == (
+        "This X account has no access token: connect it again."
+    )
+    account.credentials["access_token"] = "tok"
+    assert apicall.access_token(account, network="X") == "tok"
