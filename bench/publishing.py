@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import secrets
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -44,118 +42,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import RssSampler, cpu_seconds, mb, prepare_django  # noqa: E402
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/adloop_bench"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/10"
 
 
 def _setup(tmp: Path) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("FIELD_ENCRYPTION_KEY", secrets.token_urlsafe(32))
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-    os.environ.setdefault("CELERY_BROKER_URL", DEFAULT_BROKER)
-    os.environ["CELERY_RESULT_BACKEND"] = os.environ["CELERY_BROKER_URL"]
-    os.environ["ADLOOP_VAR_DIR"] = str(tmp)
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["OUTBOUND_ALLOW_PRIVATE"] = "true"
-    os.environ["REDIS_URL"] = ""  # webhooks have no rate limit: no bucket calls
-    # One process with DEBUG off: say so, as production settings require.
-    os.environ["ALLOW_LOCAL_CACHE"] = "true"
-    os.environ.setdefault("EMAIL_DISABLED", "true")
-    _create_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    broker = os.environ.get("CELERY_BROKER_URL") or DEFAULT_BROKER
+    prepare_django(tmp, database_url=DEFAULT_DB, broker_url=broker)
     import redis
 
-    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
-
-
-def _create_database(url: str) -> None:
-    """A fresh database for every run (psycopg, on the server's postgres db):
-    rows left by earlier runs would make each run slower than the last."""
-    if not url.startswith("postgres"):
-        return
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    try:
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        print(f"could not check/create database {name}: {exc}", file=sys.stderr)
-
-
-class RssSampler(threading.Thread):
-    """Peak resident memory of some processes (with their children), sampled."""
-
-    def __init__(self, pids: list[int]) -> None:
-        super().__init__(daemon=True)
-        self.pids = pids
-        self.peak = 0
-        self.last = 0
-        self._halt = threading.Event()
-
-    @staticmethod
-    def rss(pids: list[int]) -> int:
-        """Bytes resident in `pids` and all their descendants, read from /proc
-        (Linux; the benchmark's machines), so no extra dependency is needed."""
-        parents: dict[int, int] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-        tree = set(pids)
-        grew = True
-        while grew:
-            children = {p for p, parent in parents.items() if parent in tree}
-            grew = not children <= tree
-            tree |= children
-        total = 0
-        for pid in tree:
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-            total += int(match.group(1)) * 1024 if match else 0
-        return total
-
-    def run(self) -> None:
-        while not self._halt.is_set():
-            self.last = self.rss(self.pids)
-            self.peak = max(self.peak, self.last)
-            time.sleep(0.25)
-
-    def stop(self) -> int:
-        self._halt.set()
-        self.join(timeout=2)
-        return self.peak
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds the processes have used (all their threads):
-    the workers' cost per publication, steadier than a rate on a shared machine."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def _mb(n: int) -> str:
-    return f"{n / 2**20:.0f} MB"
+    redis.Redis.from_url(broker).flushdb()
 
 
 def _figures(ids: list[int], due: Any) -> dict[str, float]:  # due: the first
@@ -402,9 +300,9 @@ def main() -> None:
             f"outbox {name}: {out['published']}/{args.count} published, "
             f"{out['rate']:.0f} publications/s, lateness p50 {out['p50']:.2f} s "
             f"p99 {out['p99']:.2f} s; worker CPU {out['cpu_ms']:.2f} ms per "
-            f"publication; worker RSS idle {_mb(out['idle'])}, with "
-            f"{args.count} future posts waiting {_mb(out['waiting'])}, peak "
-            f"{_mb(out['peak'])}"
+            f"publication; worker RSS idle {mb(out['idle'])}, with "
+            f"{args.count} future posts waiting {mb(out['waiting'])}, peak "
+            f"{mb(out['peak'])}"
         )
         if name in naive:
             old = naive[name]
@@ -414,9 +312,9 @@ def main() -> None:
                 f"{old['p50']:.2f} s p99 {old['p99']:.2f} s; worker CPU "
                 f"{old['cpu_ms']:.2f} ms per publication; sending {args.count} "
                 f"eta tasks took {old['send_s']:.1f} s; worker RSS idle "
-                f"{_mb(old['idle'])}, holding {args.count} eta tasks "
-                f"{_mb(old['holding'])} (+{_mb(old['holding'] - old['idle'])}), "
-                f"peak {_mb(old['peak'])}"
+                f"{mb(old['idle'])}, holding {args.count} eta tasks "
+                f"{mb(old['holding'])} (+{mb(old['holding'] - old['idle'])}), "
+                f"peak {mb(old['peak'])}"
             )
     if args.only:
         out = outbox[args.only]
@@ -430,14 +328,14 @@ def main() -> None:
     figure = (
         f"FIGURE: outbox {burst['rate']:.0f} publications/s (burst), lateness p99 "
         f"{spread['p99']:.2f} s (spread), memory for {args.count} future posts "
-        f"+{_mb(burst['waiting'] - burst['idle'])}"
+        f"+{mb(burst['waiting'] - burst['idle'])}"
     )
     if naive:
         nb, ns = naive["burst"], naive["spread"]
         ratio = burst["rate"] / nb["rate"] if nb["rate"] else float("nan")
         figure += (
             f"; naive {nb['rate']:.0f}/s ({ratio:.2f}x), p99 {ns['p99']:.2f} s, "
-            f"memory +{_mb(nb['holding'] - nb['idle'])}"
+            f"memory +{mb(nb['holding'] - nb['idle'])}"
         )
     print(figure)
 

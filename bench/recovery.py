@@ -32,8 +32,6 @@ own). The figure is the last line.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import shutil
 import socket
 import sys
@@ -44,37 +42,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import prepare_django  # noqa: E402
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/adloop_bench_recovery"
 # The old design: leases and the queue check never fire, the timeouts decide.
 OLD = {"PUBLISH_LEASE_SECONDS": "100000", "PUBLISH_QUEUED_GRACE_SECONDS": "100000"}
 
 
 def _setup(tmp: Path, broker_url: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("FIELD_ENCRYPTION_KEY", secrets.token_urlsafe(32))
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-    os.environ["CELERY_BROKER_URL"] = broker_url
-    os.environ["CELERY_RESULT_BACKEND"] = broker_url
-    os.environ["ADLOOP_VAR_DIR"] = str(tmp)
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["OUTBOUND_ALLOW_PRIVATE"] = "true"
-    os.environ["REDIS_URL"] = ""  # webhooks have no rate limit: no bucket calls
-    # One process with DEBUG off: say so, as production settings require.
-    os.environ["ALLOW_LOCAL_CACHE"] = "true"
-    os.environ.setdefault("EMAIL_DISABLED", "true")
-    os.environ.setdefault("ALLOW_LOCAL_CACHE", "true")
-    os.environ.setdefault("EMAIL_DISABLED", "true")
-    sys.path.insert(0, str(ROOT / "bench"))
-    from publishing import _create_database  # bench/publishing.py
-
-    _create_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    prepare_django(tmp, database_url=DEFAULT_DB, broker_url=broker_url)
 
 
 def _free_port() -> int:
