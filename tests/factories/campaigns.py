@@ -1,4 +1,5 @@
-"""factory_boy factories for the tenancy and editorial models."""
+"""The editorial side of the campaigns app: brands, campaigns with their
+channels and pillars, posts."""
 
 from __future__ import annotations
 
@@ -7,97 +8,20 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from campaigns import lifecycle, services
+from campaigns import lifecycle
 from campaigns.models import (
-    ApiKeyScope,
     BrandProfile,
     Campaign,
     CampaignChannel,
-    Membership,
     Objective,
-    Organization,
     Pillar,
     Post,
     PostOrigin,
     PostStatus,
-    Role,
-    User,
-    Workspace,
 )
-from channels.models import ChannelAccount, Network
-
-PASSWORD = "a-Strong-test-passw0rd"
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"person{n}@example.test")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def _save(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
-        if create:
-            self.save()
-
-
-class OrganizationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organization
-
-    name = factory.Sequence(lambda n: f"Organization {n}")
-    slug = factory.Sequence(lambda n: f"org-{n}")
-
-
-class WorkspaceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Workspace
-
-    organization = factory.SubFactory(OrganizationFactory)
-    name = factory.Sequence(lambda n: f"Workspace {n}")
-    slug = factory.Sequence(lambda n: f"ws-{n}")
-
-
-class MembershipFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Membership
-
-    user = factory.SubFactory(UserFactory)
-    workspace = factory.SubFactory(WorkspaceFactory)
-    organization = factory.LazyAttribute(lambda m: m.workspace.organization)
-    role = Role.EDITOR
-
-
-def member(workspace: Workspace, role: str = Role.EDITOR, **user_fields) -> User:  # type: ignore[no-untyped-def]
-    """A new person with `role` in `workspace` (owner: organization-wide)."""
-    user = UserFactory(**user_fields)
-    if role == Role.OWNER:
-        Membership.objects.create(
-            user=user, organization=workspace.organization, role=role
-        )
-    else:
-        MembershipFactory(user=user, workspace=workspace, role=role)
-    return user
-
-
-def api_key(
-    workspace: Workspace | None = None,
-    scope: str = ApiKeyScope.WRITE,
-    organization: Organization | None = None,
-) -> tuple[str, object]:
-    """A fresh key (secret, row) for a workspace, or organization-wide."""
-    org = organization or workspace.organization  # type: ignore[union-attr]
-    issued = services.api_key_create(
-        organization=org, workspace=workspace, name="test key", scope=scope
-    )
-    return issued.secret, issued.api_key
-
-
-# --- The editorial side: brands, channel accounts, campaigns, posts -------------
+from channels.models import ChannelAccount
+from tests.factories.channels import ChannelAccountFactory
+from tests.factories.tenancy import WorkspaceFactory
 
 
 class BrandProfileFactory(factory.django.DjangoModelFactory):
@@ -109,25 +33,6 @@ class BrandProfileFactory(factory.django.DjangoModelFactory):
     voice = "Warm, direct, a little nerdy about the craft."
     tone = factory.LazyFunction(lambda: ["friendly", "expert"])
     languages = factory.LazyFunction(lambda: ["en"])
-
-
-class ChannelAccountFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ChannelAccount
-
-    workspace = factory.SubFactory(WorkspaceFactory)
-    network = Network.MASTODON
-    name = factory.Sequence(lambda n: f"Account {n}")
-    handle = factory.LazyAttribute(lambda a: f"@{a.name.lower().replace(' ', '')}")
-
-
-class ConnectedAccountFactory(ChannelAccountFactory):
-    """An account that can publish: it holds (test) credentials. Without any an
-    account is planning only and never gets a publication."""
-
-    credentials = factory.LazyFunction(
-        lambda: {"secret": "test-secret", "token": "test-token"}
-    )
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
