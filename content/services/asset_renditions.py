@@ -4,7 +4,7 @@ Why apart from the upload: cutting a large picture into a dozen renditions
 costs seconds of CPU, so an upload stores its original and answers at once
 (`renditions_state` = processing) and the images worker makes the rest
 (`content.tasks.render_asset` -> `render_asset`). Generated images are cut in
-the worker that made them (`content.services.assets.store_image`). A post
+the worker that made them (`content.services.asset_uploads.store_image`). A post
 whose image is still processing when it is published has it cut there, in the
 publishing worker (`ensure_renditions`), as the last resort.
 """

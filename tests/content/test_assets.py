@@ -26,7 +26,7 @@ from content.models import (
     RenditionsState,
 )
 from content.renditions import NETWORK_IMAGE_LIMITS
-from content.services import assets
+from content.services import asset_uploads
 from content.services.assets import clean_tags
 from content.tasks import render_asset
 from tests.content.media import files_under, image_bytes, media_root, rendered
@@ -153,7 +153,7 @@ def test_a_failure_while_storing_removes_the_files_already_written(
         raise RuntimeError("database went away")
 
     # In the request: the original is written, then the row fails.
-    monkeypatch.setattr(assets, "_tag_rows", boom)
+    monkeypatch.setattr(asset_uploads, "tag_rows", boom)
     with pytest.raises(RuntimeError):
         services.asset_upload(
             workspace=tenant.workspace,

@@ -212,7 +212,7 @@ def test_the_megapixel_budget_counts_the_declared_size_before_decoding(
     upload(tenant, (1200, 1200))  # 2 megapixels (rounded up)
     decoded: list[str] = []
     monkeypatch.setattr(
-        "content.services.assets.inspect_upload",
+        "content.services.asset_uploads.inspect_upload",
         lambda *a, **k: decoded.append("x"),
     )
     with pytest.raises(Throttled) as info:
