@@ -1,11 +1,10 @@
-"""`/api/v1/channel-accounts/`: the accounts a workspace publishes to, read-only.
+"""Two field helpers every API module uses (the module is named after the
+resource that first needed them; `/api/v1/channel-accounts/` itself is now an
+alias served by `channels.api.accounts`):
 
-Clients read this list to find the account ids that campaigns (`channels`) and
-posts (`accounts`) refer to. Connecting, testing and disconnecting accounts
-is `/api/v1/channels/` (`channels.api.accounts`).
-
-`VisibleField` lives here too: the id field every editorial input uses, which
-resolves an id only among the caller's workspaces.
+- `VisibleField`: the id field every editorial input uses, which resolves an
+  id only among the caller's workspaces.
+- `named_choice`: a choice field whose enum has its own schema component name.
 """
 
 from __future__ import annotations
@@ -13,16 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
-from campaigns.api.base import ApiViewSet
-from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.permissions import visible_workspaces
-from channels.models import AccountStatus, ChannelAccount, Network
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -74,50 +68,3 @@ def named_choice(
             {"type": "string", "enum": values}, component_name=name
         )(type(f"{name}Field", (serializers.ChoiceField,), {}))
     return _CHOICE_FIELDS[name](choices=choices, **kw)
-
-
-class ChannelAccountSerializer(serializers.ModelSerializer):
-    status = named_choice("ChannelAccountStatus", AccountStatus.choices, read_only=True)
-
-    class Meta:
-        model = ChannelAccount
-        fields = ["id", "workspace", "network", "name", "handle", "status"]
-        read_only_fields = fields
-
-
-class ChannelAccountFilter(filters.FilterSet):
-    workspace = WorkspaceFilter()
-    network = filters.ChoiceFilter(choices=Network.choices)
-    status = filters.ChoiceFilter(choices=AccountStatus.choices)
-
-    class Meta:
-        model = ChannelAccount
-        fields = ["workspace", "network", "status"]
-
-
-@extend_schema(tags=["channel accounts"], parameters=[RETRY_AFTER])
-@extend_schema_view(
-    list=extend_schema(
-        summary="List channel accounts",
-        description="The accounts of every visible workspace; their ids go into "
-        "a campaign's `channels` and a post's `accounts`.",
-        responses={200: ChannelAccountSerializer(many=True), **errors(400)},
-    ),
-    retrieve=extend_schema(
-        summary="Get a channel account",
-        description="One account: its network, display name, handle and "
-        "connection status. Credentials are never returned.",
-        responses={200: ChannelAccountSerializer, **errors(404)},
-    ),
-)
-class ChannelAccountViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
-):
-    serializer_class = ChannelAccountSerializer
-    filterset_class = ChannelAccountFilter
-    queryset = ChannelAccount.objects.none()  # schema only; see get_queryset
-
-    def get_queryset(self) -> QuerySet[ChannelAccount]:
-        return ChannelAccount.objects.filter(
-            workspace__in=visible_workspaces(self.principal())
-        ).order_by("workspace_id", "network", "name", "pk")

@@ -11,7 +11,6 @@ from campaigns.api.api_keys import ApiKeyViewSet
 from campaigns.api.base import not_found
 from campaigns.api.brands import BrandViewSet
 from campaigns.api.campaigns import CampaignViewSet
-from campaigns.api.channel_accounts import ChannelAccountViewSet
 from campaigns.api.invitations import InvitationViewSet
 from campaigns.api.jobs import JobViewSet
 from campaigns.api.members import MembershipViewSet
@@ -20,7 +19,7 @@ from campaigns.api.post_import import PostImportViewSet
 from campaigns.api.posts import PostViewSet
 from campaigns.api.tokens import PersonalAccessTokenViewSet
 from campaigns.api.workspaces import WorkspaceViewSet
-from channels.api.accounts import ChannelViewSet
+from channels.api.accounts import ChannelAccountViewSet, ChannelViewSet
 from channels.api.publications import PublicationViewSet
 from content.api.assets import AssetViewSet, PostImagesViewSet
 from content.api.generations import (
@@ -59,8 +58,8 @@ router.register("variants", VariantViewSet, basename="api-variant")
 # Media library and image generation (content.api.assets).
 router.register("assets", AssetViewSet, basename="api-asset")
 router.register("posts", PostImagesViewSet, basename="api-post-images")
-# Channels and publishing (channels.api); "channel-accounts" above stays as the
-# campaigns issue's read-only list.
+# Channels and publishing (channels.api); "channel-accounts" above is the
+# deprecated read-only alias of "channels".
 router.register("channels", ChannelViewSet, basename="api-channel")
 router.register("publications", PublicationViewSet, basename="api-publication")
 

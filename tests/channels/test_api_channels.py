@@ -457,3 +457,35 @@ def test_the_schema_marks_credentials_write_only_and_holds_no_secret(
     assert "/api/v1/channels/{id}/test/" in schema["paths"]
     assert "/api/v1/channel-accounts/" in schema["paths"]  # the older list stays
     assert Publication.objects.count() == 0
+
+
+def test_channel_accounts_is_a_deprecated_read_only_alias_of_channels(
+    tenant, other_tenant, user_client
+):
+    mine = ChannelAccountFactory(workspace=tenant.workspace, network="webhook")
+    ChannelAccountFactory(workspace=other_tenant.workspace)
+    client = user_client(tenant.owner)
+    alias = client.get("/api/v1/channel-accounts/", {"network": "webhook"})
+    full = client.get(URL, {"network": "webhook"}).json()
+    assert [a["id"] for a in alias.json()["results"]] == [
+        a["id"] for a in full["results"]
+    ]
+    assert alias.json()["results"] == [
+        {
+            key: a[key]
+            for key in ("id", "workspace", "network", "name", "handle", "status")
+        }
+        for a in full["results"]
+    ]
+    assert alias["Deprecation"] == "@1796601600"  # RFC 9745: @ and a Unix time
+    assert alias["Link"] == '</api/v1/channels/>; rel="successor-version"'
+    detail = client.get(f"/api/v1/channel-accounts/{mine.pk}/")
+    assert detail.json()["id"] == mine.pk
+    assert detail["Link"] == f'</api/v1/channels/{mine.pk}/>; rel="successor-version"'
+    missing = client.get("/api/v1/channel-accounts/999999/")
+    assert missing.status_code == 404 and missing["Deprecation"] == "@1796601600"
+    assert missing["Link"] == '</api/v1/channels/>; rel="successor-version"'
+    for method in ("post", "patch", "delete"):
+        response = getattr(client, method)(f"/api/v1/channel-accounts/{mine.pk}/")
+        assert response.status_code == 405
+    assert client.post("/api/v1/channel-accounts/", {}).status_code == 405

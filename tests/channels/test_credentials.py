@@ -11,8 +11,8 @@ from django.db import connection
 from django.forms import modelform_factory
 from rest_framework import serializers
 
-from campaigns.api.channel_accounts import ChannelAccountSerializer
 from channels import crypto
+from channels.api.serializers import ChannelAccountSerializer
 from channels.fields import REDACTED, Ciphertext, SecretDict
 from channels.models import ChannelAccount, MastodonApp
 from tests.factories import ChannelAccountFactory, UserFactory
