@@ -9,20 +9,18 @@ again in a workspace answers 200 with the asset it already is. Generating is a
 `campaigns.Job` followed at `/api/v1/jobs/{id}/`; its `result.assets` lists the
 assets made. Every queryset is scoped to the caller's workspaces (another
 tenant's asset is a 404); every write goes through `content.services`.
+
+Shapes are in `content.api.asset_serializers`, examples and documented
+responses in `content.api.asset_docs`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, parsers, serializers, status
@@ -32,333 +30,26 @@ from rest_framework.response import Response
 
 from campaigns import selectors
 from campaigns.api.base import ApiViewSet, JSONParser
-from campaigns.api.channel_accounts import VisibleField, named_choice
-from campaigns.api.common import StrictSerializer, error_response
-from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from campaigns.api.common import error_response
+from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
-from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
-from campaigns.api.workspace_refs import WorkspaceField, find_workspace
+from campaigns.api.workspace_refs import find_workspace
 from campaigns.counters import Throttled
 from campaigns.models import Post
 from campaigns.permissions import Action, visible_workspaces
 from content import services
-from content.images import PROVIDERS
-from content.models import Asset, AssetSource, PostImage, Rendition, Variant
-from content.services.image_generation import MAX_SEED, MAX_SIDE, MIN_SIDE
-from content.uploads import UploadRejected
-
-# --- Output -------------------------------------------------------------------
-
-
-def _url(serializer: serializers.Serializer, field: Any) -> str | None:
-    if not field:
-        return None
-    url = field.url
-    request = serializer.context.get("request")
-    return request.build_absolute_uri(url) if request is not None else url
-
-
-class RenditionSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Rendition
-        fields = [
-            "format",
-            "network",
-            "width",
-            "height",
-            "content_type",
-            "bytes",
-            "quality",
-            "crop_box",
-            "url",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj: Rendition) -> str | None:
-        return _url(self, obj.file)
-
-
-class AssetProvenanceSerializer(serializers.ModelSerializer):
-    note = serializers.JSONField(
-        source="provenance",
-        help_text="C2PA-style: claim_generator, created, generator, inputs_hash, "
-        "digital_source_type, disclosure (policy, label, networks).",
-    )
-
-    class Meta:
-        model = Asset
-        fields = [
-            "provider",
-            "model",
-            "prompt",
-            "negative_prompt",
-            "seed",
-            "steps",
-            "guidance",
-            "device",
-            "variant",
-            "made_for_post",
-            "job",
-            "note",
-        ]
-        read_only_fields = fields
-
-
-class AssetSerializer(serializers.ModelSerializer):
-    source = named_choice("AssetSource", AssetSource.choices, read_only=True)
-    url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
-    tags = serializers.SerializerMethodField()
-    provenance = AssetProvenanceSerializer(source="*", read_only=True)
-    renditions = RenditionSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Asset
-        fields = [
-            "id",
-            "workspace",
-            "url",
-            "thumbnail_url",
-            "original_filename",
-            "content_type",
-            "byte_size",
-            "checksum",
-            "width",
-            "height",
-            "alt_text",
-            "tags",
-            "source",
-            "ai_generated",
-            "provenance",
-            "renditions_state",
-            "renditions",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj: Asset) -> str | None:
-        return _url(self, obj.file)
-
-    # Null while the worker makes the renditions (and for a file it could not).
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_thumbnail_url(self, obj: Asset) -> str | None:
-        return _url(self, obj.thumbnail)
-
-    def get_tags(self, obj: Asset) -> list[str]:
-        return sorted(t.name for t in obj.tags.all())
-
-
-class UsageSerializer(serializers.Serializer):
-    post = serializers.IntegerField()
-    topic = serializers.CharField()
-    status = serializers.CharField()
-    scheduled_at = serializers.DateTimeField(allow_null=True)
-    chosen = serializers.BooleanField(
-        help_text="In the post's gallery and going out with it; false for a "
-        "candidate, or when the post names it as its image only."
-    )
-
-
-class AssetDetailSerializer(AssetSerializer):
-    usage = serializers.SerializerMethodField()
-
-    class Meta(AssetSerializer.Meta):
-        fields = [*AssetSerializer.Meta.fields, "usage"]
-        read_only_fields = fields
-
-    @extend_schema_field(UsageSerializer(many=True))
-    def get_usage(self, obj: Asset) -> list[dict[str, Any]]:
-        chosen = dict(
-            PostImage.objects.filter(asset=obj).values_list("post_id", "chosen")
-        )
-        return [
-            {
-                "post": post.pk,
-                "topic": post.topic,
-                "status": post.status,
-                "scheduled_at": post.scheduled_at,
-                "chosen": chosen.get(post.pk, False),
-            }
-            for post in services.asset_usage(obj)
-        ]
-
-
-# --- Input --------------------------------------------------------------------
-
-
-class TagsField(serializers.ListField):
-    """A list of tag names; a comma-separated text is accepted too (forms)."""
-
-    child = serializers.CharField(max_length=200, allow_blank=True)
-
-    def to_internal_value(self, data: Any) -> list[str]:
-        if isinstance(data, str):
-            data = data.split(",")
-        items = super().to_internal_value(data)
-        return [part for item in items for part in item.split(",")]
-
-
-class AssetUploadSerializer(StrictSerializer):
-    workspace = WorkspaceField()
-    # An empty file goes on to the upload check, which answers its documented
-    # code `empty` (DRF's own refusal would say `invalid`).
-    file = serializers.FileField(
-        allow_empty_file=True,
-        help_text="JPEG, PNG, WebP or a still GIF; checked by its content.",
-    )
-    alt_text = serializers.CharField(max_length=500, allow_blank=True, default="")
-    tags = TagsField(required=False, default=list)
-
-
-class AssetUpdateSerializer(StrictSerializer):
-    alt_text = serializers.CharField(max_length=500, allow_blank=True, required=False)
-    tags = TagsField(required=False, help_text="Replaces the tags whole.")
-
-
-class AttachSerializer(StrictSerializer):
-    post = VisibleField(Post)
-    chosen = serializers.BooleanField(
-        default=True, help_text="Goes out with the post (false: a candidate)."
-    )
-    position = serializers.IntegerField(
-        min_value=0, max_value=1000, required=False, help_text="Default: last."
-    )
-
-
-class DetachSerializer(StrictSerializer):
-    post = VisibleField(Post)
-
-
-class ImageGenerateSerializer(StrictSerializer):
-    variant = VisibleField(
-        Variant,
-        required=False,
-        allow_null=True,
-        help_text="Use its image prompt (and alt text).",
-    )
-    prompt = serializers.CharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        help_text="Overrides the variant's image prompt; neither: the post's "
-        "topic and angle.",
-    )
-    count = serializers.IntegerField(default=1, help_text="Images to make.")
-    width = serializers.IntegerField(
-        default=0, help_text=f"0: the model's native size; else {MIN_SIDE}-{MAX_SIDE}."
-    )
-    height = serializers.IntegerField(default=0, help_text="As width.")
-    seed = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=0,
-        max_value=MAX_SEED,
-        help_text="Reproduce a result; image n gets seed + n.",
-    )
-    provider = serializers.ChoiceField(
-        choices=list(PROVIDERS),
-        required=False,
-        help_text="Overrides the server's IMAGE_PROVIDER for this job.",
-    )
-
-
-# --- Examples and docs --------------------------------------------------------
-
-ASSET_EXAMPLE = {
-    "id": 12,
-    "workspace": 1,
-    "url": "https://adloop.example/media/assets/1/3f9a…-1c2d.png",
-    "thumbnail_url": "https://adloop.example/media/assets/1/thumbs/3f9a…-thumb.jpg",
-    "original_filename": "",
-    "content_type": "image/png",
-    "byte_size": 843211,
-    "checksum": "3f9a…",
-    "width": 512,
-    "height": 512,
-    "alt_text": "A latte on an oak table",
-    "tags": ["autumn"],
-    "source": "generated",
-    "ai_generated": True,
-    "provenance": {
-        "provider": "diffusers",
-        "model": "stabilityai/sd-turbo",
-        "prompt": "A latte on an oak table. mood: warm. colour palette: teal. "
-        "no text or lettering in the image.",
-        "negative_prompt": "cheap, text, letters, watermark",
-        "seed": 1234,
-        "steps": 1,
-        "guidance": 0.0,
-        "device": "cuda",
-        "variant": 31,
-        "made_for_post": 7,
-        "job": 42,
-        "note": {
-            "claim_generator": "AdLoop",
-            "created": "2026-03-02T09:00:04Z",
-            "generator": {"provider": "diffusers", "model": "stabilityai/sd-turbo"},
-            "inputs_hash": "9c1e…",
-            "ai_generated": True,
-            "disclosure": {"policy": "always", "label": "Made with AI"},
-        },
-    },
-    "renditions_state": "ready",
-    "renditions": [
-        {
-            "format": "square",
-            "network": "bluesky",
-            "width": 1080,
-            "height": 1080,
-            "content_type": "image/jpeg",
-            "bytes": 412004,
-            "quality": 85,
-            "crop_box": [0, 0, 768, 768],
-            "url": "https://adloop.example/media/assets/1/renditions/…-square.jpg",
-        }
-    ],
-    "created_by": 3,
-    "created_at": "2026-03-02T09:00:04Z",
-    "updated_at": "2026-03-02T09:00:04Z",
-}
-UPLOAD_400 = OpenApiResponse(
-    ErrorResponseSerializer,
-    description="A refused upload: `code` is the check's (`not_image`, "
-    "`too_large`, `too_many_pixels`, `animated`, `truncated`, "
-    "`unsupported_format`, `empty`) and `fields.file` says why; nothing was "
-    "kept. Other bad fields answer `invalid`.",
-    examples=[
-        OpenApiExample(
-            "A PDF renamed .png",
-            value={
-                "error": {
-                    "code": "not_image",
-                    "message": "invoice.png is a PDF document, not an image.",
-                    "fields": {
-                        "file": ["invoice.png is a PDF document, not an image."]
-                    },
-                }
-            },
-        )
-    ],
+from content.api.asset_docs import ASSET_EXAMPLE, LIST_PARAMETERS, UPLOAD_400
+from content.api.asset_serializers import (
+    AssetDetailSerializer,
+    AssetSerializer,
+    AssetUpdateSerializer,
+    AssetUploadSerializer,
+    AttachSerializer,
+    DetachSerializer,
+    ImageGenerateSerializer,
 )
-LIST_PARAMETERS = [
-    OpenApiParameter("workspace", str, description=WORKSPACE_HELP),
-    OpenApiParameter("tag", str, description="One tag name (any case)."),
-    OpenApiParameter(
-        "source", str, enum=AssetSource.values, description="How it arrived."
-    ),
-    OpenApiParameter(
-        "search",
-        str,
-        description="Words in the filename, alt text, prompt or a tag name.",
-    ),
-    OpenApiParameter("ai_generated", bool, description="Made by a model or not."),
-]
+from content.models import Asset
+from content.uploads import UploadRejected
 
 
 @extend_schema(tags=["media library"], parameters=[RETRY_AFTER])
