@@ -91,7 +91,7 @@ def test_a_retry_with_the_same_key_makes_no_second_status(
 def test_images_are_uploaded_with_alt_text_and_attached_once_processed(
     connector, mastodon_server, image, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from channels.connectors import mastodon
+    from channels.connectors.mastodon import connector as mastodon
 
     monkeypatch.setattr(mastodon, "MEDIA_POLL_SECONDS", 0.01)
     mastodon_server.media_polls = 2  # 202, then 206 twice, then 200
