@@ -7,16 +7,17 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from campaigns import lifecycle
-        from campaigns.signals import post_status_changed
         from channels import failures
         from channels.publication_review import hold_for_review
-        from channels.publishing import on_post_status_changed, publications_follow_post
-
-        # A scheduled post gets its publications; one leaving `scheduled` loses
-        # the ones no worker has claimed (see channels.publishing).
-        post_status_changed.connect(
-            on_post_status_changed, dispatch_uid="channels.publications"
+        from channels.publishing import (
+            publications_follow_post,
+            publications_follow_status,
         )
+
+        # A scheduled post gets its publications, and one leaving `scheduled`
+        # loses the ones no worker has claimed, inside the transaction that
+        # moves it: a failure undoes the move (see channels.publishing.creating).
+        lifecycle.register_status_listener(publications_follow_status)
         # Copy edited after publishing started: only the publications that have
         # not gone out wait for a review (see channels.publication_review).
         lifecycle.register_edit_listener(hold_for_review)

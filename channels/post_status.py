@@ -15,7 +15,7 @@ review of its copy), so the post says what its publications say together:
 - else all waiting for their time → `scheduled`;
 - else (all canceled, or only copy in review) → the post keeps its status.
 
-`channels.publishing._posts_sync` applies it through the lifecycle's system
+`channels.publishing.moves._posts_sync` applies it through the lifecycle's system
 moves; only posts in `PHASE` follow (a post sent back to review or canceled
 while a publication was in flight is left alone).
 """
