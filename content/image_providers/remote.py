@@ -1,11 +1,11 @@
 """A remote image API through the official `openai` client (`images.generate`).
 
 For users without a GPU: OpenAI itself, Azure OpenAI, or any server speaking
-the same protocol. The error policy is the copy provider's (content/llm.py):
-429 (after its Retry-After), 5xx, timeouts and connection errors are retried
-here with exponential backoff and jitter within `LLM_MAX_ATTEMPTS` and
-`IMAGE_RETRY_DEADLINE_SECONDS`; 400 (a refused prompt), 401, 403 and 404 are
-permanent at once. The connection pool is the copy provider's (`_client`).
+the same protocol. The client, its connection pool and the retry policy are the
+copy provider's, from `content.openai_calls`: 429 (after its Retry-After), 5xx,
+timeouts and connection errors are retried with exponential backoff and jitter
+within `LLM_MAX_ATTEMPTS` and `IMAGE_RETRY_DEADLINE_SECONDS`; 400 (a refused
+prompt), 401, 403 and 404 are permanent at once.
 """
 
 from __future__ import annotations
@@ -13,12 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import logging
-import random
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 import openai
 from django.conf import settings
@@ -30,11 +26,10 @@ from content.images import (
     Progress,
     style_prompt,
 )
-from content.llm import _BACKOFF_CAP_SECONDS, _TRANSIENT, _client, _retry_after
+from content.openai_calls import GaveUp, RetryPolicy, client, host_of, server_message
 
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 # The sizes OpenAI's models accept; other servers get the requested size as is.
 _SIZES = {
@@ -83,11 +78,13 @@ class RemoteImageProvider:
         self.model = model
         self.base_url = base_url or None
         self._api_key = api_key or ""
-        self.timeout = timeout
-        self.deadline = deadline
-        self.max_attempts = max(1, max_attempts)
-        self.backoff = backoff
-        self._client = _client(self.base_url, self._api_key or "unset", timeout)
+        self.retry = RetryPolicy(
+            timeout=timeout,
+            deadline=deadline,
+            max_attempts=max_attempts,
+            backoff=backoff,
+        )
+        self._client = client(self.base_url, self._api_key or "unset", timeout)
 
     @classmethod
     def from_settings(cls, model: str | None = None) -> RemoteImageProvider:
@@ -106,13 +103,11 @@ class RemoteImageProvider:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.base_url or "https://api.openai.com/v1").netloc
+        return host_of(self.base_url)
 
     def generate(
         self, request: ImageRequest, *, progress: Progress | None = None
     ) -> GeneratedImage:
-        from PIL import Image
-
         started = time.monotonic()
         prompt, negative = style_prompt(
             request.prompt, request.style, request.negative_prompt
@@ -129,30 +124,18 @@ class RemoteImageProvider:
         if not self.model.startswith("gpt-image"):  # those always answer base64
             kwargs["response_format"] = "b64_json"
         try:
-            response = self._retrying(
+            response = self.retry.call(
                 lambda timeout: self._client.images.generate(**kwargs, timeout=timeout),
-                started + self.deadline,
+                deadline_at=started + self.retry.deadline,
+                host=self.host,
             )
+        except GaveUp as gave_up:
+            server = f"The image server at {self.host}"
+            raise gave_up.as_error(ImageError, server) from gave_up.error
         except openai.APIStatusError as exc:
             raise self._permanent(exc) from None  # the body may echo the key
         item = response.data[0] if response.data else None
-        b64 = getattr(item, "b64_json", None)
-        if not b64:
-            raise ImageError(
-                f"The image server at {self.host} answered without base64 image "
-                "data (b64_json).",
-                permanent=True,
-                code="bad_response",
-            )
-        try:
-            image = Image.open(io.BytesIO(base64.b64decode(b64)))
-            image.load()
-        except (binascii.Error, OSError, ValueError) as exc:
-            raise ImageError(
-                f"The image server at {self.host} sent data that is not an image.",
-                permanent=True,
-                code="bad_response",
-            ) from exc
+        image = self._decode(getattr(item, "b64_json", None))
         if progress is not None:
             progress(1, 1)
         revised = getattr(item, "revised_prompt", None)
@@ -173,42 +156,26 @@ class RemoteImageProvider:
             extra={"size": size, **({"revised_prompt": revised} if revised else {})},
         )
 
-    def _retrying(self, call: Callable[[float], T], deadline_at: float) -> T:
-        """`call(timeout)` until it succeeds, fails for good or time runs out.
+    def _decode(self, b64: str | None) -> PILImage:
+        from PIL import Image
 
-        The same policy as `OpenAICompatibleProvider._retrying`, whose errors
-        speak of the LLM server: only transient errors are retried.
-        """
-        attempt = 0
-        while True:
-            attempt += 1
-            remaining = deadline_at - time.monotonic()
-            try:
-                return call(max(0.1, min(self.timeout, remaining)))
-            except _TRANSIENT as exc:
-                retry_after = _retry_after(exc)
-                if retry_after is not None:
-                    wait = retry_after
-                else:
-                    step = min(_BACKOFF_CAP_SECONDS, self.backoff * 2 ** (attempt - 1))
-                    wait = step / 2 + random.uniform(0, step / 2)  # noqa: S311
-                remaining = deadline_at - time.monotonic()
-                if attempt >= self.max_attempts or wait >= remaining:
-                    raise self._exhausted(exc, attempt, retry_after) from exc
-                logger.info(
-                    "images: %s from %s, attempt %d/%d, retrying in %.2fs",
-                    type(exc).__name__,
-                    self.host,
-                    attempt,
-                    self.max_attempts,
-                    wait,
-                )
-                time.sleep(wait)
-
-    def _redact(self, text: str) -> str:
-        if self._api_key and len(self._api_key) >= 4:
-            text = text.replace(self._api_key, "***")
-        return text
+        if not b64:
+            raise ImageError(
+                f"The image server at {self.host} answered without base64 image "
+                "data (b64_json).",
+                permanent=True,
+                code="bad_response",
+            )
+        try:
+            image = Image.open(io.BytesIO(base64.b64decode(b64)))
+            image.load()
+        except (binascii.Error, OSError, ValueError) as exc:
+            raise ImageError(
+                f"The image server at {self.host} sent data that is not an image.",
+                permanent=True,
+                code="bad_response",
+            ) from exc
+        return image
 
     def _permanent(self, exc: openai.APIStatusError) -> ImageError:
         where = self.host
@@ -226,35 +193,10 @@ class RemoteImageProvider:
                 permanent=True,
                 code="unknown_model",
             )
-        body = exc.body
-        message: Any = None
-        if isinstance(body, dict):
-            err = body.get("error", body)
-            message = err.get("message") if isinstance(err, dict) else err
-        text = self._redact(str(message or exc.message))[:500]
+        text = server_message(exc, self._api_key)
         return ImageError(
             f"The image server at {where} refused the request "
             f"({exc.status_code}): {text}",
             permanent=True,
             code="refused" if exc.status_code == 400 else "bad_request",
-        )
-
-    def _exhausted(
-        self, exc: Exception, attempts: int, retry_after: float | None
-    ) -> ImageError:
-        if isinstance(exc, openai.RateLimitError):
-            code, what = "rate_limited", "rate-limited us (429)"
-        elif isinstance(exc, openai.APITimeoutError):
-            code, what = "timeout", f"did not answer within {self.timeout:g}s"
-        elif isinstance(exc, openai.APIConnectionError):
-            code, what = "unreachable", "could not be reached"
-        else:
-            status = getattr(exc, "status_code", "5xx")
-            code, what = "server_error", f"failed ({status})"
-        return ImageError(
-            f"The image server at {self.host} {what}; gave up after {attempts} "
-            f"attempt{'s' if attempts > 1 else ''}.",
-            permanent=False,
-            code=code,
-            retry_after=retry_after,
         )
