@@ -52,6 +52,8 @@ def call(
     marketer when the address may not be called (a private network, a name that
     does not resolve); by default, to check the API base URL setting.
     """
+    # One piece: one `except` per failure of `channels.http`, subclasses
+    # before their bases; each says what the publish task must do next.
     try:
         return http.request(
             method,

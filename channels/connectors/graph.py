@@ -120,6 +120,9 @@ def error_of(
     what: str = "the post",
 ) -> ConnectorError:
     """The `ConnectorError` for a Graph error answer (see the module docstring)."""
+    # One piece: an ordered ladder, the first match wins (an answer without
+    # Graph's error object, then the token, rate-limit and transient codes,
+    # then the refusals that each get their own message).
     status = answer.status
     detail = apicall.snippet(answer, (token,))
     error = apicall.json_of(answer).get("error")
