@@ -1,24 +1,29 @@
 """Every write and business rule of the campaigns app, one module per area.
 
-`tenancy` (organizations, workspaces, members, invitations, API keys), `brands`,
-`campaigns`, `posts` and `jobs`; the post lifecycle itself is `campaigns.lifecycle`.
+`tenancy` (organizations, workspaces, members), `invitations`, `api_keys`,
+`brands`, `campaigns`, `posts`, `plans`, `jobs`, `imports`, `review` and
+`personal_tokens`; the post lifecycle itself is `campaigns.lifecycle`.
 Callers import from here: `from campaigns import services`.
 """
 
 from campaigns.errors import ConflictError
 from campaigns.services import brands, campaigns, jobs, plans, posts
-from campaigns.services.tenancy import (
+from campaigns.services.api_keys import (
     KEY_PREFIX,
     IssuedApiKey,
-    IssuedInvitation,
     api_key_authenticate,
     api_key_create,
     api_key_revoke,
+)
+from campaigns.services.invitations import (
+    IssuedInvitation,
     invitation_accept,
     invitation_by_token,
     invitation_create,
     invitation_email_send,
     invitation_revoke,
+)
+from campaigns.services.tenancy import (
     membership_remove,
     membership_set,
     organization_create,

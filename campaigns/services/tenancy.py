@@ -1,30 +1,22 @@
-"""Tenancy rules: every write to organizations, workspaces, members, invitations
-and API keys goes through these functions, whoever calls (UI, API, commands).
+"""Tenancy rules: every write to organizations, workspaces and members goes
+through these functions, whoever calls (UI, API, commands); invitations and
+API keys have their own modules (`services.invitations`, `services.api_keys`).
 
 Callers check permissions (`campaigns.permissions`) before calling; these
 functions hold the invariants that do not depend on who asks (the last owner
-cannot leave, a key belongs to its workspace's organization, …).
+cannot leave, a workspace's slug is unique, …).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from campaigns.errors import ConflictError
 from campaigns.models import (
-    ApiKey,
-    ApiKeyScope,
-    Invitation,
     Membership,
     Organization,
     Role,
@@ -213,226 +205,3 @@ def membership_remove(*, membership: Membership) -> None:
     ):
         raise ConflictError("The last owner of an organization cannot be removed.")
     membership.delete()
-
-
-# --- invitations ----------------------------------------------------------------
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class IssuedInvitation:
-    invitation: Invitation
-    token: str
-
-    @property
-    def accept_path(self) -> str:
-        return f"/invitations/{self.token}/"
-
-
-@transaction.atomic
-def invitation_create(
-    *,
-    organization: Organization,
-    email: str,
-    role: str,
-    invited_by: User | None,
-    workspace: Workspace | None = None,
-    send: bool = True,
-) -> IssuedInvitation:
-    """Record an invitation and (after commit) email its link.
-
-    The token lives only in the email; the database keeps its hash.
-    """
-    from django.core.validators import validate_email
-
-    email = email.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationError({"email": "Enter a valid email address."}) from None
-    if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role {role!r}."})
-    if workspace is not None and workspace.organization_id != organization.pk:
-        raise ValidationError(
-            {"workspace": "The workspace is not in this organization."}
-        )
-    if workspace is not None and role == Role.OWNER:
-        raise ValidationError(
-            {"role": "Owner is an organization-wide role; use admin for a workspace."}
-        )
-    existing = Membership.objects.filter(
-        user__email=email, organization=organization
-    ).filter(workspace=workspace)
-    if existing.exists():
-        raise ValidationError({"email": f"{email} is already a member."})
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        organization=organization,
-        workspace=workspace,
-        email=email,
-        role=role,
-        token_hash=_hash(token),
-        invited_by=invited_by,
-        expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
-    )
-    if send:
-        from campaigns.tasks import send_invitation_email
-
-        transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
-    return IssuedInvitation(invitation=invitation, token=token)
-
-
-def invitation_by_token(token: str) -> Invitation | None:
-    """The pending invitation behind a link, or None (unknown, used, expired)."""
-    invitation = (
-        Invitation.objects.select_related("organization", "workspace")
-        .filter(token_hash=_hash(token))
-        .first()
-    )
-    return invitation if invitation and invitation.is_pending else None
-
-
-@transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_pending:
-        raise ConflictError("This invitation was already used, revoked or has expired.")
-    if user.email.lower() != invitation.email.lower():
-        raise ValidationError(
-            {
-                "email": f"This invitation was sent to {invitation.email}; "
-                "sign in with that address."
-            }
-        )
-    membership = membership_set(
-        user=user,
-        organization=invitation.organization,
-        workspace=invitation.workspace,
-        role=invitation.role,
-    )
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    return membership
-
-
-@transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
-    if invitation.accepted_at is not None:
-        raise ConflictError(
-            "An accepted invitation cannot be revoked; remove the member."
-        )
-    if invitation.revoked_at is None:
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
-    return invitation
-
-
-def invitation_email_send(*, invitation_id: int, token: str) -> bool:
-    """Send the invitation link. Returns False when it is no longer pending."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-
-    invitation = (
-        Invitation.objects.select_related("organization", "workspace", "invited_by")
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if invitation is None or not invitation.is_pending:
-        return False
-    context = {
-        "invitation": invitation,
-        "url": f"{settings.SITE_URL}/invitations/{token}/",
-        "target": invitation.workspace or invitation.organization,
-    }
-    send_mail(
-        subject=f"You are invited to {context['target']} on AdLoop",
-        message=render_to_string("campaigns/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
-    return True
-
-
-# --- API keys -------------------------------------------------------------------
-
-KEY_PREFIX = "adl"
-
-
-@dataclass(frozen=True)
-class IssuedApiKey:
-    api_key: ApiKey
-    secret: str  # shown once, never stored
-
-
-@transaction.atomic
-def api_key_create(
-    *,
-    organization: Organization,
-    name: str,
-    scope: str = ApiKeyScope.READ,
-    workspace: Workspace | None = None,
-    created_by: User | None = None,
-) -> IssuedApiKey:
-    """Mint a key. The returned secret is the only copy; the row keeps its hash."""
-    if scope not in ApiKeyScope.values:
-        raise ValidationError(
-            {"scope": f"Scope must be one of {', '.join(ApiKeyScope.values)}."}
-        )
-    if not name.strip():
-        raise ValidationError({"name": "Name is required."})
-    if workspace is not None and workspace.organization_id != organization.pk:
-        raise ValidationError(
-            {"workspace": "The workspace is not in this organization."}
-        )
-    prefix = secrets.token_hex(4)
-    while ApiKey.objects.filter(prefix=prefix).exists():  # 1 in 4 billion
-        prefix = secrets.token_hex(4)
-    secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(
-        organization=organization,
-        workspace=workspace,
-        name=name.strip()[:100],
-        scope=scope,
-        prefix=prefix,
-        key_hash=_hash(secret),
-        created_by=created_by,
-    )
-    return IssuedApiKey(api_key=key, secret=secret)
-
-
-@transaction.atomic
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
-    return api_key
-
-
-# Writing last_used_at on every request would turn each read into a write;
-# once a minute is precise enough for "last used" and keeps reads cheap.
-_LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def api_key_authenticate(secret: str) -> ApiKey | None:
-    """The active key for a presented secret, or None. Records its last use."""
-    parts = secret.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
-        return None
-    key = (
-        ApiKey.objects.select_related("organization", "workspace")
-        .filter(prefix=parts[1])
-        .first()
-    )
-    if key is None or not secrets.compare_digest(key.key_hash, _hash(secret)):
-        return None
-    if not key.is_active:
-        return None
-    now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        key.last_used_at = now
-    return key

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from campaigns.models import BrandProfile
 from campaigns.permissions import Action, can
 from campaigns.services import brands as brand_services
-from campaigns.views.campaign_forms import BrandForm
+from campaigns.views.brand_forms import BrandForm
 from campaigns.views.common import apply_validation_error, require, workspace_view
 
 FORBIDDEN = "Only owners, admins and editors can change brand profiles."

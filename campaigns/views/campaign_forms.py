@@ -1,4 +1,5 @@
-"""Forms of the brand, campaign, wizard, channel-account and CSV import pages."""
+"""Forms of the campaign, wizard and channel-account pages (the brand's are in
+`brand_forms`, the CSV import's in `import_forms`)."""
 
 from __future__ import annotations
 
@@ -9,95 +10,14 @@ from django import forms
 
 from campaigns.forms import time_zone_choices
 from campaigns.models import (
-    AIDisclosure,
     BrandProfile,
     Campaign,
     CampaignStatus,
     Objective,
     Workspace,
 )
+from campaigns.views.brand_forms import list_text
 from channels.models import ChannelAccount, Network
-
-# Lists (tone, words, hashtags, colours, dates) are typed as text, one entry per
-# line or separated by commas; the services split, clean and validate them.
-
-
-def _list_text(values: list[str] | None) -> str:
-    """A stored list back into the text a person typed (one entry per line)."""
-    return "\n".join(values or [])
-
-
-def _list_field(label: str, help_text: str, *, rows: int = 2) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        required=False,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
-    )
-
-
-class BrandForm(forms.Form):
-    """Every field of a brand profile; only the name is required."""
-
-    name = forms.CharField(max_length=200)
-    description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    voice = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="How the brand speaks, in a few sentences.",
-    )
-    tone = _list_field("Tone", "Attributes such as friendly, expert, playful.")
-    audience = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Who the posts are for.",
-    )
-    languages = _list_field("Languages", "Codes like en, de-CH.", rows=1)
-    do_words = _list_field("Words to use", "One per line or separated by commas.")
-    dont_words = _list_field("Words to avoid", "Never used in generated copy.")
-    required_hashtags = _list_field("Required hashtags", "e.g. #coffee", rows=1)
-    required_mentions = _list_field("Required mentions", "e.g. @roastery", rows=1)
-    default_cta = forms.CharField(
-        label="Default call to action", max_length=200, required=False
-    )
-    colours = _list_field("Colours", "Hex values like #1a2b3c.", rows=1)
-    ai_disclosure = forms.ChoiceField(
-        label="Label AI-generated copy and images",
-        choices=AIDisclosure.choices,
-        initial=AIDisclosure.PER_CHANNEL,
-    )
-    ai_disclosure_networks = forms.MultipleChoiceField(
-        label="Networks that label AI content",
-        choices=Network.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Used when the policy is “Label on the chosen networks”.",
-    )
-
-    LIST_FIELDS = (
-        "tone",
-        "languages",
-        "do_words",
-        "dont_words",
-        "required_hashtags",
-        "required_mentions",
-        "colours",
-    )
-
-    @classmethod
-    def initial_for(cls, brand: BrandProfile) -> dict[str, Any]:
-        initial: dict[str, Any] = {
-            name: getattr(brand, name) for name in cls.base_fields
-        }
-        for name in cls.LIST_FIELDS:
-            initial[name] = _list_text(getattr(brand, name))
-        return initial
-
-    def service_data(self) -> dict[str, Any]:
-        """What `brand_create`/`brand_update` take: list fields stay text."""
-        return dict(self.cleaned_data)
 
 
 def _parse_kpis(text: str) -> dict[str, float | int]:
@@ -391,7 +311,7 @@ class CampaignForm(WizardBriefForm, WizardDatesForm):
             "start_date": campaign.start_date,
             "end_date": campaign.end_date,
             "time_zone": campaign.time_zone,
-            "blackout_dates": _list_text(campaign.blackout_dates),
+            "blackout_dates": list_text(campaign.blackout_dates),
             "min_gap_minutes": campaign.min_gap_minutes,
             "utm_campaign": campaign.utm_campaign,
         }
@@ -407,40 +327,3 @@ class ChannelAccountForm(forms.Form):
     handle = forms.CharField(
         max_length=255, required=False, help_text="e.g. @roastery@mastodon.social"
     )
-
-
-class PostImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file", help_text="UTF-8, comma-separated, with a header row."
-    )
-
-    MAX_BYTES = 10 * 1024 * 1024
-
-    def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 10 MB.")
-        raw = upload.read()
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(
-                "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
-            ) from None
-
-
-class PostImportCampaignForm(PostImportForm):
-    """The upload plus the campaign of rows that name none (optional)."""
-
-    campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.none(),
-        required=False,
-        empty_label="— Each row names its campaign —",
-        help_text="Rows without a campaign column go into this one.",
-    )
-
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
-            workspace=workspace
-        )
