@@ -90,18 +90,7 @@ def inspect_upload(
     with warnings.catch_warnings():
         # Pillow warns (rather than fails) between MAX_IMAGE_PIXELS and twice that.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data))
-        except UnidentifiedImageError:
-            raise UploadRejected(
-                f"This file is not an image (it looks like {_looks_like(data)}).",
-                "not_image",
-            ) from None
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_many_pixels(max_pixels) from None
-        except (OSError, SyntaxError, ValueError, struct.error, EOFError):
-            raise _truncated(filename) from None
-
+        image = _open(data, filename=filename, max_pixels=max_pixels)
         fmt = image.format or ""
         if fmt not in ALLOWED:
             raise UploadRejected(
@@ -113,33 +102,13 @@ def inspect_upload(
         # Declared dimensions, read from the header: refuse before decoding.
         if width * height > max_pixels:
             raise _too_many_pixels(max_pixels)
-
-        try:
-            animated = bool(getattr(image, "is_animated", False))
-            if animated and not allow_animated:
-                raise UploadRejected(
-                    "This image is animated; only still images can be used here. "
-                    "Please upload a JPEG or PNG.",
-                    "animated",
-                )
-            frames = int(getattr(image, "n_frames", 1)) if animated else 1
-            if frames * width * height > MAX_ANIMATION_PIXELS:
-                raise _too_many_pixels(max_pixels)
-            # verify() checks the structure (PNG CRCs) but does not decode; it
-            # leaves the image unusable, so decode from a fresh open afterwards.
-            image.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
-            if animated:
-                for index in range(1, frames):
-                    image.seek(index)
-                    image.load()
-        except UploadRejected:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_many_pixels(max_pixels) from None
-        except (OSError, SyntaxError, ValueError, struct.error, EOFError):
-            raise _truncated(filename) from None
+        animated, frames = _decode_fully(
+            image,
+            data,
+            filename=filename,
+            max_pixels=max_pixels,
+            allow_animated=allow_animated,
+        )
 
     return CheckedImage(
         format=fmt,
@@ -151,6 +120,62 @@ def inspect_upload(
         size=len(data),
         data=data,
     )
+
+
+def _open(data: bytes, *, filename: str, max_pixels: int) -> Image.Image:
+    """The image's header, opened; `UploadRejected` when it is not an image, is
+    a decompression bomb or is cut short."""
+    try:
+        return Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise UploadRejected(
+            f"This file is not an image (it looks like {_looks_like(data)}).",
+            "not_image",
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(max_pixels) from None
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError):
+        raise _truncated(filename) from None
+
+
+def _decode_fully(
+    image: Image.Image,
+    data: bytes,
+    *,
+    filename: str,
+    max_pixels: int,
+    allow_animated: bool,
+) -> tuple[bool, int]:
+    """Check the structure and decode every frame; `(animated, frames)`. Called
+    with the decompression-bomb warning raised as an error."""
+    try:
+        animated = bool(getattr(image, "is_animated", False))
+        if animated and not allow_animated:
+            raise UploadRejected(
+                "This image is animated; only still images can be used here. "
+                "Please upload a JPEG or PNG.",
+                "animated",
+            )
+        frames = int(getattr(image, "n_frames", 1)) if animated else 1
+        width, height = image.size
+        if frames * width * height > MAX_ANIMATION_PIXELS:
+            raise _too_many_pixels(max_pixels)
+        # verify() checks the structure (PNG CRCs) but does not decode; it
+        # leaves the image unusable, so decode from a fresh open afterwards.
+        image.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        if animated:
+            for index in range(1, frames):
+                image.seek(index)
+                image.load()
+    except UploadRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(max_pixels) from None
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError):
+        raise _truncated(filename) from None
+    return animated, frames
 
 
 def _read_bounded(source: bytes | Any, max_bytes: int) -> bytes:

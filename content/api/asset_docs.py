@@ -1,5 +1,6 @@
-"""The media library API's examples and documented parameters and responses
-(the OpenAPI schema's), kept apart from the views they describe."""
+"""The media library API's examples, documented parameters and responses, and
+the whole schema of its two longest-documented actions (upload, generate
+images): the OpenAPI text, kept apart from the views it describes."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
+    extend_schema,
 )
 
-from campaigns.api.docs import ErrorResponseSerializer
+from campaigns.api.docs import ErrorResponseSerializer, errors
+from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
 from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
+from content.api.asset_serializers import (
+    AssetDetailSerializer,
+    AssetUploadSerializer,
+    ImageGenerateSerializer,
+)
 from content.models import AssetSource
 
 # --- Examples and docs --------------------------------------------------------
@@ -104,3 +112,84 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter("ai_generated", bool, description="Made by a model or not."),
 ]
+
+
+# `POST /api/v1/assets/` (AssetViewSet.create).
+UPLOAD_SCHEMA = extend_schema(
+    summary="Upload an image",
+    description="Multipart: `workspace`, `file`, optional `alt_text` and "
+    "`tags` (repeated, or comma-separated). Checked by content, metadata "
+    "(EXIF, GPS) stripped and the original stored; the thumbnail and the "
+    "renditions for the workspace's networks are made by the images worker "
+    "right after (`renditions_state` reads `processing` until then, and "
+    "`thumbnail_url` is null). Each workspace may upload "
+    "`MEDIA_UPLOADS_PER_MINUTE` images and `MEDIA_MEGAPIXELS_PER_MINUTE` "
+    "megapixels a minute; past either, **429** `upload_rate` with "
+    "`Retry-After`. **201**: a new asset. **200**: the same file "
+    "is already in the workspace; that asset (with the new tags) is "
+    "returned. Needs edit_content (owner, admin, editor, write key).",
+    request={"multipart/form-data": AssetUploadSerializer},
+    responses={
+        201: OpenApiResponse(AssetDetailSerializer, description="Stored."),
+        200: OpenApiResponse(
+            AssetDetailSerializer, description="Already there: reused."
+        ),
+        400: UPLOAD_400,
+        **errors(403, 413, 415),
+    },
+    examples=[
+        OpenApiExample(
+            "Uploaded",
+            value={**ASSET_EXAMPLE, "source": "upload", "ai_generated": False},
+            response_only=True,
+            status_codes=[201],
+        )
+    ],
+)
+
+
+# `POST /api/v1/posts/{id}/images/` (PostImagesViewSet.images).
+IMAGES_SCHEMA = extend_schema(
+    summary="Generate images for a post",
+    description="Makes `count` images from the variant's image prompt (or "
+    "`prompt`, or the post's topic) in the brand's style, with the server's "
+    "image provider or `provider`. **202**: a queued job of kind "
+    "`image_generation`; poll `/api/v1/jobs/{id}/` (`progress`, `message`, "
+    "`error`); when it succeeded, `result.assets` lists the new assets, "
+    "already in the post's gallery as candidates. Needs edit_content.",
+    request=ImageGenerateSerializer,
+    responses={
+        202: OpenApiResponse(JobSerializer, description="Queued."),
+        **errors(400, 403, 404, 409, 413, 415),
+    },
+    examples=[
+        OpenApiExample(
+            "Two images from variant 31",
+            value={"variant": 31, "count": 2, "seed": 1234},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Queued",
+            value={
+                **JOB_EXAMPLE,
+                "kind": "image_generation",
+                "status": "queued",
+                "progress": 0,
+                "message": "Queued",
+                "input": {
+                    "post_id": 7,
+                    "variant_id": 31,
+                    "prompt": "A latte on an oak table",
+                    "count": 2,
+                    "width": 0,
+                    "height": 0,
+                    "seed": 1234,
+                    "provider": "diffusers",
+                },
+                "started_at": None,
+            },
+            response_only=True,
+            status_codes=[202],
+        ),
+    ],
+)

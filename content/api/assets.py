@@ -19,7 +19,6 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -32,13 +31,18 @@ from campaigns import selectors
 from campaigns.api.base import ApiViewSet, JSONParser
 from campaigns.api.common import error_response
 from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
+from campaigns.api.jobs import JobSerializer
 from campaigns.api.workspace_refs import find_workspace
 from campaigns.counters import Throttled
 from campaigns.models import Post
 from campaigns.permissions import Action, visible_workspaces
 from content import services
-from content.api.asset_docs import ASSET_EXAMPLE, LIST_PARAMETERS, UPLOAD_400
+from content.api.asset_docs import (
+    ASSET_EXAMPLE,
+    IMAGES_SCHEMA,
+    LIST_PARAMETERS,
+    UPLOAD_SCHEMA,
+)
 from content.api.asset_serializers import (
     AssetDetailSerializer,
     AssetSerializer,
@@ -100,37 +104,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return AssetDetailSerializer if self.action == "retrieve" else AssetSerializer
 
-    @extend_schema(
-        summary="Upload an image",
-        description="Multipart: `workspace`, `file`, optional `alt_text` and "
-        "`tags` (repeated, or comma-separated). Checked by content, metadata "
-        "(EXIF, GPS) stripped and the original stored; the thumbnail and the "
-        "renditions for the workspace's networks are made by the images worker "
-        "right after (`renditions_state` reads `processing` until then, and "
-        "`thumbnail_url` is null). Each workspace may upload "
-        "`MEDIA_UPLOADS_PER_MINUTE` images and `MEDIA_MEGAPIXELS_PER_MINUTE` "
-        "megapixels a minute; past either, **429** `upload_rate` with "
-        "`Retry-After`. **201**: a new asset. **200**: the same file "
-        "is already in the workspace; that asset (with the new tags) is "
-        "returned. Needs edit_content (owner, admin, editor, write key).",
-        request={"multipart/form-data": AssetUploadSerializer},
-        responses={
-            201: OpenApiResponse(AssetDetailSerializer, description="Stored."),
-            200: OpenApiResponse(
-                AssetDetailSerializer, description="Already there: reused."
-            ),
-            400: UPLOAD_400,
-            **errors(403, 413, 415),
-        },
-        examples=[
-            OpenApiExample(
-                "Uploaded",
-                value={**ASSET_EXAMPLE, "source": "upload", "ai_generated": False},
-                response_only=True,
-                status_codes=[201],
-            )
-        ],
-    )
+    @UPLOAD_SCHEMA
     def create(self, request: Request) -> Response:
         data = AssetUploadSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -264,50 +238,7 @@ class PostImagesViewSet(ApiViewSet):
     def get_queryset(self) -> QuerySet[Post]:
         return selectors.posts_visible(self.principal())
 
-    @extend_schema(
-        summary="Generate images for a post",
-        description="Makes `count` images from the variant's image prompt (or "
-        "`prompt`, or the post's topic) in the brand's style, with the server's "
-        "image provider or `provider`. **202**: a queued job of kind "
-        "`image_generation`; poll `/api/v1/jobs/{id}/` (`progress`, `message`, "
-        "`error`); when it succeeded, `result.assets` lists the new assets, "
-        "already in the post's gallery as candidates. Needs edit_content.",
-        request=ImageGenerateSerializer,
-        responses={
-            202: OpenApiResponse(JobSerializer, description="Queued."),
-            **errors(400, 403, 404, 409, 413, 415),
-        },
-        examples=[
-            OpenApiExample(
-                "Two images from variant 31",
-                value={"variant": 31, "count": 2, "seed": 1234},
-                request_only=True,
-            ),
-            OpenApiExample(
-                "Queued",
-                value={
-                    **JOB_EXAMPLE,
-                    "kind": "image_generation",
-                    "status": "queued",
-                    "progress": 0,
-                    "message": "Queued",
-                    "input": {
-                        "post_id": 7,
-                        "variant_id": 31,
-                        "prompt": "A latte on an oak table",
-                        "count": 2,
-                        "width": 0,
-                        "height": 0,
-                        "seed": 1234,
-                        "provider": "diffusers",
-                    },
-                    "started_at": None,
-                },
-                response_only=True,
-                status_codes=[202],
-            ),
-        ],
-    )
+    @IMAGES_SCHEMA
     @action(detail=True, methods=["post"])
     def images(self, request: Request, pk: str) -> Response:
         post = self.get_object()

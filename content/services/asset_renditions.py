@@ -209,6 +209,19 @@ def _needed_scale(size: tuple[int, int], fmt: str) -> float:
     return max(w / size[0], h / size[1])
 
 
+def _enlarged(source: Image.Image) -> Image.Image:
+    """`source` enlarged with Lanczos just enough that every format fits within
+    `renditions.MAX_UPSCALE` (as it is when it already does)."""
+    need = max(_needed_scale(source.size, f) for f in renditions.FORMATS)
+    if need <= renditions.MAX_UPSCALE:
+        return source
+    factor = need / renditions.MAX_UPSCALE
+    size = (math.ceil(source.width * factor), math.ceil(source.height * factor))
+    return source.convert(
+        "RGBA" if source.mode in ("RGBA", "LA", "P") else "RGB"
+    ).resize(size, Image.Resampling.LANCZOS)
+
+
 def make_renditions(
     image: Image.Image,
     *,
@@ -229,18 +242,7 @@ def make_renditions(
     """
     wanted = list(networks) if networks is not None else workspace_networks(workspace)
     source = ImageOps.exif_transpose(image) or image
-    if enlarge:
-        need = max(_needed_scale(source.size, f) for f in renditions.FORMATS)
-        if need > renditions.MAX_UPSCALE:
-            factor = need / renditions.MAX_UPSCALE
-            size = (
-                math.ceil(source.width * factor),
-                math.ceil(source.height * factor),
-            )
-            source = source.convert(
-                "RGBA" if source.mode in ("RGBA", "LA", "P") else "RGB"
-            ).resize(size, Image.Resampling.LANCZOS)
-    prepared = renditions.prepare(source)
+    prepared = renditions.prepare(_enlarged(source) if enlarge else source)
     plan: list[tuple[str, Sequence[str], int | None, Sequence[str]]] = []
     if wanted:
         for network in wanted:

@@ -93,10 +93,36 @@ def asset_upload(
         checksum=checksum,
         original_filename=_safe_filename(filename),
     )
+    asset, created = _store_new(
+        workspace=workspace, by=by, image=stored, alt_text=alt_text, names=names
+    )
+    if not created:
+        return asset, False
+    logger.info(
+        "asset %s uploaded to workspace %s (%s, %d bytes)",
+        asset.pk,
+        workspace.pk,
+        checked.content_type,
+        len(clean),
+    )
+    _send_to_worker(asset.pk)
+    return asset, True
+
+
+def _store_new(
+    *,
+    workspace: Workspace,
+    by: Principal,
+    image: StoredImage,
+    alt_text: str,
+    names: Sequence[str],
+) -> tuple[Asset, bool]:
+    """Store a new upload, `processing`; `(asset, created)`. When the same file
+    was uploaded at the same moment and the other request won, its asset."""
     try:
         asset = store_image(
             workspace=workspace,
-            image=stored,
+            image=image,
             fields={
                 "source": AssetSource.UPLOAD,
                 "alt_text": alt_text,
@@ -107,18 +133,12 @@ def asset_upload(
         )
     except IntegrityError:
         # The same file uploaded at the same moment: the other request won.
-        existing = Asset.objects.filter(workspace=workspace, checksum=checksum).first()
+        existing = Asset.objects.filter(
+            workspace=workspace, checksum=image.checksum
+        ).first()
         if existing is None:
             raise
         return _reuse(existing, names, alt_text), False
-    logger.info(
-        "asset %s uploaded to workspace %s (%s, %d bytes)",
-        asset.pk,
-        workspace.pk,
-        checked.content_type,
-        len(clean),
-    )
-    _send_to_worker(asset.pk)
     return asset, True
 
 
@@ -267,9 +287,7 @@ def store_image(
         with Image.open(io.BytesIO(image.data)) as decoded:
             width, height = decoded.size
             if not defer_renditions:
-                decoded.load()
-                thumb = thumbnail_of(decoded)
-                cuts = make_renditions(
+                thumb, cuts = _derived(
                     decoded,
                     workspace=workspace,
                     networks=networks,
@@ -302,3 +320,27 @@ def store_image(
         remove_files(written)
         raise
     return asset
+
+
+def _derived(
+    decoded: Image.Image,
+    *,
+    workspace: Workspace,
+    networks: Sequence[str] | None,
+    enlarge: bool,
+    label: str,
+    label_networks: Collection[str] | None,
+) -> tuple[tuple[bytes, str], list[Any]]:
+    """The thumbnail and the renditions of a decoded image, before any file is
+    written."""
+    decoded.load()
+    thumb = thumbnail_of(decoded)
+    cuts = make_renditions(
+        decoded,
+        workspace=workspace,
+        networks=networks,
+        enlarge=enlarge,
+        label=label,
+        label_networks=label_networks,
+    )
+    return thumb, cuts

@@ -159,7 +159,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     files = request.FILES.getlist("file")
     alt_text = request.POST.get("alt_text", "")
     tags = request.POST.get("tags", "")
-    results = []
+    results: list[dict[str, Any]] = []
     retry_after = 0
     for upload_file in files:
         name = upload_file.name or "file"
@@ -189,30 +189,9 @@ def upload(request: HttpRequest) -> HttpResponse:
                 {"ok": False, "file": name, "code": "invalid", "message": message}
             )
             continue
-        results.append(
-            {
-                "ok": True,
-                "file": name,
-                "created": created,
-                "id": asset.pk,
-                "url": reverse("asset-detail", args=[asset.pk]),
-                "card": render_to_string(
-                    CARD, {"asset": asset}, request=request
-                ).strip(),
-            }
-        )
+        results.append(_uploaded(request, name, asset, created))
     if _wants_json(request):
-        if not results:
-            body = {"ok": False, "code": "empty", "message": "Choose a file."}
-            return JsonResponse(body, status=400)
-        first = results[0]
-        if not first["ok"] and retry_after:
-            answer = JsonResponse(first, status=429)
-            answer["Retry-After"] = str(retry_after)
-            return answer
-        if not first["ok"]:
-            return JsonResponse(first, status=400)
-        return JsonResponse(first, status=201 if first["created"] else 200)
+        return _json_answer(results, retry_after)
     if not results:
         messages.error(request, "Choose one or more images to upload.")
     for result in results:
@@ -222,6 +201,35 @@ def upload(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, f"{result['file']}: {result['message']}")
     return redirect("content")
+
+
+def _uploaded(
+    request: HttpRequest, name: str, asset: Asset, created: bool
+) -> dict[str, Any]:
+    """One stored file as the upload script reads it (with its grid card)."""
+    return {
+        "ok": True,
+        "file": name,
+        "created": created,
+        "id": asset.pk,
+        "url": reverse("asset-detail", args=[asset.pk]),
+        "card": render_to_string(CARD, {"asset": asset}, request=request).strip(),
+    }
+
+
+def _json_answer(results: list[dict[str, Any]], retry_after: int) -> JsonResponse:
+    """The script sends one file at a time: the answer is the first result's."""
+    if not results:
+        body = {"ok": False, "code": "empty", "message": "Choose a file."}
+        return JsonResponse(body, status=400)
+    first = results[0]
+    if not first["ok"] and retry_after:
+        answer = JsonResponse(first, status=429)
+        answer["Retry-After"] = str(retry_after)
+        return answer
+    if not first["ok"]:
+        return JsonResponse(first, status=400)
+    return JsonResponse(first, status=201 if first["created"] else 200)
 
 
 def _rejected(error: UploadRejected) -> dict[str, str]:
