@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 WEIGHTED = "weighted chars"
 GRAPHEMES = "graphemes"
+# UTF-16 code units. LinkedIn, Facebook and Instagram do not define
+# "character"; their composers count JavaScript string length, which is never
+# less than the code points, so a text that fits here fits there.
 CHARS = "chars"
 
 

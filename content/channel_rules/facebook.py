@@ -1,7 +1,5 @@
-"""Facebook's text rules. Source: the Graph API, 63,206 characters. It does
-not define "character"; its composer counts JavaScript string length (UTF-16
-code units), which is never less than the code points, so a text that fits
-here fits there.
+"""Facebook's text rules. Source: the Graph API, 63,206 characters. Counted
+in CHARS (see `base`).
 
 Data, one piece per network, that the network's own package will own.
 """

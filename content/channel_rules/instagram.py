@@ -1,7 +1,5 @@
 """Instagram's text rules. Source: the Graph API (content publishing), caption
-up to 2,200 characters, 30 hashtags and 20 @ tags. It does not define
-"character"; its composer counts JavaScript string length (UTF-16 code units),
-which is never less than the code points, so a text that fits here fits there.
+up to 2,200 characters, 30 hashtags and 20 @ tags. Counted in CHARS (see `base`).
 
 Data, one piece per network, that the network's own package will own.
 """
