@@ -25,8 +25,8 @@ customer's URL goes through `request()`, so security has one choke point.
   (nothing left this machine: safe to retry), `sent=True` (an answer is missing
   after the request went out: the outcome is unknown).
 - Logs name the method, the URL without its query or credentials, the status
-  and the duration; header values that carry secrets, and every string in
-  `secrets`, are replaced by "[redacted]".
+  and the duration (never a header); every string in `secrets` is replaced by
+  "[redacted]".
 """
 
 from __future__ import annotations
@@ -60,16 +60,6 @@ __all__ = ["deadline", "shutdown_at_deadline", "time_left"]  # for the connector
 logger = logging.getLogger("adloop.outbound")
 
 REDACTED = "[redacted]"
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-adloop-signature",
-        "x-api-key",
-    }
-)
 MAX_REDIRECTS = 2
 
 
@@ -403,13 +393,3 @@ def request(
             status,
             int((time.monotonic() - start) * 1000),
         )
-
-
-def loggable_headers(
-    headers: Mapping[str, str], secrets: Iterable[str] = ()
-) -> dict[str, str]:
-    """Headers as they may appear in a log or an attempt row."""
-    return {
-        name: REDACTED if name.lower() in SECRET_HEADERS else redact(value, secrets)
-        for name, value in headers.items()
-    }

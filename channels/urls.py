@@ -2,14 +2,16 @@
 
 from django.urls import path
 
-from channels import newsletter_views
+from channels import audience_views, newsletter_views, publication_views
 from channels import views as channel_views
 from channels.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    # The Channels page's actions, the OAuth callback, publication actions and
-    # the calendar's status poll (channels/views.py; the page is /channels/).
+    # The Channels page's actions and the OAuth callback (channels/views.py; the
+    # page is /channels/), a newsletter's audience (channels/audience_views.py),
+    # publication actions and the calendar's status poll
+    # (channels/publication_views.py).
     path(
         "channels/connect/<slug:network>/",
         channel_views.connect,
@@ -50,22 +52,22 @@ urlpatterns = [
     ),
     path(
         "channels/<int:pk>/audience/",
-        channel_views.audience,
+        audience_views.audience,
         name="channel-audience",
     ),
     path(
         "channels/<int:pk>/audience/<int:subscriber_id>/remove/",
-        channel_views.audience_remove,
+        audience_views.audience_remove,
         name="channel-audience-remove",
     ),
     path(
         "publications/<int:pk>/<slug:name>/",
-        channel_views.publication_action,
+        publication_views.publication_action,
         name="publication-action",
     ),
     path(
         "calendar/publications.json",
-        channel_views.calendar_publications,
+        publication_views.calendar_publications,
         name="calendar-publications",
     ),
     # Public newsletter pages (channels/newsletter_views.py).
