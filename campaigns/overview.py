@@ -10,7 +10,7 @@ workspace has: lists are cut to a few rows and counted in one aggregate each.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -64,9 +64,16 @@ def workspace_overview(workspace: Workspace, user: User) -> Overview:
     """The dashboard's content for `user` in `workspace` (never another's)."""
     now = timezone.now()
     today = timezone.localdate(now, timezone=zone(workspace.time_zone))
-    posts = Post.objects.filter(workspace=workspace)
     out = Overview(may_approve=can(user, Action.APPROVE, workspace))
+    _posts(out, workspace, now)
+    _publications(out, workspace)
+    _campaigns(out, workspace, now, today)
+    return out
 
+
+def _posts(out: Overview, workspace: Workspace, now: datetime) -> None:
+    """What is due soon, not ready soon, and waiting for approval."""
+    posts = Post.objects.filter(workspace=workspace)
     counts = posts.aggregate(
         due_soon=Count(
             "pk",
@@ -102,6 +109,9 @@ def workspace_overview(workspace: Workspace, user: User) -> Overview:
             .order_by("scheduled_at", "pk")[:ROWS]
         )
 
+
+def _publications(out: Overview, workspace: Workspace) -> None:
+    """Publications that failed or need a review, and accounts to fix."""
     publications = Publication.objects.filter(workspace=workspace)
     tally = publications.aggregate(
         problems=Count("pk", filter=Q(status__in=PROBLEM_PUBLICATIONS)),
@@ -121,6 +131,9 @@ def workspace_overview(workspace: Workspace, user: User) -> Overview:
         ).order_by("name", "pk")
     )
 
+
+def _campaigns(out: Overview, workspace: Workspace, now: datetime, today: date) -> None:
+    """The running campaigns with their upcoming and published counts."""
     running = Campaign.objects.filter(
         workspace=workspace, status=CampaignStatus.ACTIVE, end_date__gte=today
     )
@@ -146,4 +159,3 @@ def workspace_overview(workspace: Workspace, user: User) -> Overview:
             ),
         ).order_by("end_date", "pk")[:ROWS]
     )
-    return out

@@ -66,8 +66,9 @@ def error_response(
     return Response({"error": body}, status=status_code, headers=headers)
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Map every error to the one format; unexpected errors become a plain 500."""
+def _service_error(exc: Exception) -> Response | None:
+    """The answer to an error Django or the services raise that DRF does not
+    know (a body too large, a model's ValidationError, a ConflictError)."""
     if isinstance(exc, RequestDataTooBig):
         return error_response(
             "request_too_large",
@@ -88,6 +89,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     if isinstance(exc, ConflictError):
         return error_response(exc.code, str(exc), status.HTTP_409_CONFLICT, **exc.extra)
+    return None
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Map every error to the one format; unexpected errors become a plain 500."""
+    direct = _service_error(exc)
+    if direct is not None:
+        return direct
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         # A row another request deleted while this one worked on it.
         exc = exceptions.NotFound()

@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from campaigns.models import (
-    BrandProfile,
     Campaign,
     CampaignChannel,
     CampaignStatus,
@@ -81,7 +80,21 @@ def _validate(
     cadences: list[Cadence] | None,
     pillars: list[PillarSpec] | None,
 ) -> None:
+    """Clean `campaign` in place and check it with its cadences and pillars;
+    one ValidationError naming every bad field."""
     errors: dict[str, list[str]] = {}
+    _validate_fields(campaign, errors)
+    _validate_dates(campaign, errors)
+    _validate_targets(campaign, errors)
+    if cadences is not None:
+        _validate_cadences(campaign, cadences, errors)
+    if pillars is not None:
+        _validate_pillars(pillars, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_fields(campaign: Campaign, errors: dict[str, list[str]]) -> None:
     campaign.name = (campaign.name or "").strip()
     if not campaign.name:
         _add(errors, "name", "A campaign needs a name.")
@@ -99,6 +112,9 @@ def _validate(
         zone(campaign.time_zone or "")
     except ValidationError as exc:
         _add(errors, "time_zone", exc.messages[0])
+
+
+def _validate_dates(campaign: Campaign, errors: dict[str, list[str]]) -> None:
     start, end = campaign.start_date, campaign.end_date
     if not isinstance(start, date):
         _add(errors, "start_date", "Give a date (YYYY-MM-DD).")
@@ -120,6 +136,9 @@ def _validate(
             else:
                 blackouts.append(day.isoformat())
         campaign.blackout_dates = sorted(set(blackouts))
+
+
+def _validate_targets(campaign: Campaign, errors: dict[str, list[str]]) -> None:
     if not isinstance(campaign.kpi_targets, dict) or not all(
         isinstance(k, str)
         and isinstance(v, int | float)
@@ -137,33 +156,37 @@ def _validate(
     ):
         _add(errors, "min_gap_minutes", "Give minutes between 0 and 10080 (a week).")
     campaign.utm_campaign = slugify(campaign.utm_campaign or campaign.name)[:100]
-    if cadences is not None:
-        seen: set[int] = set()
-        for cadence in cadences:
-            if cadence.account.workspace_id != campaign.workspace_id:
-                _add(errors, "channels", "No such channel account in this workspace.")
-            if cadence.account.pk in seen:
-                _add(errors, "channels", f"{cadence.account} is listed twice.")
-            seen.add(cadence.account.pk)
-            if not 1 <= cadence.posts_per_week <= 70:
-                _add(
-                    errors,
-                    "channels",
-                    f"Posts per week on {cadence.account} must be 1 to 70.",
-                )
-    if pillars is not None:
-        names: set[str] = set()
-        for pillar in pillars:
-            name = pillar.name.strip()
-            if not name or len(name) > 120:
-                _add(errors, "pillars", "Each pillar needs a name (120 characters).")
-            if name.casefold() in names:
-                _add(errors, "pillars", f"Pillar '{name}' is listed twice.")
-            names.add(name.casefold())
-            if not isinstance(pillar.weight, int) or not 1 <= pillar.weight <= 100:
-                _add(errors, "pillars", f"The weight of '{name}' must be 1 to 100.")
-    if errors:
-        raise ValidationError(errors)
+
+
+def _validate_cadences(
+    campaign: Campaign, cadences: list[Cadence], errors: dict[str, list[str]]
+) -> None:
+    seen: set[int] = set()
+    for cadence in cadences:
+        if cadence.account.workspace_id != campaign.workspace_id:
+            _add(errors, "channels", "No such channel account in this workspace.")
+        if cadence.account.pk in seen:
+            _add(errors, "channels", f"{cadence.account} is listed twice.")
+        seen.add(cadence.account.pk)
+        if not 1 <= cadence.posts_per_week <= 70:
+            _add(
+                errors,
+                "channels",
+                f"Posts per week on {cadence.account} must be 1 to 70.",
+            )
+
+
+def _validate_pillars(pillars: list[PillarSpec], errors: dict[str, list[str]]) -> None:
+    names: set[str] = set()
+    for pillar in pillars:
+        name = pillar.name.strip()
+        if not name or len(name) > 120:
+            _add(errors, "pillars", "Each pillar needs a name (120 characters).")
+        if name.casefold() in names:
+            _add(errors, "pillars", f"Pillar '{name}' is listed twice.")
+        names.add(name.casefold())
+        if not isinstance(pillar.weight, int) or not 1 <= pillar.weight <= 100:
+            _add(errors, "pillars", f"The weight of '{name}' must be 1 to 100.")
 
 
 def _assign(campaign: Campaign, data: dict[str, Any]) -> None:
@@ -281,7 +304,3 @@ def campaign_delete(*, campaign: Campaign, by: Principal) -> None:
             code="in_use",
         )
     campaign.delete()
-
-
-def brand_for(workspace: Workspace, brand_id: int) -> BrandProfile | None:
-    return BrandProfile.objects.filter(workspace=workspace, pk=brand_id).first()

@@ -37,6 +37,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -176,6 +177,9 @@ def _when(value: str, campaign: Campaign) -> datetime:
     )
 
 
+_Fail = Callable[[str, str], None]  # records a row's error: (column, message)
+
+
 def _row(
     line: int,
     values: dict[str, str],
@@ -196,32 +200,12 @@ def _row(
             if name
             else "Name the campaign (a column or ?campaign=).",
         )
-    topic = values.get("topic", "")
-    if not topic:
-        fail("topic", "A post needs a topic.")
-    elif len(topic) > 300:
-        fail("topic", "300 characters at most.")
-    if len(values.get("angle", "")) > 300:
-        fail("angle", "300 characters at most.")
-    link = values.get("link", "")
-    if link and not link.startswith(("https://", "http://")):
-        fail("link", "Give a full web address starting with https://.")
-    elif len(link) > 1000:
-        fail("link", "1000 characters at most.")
+    topic, link = values.get("topic", ""), values.get("link", "")
+    _check_texts(topic, values.get("angle", ""), link, fail)
     if campaign is None:
         return None
 
-    when = None
-    if raw := values.get("scheduled_at", ""):
-        try:
-            when = _when(raw, campaign)
-        except ValidationError as exc:
-            fail("scheduled_at", exc.messages[0])
-        else:
-            problems: dict[str, list[str]] = {}
-            check_time(campaign, when, problems)
-            for message in problems.get("scheduled_at", []):
-                fail("scheduled_at", message)
+    when = _scheduled(values.get("scheduled_at", ""), campaign, fail)
 
     pillar = None
     if raw := values.get("pillar", ""):
@@ -230,8 +214,63 @@ def _row(
             fail("pillar", f"No pillar '{raw}' in campaign '{campaign.name}'.")
 
     channels = ctx.cadences.get(campaign.pk, [])
+    account_ids = _accounts(values.get("accounts", ""), campaign, channels, ctx, fail)
+
+    if len(errors) > before:
+        return None
+    post = Post(
+        # Ids, not instances: setting a relation through its descriptor costs
+        # more than the rest of the row at 10,000 rows.
+        workspace_id=campaign.workspace_id,
+        campaign_id=campaign.pk,
+        pillar_id=pillar.pk if pillar is not None else None,
+        topic=topic,
+        angle=values.get("angle", ""),
+        body=values.get("body", ""),
+        link=link,
+        notes=values.get("notes", ""),
+        scheduled_at=when,
+        **base,
+    )
+    return _Row(line, post, account_ids or list(channels))
+
+
+def _check_texts(topic: str, angle: str, link: str, fail: _Fail) -> None:
+    """The row's topic (required), angle and link, against the post's limits."""
+    if not topic:
+        fail("topic", "A post needs a topic.")
+    elif len(topic) > 300:
+        fail("topic", "300 characters at most.")
+    if len(angle) > 300:
+        fail("angle", "300 characters at most.")
+    if link and not link.startswith(("https://", "http://")):
+        fail("link", "Give a full web address starting with https://.")
+    elif len(link) > 1000:
+        fail("link", "1000 characters at most.")
+
+
+def _scheduled(raw: str, campaign: Campaign, fail: _Fail) -> datetime | None:
+    """The row's time (None when it gives none), checked like a post's."""
+    if not raw:
+        return None
+    try:
+        when = _when(raw, campaign)
+    except ValidationError as exc:
+        fail("scheduled_at", exc.messages[0])
+        return None
+    problems: dict[str, list[str]] = {}
+    check_time(campaign, when, problems)
+    for message in problems.get("scheduled_at", []):
+        fail("scheduled_at", message)
+    return when
+
+
+def _accounts(
+    raw: str, campaign: Campaign, channels: list[int], ctx: _Context, fail: _Fail
+) -> list[int]:
+    """Ids of the accounts the row names (only the campaign's channels, if any)."""
     account_ids: list[int] = []
-    for ref in filter(None, (r.strip() for r in values.get("accounts", "").split("|"))):
+    for ref in filter(None, (r.strip() for r in raw.split("|"))):
         if ref.isdigit() and int(ref) in ctx.account_by_id:
             account = ctx.account_by_id[int(ref)]
         else:
@@ -251,24 +290,7 @@ def _row(
             )
         elif account.pk not in account_ids:
             account_ids.append(account.pk)
-
-    if len(errors) > before:
-        return None
-    post = Post(
-        # Ids, not instances: setting a relation through its descriptor costs
-        # more than the rest of the row at 10,000 rows.
-        workspace_id=campaign.workspace_id,
-        campaign_id=campaign.pk,
-        pillar_id=pillar.pk if pillar is not None else None,
-        topic=topic,
-        angle=values.get("angle", ""),
-        body=values.get("body", ""),
-        link=link,
-        notes=values.get("notes", ""),
-        scheduled_at=when,
-        **base,
-    )
-    return _Row(line, post, account_ids or list(channels))
+    return account_ids
 
 
 def _read(

@@ -126,25 +126,29 @@ def _query(params: dict[str, Any], **changes: Any) -> str:
     return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-def _context(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
-    view = request.GET.get("view")
-    view = view if view in VIEWS else "month"
-    today = to_local(datetime.now().astimezone(), workspace.time_zone).date()
-    try:
-        anchor = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        anchor = today
-    period = _period(view, anchor)
+def _filters(request: HttpRequest) -> dict[str, str]:
+    """The filters the query string gives, an invalid one as none."""
     filters = {name: request.GET.get(name, "") for name in FILTERS}
     if filters["status"] not in PostStatus.values:
         filters["status"] = ""
     for name in ("account", "campaign", "pillar"):
         if _int(filters[name]) is None:
             filters[name] = ""
+    return filters
 
+
+def _days(
+    workspace: Workspace,
+    period: Period,
+    anchor: date,
+    today: date,
+    filters: dict[str, str],
+    may_edit: bool,
+) -> tuple[list[Day], int]:
+    """The period's days with their posts' cards, and how many cards."""
+    view = period.view
     start = local_day_bounds(period.first, workspace.time_zone)[0] - timedelta(days=1)
     end = local_day_bounds(period.last, workspace.time_zone)[1] + timedelta(days=1)
-    may_edit = can(request.user, Action.EDIT_CONTENT, workspace)  # type: ignore[arg-type]
     posts = selectors.calendar_posts(
         workspace,
         start=start,
@@ -168,7 +172,21 @@ def _context(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
         draggable = may_edit and post.status not in LOCKED_STATES
         day.cards.append(Card(post, local, draggable))
         shown += 1
-    ordered = list(days.values())
+    return list(days.values()), shown
+
+
+def _context(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
+    view = request.GET.get("view")
+    view = view if view in VIEWS else "month"
+    today = to_local(datetime.now().astimezone(), workspace.time_zone).date()
+    try:
+        anchor = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        anchor = today
+    period = _period(view, anchor)
+    filters = _filters(request)
+    may_edit = can(request.user, Action.EDIT_CONTENT, workspace)  # type: ignore[arg-type]
+    ordered, shown = _days(workspace, period, anchor, today, filters, may_edit)
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
 
     campaigns = list(Campaign.objects.filter(workspace=workspace).order_by("name"))

@@ -8,6 +8,7 @@ turns them into a UTC instant with the explicit DST policy of
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -51,6 +52,32 @@ class LocalTimeMixin(forms.Form):
         except ValidationError as error:
             self.add_error("time", error.messages)
             raise
+
+
+def _initial(post: Post, channel_ids: set[int], current: list[int]) -> dict[str, Any]:
+    """The edit form's values for `post`: its time in the campaign's zone, its
+    accounts split into the campaign's channels and the others."""
+    local = (
+        to_local(post.scheduled_at, post.campaign.time_zone)
+        if post.scheduled_at
+        else None
+    )
+    return {
+        "topic": post.topic,
+        "angle": post.angle,
+        "body": post.body,
+        "link": post.link,
+        "pillar": post.pillar_id,
+        "accounts": [pk for pk in current if not channel_ids or pk in channel_ids],
+        "add_to_campaign": [
+            pk for pk in current if channel_ids and pk not in channel_ids
+        ],
+        "notes": post.notes,
+        "tags": ", ".join(post.tags or []),
+        "categories": ", ".join(post.categories or []),
+        "date": local.date() if local else None,
+        "time": local.time().replace(second=0) if local else None,
+    }
 
 
 class PostForm(LocalTimeMixin):
@@ -124,29 +151,7 @@ class PostForm(LocalTimeMixin):
         channel_ids = campaign_channel_ids(post.campaign)
         current = [a.pk for a in post.accounts.all()]
         if "data" not in kwargs and not args:
-            local = (
-                to_local(post.scheduled_at, post.campaign.time_zone)
-                if post.scheduled_at
-                else None
-            )
-            kwargs["initial"] = {
-                "topic": post.topic,
-                "angle": post.angle,
-                "body": post.body,
-                "link": post.link,
-                "pillar": post.pillar_id,
-                "accounts": [
-                    pk for pk in current if not channel_ids or pk in channel_ids
-                ],
-                "add_to_campaign": [
-                    pk for pk in current if channel_ids and pk not in channel_ids
-                ],
-                "notes": post.notes,
-                "tags": ", ".join(post.tags or []),
-                "categories": ", ".join(post.categories or []),
-                "date": local.date() if local else None,
-                "time": local.time().replace(second=0) if local else None,
-            }
+            kwargs["initial"] = _initial(post, channel_ids, current)
         super().__init__(*args, **kwargs)
         self.fields["pillar"].queryset = Pillar.objects.filter(campaign=post.campaign)  # type: ignore[attr-defined]
         # Blog tags and categories only where a blog can receive them (or the
@@ -168,6 +173,11 @@ class PostForm(LocalTimeMixin):
                 self.fields[name].widget.attrs["placeholder"] = (
                     f"Default: {', '.join(names)}" if names else "None by default"
                 )
+        self._account_choices(post, channel_ids, may_add)
+
+    def _account_choices(
+        self, post: Post, channel_ids: set[int], may_add: bool
+    ) -> None:
         # Only the workspace's accounts are choices, so a foreign id is a form
         # error ("not one of the available choices"), never a lookup.
         workspace_accounts = ChannelAccount.objects.filter(

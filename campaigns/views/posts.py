@@ -8,6 +8,7 @@ scoped to the current workspace: a post of another one answers 404.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -147,15 +148,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         # A link from a feed or an email may name a post of another workspace
         # the person sees: switch to it rather than answer 404.
-        other = (
-            Post.objects.filter(
-                pk=pk,
-                workspace__in=visible_workspaces(request.user),  # type: ignore[arg-type]
-            )
-            .exclude(workspace=request.workspace)  # type: ignore[attr-defined]
-            .values_list("workspace_id", flat=True)
-            .first()
-        )
+        other = _other_workspace(request, pk)
         if other is not None:
             request.session[SESSION_KEY] = other
             return redirect("post-editor", pk=pk)
@@ -171,6 +164,43 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         when = form.when(post.campaign.time_zone)
     except ValidationError:
         return _editor(request, post, form=form, status=400)
+    data = _form_data(form, when)
+    before = post.status
+    try:
+        services.posts.post_update(post=post, by=request.user, data=data)  # type: ignore[arg-type]
+    except ValidationError as error:
+        apply_validation_error(form, _on_form_fields(error))
+        return _editor(request, workspace_post(request, pk), form=form, status=400)
+    except ConflictError as error:
+        form.add_error(None, str(error))
+        return _editor(request, workspace_post(request, pk), form=form, status=409)
+    post.refresh_from_db(fields=["status"])
+    note = ""
+    if post.status != before:
+        note = f" It is now {post.get_status_display().lower()}."
+    added = data.get("add_to_campaign") or []
+    if added:
+        names = ", ".join(f"{a.get_network_display()} · {a.name}" for a in added)
+        note += f" Added to the campaign's channels: {names}."
+    messages.success(request, f"Saved.{note}")
+    return redirect("post-editor", pk=pk)
+
+
+def _other_workspace(request: HttpRequest, pk: int) -> int | None:
+    """The id of another workspace the person sees that holds post `pk`."""
+    return (
+        Post.objects.filter(
+            pk=pk,
+            workspace__in=visible_workspaces(request.user),  # type: ignore[arg-type]
+        )
+        .exclude(workspace=request.workspace)  # type: ignore[attr-defined]
+        .values_list("workspace_id", flat=True)
+        .first()
+    )
+
+
+def _form_data(form: PostForm, when: datetime | None) -> dict[str, Any]:
+    """What `post_update` gets from a valid edit form."""
     data = {
         name: form.cleaned_data[name]
         for name in (
@@ -194,25 +224,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     data["scheduled_at"] = when
     if "add_to_campaign" in form.cleaned_data:
         data["add_to_campaign"] = form.cleaned_data["add_to_campaign"]
-    before = post.status
-    try:
-        services.posts.post_update(post=post, by=request.user, data=data)  # type: ignore[arg-type]
-    except ValidationError as error:
-        apply_validation_error(form, _on_form_fields(error))
-        return _editor(request, workspace_post(request, pk), form=form, status=400)
-    except ConflictError as error:
-        form.add_error(None, str(error))
-        return _editor(request, workspace_post(request, pk), form=form, status=409)
-    post.refresh_from_db(fields=["status"])
-    note = ""
-    if post.status != before:
-        note = f" It is now {post.get_status_display().lower()}."
-    added = data.get("add_to_campaign") or []
-    if added:
-        names = ", ".join(f"{a.get_network_display()} · {a.name}" for a in added)
-        note += f" Added to the campaign's channels: {names}."
-    messages.success(request, f"Saved.{note}")
-    return redirect("post-editor", pk=pk)
+    return data
 
 
 def _may_add(user: User, post: Post) -> bool:

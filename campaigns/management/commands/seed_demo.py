@@ -5,7 +5,8 @@ rules as data made in the UI. Running it again finds what exists and changes
 nothing; the login it prints stays the same (the password is kept in
 var/demo_password unless DEMO_PASSWORD is set).
 
-Later issues add their sample data as further steps: write a function
+Each part's sample data is one step (tenancy, a campaign, the demo inbox); to
+add one, write a function
 `seed_<thing>(demo: Demo, out: Callable[[str], None]) -> None` that looks up
 before it creates, and append it to `SEED_STEPS`.
 """
