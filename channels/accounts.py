@@ -269,20 +269,8 @@ class CheckOutcome:
     account: ChannelAccount
 
 
-def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
-    """Run the connector's `check()` and record when, what and the status.
-
-    A refused credential (`ConnectorError.reconnect`) marks the account
-    `needs_reconnect` by the rule publishing and refresh use too
-    (`channels.reconnect`: fenced, and the owners and admins are emailed);
-    any other failure (a
-    network that is down or too slow: the whole check has
-    OUTBOUND_CHECK_TIMEOUT_SECONDS; an answer too large) only records the
-    message. A network
-    without a connector, or a connector without `check()`, is a 409.
-    """
-    _require(by, account.workspace)
-    label = Network(account.network).label
+def _check_of(account: ChannelAccount, label: str) -> Any:
+    """The connector's `check`, or the 409 that says why there is none."""
     try:
         connector = get_connector(account.network)
     except (ConnectorNotAvailable, ImportError):
@@ -302,6 +290,24 @@ def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
             "This account has no credentials: connect it first.",
             code="not_connected",
         )
+    return check
+
+
+def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
+    """Run the connector's `check()` and record when, what and the status.
+
+    A refused credential (`ConnectorError.reconnect`) marks the account
+    `needs_reconnect` by the rule publishing and refresh use too
+    (`channels.reconnect`: fenced, and the owners and admins are emailed);
+    any other failure (a
+    network that is down or too slow: the whole check has
+    OUTBOUND_CHECK_TIMEOUT_SECONDS; an answer too large) only records the
+    message. A network
+    without a connector, or a connector without `check()`, is a 409.
+    """
+    _require(by, account.workspace)
+    label = Network(account.network).label
+    check = _check_of(account, label)
     now = timezone.now()
     fields: dict[str, Any] = {"last_checked_at": now}
     try:

@@ -199,6 +199,30 @@ CONFLICT_409 = OpenApiResponse(
 )
 
 
+def _run(name: str, publication: Publication, *, by: Any, request: Request) -> None:
+    """The one service call behind the action `name`."""
+    if name == "resolve":
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        outcome = fields["outcome"]
+        publishing.publication_resolve(
+            publication,
+            outcome="failed" if outcome == "not_published" else outcome,
+            by=by,
+            external_id=fields.get("external_id", ""),
+            url=fields.get("url", ""),
+        )
+    elif name == "publish-now":
+        publishing.publish_now(publication, by=by)
+    elif name == "retry":
+        publishing.publication_retry(publication, by=by)
+    elif name == "approve":
+        publication_review.publication_approve(publication, by=by)
+    else:
+        publishing.publication_cancel(publication, by=by)
+
+
 def _act(name: str, summary: str, description: str) -> Any:
     """A `POST /publications/{id}/<name>/` action calling one service."""
     body = ResolveSerializer if name == "resolve" else None
@@ -207,26 +231,7 @@ def _act(name: str, summary: str, description: str) -> Any:
         publication = self.get_object()
         by = self.principal()
         try:
-            if name == "resolve":
-                data = ResolveSerializer(data=request.data)
-                data.is_valid(raise_exception=True)
-                fields = data.validated_data
-                outcome = fields["outcome"]
-                publishing.publication_resolve(
-                    publication,
-                    outcome="failed" if outcome == "not_published" else outcome,
-                    by=by,
-                    external_id=fields.get("external_id", ""),
-                    url=fields.get("url", ""),
-                )
-            elif name == "publish-now":
-                publishing.publish_now(publication, by=by)
-            elif name == "retry":
-                publishing.publication_retry(publication, by=by)
-            elif name == "approve":
-                publication_review.publication_approve(publication, by=by)
-            else:
-                publishing.publication_cancel(publication, by=by)
+            _run(name, publication, by=by, request=request)
         except ConflictError as exc:
             fresh = self.get_queryset().get(pk=publication.pk)
             raise ConflictError(

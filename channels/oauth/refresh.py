@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -35,18 +35,25 @@ def _lease_seconds() -> float:
     return 2 * float(setting("OUTBOUND_READ_TIMEOUT_SECONDS", 20.0)) + 30
 
 
-@sensitive_variables("old", "form", "tokens")
-def refresh_account(account_id: int, *, force: bool = False) -> str:
-    """Refresh one account's token. Returns "refreshed", "skipped" (not due,
-    or another process holds it), "revoked", "transient" or "error"."""
-    now = timezone.now()
+def _claim(account_id: int, now: datetime) -> datetime | None:
+    """Lease a connected account for one refresh (a conditional UPDATE, so
+    only one process uses its refresh token); None if another holds it."""
     lease = now + timedelta(seconds=_lease_seconds())
     claimed = (
         ChannelAccount.objects.filter(pk=account_id, status=AccountStatus.CONNECTED)
         .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
         .update(refresh_lease_until=lease)
     )
-    if not claimed:
+    return lease if claimed else None
+
+
+@sensitive_variables("old", "form", "tokens")
+def refresh_account(account_id: int, *, force: bool = False) -> str:
+    """Refresh one account's token. Returns "refreshed", "skipped" (not due,
+    or another process holds it), "revoked", "transient" or "error"."""
+    now = timezone.now()
+    lease = _claim(account_id, now)
+    if lease is None:
         return "skipped"
     account = ChannelAccount.objects.get(pk=account_id)
     try:
