@@ -35,6 +35,7 @@ def retry_after_seconds(
     text = value.strip()
     if not text:
         return None
+    seconds: float | None
     try:
         seconds = float(text)
     except ValueError:
