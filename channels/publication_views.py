@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.errors import ConflictError
 from campaigns.views.common import workspace_view
-from channels import publication_review, publishing, selectors
+from channels import selectors, services
 from channels.models import Publication
 from channels.models import PublicationStatus as PS
 
@@ -33,30 +33,19 @@ def publication_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
     if name not in ACTIONS:
         raise Http404("No such action.")
     by = request.user
+    answer: dict[str, str] = {}
+    if name == "resolve":
+        outcome = request.POST.get("outcome", "")
+        if outcome not in ("published", "not_published", "retry"):
+            messages.error(request, "Say whether it is on the network.")
+            return redirect("post-editor", publication.post_id)
+        url = request.POST.get("url", "").strip()
+        if url and not url.startswith(("https://", "http://")):
+            messages.error(request, "The post's address starts with https://.")
+            return redirect("post-editor", publication.post_id)
+        answer = {"outcome": outcome, "url": url if outcome == "published" else ""}
     try:
-        if name == "publish-now":
-            publishing.publish_now(publication, by=by)
-        elif name == "retry":
-            publishing.publication_retry(publication, by=by)
-        elif name == "cancel":
-            publishing.publication_cancel(publication, by=by)
-        elif name == "approve":
-            publication_review.publication_approve(publication, by=by)
-        else:
-            outcome = request.POST.get("outcome", "")
-            if outcome not in ("published", "not_published", "retry"):
-                messages.error(request, "Say whether it is on the network.")
-                return redirect("post-editor", publication.post_id)
-            url = request.POST.get("url", "").strip()
-            if url and not url.startswith(("https://", "http://")):
-                messages.error(request, "The post's address starts with https://.")
-                return redirect("post-editor", publication.post_id)
-            publishing.publication_resolve(
-                publication,
-                outcome="failed" if outcome == "not_published" else outcome,  # type: ignore[arg-type]
-                by=by,
-                url=url if outcome == "published" else "",
-            )
+        services.publication_act(name=name, publication=publication, by=by, **answer)
     except ConflictError as exc:
         messages.error(request, str(exc))
     except PermissionDenied as exc:

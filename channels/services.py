@@ -1,4 +1,5 @@
-"""The scheduler's heartbeat, which /healthz reads.
+"""The scheduler's heartbeat, which /healthz reads, and a publication's
+actions by name (the API and the post page both offer them).
 
 Claiming due publications lives in `channels.dispatcher`, publishing them in
 `channels.publishing`; both in this style: keyword-only functions, atomic writes.
@@ -9,12 +10,13 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from channels.models import SchedulerHeartbeat
+from channels.models import Publication, SchedulerHeartbeat
 
 
 def scheduler_default_name() -> str:
@@ -59,3 +61,41 @@ def scheduler_heartbeat_record(
                 ticks=F("ticks") + 1, **fields
             )
     return SchedulerHeartbeat.objects.get(name=name)
+
+
+def publication_act(
+    *,
+    name: str,
+    publication: Publication,
+    by: Any,
+    outcome: str = "",
+    url: str = "",
+    external_id: str = "",
+) -> None:
+    """Run the action `name` ("publish-now", "retry", "cancel", "approve",
+    "resolve") on `publication`, as `by`. For "resolve", `outcome` is the
+    person's answer: "published", "not_published" (recorded as failed) or
+    "retry". Raises what the service raises (`ConflictError`, PermissionDenied)."""
+    # Imported here: channels.publishing is the worker's heavy side and imports
+    # much of the app; the heartbeat above must not pull it in.
+    from channels import publication_review, publishing
+
+    if name == "publish-now":
+        publishing.publish_now(publication, by=by)
+    elif name == "retry":
+        publishing.publication_retry(publication, by=by)
+    elif name == "cancel":
+        publishing.publication_cancel(publication, by=by)
+    elif name == "approve":
+        publication_review.publication_approve(publication, by=by)
+    elif name == "resolve":
+        # `outcome` is one of the three: each caller checks its input first.
+        publishing.publication_resolve(
+            publication,
+            outcome="failed" if outcome == "not_published" else outcome,  # type: ignore[arg-type]
+            by=by,
+            external_id=external_id,
+            url=url,
+        )
+    else:
+        raise ValueError(f"no publication action {name!r}")

@@ -36,7 +36,7 @@ from campaigns.api.filters import IdFilter
 from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.errors import ConflictError
 from campaigns.permissions import Action, can
-from channels import failures, publication_review, publishing, selectors
+from channels import failures, selectors, services
 from channels.models import Network, Publication, PublishAttempt
 from channels.models import PublicationStatus as PS
 
@@ -199,30 +199,6 @@ CONFLICT_409 = OpenApiResponse(
 )
 
 
-def _run(name: str, publication: Publication, *, by: Any, request: Request) -> None:
-    """The one service call behind the action `name`."""
-    if name == "resolve":
-        data = ResolveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
-        outcome = fields["outcome"]
-        publishing.publication_resolve(
-            publication,
-            outcome="failed" if outcome == "not_published" else outcome,
-            by=by,
-            external_id=fields.get("external_id", ""),
-            url=fields.get("url", ""),
-        )
-    elif name == "publish-now":
-        publishing.publish_now(publication, by=by)
-    elif name == "retry":
-        publishing.publication_retry(publication, by=by)
-    elif name == "approve":
-        publication_review.publication_approve(publication, by=by)
-    else:
-        publishing.publication_cancel(publication, by=by)
-
-
 def _act(name: str, summary: str, description: str) -> Any:
     """A `POST /publications/{id}/<name>/` action calling one service."""
     body = ResolveSerializer if name == "resolve" else None
@@ -231,7 +207,14 @@ def _act(name: str, summary: str, description: str) -> Any:
         publication = self.get_object()
         by = self.principal()
         try:
-            _run(name, publication, by=by, request=request)
+            fields: dict[str, Any] = {}
+            if name == "resolve":
+                data = ResolveSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                fields = dict(data.validated_data)
+            services.publication_act(
+                name=name, publication=publication, by=by, **fields
+            )
         except ConflictError as exc:
             fresh = self.get_queryset().get(pk=publication.pk)
             raise ConflictError(
