@@ -13,7 +13,7 @@ from campaigns.models import Post
 from campaigns.planner import plan_campaign
 from content import services
 from content.models import Generation, GenerationStatus, Variant
-from content.services import generation as generation_module
+from content.services.generation import run as generation_module
 from tests.content.conftest import post_with_channels, run
 from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
 
