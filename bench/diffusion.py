@@ -158,9 +158,11 @@ def generate(
     django.setup()
     import torch
 
+    from content.image_providers.diffusion import DiffusionProvider
     from content.images import ImageRequest, get_image_provider
 
     provider = get_image_provider()
+    assert isinstance(provider, DiffusionProvider)  # IMAGE_PROVIDER=diffusers above
     started = time.perf_counter()
     pipe, _, _, dtype = provider.loaded()
     load_s = time.perf_counter() - started

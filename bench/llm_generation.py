@@ -200,7 +200,7 @@ def main() -> None:
         from content.services import generation as generation_module
 
         # No broker: the bench runs each job itself, right after the request.
-        generation_module._enqueue = lambda generation_id: None  # type: ignore[assignment]
+        generation_module._enqueue = lambda generation_id: None
         settings.LLM_PRICES = {"bench-model": {"in": 0.15, "out": 0.6}}
         user, posts = _posts(args.posts + 1)
         # Warm up (not counted): the first call imports the `openai` client and

@@ -60,11 +60,9 @@ def _figures(ids: list[int], due: Any) -> dict[str, float]:  # due: the first
     from channels.models import Publication
     from channels.models import PublicationStatus as PS
 
-    rows = list(
-        Publication.objects.filter(pk__in=ids, status=PS.PUBLISHED).values_list(
-            "due_at", "finished_at"
-        )
-    )
+    published = Publication.objects.filter(pk__in=ids, status=PS.PUBLISHED)
+    # A published row always has its finished_at; the filter says so to the types.
+    rows = [(d, f) for d, f in published.values_list("due_at", "finished_at") if f]
     late = sorted((f - d).total_seconds() for d, f in rows)
     if not late:
         return {"published": 0, "rate": 0.0, "p50": float("nan"), "p99": float("nan")}

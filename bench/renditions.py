@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,8 +72,8 @@ def make_source(path: Path) -> int:
     pixels = np.where(disc[..., None], pixels + stripes + 40, pixels)
     # Fine texture (foliage, gravel, fabric) in the lower two thirds, in cells of 2-3
     # pixels so that it survives the downscale as real detail does; grain all over.
-    cells = rng.normal(0, 50, (h // 3 + 1, w // 3 + 1, 3)).astype(np.float32)
-    texture = cells.repeat(3, 0).repeat(3, 1)[:h, :w]
+    grains = rng.normal(0, 50, (h // 3 + 1, w // 3 + 1, 3)).astype(np.float32)
+    texture = grains.repeat(3, 0).repeat(3, 1)[:h, :w]
     ground = np.clip((y / h - 0.3) * 4, 0, 1)[..., None]
     pixels += texture * ground
     pixels += rng.normal(0, 5, pixels.shape).astype(np.float32)
@@ -130,7 +131,7 @@ def child(kind: str, source: Path, repeat: int, max_bytes: int) -> dict[str, obj
     }
 
 
-def _run_child(kind: str, source: Path, repeat: int, max_bytes: int) -> dict:
+def _run_child(kind: str, source: Path, repeat: int, max_bytes: int) -> dict[str, Any]:
     out = subprocess.run(
         [
             sys.executable,
@@ -168,7 +169,7 @@ def main() -> None:
         source = Path(tmp) / "photo.jpg"
         source_bytes = make_source(source)
         # Alternated, so that a burst of load from elsewhere hits both sides.
-        rounds: dict[str, list[dict]] = {"adloop": [], "naive": []}
+        rounds: dict[str, list[dict[str, Any]]] = {"adloop": [], "naive": []}
         for _ in range(args.rounds):
             for kind, done in rounds.items():
                 done.append(_run_child(kind, source, args.repeat, args.max_bytes))

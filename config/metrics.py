@@ -101,13 +101,13 @@ def _publication_metrics(now: Any) -> Iterator[GaugeMetricFamily]:
         "(published, transient, permanent, ambiguous, swept; empty: running).",
         ["network", "outcome"],
     )
-    rows = (
+    outcomes = (
         PublishAttempt.objects.filter(started_at__gte=now - RECENT)
         .values_list("publication__network", "outcome")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for network, outcome, n in rows:
+    for network, outcome, n in outcomes:
         attempts.add_metric([network, outcome or "running"], n)
     yield attempts
 

@@ -155,6 +155,26 @@ def test_rest_framework_settings_resolve_before_any_view_is_imported(
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+# --- types ------------------------------------------------------------------------
+
+
+def test_mypy_passes_on_the_checked_modules() -> None:
+    """mypy with django-stubs and djangorestframework-stubs, configured in
+    [tool.mypy]: `files` are checked (with warn_unused_ignores, so a stale
+    `# type: ignore` fails too); the override list says what is not yet checked.
+
+    Its cache is var/mypy_cache (shared with pre-commit). Measured on the 2-core
+    development machine under load: cold about 200 s (it analyses every app the
+    checked modules import), warm about 6 s.
+    """
+    local = Path(PYTHON).parent / "mypy"
+    if not local.exists():
+        pytest.fail("mypy is not installed (pip install -e '.[dev]')")
+    result = _run([str(local)], env={**os.environ, "NO_COLOR": "1"}, timeout=900)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Success: no issues found" in result.stdout, result.stdout
+
+
 # --- dependencies -----------------------------------------------------------------
 
 
