@@ -1,7 +1,7 @@
 """How each network counts a text, and the patterns it counts by.
 
 `static/js/charcount.js` is a port of `measure` for the editor's live counters;
-`tests/content/test_charcount_js.py` runs both on one table of cases. Change the
+`tests/e2e/test_charcount_js.py` runs both on one table of cases. Change the
 patterns here and that file together.
 """
 
