@@ -6,14 +6,14 @@ errors) and cancel.
 A request is a `campaigns.Job` of kind `image_generation`, so the UI and the
 API follow it like any other job (`/api/v1/jobs/{id}/`). The job's `input`
 says everything the worker needs (post, variant, prompt, count, size, seed,
-provider), so what it made can be traced back to what was asked.
+provider), so what it made can be traced back to what was asked. What an
+image's provenance note and AI disclosure say is `image_provenance`'s.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from campaigns.errors import ConflictError
 from campaigns.lifecycle import ensure_editable
-from campaigns.models import AIDisclosure, BrandProfile, Job, JobStatus, Post
+from campaigns.models import BrandProfile, Job, JobStatus, Post
 from campaigns.permissions import Action
 from campaigns.services import jobs
 from campaigns.services.brands import require
@@ -41,6 +41,10 @@ from content.images import (
 from content.models import Asset, AssetSource, PostImage, Variant
 from content.services.assets import StoredImage, store_image
 
+# disclosure_for is re-exported: its callers and tests import it from here.
+from content.services.image_provenance import disclosure_for as disclosure_for
+from content.services.image_provenance import provenance_note, visible_label
+
 if TYPE_CHECKING:
     from campaigns.permissions import Principal
 
@@ -49,11 +53,7 @@ logger = logging.getLogger(__name__)
 KIND = "image_generation"
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_SEED = 2**32 - 1
-DISCLOSURE_LABEL = "Made with AI"
 CANCELED_MESSAGE = "Canceled"
-# IPTC digital source types, as C2PA uses them.
-_TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-_ALGORITHMIC = "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"
 
 
 def max_images() -> int:
@@ -96,6 +96,18 @@ def _validate(
         raise ValidationError(errors)
 
 
+def _prompt_for(post: Post, variant: Variant | None, prompt: str | None) -> str:
+    """`prompt`, else the variant's image prompt, else the post's topic and angle."""
+    text = (prompt or "").strip()
+    if not text and variant is not None:
+        text = variant.image_prompt.strip()
+    if not text:
+        text = ". ".join(p for p in (post.topic, post.angle) if p)
+    if len(text) > 2000:
+        raise ValidationError({"prompt": ["At most 2000 characters."]})
+    return text
+
+
 def image_generation_request(
     *,
     post: Post,
@@ -127,13 +139,7 @@ def image_generation_request(
         seed=seed,
         provider=provider,
     )
-    text = (prompt or "").strip()
-    if not text and variant is not None:
-        text = variant.image_prompt.strip()
-    if not text:
-        text = ". ".join(p for p in (post.topic, post.angle) if p)
-    if len(text) > 2000:
-        raise ValidationError({"prompt": ["At most 2000 characters."]})
+    text = _prompt_for(post, variant, prompt)
     job = jobs.job_create(
         workspace=post.workspace,
         kind=KIND,
@@ -292,74 +298,6 @@ def _run(job: Job) -> list[int] | None:
     return made
 
 
-def disclosure_for(brand: BrandProfile, ai_generated: bool) -> dict[str, Any]:
-    """What the brand's AI-disclosure policy says about one image."""
-    policy = brand.ai_disclosure
-    networks = list(brand.ai_disclosure_networks or [])
-    label = ""
-    if ai_generated and policy != AIDisclosure.NEVER:
-        label = DISCLOSURE_LABEL
-    return {
-        "policy": policy,
-        "label": label,
-        "networks": networks if policy == AIDisclosure.PER_CHANNEL else [],
-    }
-
-
-def visible_label(disclosure: dict[str, Any]) -> dict[str, Any]:
-    """The renditions' visible label, when IMAGE_VISIBLE_AI_LABEL is on and the
-    brand's policy labels this image: on every network ("always") or on the
-    policy's networks ("per channel"). Off, the disclosure stays in the asset's
-    provenance note (and the networks' own AI labels) only."""
-    label = disclosure.get("label") or ""
-    if not settings.IMAGE_VISIBLE_AI_LABEL or not label:
-        return {"label": "", "label_networks": None}
-    networks = disclosure.get("networks") or []
-    if disclosure.get("policy") == AIDisclosure.PER_CHANNEL:
-        return {"label": label, "label_networks": frozenset(networks)}
-    return {"label": label, "label_networks": None}
-
-
-def provenance_note(
-    result: GeneratedImage, *, brand: BrandProfile, created: str
-) -> dict[str, Any]:
-    """A C2PA-style note: what made the image, from what, and how to label it.
-
-    `inputs_hash` is the SHA-256 of the canonical JSON of every input that
-    decides the pixels (provider, model, prompts, seed, steps, guidance, size),
-    so two assets with the same hash were made the same way.
-    """
-    inputs = {
-        "provider": result.provider,
-        "model": result.model,
-        "prompt": result.final_prompt,
-        "negative_prompt": result.negative_prompt,
-        "seed": result.seed,
-        "steps": result.steps,
-        "guidance": result.guidance,
-        "width": result.width,
-        "height": result.height,
-    }
-    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
-    return {
-        "claim_generator": "AdLoop",
-        "created": created,
-        "generator": {
-            "provider": result.provider,
-            "model": result.model,
-            "device": result.device,
-            "dtype": result.dtype,
-            "seconds": round(result.seconds, 3),
-        },
-        "inputs_hash": hashlib.sha256(canonical.encode()).hexdigest(),
-        "ai_generated": result.ai_generated,
-        "digital_source_type": _TRAINED if result.ai_generated else _ALGORITHMIC,
-        "actions": [{"action": "c2pa.created"}],
-        "disclosure": disclosure_for(brand, result.ai_generated),
-        "extra": {k: v for k, v in result.extra.items() if isinstance(v, str | int)},
-    }
-
-
 def store_generated(
     result: GeneratedImage,
     *,
@@ -381,27 +319,7 @@ def store_generated(
     checksum = hashlib.sha256(data).hexdigest()
     asset = Asset.objects.filter(workspace=post.workspace, checksum=checksum).first()
     if asset is None:
-        now = timezone.now()
-        alt = (variant.alt_text if variant is not None else "") or ""
-        fields = {
-            "source": AssetSource.GENERATED,
-            "alt_text": alt[:500],
-            "ai_generated": result.ai_generated,
-            "provider": result.provider,
-            "model": result.model[:300],
-            "prompt": result.final_prompt,
-            "negative_prompt": result.negative_prompt,
-            "seed": result.seed,
-            "steps": result.steps,
-            "guidance": result.guidance,
-            "device": result.device[:20],
-            "variant": variant,
-            "made_for_post": post,
-            "job": job,
-            "provenance": provenance_note(result, brand=brand, created=now.isoformat()),
-            "created_by_id": job.created_by_id,
-            "created_by_key_id": job.created_by_key_id,
-        }
+        fields = _asset_fields(result, job=job, post=post, variant=variant, brand=brand)
         try:
             asset = store_image(
                 workspace=post.workspace,
@@ -417,6 +335,44 @@ def store_generated(
             )
         except IntegrityError:
             asset = Asset.objects.get(workspace=post.workspace, checksum=checksum)
+    _add_to_gallery(post, asset, job)
+    return asset
+
+
+def _asset_fields(
+    result: GeneratedImage,
+    *,
+    job: Job,
+    post: Post,
+    variant: Variant | None,
+    brand: BrandProfile,
+) -> dict[str, Any]:
+    """A generated asset's fields: how it was made, for what, by whom."""
+    now = timezone.now()
+    alt = (variant.alt_text if variant is not None else "") or ""
+    return {
+        "source": AssetSource.GENERATED,
+        "alt_text": alt[:500],
+        "ai_generated": result.ai_generated,
+        "provider": result.provider,
+        "model": result.model[:300],
+        "prompt": result.final_prompt,
+        "negative_prompt": result.negative_prompt,
+        "seed": result.seed,
+        "steps": result.steps,
+        "guidance": result.guidance,
+        "device": result.device[:20],
+        "variant": variant,
+        "made_for_post": post,
+        "job": job,
+        "provenance": provenance_note(result, brand=brand, created=now.isoformat()),
+        "created_by_id": job.created_by_id,
+        "created_by_key_id": job.created_by_key_id,
+    }
+
+
+def _add_to_gallery(post: Post, asset: Asset, job: Job) -> None:
+    """The asset among the post's images, last, as a candidate (not chosen)."""
     last = (
         PostImage.objects.filter(post=post)
         .order_by("-position")
@@ -433,4 +389,3 @@ def store_generated(
             "added_by_key_id": job.created_by_key_id,
         },
     )
-    return asset
