@@ -46,7 +46,12 @@ from content.renditions.formats import (
     RenditionTooLarge,
     SourceTooSmall,
 )
-from content.renditions.rendering import prepare, render, render_for_network
+from content.renditions.rendering import (
+    needed_scale,
+    prepare,
+    render,
+    render_for_network,
+)
 
 __all__ = [
     "FORMATS",
@@ -67,6 +72,7 @@ __all__ = [
     "crop_box_for",
     "draw_label",
     "focus_point",
+    "needed_scale",
     "prepare",
     "render",
     "render_for_network",

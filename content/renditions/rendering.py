@@ -48,7 +48,7 @@ def prepare(
     # Draft: a JPEG decodes at 1/2, 1/4 or 1/8 through its DCT, far cheaper than
     # decoding everything and throwing most of it away in the resize.
     if image.format == "JPEG" and isinstance(source, bytes):
-        need = max(_needed_scale((src_w, src_h), FORMATS[f]) for f in formats)
+        need = max(needed_scale((src_w, src_h), FORMATS[f]) for f in formats)
         if need < 1:
             want = (math.ceil(raw_w * need), math.ceil(raw_h * need))
             image.draft(None, want)
@@ -108,7 +108,7 @@ def render(
     too_small = [
         f
         for f in formats
-        if _needed_scale(prepared.source_size, FORMATS[f]) > MAX_UPSCALE
+        if needed_scale(prepared.source_size, FORMATS[f]) > MAX_UPSCALE
     ]
     if too_small:
         fmt = too_small[0]
@@ -204,7 +204,7 @@ def _srgb_transform(
     return transform, out_mode
 
 
-def _needed_scale(source: tuple[int, int], target: tuple[int, int]) -> float:
+def needed_scale(source: tuple[int, int], target: tuple[int, int]) -> float:
     """Target pixels per source pixel when the largest crop fills the target."""
     sw, sh = source
     tw, th = target

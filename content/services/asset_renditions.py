@@ -204,15 +204,12 @@ def workspace_networks(workspace: Workspace) -> list[str]:
     return sorted(n for n in set(found) if n in renditions.NETWORK_IMAGE_LIMITS)
 
 
-def _needed_scale(size: tuple[int, int], fmt: str) -> float:
-    w, h = renditions.FORMATS[fmt]
-    return max(w / size[0], h / size[1])
-
-
 def _enlarged(source: Image.Image) -> Image.Image:
     """`source` enlarged with Lanczos just enough that every format fits within
     `renditions.MAX_UPSCALE` (as it is when it already does)."""
-    need = max(_needed_scale(source.size, f) for f in renditions.FORMATS)
+    need = max(
+        renditions.needed_scale(source.size, t) for t in renditions.FORMATS.values()
+    )
     if need <= renditions.MAX_UPSCALE:
         return source
     factor = need / renditions.MAX_UPSCALE
