@@ -22,12 +22,13 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import openai
+
+from core.retry_after import MAX_SECONDS, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -160,29 +161,16 @@ class RetryPolicy:
 
 
 def retry_after(exc: Exception) -> float | None:
-    """Seconds from `retry-after-ms` / `Retry-After` (seconds or HTTP date)."""
+    """Seconds from the error's `retry-after-ms` (OpenAI's, in milliseconds) or
+    `Retry-After` header, read by `core.retry_after` (clamped to a day)."""
     response = getattr(exc, "response", None)
     if response is None:
         return None
     headers = response.headers
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    ms = retry_after_seconds(headers.get("retry-after-ms"), ceiling=MAX_SECONDS * 1000)
+    if ms is not None:
+        return ms / 1000
+    return retry_after_seconds(headers.get("retry-after"))
 
 
 def redact(text: str, api_key: str) -> str:

@@ -181,7 +181,7 @@ def _rate_limited(**headers: str) -> openai.RateLimitError:
     return openai.RateLimitError("slow down", response=response, body=None)
 
 
-def test_retry_after_reads_milliseconds_seconds_and_dates() -> None:
+def test_retry_after_reads_milliseconds_seconds_and_dates_clamped_to_a_day() -> None:
     when = datetime.now(UTC) + timedelta(seconds=20)
 
     assert retry_after(_rate_limited(**{"retry-after-ms": "1500"})) == 1.5
@@ -189,6 +189,7 @@ def test_retry_after_reads_milliseconds_seconds_and_dates() -> None:
     in_date = retry_after(_rate_limited(**{"retry-after": format_datetime(when)}))
     assert in_date is not None and 17 <= in_date <= 20
     assert retry_after(_rate_limited(**{"retry-after": "soon"})) is None
+    assert retry_after(_rate_limited(**{"retry-after": "999999999"})) == 24 * 3600
     assert retry_after(_rate_limited()) is None
     assert retry_after(ValueError("no response")) is None
 
