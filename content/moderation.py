@@ -155,26 +155,12 @@ def gate(
             )
         )
 
-    claims = [*DEFAULT_FORBIDDEN_CLAIMS, *forbidden_claims]
-    if objective == "conversions":
-        claims.extend(SALES_FORBIDDEN_CLAIMS)
-    for claim in find_phrases(text, claims):
-        reasons.append(
-            Reason(
-                "forbidden_claim",
-                f"Claims '{claim}', which cannot be proven in a post; "
-                "rephrase or remove it.",
-            )
-        )
+    reasons.extend(_claim_reasons(text, objective, forbidden_claims))
 
     if provider_moderation is not None and provider_moderation.flagged:
         categories = ", ".join(provider_moderation.categories) or "unspecified"
-        reasons.append(
-            Reason(
-                "provider_flagged",
-                f"The AI provider's moderation flagged this text ({categories}).",
-            )
-        )
+        flagged = f"The AI provider's moderation flagged this text ({categories})."
+        reasons.append(Reason("provider_flagged", flagged))
 
     required_label = None
     native_flag = None
@@ -188,17 +174,36 @@ def gate(
         if native_flag is None:
             required_label = ai_label_for(network)
             if not has_ai_label(text, network):
-                reasons.append(
-                    Reason(
-                        "missing_ai_label",
-                        f"The brand labels AI-written copy on "
-                        f"{network_name(network)}: add '{required_label}'.",
-                    )
-                )
+                reasons.append(_missing_label(network, required_label))
 
     return Verdict(
         passed=not reasons,
         reasons=reasons,
         required_label=required_label,
         native_flag=native_flag,
+    )
+
+
+def _claim_reasons(
+    text: str, objective: str, forbidden_claims: list[str]
+) -> list[Reason]:
+    """A reason per claim in `text` that a post cannot prove: the defaults, the
+    brand's own, and for a conversions campaign the sales promises too."""
+    claims = [*DEFAULT_FORBIDDEN_CLAIMS, *forbidden_claims]
+    if objective == "conversions":
+        claims.extend(SALES_FORBIDDEN_CLAIMS)
+    return [
+        Reason(
+            "forbidden_claim",
+            f"Claims '{claim}', which cannot be proven in a post; "
+            "rephrase or remove it.",
+        )
+        for claim in find_phrases(text, claims)
+    ]
+
+
+def _missing_label(network: str, label: str) -> Reason:
+    return Reason(
+        "missing_ai_label",
+        f"The brand labels AI-written copy on {network_name(network)}: add '{label}'.",
     )

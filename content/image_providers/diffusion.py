@@ -6,7 +6,7 @@ one copy in GPU memory). Loading is guarded by a lock, and so is generation:
 a diffusers pipeline (its scheduler) is not safe to call from two threads.
 
 Steps, guidance and the native resolution default per model family, detected
-from the pipeline class and its config (see `family_defaults`).
+from the pipeline class and its config (`families.family_defaults`).
 
 Note on dtypes: diffusers 0.39 pipelines and models take `torch_dtype=`;
 `dtype=` is ignored there with a log line (transformers renamed it, diffusers
@@ -22,12 +22,13 @@ import os
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
+from content.image_providers.families import FamilyDefaults, family_defaults
 from content.images import (
     GeneratedImage,
     ImageError,
@@ -43,52 +44,6 @@ TINY_VAES = {  # the light decoders (TAESD family) per latent space
     "sdxl": "madebyollin/taesdxl",
     "flux": "madebyollin/taef1",
 }
-
-
-@dataclass(frozen=True)
-class FamilyDefaults:
-    family: str  # "sd-turbo", "sd", "sdxl-turbo", "sdxl", "flux-schnell", "flux"
-    steps: int
-    guidance: float
-    width: int
-    height: int
-    multiple: int  # width and height are rounded down to a multiple of this
-
-
-def family_defaults(pipe: Any, model: str) -> FamilyDefaults:
-    """Steps, guidance and native size for the loaded pipeline.
-
-    Distilled models (SD-Turbo, SDXL-Turbo) are told apart from their parents by
-    the name or a "trailing" timestep spacing in the scheduler config (what the
-    Turbo repositories ship); FLUX-schnell by a transformer without guidance
-    embeddings (FLUX-dev has them).
-    """
-    cls = type(pipe).__name__
-    name = model.lower()
-    scheduler = getattr(pipe, "scheduler", None)
-    spacing = getattr(getattr(scheduler, "config", None), "timestep_spacing", "")
-    distilled = any(w in name for w in ("turbo", "lightning", "lcm", "hyper"))
-    distilled = distilled or spacing == "trailing"
-    scale = int(getattr(pipe, "vae_scale_factor", 8) or 8)
-    if "Flux" in cls:
-        transformer = getattr(pipe, "transformer", None)
-        guided = getattr(getattr(transformer, "config", None), "guidance_embeds", True)
-        size = int(getattr(pipe, "default_sample_size", 128)) * scale
-        if not guided or "schnell" in name:
-            return FamilyDefaults("flux-schnell", 4, 0.0, size, size, 16)
-        return FamilyDefaults("flux", 28, 3.5, size, size, 16)
-    unet = getattr(pipe, "unet", None)
-    sample = getattr(getattr(unet, "config", None), "sample_size", None)
-    if isinstance(sample, (list, tuple)):
-        sample = sample[0]
-    size = int(sample or 64) * scale
-    if "XL" in cls:
-        if distilled:
-            return FamilyDefaults("sdxl-turbo", 1, 0.0, size, size, 8)
-        return FamilyDefaults("sdxl", 30, 5.0, size, size, 8)
-    if distilled:
-        return FamilyDefaults("sd-turbo", 1, 0.0, size, size, 8)
-    return FamilyDefaults("sd", 25, 7.5, size, size, 8)
 
 
 def best_device(model: str = "") -> tuple[str, Any]:
@@ -306,12 +261,7 @@ class DiffusionProvider:
 
         pipe, lock, device, dtype = self.loaded()
         fam = family_defaults(pipe, self.model)
-        steps = request.steps if request.steps is not None else settings.IMAGE_STEPS
-        steps = int(steps or fam.steps)
-        guidance = request.guidance
-        if guidance is None:
-            guidance = settings.IMAGE_GUIDANCE
-        guidance = float(fam.guidance if guidance is None else guidance)
+        steps, guidance = _steps_and_guidance(request, fam)
         width = _fit(request.width or fam.width, fam.multiple)
         height = _fit(request.height or fam.height, fam.multiple)
         seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
@@ -336,27 +286,9 @@ class DiffusionProvider:
         else:
             negative = ""  # FLUX has none: record what the model was given
         if progress is not None and "callback_on_step_end" in params:
-
-            def on_step_end(
-                _pipe: Any, step: int, _t: Any, callback_kwargs: dict[str, Any]
-            ) -> dict[str, Any]:
-                progress(step + 1, steps)
-                return callback_kwargs
-
-            kwargs["callback_on_step_end"] = on_step_end
+            kwargs["callback_on_step_end"] = _on_step_end(progress, steps)
         started = time.monotonic()
-        try:
-            with lock, torch.inference_mode():
-                output = pipe(**kwargs)
-        except torch.OutOfMemoryError as exc:
-            if device == "cuda":
-                torch.cuda.empty_cache()
-            raise ImageError(
-                f"Out of {device} memory at {width}x{height}: try a smaller size "
-                "or IMAGE_VAE=tiny.",
-                permanent=False,
-                code="out_of_memory",
-            ) from exc
+        output = _run(pipe, lock, kwargs, device=device)
         seconds = time.monotonic() - started
         image = output.images[0]
         return GeneratedImage(
@@ -381,6 +313,51 @@ class DiffusionProvider:
                 "vae_model": self._tiny() if self.vae == "tiny" else "",
             },
         )
+
+
+def _run(
+    pipe: Any, lock: threading.Lock, kwargs: dict[str, Any], *, device: str
+) -> Any:
+    """One pipeline call, alone on the pipeline; out of memory is transient."""
+    import torch
+
+    try:
+        with lock, torch.inference_mode():
+            return pipe(**kwargs)
+    except torch.OutOfMemoryError as exc:
+        if device == "cuda":
+            torch.cuda.empty_cache()
+        raise ImageError(
+            f"Out of {device} memory at {kwargs['width']}x{kwargs['height']}: try a "
+            "smaller size or IMAGE_VAE=tiny.",
+            permanent=False,
+            code="out_of_memory",
+        ) from exc
+
+
+def _steps_and_guidance(
+    request: ImageRequest, fam: FamilyDefaults
+) -> tuple[int, float]:
+    """The request's, else the settings', else the model family's."""
+    steps = request.steps if request.steps is not None else settings.IMAGE_STEPS
+    guidance = request.guidance
+    if guidance is None:
+        guidance = settings.IMAGE_GUIDANCE
+    return int(steps or fam.steps), float(
+        fam.guidance if guidance is None else guidance
+    )
+
+
+def _on_step_end(progress: Progress, steps: int) -> Callable[..., dict[str, Any]]:
+    """The pipeline's step callback, reporting `(step done, steps)`."""
+
+    def on_step_end(
+        _pipe: Any, step: int, _t: Any, callback_kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        progress(step + 1, steps)
+        return callback_kwargs
+
+    return on_step_end
 
 
 def _fit(value: int, multiple: int) -> int:

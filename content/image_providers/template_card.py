@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from content.images import (
+    BrandStyle,
     GeneratedImage,
     ImageRequest,
     Progress,
@@ -162,30 +163,14 @@ class TemplateCardProvider:
         width = request.width or 1080
         height = request.height or 1080
         style = request.style
-        palette = [
-            rgb for c in (style.colours if style else ()) if (rgb := parse_hex(c))
-        ]
-        background = palette[0] if palette else DEFAULT_BACKGROUND
-        accent = palette[1] if len(palette) > 1 else shade(background)
+        palette, background, accent = _colours(style)
         band_at, align = LAYOUTS[(request.seed or 0) % len(LAYOUTS)]
         image = Image.new("RGB", (width, height), background)
         draw = ImageDraw.Draw(image)
         short = min(width, height)
         margin = max(4, round(short * 0.07))
 
-        left, top, bottom = margin, margin, height - margin
-        if band_at == "bottom":
-            band = max(3, round(height * 0.035))
-            draw.rectangle((0, height - band, width, height), fill=accent)
-            bottom = height - band - margin // 2
-        elif band_at == "top":
-            band = max(3, round(height * 0.035))
-            draw.rectangle((0, 0, width, band), fill=accent)
-            top = band + margin // 2
-        else:  # a band down the left side
-            band = max(3, round(width * 0.035))
-            draw.rectangle((0, 0, band, height), fill=accent)
-            left = band + margin
+        left, top, bottom = _draw_band(draw, band_at, accent, margin, (width, height))
 
         logo_box = None
         if style and style.logo_path:
@@ -195,25 +180,11 @@ class TemplateCardProvider:
 
         headline = (request.headline or (style.name if style else "")).strip()
         colour = text_colour(background, palette[1:])
-        box_w, box_h = width - margin - left, max(1, bottom - top)
         layout = None
         if headline:
-            font, lines, line_height = fit_text(
-                headline, box_w, box_h, start=max(MIN_FONT_SIZE, round(short / 7))
-            )
-            y = top + (box_h - line_height * len(lines)) // 2
-            for line in lines:
-                x = left
-                if align == "centre":
-                    x = left + round((box_w - font.getlength(line)) / 2)
-                draw.text((x, y), line, font=font, fill=colour)
-                y += line_height
-            layout = Layout(
-                font.size,
-                tuple(lines),
-                line_height,
-                (left, top, width - margin, bottom),
-            )
+            area = (left, top, width - margin, bottom)
+            start = max(MIN_FONT_SIZE, round(short / 7))
+            layout = _draw_headline(draw, headline, area, align, colour, start)
         if progress is not None:
             progress(1, 1)
         extra: dict[str, Any] = {
@@ -224,14 +195,8 @@ class TemplateCardProvider:
             "logo_box": logo_box,
             "layout": f"band-{band_at}-{align}",
             "accent": _hex(accent),
+            **_layout_extra(layout),
         }
-        if layout:
-            extra.update(
-                font_size=layout.font_size,
-                lines=list(layout.lines),
-                text_box=layout.box,
-                line_height=layout.line_height,
-            )
         return GeneratedImage(
             image=image,
             provider=self.name,
@@ -268,3 +233,67 @@ class TemplateCardProvider:
         logo = logo.resize(size, Image.Resampling.LANCZOS)
         image.paste(logo, (left, top), logo)
         return (left, top, left + size[0], top + size[1])
+
+
+def _draw_band(
+    draw: Any, band_at: str, accent: RGB, margin: int, size: tuple[int, int]
+) -> tuple[int, int, int]:
+    """The accent band along one edge; the text area's left, top and bottom."""
+    width, height = size
+    left, top, bottom = margin, margin, height - margin
+    if band_at == "bottom":
+        band = max(3, round(height * 0.035))
+        draw.rectangle((0, height - band, width, height), fill=accent)
+        bottom = height - band - margin // 2
+    elif band_at == "top":
+        band = max(3, round(height * 0.035))
+        draw.rectangle((0, 0, width, band), fill=accent)
+        top = band + margin // 2
+    else:  # a band down the left side
+        band = max(3, round(width * 0.035))
+        draw.rectangle((0, 0, band, height), fill=accent)
+        left = band + margin
+    return left, top, bottom
+
+
+def _layout_extra(layout: Layout | None) -> dict[str, Any]:
+    if layout is None:
+        return {}
+    return {
+        "font_size": layout.font_size,
+        "lines": list(layout.lines),
+        "text_box": layout.box,
+        "line_height": layout.line_height,
+    }
+
+
+def _draw_headline(
+    draw: Any,
+    headline: str,
+    area: tuple[int, int, int, int],
+    align: str,
+    colour: RGB,
+    start: int,
+) -> Layout:
+    """The headline in the largest font from `start` down that fits `area`,
+    centred vertically, left-aligned or centred."""
+    left, top, right, bottom = area
+    box_w, box_h = right - left, max(1, bottom - top)
+    font, lines, line_height = fit_text(headline, box_w, box_h, start=start)
+    y = top + (box_h - line_height * len(lines)) // 2
+    for line in lines:
+        x = left
+        if align == "centre":
+            x = left + round((box_w - font.getlength(line)) / 2)
+        draw.text((x, y), line, font=font, fill=colour)
+        y += line_height
+    return Layout(font.size, tuple(lines), line_height, area)
+
+
+def _colours(style: BrandStyle | None) -> tuple[list[RGB], RGB, RGB]:
+    """The brand's palette, the background (its first colour) and the accent
+    (its second, else a shade of the background)."""
+    palette = [rgb for c in (style.colours if style else ()) if (rgb := parse_hex(c))]
+    background = palette[0] if palette else DEFAULT_BACKGROUND
+    accent = palette[1] if len(palette) > 1 else shade(background)
+    return palette, background, accent
