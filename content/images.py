@@ -14,8 +14,9 @@ inside the functions that need them: importing this module (the web app, the
 copy and publishing workers) must not load them.
 
 Every failure reaching a caller is an `ImageError`; `permanent` says whether a
-retry can help (a remote 429 or 5xx already retried here is not permanent; a
-refused prompt or a missing model is).
+retry can help (a remote 429 or 5xx, already retried by the one policy of
+OpenAI-protocol calls in `content.openai_calls`, is not permanent; a refused
+prompt or a missing model is).
 """
 
 from __future__ import annotations

@@ -2,14 +2,15 @@
 
 A card in the brand's main colour with its logo top left, an accent band in
 its second colour, and the headline set in the bundled DejaVu Sans Bold: the
-largest size at which the wrapped headline fits its box, left-aligned and
-centred vertically, in a colour with a WCAG contrast ratio of at least 4.5:1
-against the background (a brand colour when one qualifies, else white or black,
-one of which always does). No model is involved, and the UI says so.
+largest size at which the wrapped headline fits its box, centred vertically, in
+a colour with a WCAG contrast ratio of at least 4.5:1 against the background (a
+brand colour when one qualifies, else white or black, one of which always
+does). No model is involved, and the UI says so.
 
-The seed picks one of `LAYOUTS` (seed None is the first), so asking for several
-cards gives different ones, each reproducible from its recorded seed. A brand
-with one colour gets its accent band in a shade of it.
+The seed picks one of `LAYOUTS` (where the band goes: bottom, top or down the
+left side; the headline left-aligned or centred; seed None is the first), so
+asking for several cards gives different ones, each reproducible from its
+recorded seed. A brand with one colour gets its accent band in a shade of it.
 """
 
 from __future__ import annotations
