@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,9 +32,6 @@ from content.services.writing import (
     post_for_generation,
     write_channel,
 )
-
-if TYPE_CHECKING:
-    from campaigns.permissions import Principal
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +80,6 @@ def store(
     post: Post,
     outcome: ChannelOutcome,
     labels: LabelMaker,
-    *,
-    by: Principal | None = None,
 ) -> list[Variant]:
     """Save one channel's variants unless the generation was canceled meanwhile."""
     return store_many(generation, post, [outcome], labels)
