@@ -17,6 +17,8 @@ from channels.connectors.base import (
     ConnectorError,
     PublishRequest,
     PublishResult,
+    SupportsCheck,
+    SupportsLookup,
 )
 
 __all__ = [
@@ -27,6 +29,8 @@ __all__ = [
     "ConnectorNotAvailable",
     "PublishRequest",
     "PublishResult",
+    "SupportsCheck",
+    "SupportsLookup",
     "get_connector",
 ]
 
@@ -55,4 +59,5 @@ def get_connector(key: str) -> Connector:
         raise ConnectorNotAvailable(key)
     module_name, _, class_name = path.rpartition(".")
     cls = getattr(import_module(module_name), class_name)
-    return cls()
+    connector: Connector = cls()
+    return connector

@@ -153,14 +153,22 @@ class AccountCheck:
     detail: dict[str, Any] = field(default_factory=dict)  # e.g. an instance limit
 
 
+@runtime_checkable
 class SupportsCheck(Protocol):
+    """A connector that can test its credentials ("Test connection"); callers
+    narrow with `isinstance(connector, SupportsCheck)`."""
+
     def check(self, account: Any) -> AccountCheck:
         """Verify the account's credentials with one cheap read; raise
         `ConnectorError` ("permanent" for refused credentials) if they fail."""
         ...
 
 
+@runtime_checkable
 class SupportsLookup(Protocol):
+    """A connector with `Capabilities.lookup`: it can find a post an earlier,
+    unanswered try may have made; callers narrow with `isinstance`."""
+
     def lookup(self, request: PublishRequest) -> PublishResult | None:
         """The post this request made, if the network has it; None if not."""
         ...

@@ -70,8 +70,9 @@ def _credentials(account: Any) -> tuple[str, str]:
     token = apicall.access_token(account, network=NETWORK)
     credentials = credentials_of(account)
     author = str(credentials.get("author") or "")
-    if not author and getattr(account, "external_id", ""):
-        author = f"urn:li:person:{account.external_id}"
+    external_id = getattr(account, "external_id", "")
+    if not author and external_id:
+        author = f"urn:li:person:{external_id}"
     if not _AUTHOR.fullmatch(author):
         raise ConnectorError(
             "This LinkedIn account has no valid author (a person or an "

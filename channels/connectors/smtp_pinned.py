@@ -31,7 +31,7 @@ class _PinnedMixin:
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         # smtplib's own connect, to the checked address: SMTP_SSL wraps the
         # result with server_hostname=self._host (the name), as STARTTLS does.
-        sock: socket.socket = super()._get_socket(  # type: ignore[misc]
+        sock: socket.socket = super()._get_socket(  # type: ignore[misc]  # undocumented smtplib method, absent from typeshed
             self._address or host, port, timeout
         )
         http.shutdown_at_deadline(sock)

@@ -86,7 +86,9 @@ class SessionClient(XrpcClient):
             pds=str(data.get("pds") or self._service(account)),
         )
 
-    def _from_answer(self, account: Any, data: dict[str, Any]) -> Session:
+    def _from_answer(self, account: Any, data: Any) -> Session:
+        """The session in a createSession/refreshSession answer. `data` is the
+        answer's JSON as parsed, unchecked: read as an object, as XRPC says it is."""
         pds = self._service(account)
         for service in (data.get("didDoc") or {}).get("service") or []:
             if isinstance(service, dict) and str(service.get("id", "")).endswith(
@@ -119,7 +121,7 @@ class SessionClient(XrpcClient):
             secrets=(password,),
         )
         if answer.status == 200:
-            session = self._from_answer(account, answer.json())  # type: ignore[arg-type]
+            session = self._from_answer(account, answer.json())
             self._save(account, session, password)
             return session
         code, message = error_of(answer)
@@ -152,7 +154,7 @@ class SessionClient(XrpcClient):
             secrets=self._secrets(account),
         )
         if answer.status == 200:
-            fresh = self._from_answer(account, answer.json())  # type: ignore[arg-type]
+            fresh = self._from_answer(account, answer.json())
             fresh = Session(
                 did=fresh.did or session.did,
                 handle=fresh.handle or session.handle,

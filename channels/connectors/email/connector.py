@@ -184,4 +184,4 @@ class EmailConnector:
             raise smtp_error(exc, smtp) from exc
         finally:
             close_connection(backend)
-        return message.extra_headers["Message-ID"]
+        return str(message.extra_headers["Message-ID"])

@@ -198,7 +198,7 @@ class MastodonClient:
         if answer.status != 200:
             return InstanceLimits()
         try:
-            data = answer.json()
+            data: Any = answer.json()  # read with .get as Mastodon documents it
         except ValueError:
             return InstanceLimits()
         configuration = (data or {}).get("configuration") or {}
