@@ -286,11 +286,11 @@ def test_a_replan_keeps_what_people_touched_and_fills_around_it(spec, data):
         campaign = _make_campaign(spec)
         plan_campaign(campaign)
         posts = _planned(campaign)
-        touched = (
-            data.draw(st.sets(st.sampled_from([p.pk for p in posts])))
-            if posts
-            else set()
-        )
+        # Positions drawn apart from the plan: its size depends on the seed,
+        # which comes from ids that differ between examples, and hypothesis
+        # needs each example's draws to be the same choices when replayed.
+        picks = data.draw(st.sets(st.integers(min_value=0, max_value=499), max_size=40))
+        touched = {posts[i % len(posts)].pk for i in picks} if posts else set()
         Post.objects.filter(pk__in=touched).update(touched_at=NOW)
         shift = data.draw(st.sampled_from([0, 60, 24 * 60]))
         if shift:  # a person also moved them in time
