@@ -1,6 +1,6 @@
 /*
  * Live character counters in each network's own measure: a port of
- * content/channel_rules.py `measure` (same limits, same patterns, same results;
+ * content/channel_rules/measuring.py `measure` (same limits, same patterns, same results;
  * tests/content/test_charcount_js.py runs both on one table of cases).
  *
  * Use: <textarea id="copy-x" data-charcount-network="x"
@@ -13,7 +13,7 @@
  * Bluesky, Mastodon): each part is measured alone and the counter shows the
  * part that is furthest over ("Part 2 of 3: 281 / 280 weighted chars"); other
  * networks get the parts joined, as the publisher sends them
- * (channel_rules.parts_for; measureCopy here).
+ * (channel_rules.checking.parts_for; measureCopy here).
  *
  * One text, many channels (the post body): a list of counters, one per account,
  *   <ul data-charcount-channels="id_body" data-charcount-fallback="id_topic">
@@ -51,7 +51,7 @@
     wordpress: rule(null, CHARS)
   };
 
-  // --- patterns: keep in step with content/channel_rules.py ------------------
+  // --- patterns: keep in step with content/channel_rules/measuring.py -------
   var WORD = "\\p{L}\\p{M}\\p{Nd}_";
   var URL_END = "[^\\s<>\"'.,;:!?)\\]}\u2026]";
   var URL_PATH = "(?:/(?:[^\\s<>\"]*" + URL_END + ")?)?";
@@ -173,7 +173,7 @@
     };
   }
 
-  // A line holding only "---" splits a thread (channel_rules.THREAD_SEPARATOR).
+  // A line holding only "---" splits a thread (channel_rules.checking.THREAD_SEPARATOR).
   var THREAD_SEPARATOR = /^[ \t]*---[ \t]*$/m;
 
   function splitThread(text) {
