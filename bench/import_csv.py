@@ -20,6 +20,11 @@ import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the functions import after django.setup()
+    from campaigns.models import Campaign, Organization, User
+    from channels.models import ChannelAccount
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +38,10 @@ def _setup(tmp: Path) -> str:
     os.environ.setdefault("CELERY_BROKER_URL", "memory://")
     # One log line per post would drown the figures (both paths log the same way).
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # One process with DEBUG off: say so, as production settings require
+    # (without these two, start-up stops asking for REDIS_URL and EMAIL_HOST).
+    os.environ.setdefault("ALLOW_LOCAL_CACHE", "true")
+    os.environ.setdefault("EMAIL_DISABLED", "true")
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     import django
@@ -55,6 +64,73 @@ def _csv(rows: int, accounts: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _world() -> tuple[Organization, User, Campaign, list[ChannelAccount]]:
+    """An organization with one workspace, an editor, two accounts and a campaign."""
+    from campaigns import services
+    from campaigns.models import Membership, Organization, Role, User, Workspace
+    from channels.models import ChannelAccount, Network
+
+    tag = secrets.token_hex(4)
+    org = Organization.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}")
+    workspace = Workspace.objects.create(
+        organization=org, name=f"Bench {tag}", slug=f"bench-{tag}"
+    )
+    user = User.objects.create_user(email=f"bench-{tag}@example.test")
+    Membership.objects.create(
+        user=user, organization=org, workspace=workspace, role=Role.EDITOR
+    )
+    accounts = [
+        ChannelAccount.objects.create(
+            workspace=workspace, network=Network.MASTODON, name=f"Bench {n}"
+        )
+        for n in (1, 2)
+    ]
+    brand = services.brands.brand_create(
+        workspace=workspace, by=user, data={"name": "Bench"}
+    )
+    campaign = services.campaigns.campaign_create(
+        workspace=workspace,
+        by=user,
+        data={
+            "brand": brand,
+            "name": "Bench",
+            "start_date": date(2030, 3, 1),
+            "end_date": date(2030, 11, 30),
+            "time_zone": "Europe/Berlin",
+        },
+        cadences=[services.campaigns.Cadence(a, 3) for a in accounts],
+        pillars=[services.campaigns.PillarSpec("Product", 2)],
+    )
+    return org, user, campaign, accounts
+
+
+def _row_by_row(
+    campaign: Campaign, user: User, accounts: list[ChannelAccount], rows: int
+) -> float:
+    """Seconds to create `rows` posts one `post_create` at a time."""
+    from campaigns import services
+    from campaigns.timezones import local_to_utc
+
+    pillar = campaign.pillars.get()
+    started = time.perf_counter()
+    for i in range(rows):
+        when = datetime(2030, 5, 2 + i % 27, 9 + i % 8, 15)
+        services.posts.post_create(
+            campaign=campaign,
+            by=user,
+            data={
+                "topic": f"Topic {i}",
+                "angle": f"Angle {i}",
+                "body": "Light roasts keep the origin's fruit.",
+                "scheduled_at": local_to_utc(when, campaign.time_zone),
+                "accounts": accounts,
+                "pillar": pillar,
+                "notes": "bench",
+            },
+        )
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -64,75 +140,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="adloop-bench-") as tmp:
         engine = _setup(Path(tmp))
 
-        from campaigns import services
-        from campaigns.models import (
-            Campaign,
-            Membership,
-            Organization,
-            Role,
-            User,
-            Workspace,
-        )
+        from campaigns.models import Campaign
         from campaigns.services import imports
-        from campaigns.timezones import local_to_utc
-        from channels.models import ChannelAccount, Network
 
-        tag = secrets.token_hex(4)
-        org = Organization.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}")
-        workspace = Workspace.objects.create(
-            organization=org, name=f"Bench {tag}", slug=f"bench-{tag}"
-        )
-        user = User.objects.create_user(email=f"bench-{tag}@example.test")
-        Membership.objects.create(
-            user=user, organization=org, workspace=workspace, role=Role.EDITOR
-        )
-        accounts = [
-            ChannelAccount.objects.create(
-                workspace=workspace, network=Network.MASTODON, name=f"Bench {n}"
-            )
-            for n in (1, 2)
-        ]
-        brand = services.brands.brand_create(
-            workspace=workspace, by=user, data={"name": "Bench"}
-        )
-        campaign = services.campaigns.campaign_create(
-            workspace=workspace,
-            by=user,
-            data={
-                "brand": brand,
-                "name": "Bench",
-                "start_date": date(2030, 3, 1),
-                "end_date": date(2030, 11, 30),
-                "time_zone": "Europe/Berlin",
-            },
-            cadences=[services.campaigns.Cadence(a, 3) for a in accounts],
-            pillars=[services.campaigns.PillarSpec("Product", 2)],
-        )
-        pillar = campaign.pillars.get()
+        org, user, campaign, accounts = _world()
+        workspace = campaign.workspace
         text = _csv(args.rows, "|".join(a.name for a in accounts))
         try:
             started = time.perf_counter()
             result = imports.posts_import(workspace=workspace, by=user, csv_text=text)
             bulk_s = time.perf_counter() - started
             assert result.created == args.rows
-
-            started = time.perf_counter()
-            for i in range(args.naive_rows):
-                when = datetime(2030, 5, 2 + i % 27, 9 + i % 8, 15)
-                services.posts.post_create(
-                    campaign=campaign,
-                    by=user,
-                    data={
-                        "topic": f"Topic {i}",
-                        "angle": f"Angle {i}",
-                        "body": "Light roasts keep the origin's fruit.",
-                        "scheduled_at": local_to_utc(when, campaign.time_zone),
-                        "accounts": accounts,
-                        "pillar": pillar,
-                        "notes": "bench",
-                    },
-                )
-            naive_s = time.perf_counter() - started
+            naive_s = _row_by_row(campaign, user, accounts, args.naive_rows)
         finally:
             Campaign.objects.filter(workspace=workspace).delete()
             org.delete()

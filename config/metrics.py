@@ -63,7 +63,14 @@ def _gauge(name: str, doc: str, labels: list[str]) -> GaugeMetricFamily:
 
 
 def _publication_metrics(now: Any) -> Iterator[GaugeMetricFamily]:
-    from channels.models import Publication, PublicationStatus, PublishAttempt
+    yield from _publications_by_state()
+    yield from _due_unclaimed(now)
+    yield from _recent_attempts(now)
+    yield from _recent_failures(now)
+
+
+def _publications_by_state() -> Iterator[GaugeMetricFamily]:
+    from channels.models import Publication
 
     by_state = _gauge(
         "adloop_publications",
@@ -74,6 +81,10 @@ def _publication_metrics(now: Any) -> Iterator[GaugeMetricFamily]:
     for status, network, n in rows.order_by():
         by_state.add_metric([status, network], n)
     yield by_state
+
+
+def _due_unclaimed(now: Any) -> Iterator[GaugeMetricFamily]:
+    from channels.models import Publication, PublicationStatus
 
     due = Publication.objects.filter(
         status=PublicationStatus.SCHEDULED, next_attempt_at__lte=now
@@ -95,6 +106,10 @@ def _publication_metrics(now: Any) -> Iterator[GaugeMetricFamily]:
     waiting.add_metric([], due["n"])
     yield waiting
 
+
+def _recent_attempts(now: Any) -> Iterator[GaugeMetricFamily]:
+    from channels.models import PublishAttempt
+
     attempts = _gauge(
         "adloop_publish_attempts_recent",
         "Publish attempts started in the last hour, by network and outcome "
@@ -110,6 +125,10 @@ def _publication_metrics(now: Any) -> Iterator[GaugeMetricFamily]:
     for network, outcome, n in outcomes:
         attempts.add_metric([network, outcome or "running"], n)
     yield attempts
+
+
+def _recent_failures(now: Any) -> Iterator[GaugeMetricFamily]:
+    from channels.models import Publication, PublicationStatus
 
     failures = _gauge(
         "adloop_publication_failures_recent",

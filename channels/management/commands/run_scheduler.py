@@ -64,6 +64,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # One piece: the process's life in order (its jobs, the signal handler
+        # that closes over the scheduler and `stopping`, the blocking start), read
+        # top to bottom as one start-up sequence; the jobs themselves are above.
         # A line per job run every few seconds drowns everything else.
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         name = options["name"] or services.scheduler_default_name()
