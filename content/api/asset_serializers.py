@@ -23,7 +23,7 @@ from content.services.image_generation import MAX_SEED, MAX_SIDE, MIN_SIDE
 # --- Output -------------------------------------------------------------------
 
 
-def _url(serializer: serializers.Serializer, field: Any) -> str | None:
+def _url(serializer: serializers.Serializer[Any], field: Any) -> str | None:
     if not field:
         return None
     url = field.url
@@ -31,7 +31,7 @@ def _url(serializer: serializers.Serializer, field: Any) -> str | None:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-class RenditionSerializer(serializers.ModelSerializer):
+class RenditionSerializer(serializers.ModelSerializer[Rendition]):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -54,7 +54,7 @@ class RenditionSerializer(serializers.ModelSerializer):
         return _url(self, obj.file)
 
 
-class AssetProvenanceSerializer(serializers.ModelSerializer):
+class AssetProvenanceSerializer(serializers.ModelSerializer[Asset]):
     note = serializers.JSONField(
         source="provenance",
         help_text="C2PA-style: claim_generator, created, generator, inputs_hash, "
@@ -80,8 +80,12 @@ class AssetProvenanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssetSerializer(serializers.ModelSerializer):
-    source = named_choice("AssetSource", AssetSource.choices, read_only=True)
+class AssetSerializer(serializers.ModelSerializer[Asset]):
+    # The stubs see DRF's Field.source attribute here; the serializer's metaclass
+    # moves declared fields out of the class, so this is the API's `source` field.
+    source = named_choice(  # type: ignore[assignment]  # a field: see above
+        "AssetSource", AssetSource.choices, read_only=True
+    )
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
@@ -127,7 +131,7 @@ class AssetSerializer(serializers.ModelSerializer):
         return sorted(t.name for t in obj.tags.all())
 
 
-class UsageSerializer(serializers.Serializer):
+class UsageSerializer(serializers.Serializer[Any]):
     post = serializers.IntegerField()
     topic = serializers.CharField()
     status = serializers.CharField()

@@ -16,6 +16,8 @@ responses in `content.api.asset_docs`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -101,7 +103,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
             qs = qs.filter(workspace=found) if found else qs.none()
         return qs
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def get_serializer_class(self) -> type[serializers.Serializer[Any]]:
         return AssetDetailSerializer if self.action == "retrieve" else AssetSerializer
 
     @UPLOAD_SCHEMA

@@ -80,7 +80,7 @@ class VariantTextSerializer(StrictSerializer):
 # --- Output: generations ----------------------------------------------------------
 
 
-class GenerationSerializer(serializers.ModelSerializer):
+class GenerationSerializer(serializers.ModelSerializer[Generation]):
     status = named_choice("GenerationStatus", GenerationStatus.choices, read_only=True)
     template = serializers.CharField(source="prompt_template", read_only=True)
     template_version = serializers.CharField(source="prompt_version", read_only=True)
@@ -126,7 +126,7 @@ class GenerationSerializer(serializers.ModelSerializer):
         return generation.provider == "offline"
 
 
-class AISpendSerializer(serializers.Serializer):
+class AISpendSerializer(serializers.Serializer[Any]):
     workspace = serializers.IntegerField()
     month_start = serializers.DateTimeField(help_text="The month counted (UTC).")
     spend = serializers.DecimalField(
@@ -157,7 +157,7 @@ class AISpendSerializer(serializers.Serializer):
 # --- Output: variants -------------------------------------------------------------
 
 
-class VariantEditSerializer(serializers.ModelSerializer):
+class VariantEditSerializer(serializers.ModelSerializer[VariantEdit]):
     by_name = serializers.SerializerMethodField(
         help_text="The person's name, or the API key's."
     )
@@ -175,12 +175,12 @@ class VariantEditSerializer(serializers.ModelSerializer):
         return ""
 
 
-class RuleViolationSerializer(serializers.Serializer):
+class RuleViolationSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     message = serializers.CharField()
 
 
-class RuleReportSerializer(serializers.Serializer):
+class RuleReportSerializer(serializers.Serializer[Any]):
     """The channel rules' report, with the length in the network's own measure."""
 
     length = serializers.IntegerField(
@@ -199,12 +199,12 @@ class RuleReportSerializer(serializers.Serializer):
     measure = serializers.DictField(help_text="Every figure the measure gave.")
 
 
-class GateReasonSerializer(serializers.Serializer):
+class GateReasonSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     message = serializers.CharField()
 
 
-class GateSerializer(serializers.Serializer):
+class GateSerializer(serializers.Serializer[Any]):
     """The brand-safety verdict."""
 
     passed = serializers.BooleanField()
@@ -217,7 +217,7 @@ class GateSerializer(serializers.Serializer):
     overridden_at = serializers.DateTimeField(allow_null=True)
 
 
-class ProvenanceSerializer(serializers.Serializer):
+class ProvenanceSerializer(serializers.Serializer[Any]):
     provider = serializers.CharField()
     model = serializers.CharField()
     offline_draft = serializers.BooleanField(help_text=OFFLINE_HELP)
@@ -233,7 +233,7 @@ class ProvenanceSerializer(serializers.Serializer):
     created_by_key = serializers.IntegerField(allow_null=True)
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     message = serializers.CharField(help_text="Names the channel, length and limit.")
     kind = serializers.ChoiceField(
@@ -247,7 +247,7 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-class VariantSerializer(serializers.ModelSerializer):
+class VariantSerializer(serializers.ModelSerializer[Variant]):
     status = named_choice("VariantStatus", VariantStatus.choices, read_only=True)
     rules = serializers.SerializerMethodField()
     gate = serializers.SerializerMethodField()

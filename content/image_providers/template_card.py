@@ -288,7 +288,8 @@ def _draw_headline(
             x = left + round((box_w - font.getlength(line)) / 2)
         draw.text((x, y), line, font=font, fill=colour)
         y += line_height
-    return Layout(font.size, tuple(lines), line_height, area)
+    # Pillow types a font's size as float; fit_text builds it from an int.
+    return Layout(int(font.size), tuple(lines), line_height, area)
 
 
 def _colours(style: BrandStyle | None) -> tuple[list[RGB], RGB, RGB]:

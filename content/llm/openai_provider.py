@@ -118,7 +118,8 @@ class OpenAICompatibleProvider:
             prices=settings.LLM_PRICES,
             structured=settings.LLM_STRUCTURED,
             moderation=settings.LLM_MODERATION,
-            moderation_model=settings.LLM_MODERATION_MODEL,
+            # env_str with a default is never None; `or ""` only tells mypy.
+            moderation_model=settings.LLM_MODERATION_MODEL or "",
         )
 
     def __repr__(self) -> str:  # never the key
@@ -317,13 +318,12 @@ class OpenAICompatibleProvider:
                 kwargs["stream"] = True
                 if stream_options:
                     kwargs["stream_options"] = {"include_usage": True}
+
+            def create(timeout: float, kw: dict[str, Any] = kwargs) -> Any:
+                return self._client.chat.completions.create(**kw, timeout=timeout)
+
             try:
-                return self._retrying(
-                    lambda timeout, kw=kwargs: self._client.chat.completions.create(
-                        **kw, timeout=timeout
-                    ),
-                    deadline_at,
-                )
+                return self._retrying(create, deadline_at)
             except openai.BadRequestError as exc:
                 if (
                     mode == "json_schema"

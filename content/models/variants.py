@@ -105,6 +105,14 @@ class Variant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not columns: content.views.panel sets these on the variants it shows, the
+    # messages of the checks each fails, for the panel's badge and Choose button.
+    limit_problems: list[str]
+    fit_problems: list[str]
+    brand_problems: list[str]
+    problems: list[str]
+    gate_problems: list[str]
+
     class Meta:
         ordering = ["post_id", "network", "label", "pk"]
         indexes = [

@@ -59,7 +59,7 @@ def prepare(
     if orientation in _TRANSPOSE:
         image = image.transpose(_TRANSPOSE[orientation])
 
-    transparent = image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
+    transparent = image.mode == "RGBA" and _lowest_alpha(image) < 255
     if image.mode == "RGBA" and not transparent:
         image = image.convert("RGB")
     to_srgb, out_mode = _srgb_transform(icc, image.mode)
@@ -170,6 +170,13 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) else 1
 
 
+def _lowest_alpha(image: Image.Image) -> float:
+    """The smallest alpha value of an RGBA image (255: fully opaque)."""
+    low = image.getchannel("A").getextrema()[0]
+    assert not isinstance(low, tuple)  # one band: (min, max), not one per band
+    return low
+
+
 def _normalise_mode(image: Image.Image) -> Image.Image:
     """RGB, RGBA, L or CMYK (CMYK only to be colour-managed from its profile)."""
     if image.mode in ("RGB", "RGBA", "L", "CMYK"):
@@ -229,8 +236,9 @@ def _render_one(
         reducing_gap=3.0,
     )
     if prepared.to_srgb is not None:
-        image = ImageCms.applyTransform(image, prepared.to_srgb)
-        assert image is not None
+        converted = ImageCms.applyTransform(image, prepared.to_srgb)
+        assert converted is not None  # not in place: always a new image
+        image = converted
     image.info.clear()  # resize copies info: EXIF, XMP, ICC must not travel
     if label:
         image = draw_label(image, label)

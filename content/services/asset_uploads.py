@@ -208,7 +208,7 @@ def strip_metadata(data: bytes, fmt: str) -> bytes:
         source.load()
         icc = source.info.get("icc_profile")
         orientation = source.getexif().get(0x0112, 1)
-        image = source
+        image: Image.Image = source
         if orientation not in (None, 1):
             image = ImageOps.exif_transpose(source) or source
         out = io.BytesIO()

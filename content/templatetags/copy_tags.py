@@ -31,7 +31,9 @@ def _accounts(form: Any) -> list[ChannelAccount]:
 
 
 @register.inclusion_tag("content/variants/_body_counters.html")
-def body_counters(form: Any, field: str = "body", fallback: str = "topic") -> dict:
+def body_counters(
+    form: Any, field: str = "body", fallback: str = "topic"
+) -> dict[str, Any]:
     """Counters for `form[field]`, one per account `form` offers; the text
     measured is `form[fallback]` while the field is empty (the publisher sends
     the topic then)."""
@@ -54,7 +56,7 @@ def body_counters(form: Any, field: str = "body", fallback: str = "topic") -> di
 
 
 @register.inclusion_tag("content/variants/_limit_notice.html")
-def limit_notice(post: Any, actions: Any) -> dict:
+def limit_notice(post: Any, actions: Any) -> dict[str, Any]:
     """What stops the post's next step toward publishing (copy or images over a
     channel's limit), shown above the buttons it would refuse; nothing when no
     such step is offered."""

@@ -29,7 +29,8 @@ def highlight(text: str) -> SafeString:
     for kind, pattern in _KINDS:
         spans.extend((m.start(), m.end(), kind) for m in pattern.finditer(text))
     spans.sort()
-    out, at = [], 0
+    out: list[str] = []
+    at = 0
     for start, end, kind in spans:
         if start < at:
             continue  # overlaps one already wrapped (a hashtag inside a URL)

@@ -86,7 +86,7 @@ def _validate(
         chosen = list(own.values())
     else:
         for account in accounts:
-            pk = getattr(account, "pk", account)
+            pk = account.pk
             if pk not in own:
                 errors.setdefault("accounts", []).append(
                     f"Account {pk} is not one of this post's channels."

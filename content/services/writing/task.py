@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from campaigns.models import BrandProfile, Post
 from channels.models import ChannelAccount
@@ -26,6 +26,20 @@ from content.services import budget
 COPY_TEMPLATE = "copy"
 
 # --- Building the task ------------------------------------------------------------
+
+
+class _TaskFields(TypedDict):
+    """What the prompt and the task share, one channel at a time."""
+
+    brand: BrandFacts
+    objective: str
+    brief: str
+    topic: str
+    angle: str
+    link: str
+    language: str
+    channels: tuple[ChannelSpec, ...]
+    count: int
 
 
 def brand_facts(brand: BrandProfile) -> BrandFacts:
@@ -177,7 +191,7 @@ def plan_for(
     specs = _specs(accounts)
     tasks = []
     for spec in specs:
-        fields = {
+        fields: _TaskFields = {
             "brand": brand,
             "objective": campaign.objective,
             "brief": campaign.brief,
@@ -188,8 +202,8 @@ def plan_for(
             "channels": (spec,),
             "count": count,
         }
-        prompt = render_copy_prompt(**fields, tone=tone)  # type: ignore[arg-type]
-        tasks.append(CopyTask(**fields, prompt=prompt, tone=tone))  # type: ignore[arg-type]
+        prompt = render_copy_prompt(**fields, tone=tone)
+        tasks.append(CopyTask(**fields, prompt=prompt, tone=tone))
     template = prompts.load(COPY_TEMPLATE)
     payload = {
         "brand": asdict(brand),
