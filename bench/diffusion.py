@@ -135,10 +135,8 @@ def build(folder: Path) -> dict[str, Any]:
     }
 
 
-def generate(
-    folder: Path, vae: str, sizes: list[int], steps: int, repeat: int, device: str
-) -> dict[str, Any]:
-    """Child: load through the settings, as a worker does, and time images."""
+def _worker_settings(folder: Path, vae: str, device: str) -> None:
+    """The environment a worker with this model would have (no network)."""
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         HF_HUB_OFFLINE="1",
@@ -153,6 +151,34 @@ def generate(
     os.environ.setdefault("FIELD_ENCRYPTION_KEY", secrets.token_urlsafe(32))
     os.environ.setdefault("CELERY_BROKER_URL", "memory://")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'unused.sqlite3'}")
+
+
+def _time_decodes(pipe: Any, device: str) -> list[tuple[float, float]]:
+    """Wrap the pipeline's VAE decode; the list gets (wall, CPU) per call."""
+    import torch
+
+    decode_s: list[tuple[float, float]] = []
+    decode = pipe.vae.decode
+
+    def timed_decode(*args: Any, **kwargs: Any) -> Any:
+        if device == "cuda":
+            torch.cuda.synchronize()
+        began, cpu = time.perf_counter(), time.process_time()
+        out = decode(*args, **kwargs)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        decode_s.append((time.perf_counter() - began, time.process_time() - cpu))
+        return out
+
+    pipe.vae.decode = timed_decode  # the pipeline calls self.vae.decode(...)
+    return decode_s
+
+
+def generate(
+    folder: Path, vae: str, sizes: list[int], steps: int, repeat: int, device: str
+) -> dict[str, Any]:
+    """Child: load through the settings, as a worker does, and time images."""
+    _worker_settings(folder, vae, device)
     import django
 
     django.setup()
@@ -167,20 +193,7 @@ def generate(
     pipe, _, _, dtype = provider.loaded()
     load_s = time.perf_counter() - started
 
-    decode_s: list[tuple[float, float]] = []  # (wall, CPU) per decode call
-    decode = pipe.vae.decode
-
-    def timed_decode(*args: Any, **kwargs: Any) -> Any:
-        if device == "cuda":
-            torch.cuda.synchronize()
-        began, cpu = time.perf_counter(), time.process_time()
-        out = decode(*args, **kwargs)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        decode_s.append((time.perf_counter() - began, time.process_time() - cpu))
-        return out
-
-    pipe.vae.decode = timed_decode  # the pipeline calls self.vae.decode(...)
+    decode_s = _time_decodes(pipe, device)  # (wall, CPU) per decode call
 
     def one(size: int, seed: int) -> dict[str, float]:
         decode_s.clear()
@@ -264,6 +277,17 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
+    _report(args, sizes, built, runs, load)
+
+
+def _report(
+    args: argparse.Namespace,
+    sizes: list[int],
+    built: dict[str, Any],
+    runs: dict[str, dict[str, Any]],
+    load: float,
+) -> None:
+    """Print what the children measured, then the one-line figure."""
     params = built["params"]
     millions = ", ".join(f"{k} {v / 1e6:.1f}M" for k, v in params.items())
     print(

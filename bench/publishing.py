@@ -244,7 +244,7 @@ def run_naive(
     }
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--pool", default="threads")
@@ -260,7 +260,11 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=["burst", "spread"], help="run one scenario (quick checks)"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
     # `timeout` or Ctrl-C: leave through the `finally`s that stop the children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -281,6 +285,16 @@ def main() -> None:
         finally:
             sink.terminate()
             sink.wait(timeout=10)
+    _report(args, list(scenarios), outbox, naive)
+
+
+def _report(
+    args: argparse.Namespace,
+    scenarios: list[str],
+    outbox: dict[str, dict[str, Any]],
+    naive: dict[str, dict[str, Any]],
+) -> None:
+    """The conditions, one line per scenario and design, then the figure."""
     cores = os.cpu_count()
     load = os.getloadavg()[0]
     print(
@@ -314,14 +328,22 @@ def main() -> None:
                 f"{mb(old['holding'])} (+{mb(old['holding'] - old['idle'])}), "
                 f"peak {mb(old['peak'])}"
             )
+    print(_figure(args, outbox, naive))
+
+
+def _figure(
+    args: argparse.Namespace,
+    outbox: dict[str, dict[str, Any]],
+    naive: dict[str, dict[str, Any]],
+) -> str:
+    """The one line BENCHMARKS.md quotes."""
     if args.only:
         out = outbox[args.only]
-        print(
+        return (
             f"FIGURE ({args.only} only): outbox {out['rate']:.0f} publications/s, "
             f"lateness p99 {out['p99']:.2f} s, worker CPU {out['cpu_ms']:.2f} ms "
             "per publication"
         )
-        return
     burst, spread = outbox["burst"], outbox["spread"]
     figure = (
         f"FIGURE: outbox {burst['rate']:.0f} publications/s (burst), lateness p99 "
@@ -335,7 +357,7 @@ def main() -> None:
             f"; naive {nb['rate']:.0f}/s ({ratio:.2f}x), p99 {ns['p99']:.2f} s, "
             f"memory +{mb(nb['holding'] - nb['idle'])}"
         )
-    print(figure)
+    return figure
 
 
 if __name__ == "__main__":

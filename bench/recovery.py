@@ -37,6 +37,10 @@ import socket
 import sys
 import tempfile
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: run() imports the test helpers when it runs
+    from tests.integration.outbox import Proc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +95,53 @@ def _wait(ids: list[int], at_least: int, timeout: float) -> float | None:
     return None
 
 
+def _env(design: str, broker: str) -> dict[str, str]:
+    """The worker's and the scheduler's environment under one design."""
+    from tests.integration.procs import child_env
+
+    return child_env(
+        CELERY_BROKER_URL=broker,
+        CELERY_RESULT_BACKEND=broker,
+        PUBLISH_LATE_CUTOFF_SECONDS="0",
+        OUTBOUND_ALLOW_PRIVATE="true",
+        LOG_LEVEL="WARNING",
+        REDIS_URL="",
+        **(OLD if design == "old" else {}),
+    )
+
+
+def _restart(workers: list[Proc]) -> float:
+    """Kill the workers mid-flight and start them again; the monotonic comeback."""
+    for proc in workers:
+        proc.kill()
+    time.sleep(2)
+    for proc in workers:
+        proc.start()
+    return time.monotonic()
+
+
+def _watch(
+    ids: list[int], procs: list[Proc], *, back: float, deadline: float
+) -> tuple[float | None, list[str]]:
+    """Until all are published or the deadline: when (monotonic), and every 5 s
+    since the comeback how many were published."""
+    done = None
+    timeline: list[str] = []
+    while time.monotonic() < deadline:
+        for proc in procs:  # a supervisor's restart (see the integration test)
+            if not proc.alive():
+                proc.start()
+        published = _published(ids)
+        mark = 5 * (len(timeline) + 1)
+        if time.monotonic() - back >= mark:
+            timeline.append(f"+{mark}s {published}")
+        if published >= len(ids):
+            done = time.monotonic()
+            break
+        time.sleep(0.25)
+    return done, timeline
+
+
 def run(
     scenario: str,
     design: str,
@@ -104,7 +155,6 @@ def run(
     published (None: not within the design's own timeouts plus a minute)."""
     from tests.fakes.sink import SinkServer
     from tests.integration import outbox
-    from tests.integration.procs import child_env
 
     port = _free_port()
     folder = tmp / f"{scenario}-{design}"
@@ -113,15 +163,7 @@ def run(
     _redis_up(port)
     broker = f"redis://127.0.0.1:{port}/0"
     sink = SinkServer(delay=sink_delay).start()
-    env = child_env(
-        CELERY_BROKER_URL=broker,
-        CELERY_RESULT_BACKEND=broker,
-        PUBLISH_LATE_CUTOFF_SECONDS="0",
-        OUTBOUND_ALLOW_PRIVATE="true",
-        LOG_LEVEL="WARNING",
-        REDIS_URL="",
-        **(OLD if design == "old" else {}),
-    )
+    env = _env(design, broker)
     workers = [
         outbox.worker(f"rec-w{i}", env, folder, concurrency=concurrency) for i in (1, 2)
     ]
@@ -139,33 +181,14 @@ def run(
             redis_proc = outbox.start_redis(port, folder / "redis")
             back = _redis_up(port)
         else:
-            for proc in workers:
-                proc.kill()
-            time.sleep(2)
-            for proc in workers:
-                proc.start()
-            back = time.monotonic()
+            back = _restart(workers)
         print(
             f"  {scenario}/{design}: {_published(ids)} of {count} published "
             "when it came back",
             flush=True,
         )
         limit = (300 if scenario == "broker" else 900) + 60 if design == "old" else 300
-        deadline = back + limit
-        done = None
-        timeline: list[str] = []
-        while time.monotonic() < deadline:
-            for proc in procs:  # a supervisor's restart (see the integration test)
-                if not proc.alive():
-                    proc.start()
-            published = _published(ids)
-            mark = 5 * (len(timeline) + 1)
-            if time.monotonic() - back >= mark:
-                timeline.append(f"+{mark}s {published}")
-            if published >= count:
-                done = time.monotonic()
-                break
-            time.sleep(0.25)
+        done, timeline = _watch(ids, procs, back=back, deadline=back + limit)
         print(f"  {scenario}/{design} published by: {', '.join(timeline)}", flush=True)
         return None if done is None else done - back
     finally:
