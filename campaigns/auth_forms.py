@@ -8,7 +8,7 @@ in as usual. Rules live in campaigns.signin_throttle; these forms only call it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -17,25 +17,27 @@ from django.http import HttpRequest
 
 from campaigns import signin_throttle
 
+if TYPE_CHECKING:
+    _MixinBase = AuthenticationForm
+else:  # a mixin: the form class it is mixed into comes later in the bases
+    _MixinBase = object
 
-class ThrottledAuthenticationMixin:
+
+class ThrottledAuthenticationMixin(_MixinBase):
     """Wraps AuthenticationForm.clean with the sign-in throttle."""
-
-    request: HttpRequest | None
-    cleaned_data: dict[str, Any]
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if not username or not password:
-            return super().clean()  # type: ignore[misc]  # field errors only
+            return super().clean()  # field errors only
         request = self.request if self.request is not None else HttpRequest()
         try:
             signin_throttle.begin_signin(request, username)
         except signin_throttle.SignInThrottled as exc:
             raise ValidationError(str(exc), code="throttled") from None
         try:
-            cleaned = super().clean()  # type: ignore[misc]
+            cleaned = super().clean()
         except Exception:  # wrong password, inactive account, or a crash
             signin_throttle.signin_failed(request, username)
             raise

@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -105,10 +106,10 @@ class TrustedProxyHeadersMiddleware:
     a client reaching the server around the proxy cannot claim HTTPS.
     """
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
         networks = trusted_networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
         if header and networks:

@@ -29,6 +29,14 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in names]
 
 
+def choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's model-choice field `name`, to narrow its queryset per request
+    (`form.fields` holds its values as plain `Field`s)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
 class LoginForm(ThrottledAuthenticationForm):
     """Django's sign-in form, but forgiving about the email's letter case.
 

@@ -36,9 +36,10 @@ def workspace_for_token(token: str) -> Workspace | None:
         return None
     if not isinstance(data, dict):
         return None
-    return Workspace.objects.filter(
-        pk=data.get("w"), calendar_feed_version=data.get("v")
-    ).first()
+    pk, version = data.get("w"), data.get("v")
+    if pk is None or version is None:  # matches no workspace
+        return None
+    return Workspace.objects.filter(pk=pk, calendar_feed_version=version).first()
 
 
 def feed_reset(*, workspace: Workspace) -> Workspace:
@@ -68,7 +69,8 @@ def fold(line: str) -> str:
     Continuation lines start with one space, which counts towards their 75.
     """
     out: list[str] = []
-    current, size, limit = [], 0, 75
+    current: list[str] = []
+    size, limit = 0, 75
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > limit:

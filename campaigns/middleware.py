@@ -3,11 +3,12 @@ show its times in the workspace's zone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from campaigns.workspace_choice import choose_workspace, remember_workspace
@@ -40,11 +41,14 @@ class CurrentWorkspaceMiddleware:
     UTC with offsets and is left alone).
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        # An attribute HttpRequest does not declare; views read it typed, as
+        # `campaigns.views.common.SignedInRequest.workspace`.
         request.workspace = None  # type: ignore[attr-defined]
+        workspace = None
         user = getattr(request, "user", None)
         if (
             user is not None
@@ -57,17 +61,19 @@ class CurrentWorkspaceMiddleware:
                 if chosen != workspace.pk:
                     request.session[SESSION_KEY] = workspace.pk
                 remember_workspace(user, workspace)
-            request.workspace = workspace  # type: ignore[attr-defined]
-        zone = workspace_zone(request.workspace)  # type: ignore[attr-defined]
+            request.workspace = workspace  # type: ignore[attr-defined]  # as above
+        zone = workspace_zone(workspace)
         if zone is None:
             return self.get_response(request)
         # `override` restores the previous zone afterwards, so a worker thread
         # never carries one workspace's zone into the next request.
         with timezone.override(zone):
             response = self.get_response(request)
-        if getattr(response, "streaming", False):
+        if isinstance(response, StreamingHttpResponse):
             # A streamed body renders after this returns (the variant stream).
-            response.streaming_content = _in_zone(response.streaming_content, zone)
+            content = response.streaming_content
+            if not isinstance(content, AsyncIterator):  # WSGI: a plain iterator
+                response.streaming_content = _in_zone(content, zone)
         return response
 
 

@@ -36,7 +36,9 @@ class Problem:
     """A failed or unconfirmed publication and what helps it."""
 
     publication: Publication
-    fix: str  # "retry", "edit", "reconnect" or "resolve" (outcome unknown)
+    # "retry", "edit", "reconnect" or "resolve" (outcome unknown); None only
+    # for a publication that has not failed, which is never listed.
+    fix: str | None
 
 
 @dataclass
@@ -120,7 +122,7 @@ def _publications(out: Overview, workspace: Workspace) -> None:
     out.problems_count = tally["problems"]
     out.copy_reviews = tally["copy_reviews"] if out.may_approve else 0
     out.problems = [
-        Problem(p, "resolve" if p.status == PS.UNCONFIRMED else failures.fix_for(p))  # type: ignore[arg-type]
+        Problem(p, "resolve" if p.status == PS.UNCONFIRMED else failures.fix_for(p))
         for p in publications.filter(status__in=PROBLEM_PUBLICATIONS)
         .select_related("post", "account")
         .order_by("-updated_at", "-pk")[:ROWS]

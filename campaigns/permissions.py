@@ -40,13 +40,12 @@ from campaigns.models import (
     Membership,
     Organization,
     Role,
+    User,
     Workspace,
 )
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from campaigns.models import User
 
     Principal = User | ApiKey | AnonymousUser
 
@@ -97,7 +96,7 @@ KEY_SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
 }
 # Strongest first: an org-wide role and a workspace role combine to the stronger.
-ROLE_RANK = [Role.OWNER, Role.ADMIN, Role.EDITOR, Role.REVIEWER, Role.CLIENT]
+ROLE_RANK: list[str] = [Role.OWNER, Role.ADMIN, Role.EDITOR, Role.REVIEWER, Role.CLIENT]
 
 
 def _stronger(roles: Iterable[str]) -> str | None:
@@ -109,15 +108,23 @@ def is_api_key(principal: object) -> bool:
     return isinstance(principal, ApiKey)
 
 
+def _person(principal: Principal) -> User | None:
+    """The signed-in person acting, or None for a key or an anonymous caller."""
+    if isinstance(principal, User) and principal.is_authenticated:
+        return principal
+    return None
+
+
 def role_in_workspace(principal: Principal, workspace: Workspace) -> str | None:
     """The person's effective role in the workspace, or None (keys have none)."""
-    if is_api_key(principal) or not getattr(principal, "is_authenticated", False):
+    person = _person(principal)
+    if person is None:
         return None
-    cache = _role_cache(principal)
+    cache = _role_cache(person)
     if workspace.pk not in cache:
         roles = Membership.objects.filter(
             Q(workspace=workspace) | Q(workspace__isnull=True),
-            user=principal,
+            user=person,
             organization_id=workspace.organization_id,
         ).values_list("role", flat=True)
         cache[workspace.pk] = _stronger(roles)
@@ -128,10 +135,11 @@ def role_in_organization(
     principal: Principal, organization: Organization
 ) -> str | None:
     """The person's organization-wide role (owner, admin…), or None."""
-    if is_api_key(principal) or not getattr(principal, "is_authenticated", False):
+    person = _person(principal)
+    if person is None:
         return None
     roles = Membership.objects.filter(
-        user=principal, organization=organization, workspace__isnull=True
+        user=person, organization=organization, workspace__isnull=True
     ).values_list("role", flat=True)
     return _stronger(roles)
 
@@ -172,7 +180,9 @@ def can_in_organization(
             and action in KEY_SCOPE_ACTIONS[principal.scope]
         )
     role = role_in_organization(principal, organization)
-    return bool(role) and action in ROLE_ACTIONS[role]
+    if not role:
+        return False
+    return action in ROLE_ACTIONS[role]
 
 
 def visible_workspaces(principal: Principal) -> QuerySet[Workspace]:
@@ -184,10 +194,11 @@ def visible_workspaces(principal: Principal) -> QuerySet[Workspace]:
         if principal.workspace_id is not None:
             return qs.filter(pk=principal.workspace_id)
         return qs.filter(organization_id=principal.organization_id)
-    if not getattr(principal, "is_authenticated", False):
+    person = _person(principal)
+    if person is None:
         return qs.none()
-    org_wide = Membership.objects.filter(user=principal, workspace__isnull=True)
-    direct = Membership.objects.filter(user=principal, workspace__isnull=False)
+    org_wide = Membership.objects.filter(user=person, workspace__isnull=True)
+    direct = Membership.objects.filter(user=person, workspace__isnull=False)
     return qs.filter(
         Q(organization_id__in=org_wide.values("organization_id"))
         | Q(pk__in=direct.values("workspace_id"))
@@ -199,10 +210,11 @@ def visible_organizations(principal: Principal) -> QuerySet[Organization]:
         if not principal.is_active:
             return Organization.objects.none()
         return Organization.objects.filter(pk=principal.organization_id)
-    if not getattr(principal, "is_authenticated", False):
+    person = _person(principal)
+    if person is None:
         return Organization.objects.none()
     return Organization.objects.filter(
-        pk__in=Membership.objects.filter(user=principal).values("organization_id")
+        pk__in=Membership.objects.filter(user=person).values("organization_id")
     )
 
 
@@ -214,8 +226,11 @@ def workspaces_where(principal: Principal, action: Action) -> QuerySet[Workspace
     if isinstance(principal, ApiKey):
         allowed = action in KEY_SCOPE_ACTIONS.get(principal.scope, frozenset())
         return visible_workspaces(principal) if allowed else Workspace.objects.none()
+    person = _person(principal)
+    if person is None:  # API views let only the signed-in in
+        return Workspace.objects.none()
     roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
-    memberships = Membership.objects.filter(user=principal, role__in=roles)
+    memberships = Membership.objects.filter(user=person, role__in=roles)
     return visible_workspaces(principal).filter(
         Q(
             organization_id__in=memberships.filter(workspace__isnull=True).values(
@@ -234,10 +249,11 @@ def can_anywhere(principal: Principal, action: Action) -> bool:
     """
     if isinstance(principal, ApiKey):
         return principal.is_active and action in KEY_SCOPE_ACTIONS[principal.scope]
-    if not getattr(principal, "is_authenticated", False):
+    person = _person(principal)
+    if person is None:
         return False
     roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
-    return Membership.objects.filter(user=principal, role__in=roles).exists()
+    return Membership.objects.filter(user=person, role__in=roles).exists()
 
 
 def _role_cache(principal: object) -> dict[int, str | None]:
@@ -247,6 +263,7 @@ def _role_cache(principal: object) -> dict[int, str | None]:
     cache = getattr(principal, "_adloop_role_cache", None)
     if cache is None:
         cache = {}
+        # A memo on the object itself; no model declares the attribute.
         principal._adloop_role_cache = cache  # type: ignore[attr-defined]
     return cache
 
@@ -254,7 +271,7 @@ def _role_cache(principal: object) -> dict[int, str | None]:
 def forget_cached_roles(principal: object) -> None:
     """Call after changing a person's memberships within the same request."""
     if hasattr(principal, "_adloop_role_cache"):
-        del principal._adloop_role_cache  # type: ignore[attr-defined]
+        del principal._adloop_role_cache
 
 
 def can_manage_membership(principal: Principal, membership: Membership) -> bool:
@@ -265,11 +282,12 @@ def can_manage_membership(principal: Principal, membership: Membership) -> bool:
     needs MANAGE_ORGANIZATION, so a workspace admin cannot demote the agency's
     owner.
     """
-    if membership.workspace_id is None:
+    workspace = membership.workspace
+    if workspace is None:
         return can_in_organization(
             principal, Action.MANAGE_ORGANIZATION, membership.organization
         )
-    return can(principal, Action.MANAGE_MEMBERS, membership.workspace)  # type: ignore[arg-type]
+    return can(principal, Action.MANAGE_MEMBERS, workspace)
 
 
 def can_manage_api_key(principal: Principal, api_key: ApiKey) -> bool:
@@ -278,8 +296,9 @@ def can_manage_api_key(principal: Principal, api_key: ApiKey) -> bool:
     A workspace key needs MANAGE_API_KEYS in its workspace; an organization-wide
     key reaches every workspace, so only an organization-wide role may revoke it.
     """
-    if api_key.workspace_id is None:
+    workspace = api_key.workspace
+    if workspace is None:
         return can_in_organization(
             principal, Action.MANAGE_API_KEYS, api_key.organization
         )
-    return can(principal, Action.MANAGE_API_KEYS, api_key.workspace)  # type: ignore[arg-type]
+    return can(principal, Action.MANAGE_API_KEYS, workspace)

@@ -62,13 +62,16 @@ def slot_text(post: Post) -> str:
     local = to_local(post.scheduled_at, tz)
     account = post.accounts.order_by("network", "name", "pk").first()
     quality = describe_time(account, local, tz) if account is not None else ""
-    reason = post.plan_reason if isinstance(post.plan_reason, dict) else {}
-    slot = reason.get("slot") if isinstance(reason.get("slot"), dict) else {}
-    planned = _parse(slot.get("local_time"))  # type: ignore[union-attr]
+    reason: dict[str, Any] = (
+        post.plan_reason if isinstance(post.plan_reason, dict) else {}
+    )
+    raw_slot = reason.get("slot")
+    slot: dict[str, Any] = raw_slot if isinstance(raw_slot, dict) else {}
+    planned = _parse(slot.get("local_time"))
     moved = reason.get("moved") if isinstance(reason.get("moved"), dict) else None
     if planned is None or planned == post.scheduled_at:
         return quality
-    before = _parse(moved.get("from")) if moved else None  # type: ignore[union-attr]
+    before = _parse(moved.get("from")) if moved else None
     if moved and before is not None:
         lead = f"Moved by {moved.get('by')} from {_short(to_local(before, tz))}."
     else:

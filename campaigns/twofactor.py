@@ -23,6 +23,7 @@ import secrets
 import time
 from base64 import b32encode
 from dataclasses import dataclass
+from typing import Any
 
 import segno
 from django.contrib.auth import login as auth_login
@@ -195,7 +196,7 @@ def _cap_backoff(device: TOTPDevice | StaticDevice) -> None:
         device.save(update_fields=["throttling_failure_count"])
 
 
-def _wait_message(data: dict | None) -> str:
+def _wait_message(data: dict[str, Any] | None) -> str:
     until = (data or {}).get("locked_until")
     if until is None:
         return "Too many wrong codes. Wait a moment and try again."
@@ -248,7 +249,10 @@ def pending_user(request: HttpRequest) -> User | None:
     if time.time() - pending.get("at", 0) > PENDING_SECONDS:
         request.session.pop(_PENDING, None)
         return None
-    return User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user_pk = pending.get("user")
+    if user_pk is None:  # matches no one
+        return None
+    return User.objects.filter(pk=user_pk, is_active=True).first()
 
 
 def login_with_code(request: HttpRequest, code: str) -> tuple[CodeCheck, str]:
@@ -299,7 +303,8 @@ def organization_set_requirement(
             "Only the organization's owners and admins, signed in, can change "
             "its two-factor rule."
         )
-    if required and not is_enrolled(by):  # type: ignore[arg-type]
+    assert isinstance(by, User)  # may_set_requirement lets only people through
+    if required and not is_enrolled(by):
         raise ValidationError(
             {
                 "require_two_factor": "Set up two-factor sign-in for yourself "

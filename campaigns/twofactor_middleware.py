@@ -35,7 +35,7 @@ class TwoFactorEnforcementMiddleware:
             user is not None
             and user.is_authenticated
             and not self._open(request.path)
-            and twofactor.enrolment_required(user)  # type: ignore[arg-type]
+            and twofactor.enrolment_required(user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(

@@ -96,7 +96,9 @@ def _identity(network: str, credentials: dict[str, Any]) -> tuple[str, str]:
 def _unique_name(workspace: Workspace, network: str, name: str, pk: int | None) -> None:
     taken = ChannelAccount.objects.filter(
         workspace=workspace, network=network, name=name
-    ).exclude(pk=pk)
+    )
+    if pk is not None:
+        taken = taken.exclude(pk=pk)
     if taken.exists():
         raise ValidationError(
             {"name": ["This workspace already has an account with this name here."]}

@@ -7,13 +7,21 @@ the intent reads in one place.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from channels.models import ChannelAccount
 
+if TYPE_CHECKING:
+    # Only the stubs' ModelAdmin is generic; at run time it cannot be subscripted.
+    _ModelAdmin = admin.ModelAdmin[ChannelAccount]
+else:
+    _ModelAdmin = admin.ModelAdmin
+
 
 @admin.register(ChannelAccount)
-class ChannelAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ChannelAccountAdmin(_ModelAdmin):
     list_display = ["name", "network", "workspace", "status", "token_expires_at"]
     list_filter = ["network", "status"]
     search_fields = ["name", "handle", "external_id"]

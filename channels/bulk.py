@@ -24,17 +24,17 @@ def bulk_set(
     if not rows or not fields:
         return 0
     meta = model._meta
-    concrete = [meta.get_field(name) for name in fields]
+    concrete = [_concrete_field(meta.get_field(name)) for name in fields]
     if connection.vendor != "postgresql":
         objects = [model(pk=row["pk"], **{f: row[f] for f in fields}) for row in rows]
-        return model.objects.bulk_update(objects, list(fields))
+        return model._default_manager.bulk_update(objects, list(fields))
     quote = connection.ops.quote_name
     pk = meta.pk
     assert pk is not None
-    columns = [pk, *concrete]
-    types = [column.db_type(connection) for column in columns]
+    columns: list[models.Field[Any, Any]] = [pk, *concrete]
     # "serial"/"bigserial" are not cast targets; their values are integers.
-    types = [{"serial": "integer", "bigserial": "bigint"}.get(t, t) for t in types]
+    casts = {"serial": "integer", "bigserial": "bigint"}
+    types = [_db_type(column, casts) for column in columns]
     tuple_sql = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
     params: list[Any] = []
     for row in rows:
@@ -53,3 +53,17 @@ def bulk_set(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _concrete_field(field: object) -> models.Field[Any, Any]:
+    # `get_field` may also return relations and generic keys; only columns can
+    # be set here.
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{field!r} is not a concrete field")
+    return field
+
+
+def _db_type(field: models.Field[Any, Any], casts: dict[str, str]) -> str:
+    db_type = field.db_type(connection)
+    assert db_type is not None, f"{field!r} has no column type"
+    return casts.get(db_type, db_type)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -257,7 +258,7 @@ def _reclaim_publishing(now: datetime, batch: int) -> tuple[int, int]:
                     error=note,
                 )
                 if moved:
-                    transaction.on_commit(lambda moved=moved: enqueue(moved))
+                    transaction.on_commit(partial(enqueue, moved))
                 resent += len(moved)
             else:
                 unconfirmed += len(

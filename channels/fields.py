@@ -21,8 +21,9 @@ A value that cannot be decrypted (a removed key, a modified token) raises
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -54,7 +55,24 @@ class Ciphertext(str):
         return f"Ciphertext(key {crypto.token_key_id(self)})"
 
 
-class EncryptedJSONField(models.Field):  # type: ignore[type-arg]
+_ST = TypeVar("_ST")
+_GT = TypeVar("_GT")
+
+if TYPE_CHECKING:
+    _GenericField = models.Field
+else:
+
+    class _GenericField(models.Field, Generic[_ST, _GT]):
+        """Django's Field with the stubs' two type parameters (what is set,
+        what is read): at run time Django's own cannot be subscripted."""
+
+
+class EncryptedJSONField(_GenericField[_ST, _GT]):
+    # For django-stubs: what may be set (a dict, or an already encrypted
+    # `Ciphertext`) and what is read; its plugin adds "| None" where null=True.
+    _pyi_private_set_type: dict[str, Any] | Ciphertext
+    _pyi_private_get_type: SecretDict
+
     description = "A JSON object, encrypted at rest"
     empty_strings_allowed = False
 
@@ -137,15 +155,20 @@ class EncryptedJSONField(models.Field):  # type: ignore[type-arg]
     def get_transform(self, lookup_name: str) -> Any:
         return None
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
         return None  # never rendered in a form, even if made editable
 
 
-def encrypted_fields() -> list[EncryptedJSONField]:
+def encrypted_fields() -> list[EncryptedJSONField[Any, Any]]:
     """Every concrete `EncryptedJSONField` of every installed model."""
     from django.apps import apps
 
-    found: list[EncryptedJSONField] = []
+    found: list[EncryptedJSONField[Any, Any]] = []
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
             continue

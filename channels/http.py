@@ -209,7 +209,8 @@ def _client() -> httpx.Client:
     # httpx has no public hook for the socket layer: wrap its pool's network
     # backend so every connect, read and write keeps the call's total deadline
     # (tests/channels/test_outbound_deadline.py fails if this stops working).
-    pool = transport._pool
+    # Any: the pool's private backend is replaced by one of another class.
+    pool: Any = transport._pool
     assert hasattr(pool, "_network_backend"), "httpx's pool changed: see _client()"
     pool._network_backend = DeadlineBackend(pool._network_backend)
     return httpx.Client(

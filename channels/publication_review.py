@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -36,16 +36,19 @@ from channels.models import Publication
 from channels.models import PublicationStatus as PS
 from channels.publishing import chosen_variant_id, publication_move
 
+if TYPE_CHECKING:
+    from campaigns.permissions import Principal
+
 logger = logging.getLogger("adloop.publishing")
 
 HOLDABLE = (PS.FAILED, PS.SCHEDULED)
 
 
 def hold_for_review(
-    post: Post, by: Any, networks: Collection[str] | None = None
-) -> list[int]:
-    """The edit listener: the copy of `networks` (None: all) of `post` changed.
-    Returns the ids moved to `needs_review`."""
+    post: Post, by: Principal | None, networks: Collection[str] | None = None
+) -> None:
+    """The edit listener: the copy of `networks` (None: all) of `post` changed;
+    `by` edited it."""
     rows = Publication.objects.filter(post=post)
     if networks is not None:
         rows = rows.filter(network__in=list(networks))
@@ -54,7 +57,7 @@ def hold_for_review(
         failures.mark_edited(
             list(rows.filter(status=PS.FAILED).values_list("pk", flat=True))
         )
-        return []
+        return
     # Edited again while in review: the latest editor may not approve it.
     rows.filter(status=PS.NEEDS_REVIEW).update(review_requested_by=editor)
     held = publication_move(
@@ -65,10 +68,9 @@ def hold_for_review(
     )
     if held:
         logger.info("post %s: publications %s wait for a review", post.pk, held)
-    return held
 
 
-def may_approve(publication: Publication, principal: Any) -> bool:
+def may_approve(publication: Publication, principal: Principal | None) -> bool:
     """Whether `principal` may approve this publication's copy now."""
     return (
         publication.status == PS.NEEDS_REVIEW
@@ -78,7 +80,7 @@ def may_approve(publication: Publication, principal: Any) -> bool:
     )
 
 
-def _own_edit(publication: Publication, principal: Any) -> bool:
+def _own_edit(publication: Publication, principal: Principal) -> bool:
     return (
         isinstance(principal, User)
         and publication.review_requested_by_id is not None
@@ -86,7 +88,9 @@ def _own_edit(publication: Publication, principal: Any) -> bool:
     )
 
 
-def publication_approve(publication: Publication, *, by: Any) -> Publication:
+def publication_approve(
+    publication: Publication, *, by: Principal | None
+) -> Publication:
     """Approve the edited copy of one publication: it goes out at its time, or
     now when that passed; the post's other publications are not touched."""
     if by is None or not can(by, Action.APPROVE, publication.workspace):

@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from channels.models import Publication, SchedulerHeartbeat
+
+if TYPE_CHECKING:
+    from channels.publishing.actions import Outcome
 
 
 def scheduler_default_name() -> str:
@@ -89,13 +92,28 @@ def publication_act(
     elif name == "approve":
         publication_review.publication_approve(publication, by=by)
     elif name == "resolve":
-        # `outcome` is one of the three: each caller checks its input first.
         publishing.publication_resolve(
             publication,
-            outcome="failed" if outcome == "not_published" else outcome,  # type: ignore[arg-type]
+            outcome=_resolved_as(outcome),
             by=by,
             external_id=external_id,
             url=url,
         )
     else:
         raise ValueError(f"no publication action {name!r}")
+
+
+# A person's answer to "is it on the network?" as `publication_resolve` takes it.
+_RESOLVED_AS: dict[str, Outcome] = {
+    "published": "published",
+    "not_published": "failed",
+    "failed": "failed",
+    "retry": "retry",
+}
+
+
+def _resolved_as(answer: str) -> Outcome:
+    # Each caller checks its input first; anything else is a programming error.
+    if answer not in _RESOLVED_AS:
+        raise ValueError(f"unknown outcome {answer!r}")
+    return _RESOLVED_AS[answer]

@@ -9,7 +9,7 @@ harmless. Retries are not Celery's: a transient error puts the row back to
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from channels import oauth, publishing
 
@@ -17,7 +17,7 @@ from channels import oauth, publishing
 @shared_task(
     name="channels.publish_batch", bind=True, acks_late=True, ignore_result=True
 )
-def publish_batch(self, publication_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+def publish_batch(self: Task, publication_ids: list[int]) -> dict[int, str]:
     """What the dispatcher sends: up to PUBLISH_TASK_BATCH queued publications."""
     return publishing.publication_publish_many(
         publication_ids, task_id=self.request.id or ""

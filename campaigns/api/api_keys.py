@@ -43,7 +43,7 @@ from campaigns.permissions import (
 FORBIDDEN = "Managing API keys needs an owner or admin role; keys cannot manage keys."
 
 
-class ApiKeySerializer(serializers.ModelSerializer):
+class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
     created_by = serializers.EmailField(
         source="created_by.email", read_only=True, allow_null=True
     )

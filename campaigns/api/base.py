@@ -5,7 +5,8 @@ the 404 for unknown addresses, and small lookup helpers.
 from __future__ import annotations
 
 import io
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import IO, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -38,7 +39,12 @@ class JSONParser(parsers.JSONParser):
     exception handler answers with 413.
     """
 
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and stream is not None:
             request = (parser_context or {}).get("request")
@@ -74,7 +80,7 @@ class UriTooLong(exceptions.APIException):
     )
 
 
-class ApiViewSet(viewsets.GenericViewSet):
+class ApiViewSet(viewsets.GenericViewSet[Any]):
     """Base of every resource: JSON in (size-limited), JSON out."""
 
     parser_classes = [JSONParser]
@@ -84,7 +90,9 @@ class ApiViewSet(viewsets.GenericViewSet):
     metadata_class = None
 
     def _allowed_methods(self) -> list[str]:
-        return [m for m in super()._allowed_methods() if m != "OPTIONS"]
+        # View._allowed_methods exists at runtime; django-stubs leaves it out.
+        allowed: list[str] = super()._allowed_methods()  # type: ignore[misc]
+        return [m for m in allowed if m != "OPTIONS"]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:

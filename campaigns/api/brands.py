@@ -29,7 +29,7 @@ from content.models import Asset
 LIST_HELP = "A list of texts."
 
 
-class BrandSerializer(serializers.ModelSerializer):
+class BrandSerializer(serializers.ModelSerializer[BrandProfile]):
     class Meta:
         model = BrandProfile
         fields = [

@@ -39,14 +39,14 @@ from campaigns.services.campaigns import Cadence, PillarSpec
 from channels.models import ChannelAccount
 
 
-class CadenceSerializer(serializers.ModelSerializer):
+class CadenceSerializer(serializers.ModelSerializer[CampaignChannel]):
     class Meta:
         model = CampaignChannel
         fields = ["account", "posts_per_week"]
         read_only_fields = fields
 
 
-class PillarSerializer(serializers.ModelSerializer):
+class PillarSerializer(serializers.ModelSerializer[Pillar]):
     class Meta:
         model = Pillar
         fields = ["id", "name", "weight", "description"]

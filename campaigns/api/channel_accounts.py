@@ -20,7 +20,7 @@ from campaigns.permissions import visible_workspaces
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleField(serializers.PrimaryKeyRelatedField):
+class VisibleField(serializers.PrimaryKeyRelatedField[Any]):
     """An id of `model`, resolved only in the workspaces the caller can see.
 
     Someone else's id reads exactly like one that does not exist ("No such …"),

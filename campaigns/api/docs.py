@@ -6,12 +6,14 @@ published schema says which failures a client must handle, all in one format.
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 
-class ErrorBodySerializer(serializers.Serializer):
+class ErrorBodySerializer(serializers.Serializer[Any]):
     code = serializers.CharField(
         help_text="Stable, machine-readable: `invalid`, `not_authenticated`, "
         "`authentication_failed`, `permission_denied`, `not_found`, `conflict`, "
@@ -19,13 +21,15 @@ class ErrorBodySerializer(serializers.Serializer):
         "`request_too_large`, `uri_too_long`, `throttled`, `server_error`."
     )
     message = serializers.CharField(help_text="For a person to read.")
-    fields = serializers.DictField(
+    # A declared field named like Serializer.fields: the metaclass moves it out
+    # of the class namespace, so the property stays (the schema only reads it).
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name → its messages; empty when no field is at fault.",
     )
 
 
-class ErrorResponseSerializer(serializers.Serializer):
+class ErrorResponseSerializer(serializers.Serializer[Any]):
     """`{"error": {"code", "message", "fields"}}`: the body of every 4xx/5xx."""
 
     error = ErrorBodySerializer()

@@ -9,22 +9,25 @@ to the fields' own parsing.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeAlias
 
 from django.http import QueryDict
 from rest_framework import serializers
+
+AnyField: TypeAlias = "serializers.Field[Any, Any, Any, Any]"
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _message(field: serializers.Field, key: str, value: Any) -> str:
+def _message(field: AnyField, key: str, value: Any) -> str:
     """The field's own message (DRF's wording, or the field's override)."""
     return str(field.error_messages[key]).format(input_type=type(value).__name__)
 
 
-def type_error(field: serializers.Field, value: Any) -> str | None:
+def type_error(field: AnyField, value: Any) -> str | None:
     """Why `value` is the wrong JSON type for `field`, or None when it is not.
 
     Null is left to the field (its `allow_null`); fields of other kinds
@@ -57,9 +60,7 @@ def type_error(field: serializers.Field, value: Any) -> str | None:
     return None
 
 
-def type_errors(
-    fields: dict[str, serializers.Field], data: Any
-) -> dict[str, list[str]]:
+def type_errors(fields: Mapping[str, AnyField], data: Any) -> dict[str, list[str]]:
     """{field name: [message]} for each wrongly typed value of a JSON body."""
     if not isinstance(data, dict) or isinstance(data, QueryDict):
         return {}

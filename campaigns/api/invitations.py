@@ -35,7 +35,7 @@ STATUSES = ["pending", "accepted", "revoked", "expired"]
 FORBIDDEN = "Managing invitations needs an owner or admin role in the workspace."
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(serializers.ModelSerializer[Invitation]):
     invited_by = serializers.EmailField(
         source="invited_by.email", read_only=True, allow_null=True
     )
@@ -151,7 +151,10 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     def get_object(self) -> Invitation:
         invitation: Invitation = super().get_object()
-        if not can(self.principal(), Action.MANAGE_MEMBERS, invitation.workspace):  # type: ignore[arg-type]
+        workspace = invitation.workspace  # the queryset lists workspace ones only
+        if workspace is None or not can(
+            self.principal(), Action.MANAGE_MEMBERS, workspace
+        ):
             raise exceptions.PermissionDenied(FORBIDDEN)
         return invitation
 

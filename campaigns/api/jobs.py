@@ -23,7 +23,7 @@ from campaigns.models import Job, JobStatus
 from campaigns.permissions import Action, visible_workspaces
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(serializers.ModelSerializer[Job]):
     status = named_choice("JobStatus", JobStatus.choices, read_only=True)
 
     class Meta:

@@ -47,14 +47,14 @@ if TYPE_CHECKING:  # `Principal` exists only for type checkers.
 ROLE_HELP = "Owner is organization-wide only: a workspace answers 400 for it."
 
 
-class MemberUserSerializer(serializers.ModelSerializer):
+class MemberUserSerializer(serializers.ModelSerializer[User]):
     class Meta:
         model = User
         fields = ["id", "email", "first_name", "last_name"]
         read_only_fields = fields
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(serializers.ModelSerializer[Membership]):
     user = MemberUserSerializer()
 
     class Meta:

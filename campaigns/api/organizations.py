@@ -26,7 +26,7 @@ from campaigns.models import Organization
 from campaigns.permissions import is_api_key, visible_organizations
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(serializers.ModelSerializer[Organization]):
     class Meta:
         model = Organization
         fields = ["id", "name", "slug", "require_two_factor", "created_at"]

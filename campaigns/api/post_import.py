@@ -8,7 +8,8 @@ about 1.5 MB, near the general 2.5 MB limit); larger ones answer 413.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any
 
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
@@ -44,21 +45,26 @@ class CsvParser(parsers.BaseParser):
 
     media_type = "text/csv"
 
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> dict[str, bytes]:
         body = stream.read(IMPORT_MAX_BYTES + 1) if stream is not None else b""
         if len(body) > IMPORT_MAX_BYTES:
             raise _too_big()
         return {"text": body}
 
 
-class ImportResultSerializer(serializers.Serializer):
+class ImportResultSerializer(serializers.Serializer[Any]):
     created = serializers.IntegerField(help_text="How many posts were made.")
     post_ids = serializers.ListField(
         child=serializers.IntegerField(), help_text="Their ids, in file order."
     )
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(help_text="The CSV file (UTF-8).")
 
 

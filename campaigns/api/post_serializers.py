@@ -46,7 +46,7 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
-class PostPublicationSerializer(serializers.Serializer):
+class PostPublicationSerializer(serializers.Serializer[Any]):
     """One channel account's publication of the post, in brief (the whole row,
     its attempts and actions: `/api/v1/publications/{id}/`)."""
 
@@ -198,7 +198,7 @@ class RejectSerializer(StrictSerializer):
     )
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(serializers.ModelSerializer[PostComment]):
     author_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -219,7 +219,7 @@ class CommentCreateSerializer(StrictSerializer):
     body = serializers.CharField(max_length=5000)
 
 
-class HistorySerializer(serializers.ModelSerializer):
+class HistorySerializer(serializers.ModelSerializer[PostStatusChange]):
     from_status = named_choice(
         "PostStatusOrNone",
         [("", "(none: created)"), *PostStatus.choices],

@@ -22,14 +22,14 @@ class ApproveSerializer(ReasonSerializer):
     )
 
 
-class _ImageSerializer(serializers.Serializer):
+class _ImageSerializer(serializers.Serializer[Any]):
     asset = serializers.IntegerField(source="asset_id")
     thumbnail_url = serializers.CharField(source="thumb_url")
     url = serializers.CharField(source="full_url")
     alt_text = serializers.CharField()
 
 
-class _LinkSerializer(serializers.Serializer):
+class _LinkSerializer(serializers.Serializer[Any]):
     url = serializers.CharField()
     domain = serializers.CharField()
     title = serializers.CharField()
@@ -41,7 +41,7 @@ class _LinkSerializer(serializers.Serializer):
     )
 
 
-class ReviewChannelSerializer(serializers.Serializer):
+class ReviewChannelSerializer(serializers.Serializer[Any]):
     account = serializers.IntegerField(source="account.pk")
     account_name = serializers.CharField(source="account.name")
     network = serializers.CharField(source="account.network")
@@ -94,7 +94,7 @@ class ReviewChannelSerializer(serializers.Serializer):
         return {"id": card.variant.pk, "label": card.variant.label}
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(serializers.Serializer[Any]):
     post = serializers.IntegerField(source="post.pk")
     status = serializers.CharField(source="post.status")
     scheduled_at = serializers.DateTimeField(allow_null=True)

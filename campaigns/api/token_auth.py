@@ -7,6 +7,8 @@ while `rest_framework.views` loads: this module must not import view code.
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -57,7 +59,7 @@ class PersonalAccessTokenScheme(OpenApiAuthenticationExtension):
     target_class = "campaigns.api.token_auth.PersonalAccessTokenAuthentication"
     name = "personalAccessToken"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema: object) -> dict[str, Any]:
         return {
             "type": "http",
             "scheme": "bearer",

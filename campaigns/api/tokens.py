@@ -38,7 +38,7 @@ NO_MINTING = (
 )
 
 
-class PersonalAccessTokenSerializer(serializers.ModelSerializer):
+class PersonalAccessTokenSerializer(serializers.ModelSerializer[PersonalAccessToken]):
     active = serializers.BooleanField(
         source="is_active", read_only=True, help_text="Neither revoked nor expired."
     )

@@ -22,6 +22,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import PKOnlyObject
 
 from campaigns.models import Workspace
 from campaigns.permissions import visible_workspaces
@@ -50,7 +51,7 @@ def visible_workspace_or_404(principal: Any, value: Any) -> Workspace:
         "example": 1,
     }
 )
-class WorkspaceField(serializers.RelatedField):
+class WorkspaceField(serializers.RelatedField[Workspace, Workspace, int]):
     """A body's `workspace`: an id or a slug, among the workspaces the caller
     may see. Written back as the id."""
 
@@ -68,9 +69,9 @@ class WorkspaceField(serializers.RelatedField):
         workspace = find_workspace(data, self.get_queryset())
         if workspace is None:
             self.fail("does_not_exist")
-        return workspace  # type: ignore[return-value]
+        return workspace
 
-    def to_representation(self, value: Workspace) -> int:
+    def to_representation(self, value: Workspace | PKOnlyObject) -> int:
         return value.pk
 
 

@@ -40,7 +40,7 @@ from campaigns.permissions import (
 )
 
 
-class WorkspaceSerializer(serializers.ModelSerializer):
+class WorkspaceSerializer(serializers.ModelSerializer[Workspace]):
     class Meta:
         model = Workspace
         fields = [
@@ -56,7 +56,7 @@ class WorkspaceSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleOrganizationField(serializers.PrimaryKeyRelatedField):
+class VisibleOrganizationField(serializers.PrimaryKeyRelatedField[Organization]):
     """An organization id, resolved only among those the caller may see.
 
     An id of someone else's organization reads exactly like one that does not

@@ -143,7 +143,8 @@ def allowed_actions(post: Post, principal: Principal | None) -> list[str]:
         for action in PERSON_ACTIONS
         if post.status in sources_of(MOVES[action], post)
         and principal is not None
-        and can(principal, MOVES[action].permission, post.workspace)  # type: ignore[arg-type]
+        and (permission := MOVES[action].permission) is not None  # always, here
+        and can(principal, permission, post.workspace)
         and not own_approval(MOVES[action], post, principal)
         and not (action == "retry" and retry_blocked(post))
     ]

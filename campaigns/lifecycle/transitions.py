@@ -37,6 +37,8 @@ from campaigns.signals import post_status_changed
 from campaigns.token_models import used_token
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from campaigns.permissions import Principal
 
 logger = logging.getLogger("campaigns.lifecycle")
@@ -111,8 +113,8 @@ def transition(
         if not moved:  # someone else moved it first
             post.refresh_from_db(fields=["status"])
             raise TransitionNotAllowed(post, action, allowed_actions(post, by))
-        if problems:
-            checks.run_overrides(post, by)  # type: ignore[arg-type]
+        if problems and by is not None:  # problems: `by` may override, a person
+            checks.run_overrides(post, by)
         actor = by if by is not None else caused_by
         change = _record(post, source, target, action, actor, reason, system, now)
         # The signal first, so its receivers hear of this move before any move
@@ -239,7 +241,7 @@ def _record(
     by: Principal | None,
     reason: str,
     system: str,
-    at: object,
+    at: datetime,
 ) -> PostStatusChange:
     return PostStatusChange.objects.create(
         post=post,

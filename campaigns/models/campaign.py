@@ -3,6 +3,8 @@ channels with their cadence, and its content pillars."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -120,7 +122,8 @@ class Campaign(models.Model):
     time_zone = models.CharField(
         max_length=64, help_text="IANA name, e.g. Europe/Berlin"
     )
-    channels = models.ManyToManyField(
+    # The account model is another app's (named by string only): hence Any.
+    channels: models.ManyToManyField[Any, CampaignChannel] = models.ManyToManyField(
         "channels.ChannelAccount", through="CampaignChannel", related_name="campaigns"
     )
     blackout_dates = models.JSONField(default=list, blank=True, help_text="ISO dates")

@@ -8,6 +8,8 @@ scoped to the workspaces its caller may see (see `campaigns.permissions`).
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -28,16 +30,31 @@ class Role(models.TextChoices):
 class EmailUserManager(UserManager["User"]):
     """People sign in with their email address; the username mirrors it."""
 
-    def _create_user(self, username, email, password, **extra_fields):  # type: ignore[no-untyped-def]
+    def _create_user(
+        self,
+        username: str | None,
+        email: str | None,
+        password: str | None,
+        **extra_fields: Any,
+    ) -> User:
         email = self.normalize_email(email or username)
-        return super()._create_user(email, email, password, **extra_fields)
+        # UserManager._create_user exists at runtime; django-stubs leaves it out.
+        user: User = super()._create_user(  # type: ignore[misc]
+            email, email, password, **extra_fields
+        )
+        return user
 
-    def create_user(self, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+    # The first argument is the email (Django's is a username): hence `override`.
+    def create_user(  # type: ignore[override]
+        self, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, email, password, **extra_fields)
 
-    def create_superuser(self, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def,override]
+    def create_superuser(  # type: ignore[override]  # by email, as create_user
+        self, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, email, password, **extra_fields)
@@ -58,14 +75,14 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = EmailUserManager()
+    objects: ClassVar[EmailUserManager] = EmailUserManager()
 
     class Meta:
         ordering = ["email"]
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The username column stays unique and meaningful for Django's admin.
         self.email = self.email.strip().lower()
         self.username = self.email

@@ -177,6 +177,7 @@ def _save(result: PlanResult) -> None:
     through = Post.accounts.through
     through.objects.bulk_create(
         [
+            # Set by `compute` (no field of Post).
             through(post_id=p.pk, channelaccount_id=p._planned_account.pk)  # type: ignore[attr-defined]
             for p in posts
         ],
@@ -202,6 +203,8 @@ def run_plan_job(job_id: int) -> None:
         Campaign.objects.select_related("workspace", "brand")
         .filter(pk=campaign_id, workspace_id=job.workspace_id)
         .first()
+        if campaign_id is not None  # None matches no campaign
+        else None
     )
     if campaign is None:
         job_fail(job, error="The campaign of this plan no longer exists.")

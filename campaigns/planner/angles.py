@@ -135,8 +135,8 @@ def apply_angles(posts: list[Post], pools: dict[int, AnglePool]) -> None:
     """Replace the offline topic and angle of each post whose pillar has LLM
     angles; such a post's `plan_reason` says so (`topic_source: "llm"`, the
     provider and model); the others keep the offline reason ("no AI")."""
-    for pool in pools.values():
-        pool.used = 0
+    for each in pools.values():
+        each.used = 0
     for post in posts:
         pool = pools.get(post.pillar_id or 0)
         if pool is None:  # the offline reason already says "no AI"

@@ -103,12 +103,13 @@ def _plan_account(
     ]
     plan.kept = len(mine)
     gap = timedelta(minutes=campaign.min_gap_minutes)
-    occupancy = Occupancy((k.scheduled_at for k in mine), gap)  # type: ignore[misc]
+    kept_at = [k.scheduled_at for k in mine if k.scheduled_at is not None]
+    occupancy = Occupancy(kept_at, gap)
     kept_per_week: Counter[date] = Counter()
     per_day: Counter[date] = Counter()
     rotation = Rotation(seed)
-    for k in mine:
-        local = k.scheduled_at.astimezone(tz)  # type: ignore[union-attr]
+    for at in kept_at:
+        local = at.astimezone(tz)
         kept_per_week[monday(local.date())] += 1
         per_day[local.date()] += 1
         rotation.weekdays[local.weekday()] += 1
@@ -210,6 +211,7 @@ def _posts(
                 "planner": PLANNER,
             },
         )
+        # Read by `_save` to link the post; Post declares no such field.
         post._planned_account = item.account  # type: ignore[attr-defined]
         posts.append(post)
     return posts

@@ -149,8 +149,9 @@ def place_week(
             candidates[day] = options
     placed: list[Placed] = []
     for _ in range(wanted):
-        chosen: tuple[tuple[int, int, int, int], date, Slot, datetime, datetime]
-        chosen = None  # type: ignore[assignment]
+        chosen: (
+            tuple[tuple[int, int, int, int], date, Slot, datetime, datetime] | None
+        ) = None
         for day, options in candidates.items():
             pick = _pick_slot(day, options, occupancy, rotation, account.pk)
             if pick is None:

@@ -133,6 +133,8 @@ def workspace_update(
         _validate_time_zone(time_zone)
         workspace.time_zone = time_zone
     if policy_changes:
+        # Only a person may change the policy (`can` above), so `by` is a User.
+        assert isinstance(by, User)
         WorkspaceSettingChange.objects.create(
             workspace=workspace,
             setting="approval_required",

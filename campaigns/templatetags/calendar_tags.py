@@ -46,7 +46,11 @@ def approvals_waiting(context: dict[str, Any]) -> int:
     """
     request = context.get("request")
     workspace = getattr(request, "workspace", None)
-    if workspace is None or not can(request.user, Action.APPROVE, workspace):  # type: ignore[union-attr]
+    if (
+        request is None
+        or workspace is None
+        or not can(request.user, Action.APPROVE, workspace)
+    ):
         return 0
     from channels.models import Publication, PublicationStatus
 

@@ -61,7 +61,7 @@ def zone_abbreviation(local: datetime) -> str:
     return name
 
 
-def zone_name(tz: tzinfo) -> str:
+def zone_name(tz: tzinfo | None) -> str:
     """The IANA name ("Europe/Berlin") of a zone, "UTC" for UTC."""
     return getattr(tz, "key", None) or str(tz)
 
@@ -86,12 +86,12 @@ def describe(
         return text
     text = f"{text} {zone_abbreviation(local)}"
     if style == "long":
-        text = f"{text} ({zone_name(local.tzinfo)})"  # type: ignore[arg-type]
+        text = f"{text} ({zone_name(local.tzinfo)})"
     return text
 
 
 def _tooltip(local: datetime) -> str:
-    return f"{local:%A %-d %B %Y, %H:%M} {zone_name(local.tzinfo)} ({_offset(local)})"  # type: ignore[arg-type]
+    return f"{local:%A %-d %B %Y, %H:%M} {zone_name(local.tzinfo)} ({_offset(local)})"
 
 
 @register.filter(is_safe=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from campaigns.models import ApiKey, Workspace
 from campaigns.permissions import Action, can_in_organization
 from campaigns.services import IssuedApiKey
 from campaigns.views.common import (
+    WorkspaceRequest,
     apply_validation_error,
     is_htmx,
     render_panel,
@@ -36,7 +37,7 @@ FORBIDDEN = "Only owners and admins can manage API keys."
 
 
 def _page(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     workspace: Workspace,
     *,
     form: ApiKeyForm | None = None,
@@ -44,7 +45,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     may_revoke_org_keys = can_in_organization(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         Action.MANAGE_API_KEYS,
         workspace.organization,
     )
@@ -67,14 +68,14 @@ def _page(
 
 
 @workspace_view
-def api_keys(request: HttpRequest) -> HttpResponse:
+def api_keys(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.MANAGE_API_KEYS, FORBIDDEN)
     return _page(request, workspace)
 
 
 @require_POST
 @workspace_view
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.MANAGE_API_KEYS, FORBIDDEN)
     form = ApiKeyForm(request.POST)
     if form.is_valid():
@@ -84,7 +85,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 workspace=workspace,
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request.user,
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -97,11 +98,11 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke(request: WorkspaceRequest, pk: int) -> HttpResponse:
     workspace = require(request, Action.MANAGE_API_KEYS, FORBIDDEN)
     key: ApiKey = get_object_or_404(selectors.workspace_api_keys(workspace), pk=pk)
     if key.workspace_id is None and not can_in_organization(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         Action.MANAGE_API_KEYS,
         workspace.organization,
     ):

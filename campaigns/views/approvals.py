@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -26,7 +26,13 @@ from campaigns.errors import ConflictError
 from campaigns.models import Post, Role, User, Workspace
 from campaigns.permissions import Action, can, role_in_workspace
 from campaigns.services import review
-from campaigns.views.common import is_htmx, render_panel, require, workspace_view
+from campaigns.views.common import (
+    WorkspaceRequest,
+    is_htmx,
+    render_panel,
+    require,
+    workspace_view,
+)
 from campaigns.views.post_forms import ReasonForm
 from campaigns.views.posts import transition, workspace_post
 
@@ -36,14 +42,14 @@ QUEUE_ACTIONS = ("approve", "reject")
 
 
 def _page(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     workspace: Workspace,
     *,
     row_errors: dict[int, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    rows = []
+    user: User = request.user
+    rows: list[dict[str, Any]] = []
     may_override = role_in_workspace(user, workspace) in (Role.OWNER, Role.ADMIN)
     for post in review.review_posts(selectors.approval_queue(workspace)):
         allowed = lifecycle.allowed_actions(post, user)
@@ -72,20 +78,22 @@ def _page(
     return render_panel(request, PAGE, context, status=status)
 
 
-def _done(request: HttpRequest, workspace: Workspace, message: str) -> HttpResponse:
+def _done(
+    request: WorkspaceRequest, workspace: Workspace, message: str
+) -> HttpResponse:
     messages.success(request, message)
     return _page(request, workspace) if is_htmx(request) else redirect("approvals")
 
 
 @workspace_view
-def approvals(request: HttpRequest) -> HttpResponse:
+def approvals(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.VIEW, FORBIDDEN)
     return _page(request, workspace)
 
 
 @require_POST
 @workspace_view
-def decide(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def decide(request: WorkspaceRequest, pk: int, name: str) -> HttpResponse:
     workspace = require(request, Action.APPROVE, "Your role does not approve posts.")
     post = workspace_post(request, pk)
     if name not in QUEUE_ACTIONS:
@@ -100,7 +108,7 @@ def decide(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return _done(request, workspace, f"“{post.topic}” is {verb}.")
 
 
-def _approve(request: HttpRequest, post: Post) -> str | None:
+def _approve(request: WorkspaceRequest, post: Post) -> str | None:
     """Approve what the card showed (its fingerprint); the error, or None.
 
     The form always carries the fingerprint; a request without one did not
@@ -112,7 +120,7 @@ def _approve(request: HttpRequest, post: Post) -> str | None:
     try:
         review.approve_reviewed(
             post=post,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             fingerprint=fingerprint,
             reason=reason,
             require_fingerprint=True,
@@ -124,13 +132,13 @@ def _approve(request: HttpRequest, post: Post) -> str | None:
 
 @require_POST
 @workspace_view
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
+def comment(request: WorkspaceRequest, pk: int) -> HttpResponse:
     workspace = require(request, Action.COMMENT, FORBIDDEN)
     post = workspace_post(request, pk)
     try:
         services.posts.comment_create(
             post=post,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             body=request.POST.get("body", ""),
         )
     except ValidationError as error:

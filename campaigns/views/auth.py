@@ -6,15 +6,19 @@ enumeration on reset, session rotation); we only configure them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
 from campaigns import signin_throttle, twofactor
 from campaigns.forms import LoginForm
+from campaigns.models import User
 
 
 class LoginView(auth_views.LoginView):
@@ -26,12 +30,13 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: Form) -> HttpResponse:
-        user = form.get_user()  # type: ignore[attr-defined]
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
         if twofactor.is_enrolled(user):
-            twofactor.login_pending(
-                self.request, user, user.backend, self.get_success_url()
-            )
+            # authenticate() sets `backend` on the user it returns; no model
+            # declares it.
+            backend: str = user.backend  # type: ignore[attr-defined]
+            twofactor.login_pending(self.request, user, backend, self.get_success_url())
             return redirect("login-code")
         return super().form_valid(form)
 
@@ -39,7 +44,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     """POST only (Django 5): a link or an image cannot sign anyone out."""
 
-    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are signed out.")
         return response
@@ -85,7 +90,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "auth/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
 
-    def form_valid(self, form: Form) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         # The link proved the mailbox: a sign-in throttle on this account from
         # this address must not keep its owner out with the new password.
         signin_throttle.signin_reset(self.request, form.user.email)

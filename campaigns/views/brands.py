@@ -8,25 +8,30 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from campaigns.models import BrandProfile
 from campaigns.permissions import Action, can
 from campaigns.services import brands as brand_services
 from campaigns.views.brand_forms import BrandForm
-from campaigns.views.common import apply_validation_error, require, workspace_view
+from campaigns.views.common import (
+    WorkspaceRequest,
+    apply_validation_error,
+    require,
+    workspace_view,
+)
 
 FORBIDDEN = "Only owners, admins and editors can change brand profiles."
 
 
-def _brands(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return BrandProfile.objects.filter(workspace=request.workspace)  # type: ignore[attr-defined]
+def _brands(request: WorkspaceRequest) -> QuerySet[BrandProfile]:
+    return BrandProfile.objects.filter(workspace=request.workspace)
 
 
 @workspace_view
-def brand_list(request: HttpRequest) -> HttpResponse:
+def brand_list(request: WorkspaceRequest) -> HttpResponse:
     brands = _brands(request).annotate(campaign_count=Count("campaigns"))
     return render(
         request,
@@ -34,13 +39,13 @@ def brand_list(request: HttpRequest) -> HttpResponse:
         {
             "section": "campaigns",
             "brands": brands,
-            "edit": can(request.user, Action.EDIT_CONTENT, request.workspace),  # type: ignore[arg-type,attr-defined]
+            "edit": can(request.user, Action.EDIT_CONTENT, request.workspace),
         },
     )
 
 
 def _form_page(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     form: BrandForm,
     brand: BrandProfile | None,
     *,
@@ -55,7 +60,7 @@ def _form_page(
 
 
 @workspace_view
-def brand_create(request: HttpRequest) -> HttpResponse:
+def brand_create(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.EDIT_CONTENT, FORBIDDEN)
     if request.method != "POST":
         return _form_page(request, BrandForm(), None)
@@ -64,7 +69,7 @@ def brand_create(request: HttpRequest) -> HttpResponse:
         try:
             brand = brand_services.brand_create(
                 workspace=workspace,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 data=form.service_data(),
             )
         except ValidationError as error:
@@ -76,9 +81,9 @@ def brand_create(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view
-def brand_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def brand_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     brand = get_object_or_404(_brands(request), pk=pk)
-    editable = can(request.user, Action.EDIT_CONTENT, brand.workspace)  # type: ignore[arg-type]
+    editable = can(request.user, Action.EDIT_CONTENT, brand.workspace)
     if request.method != "POST":
         form = BrandForm(initial=BrandForm.initial_for(brand))
         if not editable:
@@ -91,7 +96,7 @@ def brand_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             brand_services.brand_update(
                 brand=brand,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 data=form.service_data(),
             )
         except ValidationError as error:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -26,7 +26,7 @@ from campaigns.lifecycle import LOCKED_STATES
 from campaigns.models import Campaign, Pillar, Post, PostStatus, Workspace
 from campaigns.permissions import Action, can
 from campaigns.timezones import local_day_bounds, local_to_utc, to_local
-from campaigns.views.common import require, workspace_view
+from campaigns.views.common import WorkspaceRequest, require, workspace_view
 from campaigns.views.post_forms import MoveForm
 from channels.models import ChannelAccount
 
@@ -126,7 +126,7 @@ def _query(params: dict[str, Any], **changes: Any) -> str:
     return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-def _filters(request: HttpRequest) -> dict[str, str]:
+def _filters(request: WorkspaceRequest) -> dict[str, str]:
     """The filters the query string gives, an invalid one as none."""
     filters = {name: request.GET.get(name, "") for name in FILTERS}
     if filters["status"] not in PostStatus.values:
@@ -175,7 +175,7 @@ def _days(
     return list(days.values()), shown
 
 
-def _context(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
+def _context(request: WorkspaceRequest, workspace: Workspace) -> dict[str, Any]:
     view = request.GET.get("view")
     view = view if view in VIEWS else "month"
     today = to_local(datetime.now().astimezone(), workspace.time_zone).date()
@@ -185,7 +185,7 @@ def _context(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
         anchor = today
     period = _period(view, anchor)
     filters = _filters(request)
-    may_edit = can(request.user, Action.EDIT_CONTENT, workspace)  # type: ignore[arg-type]
+    may_edit = can(request.user, Action.EDIT_CONTENT, workspace)
     ordered, shown = _days(workspace, period, anchor, today, filters, may_edit)
     weeks = [ordered[i : i + 7] for i in range(0, len(ordered), 7)]
 
@@ -196,7 +196,7 @@ def _context(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
     if filters["campaign"]:
         pillars = pillars.filter(campaign_id=filters["campaign"])
     state = {"view": view, "date": anchor.isoformat(), **filters}
-    may_manage = can(request.user, Action.MANAGE_WORKSPACE, workspace)  # type: ignore[arg-type]
+    may_manage = can(request.user, Action.MANAGE_WORKSPACE, workspace)
     return {
         "section": "calendar",
         "workspace": workspace,
@@ -230,7 +230,7 @@ def _context(request: HttpRequest, workspace: Workspace) -> dict[str, Any]:
 
 
 @workspace_view
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.VIEW, FORBIDDEN)
     return render(request, "campaigns/calendar/page.html", _context(request, workspace))
 
@@ -241,7 +241,7 @@ def _error(message: str, status: int) -> JsonResponse:
 
 @require_POST
 @workspace_view
-def move(request: HttpRequest, pk: int) -> HttpResponse:
+def move(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Drop a card on a day (and an hour in the week view): same local time there.
 
     The new instant is the post's local wall-clock time on the target day in
@@ -249,7 +249,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     does not exist that day is refused. The service applies the API's rules
     (campaign dates, blackout days, locked states). Answers JSON for the script.
     """
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    workspace: Workspace = request.workspace
     post = get_object_or_404(
         Post.objects.filter(workspace=workspace).select_related(
             "campaign", "workspace"
@@ -268,7 +268,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         target = target.replace(hour=form.cleaned_data["hour"])
     try:
         when = local_to_utc(target, tz)
-        services.posts.post_reschedule(post=post, by=request.user, when=when)  # type: ignore[arg-type]
+        services.posts.post_reschedule(post=post, by=request.user, when=when)
     except ValidationError as error:
         return _error(" ".join(error.messages), 400)
     except ConflictError as error:

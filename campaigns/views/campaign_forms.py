@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
-from campaigns.forms import time_zone_choices
+from campaigns.forms import choice_field, time_zone_choices
 from campaigns.models import (
     BrandProfile,
     Campaign,
@@ -81,7 +81,7 @@ class WizardBrandForm(forms.Form):
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = BrandProfile.objects.filter(  # type: ignore[attr-defined]
+        choice_field(self, "brand").queryset = BrandProfile.objects.filter(
             workspace=workspace
         )
 
@@ -225,7 +225,13 @@ class PillarForm(forms.Form):
         return data
 
 
-class BasePillarFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _PillarFormSetBase = forms.BaseFormSet[PillarForm]
+else:  # BaseFormSet is generic in django-stubs only, not subscriptable at runtime.
+    _PillarFormSetBase = forms.BaseFormSet
+
+
+class BasePillarFormSet(_PillarFormSetBase):
     """Content pillars; empty rows are ignored, at least one is needed."""
 
     def clean(self) -> None:
@@ -255,12 +261,17 @@ class BasePillarFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
 
 
 PILLAR_ROWS = 6
-PillarFormSet = forms.formset_factory(
-    PillarForm,
-    formset=BasePillarFormSet,
-    extra=PILLAR_ROWS,
-    max_num=PILLAR_ROWS,
-    absolute_max=PILLAR_ROWS,
+# django-stubs types the factory's result as a plain BaseFormSet; it is a
+# subclass of `formset`, so it has `pillars()`.
+PillarFormSet = cast(
+    "type[BasePillarFormSet]",
+    forms.formset_factory(
+        PillarForm,
+        formset=BasePillarFormSet,
+        extra=PILLAR_ROWS,
+        max_num=PILLAR_ROWS,
+        absolute_max=PILLAR_ROWS,
+    ),
 )
 
 
@@ -296,7 +307,7 @@ class CampaignForm(WizardBriefForm, WizardDatesForm):
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["brand"].queryset = BrandProfile.objects.filter(  # type: ignore[attr-defined]
+        choice_field(self, "brand").queryset = BrandProfile.objects.filter(
             workspace=workspace
         )
 

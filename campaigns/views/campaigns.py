@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -36,7 +36,12 @@ from campaigns.views.campaign_forms import (
     ChannelsForm,
     PillarFormSet,
 )
-from campaigns.views.common import apply_validation_error, require, workspace_view
+from campaigns.views.common import (
+    WorkspaceRequest,
+    apply_validation_error,
+    require,
+    workspace_view,
+)
 from channels.models import ChannelAccount
 
 FORBIDDEN = "Only owners, admins and editors can change campaigns."
@@ -58,16 +63,16 @@ def calendar_url(campaign: Campaign) -> str:
     )
 
 
-def _campaigns(request: HttpRequest) -> QuerySet[Campaign]:
-    return Campaign.objects.filter(workspace=request.workspace)  # type: ignore[attr-defined]
+def _campaigns(request: WorkspaceRequest) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(workspace=request.workspace)
 
 
-def _editable(request: HttpRequest) -> bool:
-    return can(request.user, Action.EDIT_CONTENT, request.workspace)  # type: ignore[arg-type,attr-defined]
+def _editable(request: WorkspaceRequest) -> bool:
+    return can(request.user, Action.EDIT_CONTENT, request.workspace)
 
 
 @workspace_view
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: WorkspaceRequest) -> HttpResponse:
     counts = {
         f"n_{status.value}": Count("posts", filter=Q(posts__status=status))
         for status in COUNTED
@@ -100,7 +105,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(
         _campaigns(request)
         .select_related("brand")
@@ -140,12 +145,12 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "campaigns/campaigns/detail.html", context)
 
 
-def _accounts(request: HttpRequest) -> list[ChannelAccount]:
-    return list(ChannelAccount.objects.filter(workspace=request.workspace))  # type: ignore[attr-defined]
+def _accounts(request: WorkspaceRequest) -> list[ChannelAccount]:
+    return list(ChannelAccount.objects.filter(workspace=request.workspace))
 
 
 @workspace_view
-def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     workspace = require(request, Action.EDIT_CONTENT, FORBIDDEN)
     campaign = get_object_or_404(_campaigns(request), pk=pk)
     accounts = _accounts(request)
@@ -158,7 +163,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 campaign_services.campaign_update(
                     campaign=campaign,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     data=data,
                     cadences=[Cadence(a, n) for a, n in channels.cadences()],
                     pillars=[PillarSpec(n, w, d) for n, w, d in pillars.pillars()],
@@ -205,7 +210,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_status(request: WorkspaceRequest, pk: int) -> HttpResponse:
     require(request, Action.EDIT_CONTENT, FORBIDDEN)
     campaign = get_object_or_404(_campaigns(request), pk=pk)
     form = CampaignStatusForm(request.POST)
@@ -215,7 +220,7 @@ def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         campaign_services.campaign_update(
             campaign=campaign,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             data={"status": form.cleaned_data["status"]},
         )
     except ValidationError as error:
@@ -228,13 +233,13 @@ def campaign_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def campaign_replan(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_replan(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Ask for a (re-)plan and follow it on the job page."""
     require(request, Action.EDIT_CONTENT, FORBIDDEN)
     campaign = get_object_or_404(_campaigns(request), pk=pk)
     try:
         with transaction.atomic():
-            job = plans.plan_request(campaign=campaign, by=request.user)  # type: ignore[arg-type]
+            job = plans.plan_request(campaign=campaign, by=request.user)
     except ConflictError as error:
         running = error.extra.get("job_id")
         if running:

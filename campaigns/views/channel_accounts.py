@@ -11,13 +11,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from campaigns.models import Workspace
 from campaigns.permissions import Action
 from campaigns.views.campaign_forms import ChannelAccountForm
-from campaigns.views.common import require, safe_next, workspace_view
+from campaigns.views.common import WorkspaceRequest, require, safe_next, workspace_view
 from channels.models import AccountStatus, ChannelAccount
 
 FORBIDDEN = "Only owners and admins can add channel accounts."
@@ -46,7 +46,7 @@ def _account_create(
 
 
 def _page(
-    request: HttpRequest, form: ChannelAccountForm, *, status: int = 200
+    request: WorkspaceRequest, form: ChannelAccountForm, *, status: int = 200
 ) -> HttpResponse:
     # The page (accounts, connect forms, statuses) lives with the channels app.
     from channels.views import render_channels_page
@@ -57,7 +57,7 @@ def _page(
 
 
 @workspace_view
-def channel_accounts(request: HttpRequest) -> HttpResponse:
+def channel_accounts(request: WorkspaceRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, ChannelAccountForm())
     workspace = require(request, Action.MANAGE_CHANNELS, FORBIDDEN)

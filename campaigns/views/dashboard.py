@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,17 +20,17 @@ from campaigns.middleware import SESSION_KEY
 from campaigns.models import Role
 from campaigns.overview import workspace_overview
 from campaigns.permissions import Action, can, role_in_workspace
-from campaigns.views.common import apply_validation_error
+from campaigns.views.common import SignedInRequest, apply_validation_error
 from channels.forms import CONNECT_FORMS
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def dashboard(request: SignedInRequest) -> HttpResponse:
+    workspace = request.workspace
     if workspace is None:
         return render(request, "campaigns/onboarding.html", {"form": OnboardingForm()})
     user = request.user
-    role = role_in_workspace(user, workspace)  # type: ignore[arg-type]
+    role = role_in_workspace(user, workspace)
     members = selectors.workspace_members(workspace)
     context = {
         "section": "dashboard",
@@ -40,24 +40,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "pending_invitations": selectors.workspace_pending_invitations(
             workspace
         ).count(),
-        "can_manage_members": can(user, Action.MANAGE_MEMBERS, workspace),  # type: ignore[arg-type]
-        "can_manage_workspace": can(user, Action.MANAGE_WORKSPACE, workspace),  # type: ignore[arg-type]
-        "can_manage_keys": can(user, Action.MANAGE_API_KEYS, workspace),  # type: ignore[arg-type]
+        "can_manage_members": can(user, Action.MANAGE_MEMBERS, workspace),
+        "can_manage_workspace": can(user, Action.MANAGE_WORKSPACE, workspace),
+        "can_manage_keys": can(user, Action.MANAGE_API_KEYS, workspace),
     }
     from content.services.budget import ai_settings_for, month_spend
 
     context["ai_spend"], context["ai_tokens"] = month_spend(workspace)
     context["ai_settings"] = ai_settings_for(workspace)
-    context["overview"] = workspace_overview(workspace, user)  # type: ignore[arg-type]
-    context["can_edit"] = can(user, Action.EDIT_CONTENT, workspace)  # type: ignore[arg-type]
-    context["can_manage_channels"] = can(user, Action.MANAGE_CHANNELS, workspace)  # type: ignore[arg-type]
+    context["overview"] = workspace_overview(workspace, user)
+    context["can_edit"] = can(user, Action.EDIT_CONTENT, workspace)
+    context["can_manage_channels"] = can(user, Action.MANAGE_CHANNELS, workspace)
     context["credential_networks"] = sorted(CONNECT_FORMS)
     return render(request, "campaigns/dashboard.html", context)
 
 
 @require_POST
 @login_required
-def onboarding(request: HttpRequest) -> HttpResponse:
+def onboarding(request: SignedInRequest) -> HttpResponse:
     """Create an organization (the person owns it) and its first workspace."""
     form = OnboardingForm(request.POST)
     if form.is_valid():
@@ -66,7 +66,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 organization = services.organization_create(
                     name=data["organization_name"],
-                    owner=request.user,  # type: ignore[arg-type]
+                    owner=request.user,
                 )
                 workspace = services.workspace_create(
                     organization=organization,

@@ -17,7 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import ical, selectors
 from campaigns.permissions import Action
-from campaigns.views.common import require, safe_next, workspace_view
+from campaigns.views.common import (
+    WorkspaceRequest,
+    require,
+    safe_next,
+    workspace_view,
+)
 
 RESET_FORBIDDEN = "Only owners and admins can reset the calendar feed link."
 
@@ -45,7 +50,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def reset(request: HttpRequest) -> HttpResponse:
+def reset(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.MANAGE_WORKSPACE, RESET_FORBIDDEN)
     ical.feed_reset(workspace=workspace)
     messages.success(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from campaigns.forms import choice_field
 from campaigns.models import Campaign, Workspace
 
 
@@ -41,6 +42,6 @@ class PostImportCampaignForm(PostImportForm):
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
+        choice_field(self, "campaign").queryset = Campaign.objects.filter(
             workspace=workspace
         )

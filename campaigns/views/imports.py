@@ -7,13 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from campaigns.permissions import Action
 from campaigns.services.imports import COLUMNS, MAX_ROWS, ImportInvalid, posts_import
 from campaigns.views.campaigns import calendar_url
-from campaigns.views.common import apply_validation_error, require, workspace_view
+from campaigns.views.common import (
+    WorkspaceRequest,
+    apply_validation_error,
+    require,
+    workspace_view,
+)
 from campaigns.views.import_forms import PostImportCampaignForm
 
 FORBIDDEN = "Only owners, admins and editors can import posts."
@@ -50,7 +55,7 @@ EXAMPLE = (
 
 
 def _page(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     form: PostImportCampaignForm,
     *,
     status: int = 200,
@@ -68,7 +73,7 @@ def _page(
 
 
 @workspace_view
-def posts_import_page(request: HttpRequest) -> HttpResponse:
+def posts_import_page(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.EDIT_CONTENT, FORBIDDEN)
     if request.method != "POST":
         return _page(request, PostImportCampaignForm(workspace=workspace))
@@ -79,7 +84,7 @@ def posts_import_page(request: HttpRequest) -> HttpResponse:
     try:
         result = posts_import(
             workspace=workspace,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             csv_text=form.cleaned_data["file"],
             campaign=campaign,
         )

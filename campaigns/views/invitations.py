@@ -41,7 +41,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         if request.method != "POST":
             return render(request, PAGE, context)
         try:
-            membership = services.invitation_accept(invitation=invitation, user=user)  # type: ignore[arg-type]
+            membership = services.invitation_accept(invitation=invitation, user=user)
         except ValidationError as error:
             context["error"] = " ".join(error.messages)
             return render(request, PAGE, context, status=403)

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
 from campaigns.models import JOB_FINISHED, Campaign, Job
 from campaigns.views.campaigns import calendar_url
-from campaigns.views.common import render_panel, workspace_view
+from campaigns.views.common import WorkspaceRequest, render_panel, workspace_view
 
 PAGE = "campaigns/jobs/page.html"
 
 
 @workspace_view
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(Job.objects.filter(workspace=request.workspace), pk=pk)  # type: ignore[attr-defined]
+def job_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.filter(workspace=request.workspace), pk=pk)
     campaign_id = job.input.get("campaign_id") if isinstance(job.input, dict) else None
     campaign = (
         Campaign.objects.filter(workspace=job.workspace, pk=campaign_id).first()

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
@@ -22,12 +22,13 @@ from campaigns.models import Membership, Role, Workspace
 from campaigns.permissions import (
     Action,
     can,
-    can_in_organization,
+    can_manage_membership,
     forget_cached_roles,
     visible_workspaces,
 )
 from campaigns.services import ConflictError
 from campaigns.views.common import (
+    WorkspaceRequest,
     apply_validation_error,
     is_htmx,
     render_panel,
@@ -39,25 +40,19 @@ PAGE = "campaigns/settings/members/page.html"
 FORBIDDEN = "Only owners and admins can manage the members of this workspace."
 
 
-def _may_change(request: HttpRequest, membership: Membership) -> bool:
-    if membership.workspace_id is None:
-        return can_in_organization(
-            request.user,  # type: ignore[arg-type]
-            Action.MANAGE_ORGANIZATION,
-            membership.organization,
-        )
-    return can(request.user, Action.MANAGE_MEMBERS, membership.workspace)  # type: ignore[arg-type]
+def _may_change(request: WorkspaceRequest, membership: Membership) -> bool:
+    return can_manage_membership(request.user, membership)
 
 
 def _page(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     *,
     invite_form: InviteForm | None = None,
     row_errors: dict[int, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
-    manage = can(request.user, Action.MANAGE_MEMBERS, workspace)  # type: ignore[arg-type]
+    workspace: Workspace = request.workspace
+    manage = can(request.user, Action.MANAGE_MEMBERS, workspace)
     rows = [
         {
             "membership": m,
@@ -78,17 +73,17 @@ def _page(
     return render_panel(request, PAGE, context, status=status)
 
 
-def _done(request: HttpRequest, message: str) -> HttpResponse:
+def _done(request: WorkspaceRequest, message: str) -> HttpResponse:
     """After a change: HTMX gets the fresh panel, a plain form a redirect (PRG)."""
     messages.success(request, message)
     return _page(request) if is_htmx(request) else redirect("members")
 
 
-def _membership(request: HttpRequest, pk: int) -> Membership:
+def _membership(request: WorkspaceRequest, pk: int) -> Membership:
     """A membership of the current workspace (404 otherwise) the person may change."""
     require(request, Action.MANAGE_MEMBERS, FORBIDDEN)
     membership = get_object_or_404(
-        selectors.workspace_members(request.workspace),  # type: ignore[attr-defined]
+        selectors.workspace_members(request.workspace),
         pk=pk,
     )
     if not _may_change(request, membership):
@@ -99,13 +94,13 @@ def _membership(request: HttpRequest, pk: int) -> Membership:
 
 
 @workspace_view
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: WorkspaceRequest) -> HttpResponse:
     return _page(request)
 
 
 @require_POST
 @workspace_view
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.MANAGE_MEMBERS, FORBIDDEN)
     form = InviteForm(request.POST)
     if form.is_valid():
@@ -115,7 +110,7 @@ def invite(request: HttpRequest) -> HttpResponse:
                 workspace=workspace,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
-                invited_by=request.user,  # type: ignore[arg-type]
+                invited_by=request.user,
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -126,7 +121,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def change_role(request: HttpRequest, pk: int) -> HttpResponse:
+def change_role(request: WorkspaceRequest, pk: int) -> HttpResponse:
     membership = _membership(request, pk)
     form = MemberRoleForm(request.POST)
     error = "Choose a role."
@@ -148,27 +143,27 @@ def change_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def remove(request: HttpRequest, pk: int) -> HttpResponse:
+def remove(request: WorkspaceRequest, pk: int) -> HttpResponse:
     membership = _membership(request, pk)
     try:
         services.membership_remove(membership=membership)
     except ConflictError as exc:
         return _page(request, row_errors={membership.pk: str(exc)}, status=409)
     forget_cached_roles(request.user)
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
-    if not visible_workspaces(request.user).filter(pk=workspace.pk).exists():  # type: ignore[arg-type]
+    workspace: Workspace = request.workspace
+    if not visible_workspaces(request.user).filter(pk=workspace.pk).exists():
         # The person removed themselves: this page is no longer theirs to see.
         messages.info(request, f"You left {workspace.name}.")
-        response = redirect("dashboard")
+        dashboard = redirect("dashboard")
         if is_htmx(request):
-            response = HttpResponse(headers={"HX-Redirect": response.url})
-        return response
+            return HttpResponse(headers={"HX-Redirect": dashboard.url})
+        return dashboard
     return _done(request, f"{membership.user.display_name} is removed.")
 
 
 @require_POST
 @workspace_view
-def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke_invitation(request: WorkspaceRequest, pk: int) -> HttpResponse:
     workspace = require(request, Action.MANAGE_MEMBERS, FORBIDDEN)
     invitation = get_object_or_404(
         selectors.workspace_pending_invitations(workspace), pk=pk

@@ -8,20 +8,26 @@ turns them into a UTC instant with the explicit DST policy of
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from campaigns.forms import choice_field
 from campaigns.models import Campaign, Pillar, Post, Workspace
 from campaigns.services.posts import campaign_channel_ids
 from campaigns.terms import default_categories, hashtags, parse_names
 from campaigns.timezones import local_to_utc, to_local
 from channels.models import ChannelAccount, Network
 
+if TYPE_CHECKING:
+    _AccountsField = forms.ModelMultipleChoiceField[ChannelAccount]
+else:  # generic in django-stubs only, not subscriptable at runtime
+    _AccountsField = forms.ModelMultipleChoiceField
 
-class AccountChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: ChannelAccount) -> str:  # type: ignore[override]
+
+class AccountChoiceField(_AccountsField):
+    def label_from_instance(self, obj: ChannelAccount) -> str:
         return f"{obj.get_network_display()} · {obj.name}"
 
 
@@ -142,7 +148,9 @@ class PostForm(LocalTimeMixin):
     def clean_categories(self) -> list[str] | None:
         return parse_names(self.cleaned_data.get("categories") or "")
 
-    def __init__(self, *args, post: Post, may_add: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, post: Post, may_add: bool = False, **kwargs: Any
+    ) -> None:
         """Offers only what the service accepts: the campaign's channels (all
         of the workspace's accounts while the campaign names none), and, to
         people who may edit the campaign, its other accounts under "Also add
@@ -153,7 +161,9 @@ class PostForm(LocalTimeMixin):
         if "data" not in kwargs and not args:
             kwargs["initial"] = _initial(post, channel_ids, current)
         super().__init__(*args, **kwargs)
-        self.fields["pillar"].queryset = Pillar.objects.filter(campaign=post.campaign)  # type: ignore[attr-defined]
+        choice_field(self, "pillar").queryset = Pillar.objects.filter(
+            campaign=post.campaign
+        )
         # Blog tags and categories only where a blog can receive them (or the
         # post already has some): elsewhere they would be noise.
         if (
@@ -184,15 +194,15 @@ class PostForm(LocalTimeMixin):
             workspace_id=post.workspace_id
         ).order_by("network", "name", "pk")
         if channel_ids:
-            self.fields["accounts"].queryset = workspace_accounts.filter(  # type: ignore[attr-defined]
+            choice_field(self, "accounts").queryset = workspace_accounts.filter(
                 pk__in=channel_ids
             )
             others = workspace_accounts.exclude(pk__in=channel_ids)
         else:
-            self.fields["accounts"].queryset = workspace_accounts  # type: ignore[attr-defined]
+            choice_field(self, "accounts").queryset = workspace_accounts
             others = workspace_accounts.none()
         if may_add and others.exists():
-            self.fields["add_to_campaign"].queryset = others  # type: ignore[attr-defined]
+            choice_field(self, "add_to_campaign").queryset = others
         else:
             del self.fields["add_to_campaign"]
 
@@ -203,11 +213,10 @@ class NewPostForm(LocalTimeMixin):
     angle = forms.CharField(max_length=300, required=False)
     field_order = ["campaign", "topic", "angle", "date", "time"]
 
-    def __init__(self, *args, workspace: Workspace, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(  # type: ignore[attr-defined]
-            workspace=workspace
-        )
+        self.campaigns = Campaign.objects.filter(workspace=workspace)
+        choice_field(self, "campaign").queryset = self.campaigns
 
 
 class MoveForm(forms.Form):

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,6 +25,7 @@ from campaigns.models import Post, PostOrigin, PostStatus, User
 from campaigns.permissions import Action, can, visible_workspaces
 from campaigns.timezones import to_local
 from campaigns.views.common import (
+    WorkspaceRequest,
     apply_validation_error,
     require,
     safe_next,
@@ -38,17 +39,17 @@ EDIT_FORBIDDEN = "Only editors, admins and owners change posts."
 PLANNER_NOTE = "Planned by the offline planner (rules, no AI)"
 
 
-def workspace_post(request: HttpRequest, pk: int) -> Post:
+def workspace_post(request: WorkspaceRequest, pk: int) -> Post:
     """A post of the current workspace, or 404 (never another tenant's)."""
     return get_object_or_404(
-        Post.objects.filter(workspace=request.workspace).select_related(  # type: ignore[attr-defined]
+        Post.objects.filter(workspace=request.workspace).select_related(
             "campaign", "workspace", "pillar", "image", "submitted_by"
         ),
         pk=pk,
     )
 
 
-def transition(request: HttpRequest, post: Post, action: str) -> str | None:
+def transition(request: WorkspaceRequest, post: Post, action: str) -> str | None:
     """Make a person's lifecycle move; the error message, or None when done.
 
     PermissionDenied propagates (403); an unknown or system action is a 404.
@@ -63,12 +64,12 @@ def transition(request: HttpRequest, post: Post, action: str) -> str | None:
 
             review.approve_reviewed(
                 post=post,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 fingerprint=request.POST.get("fingerprint", "").strip() or None,
                 reason=reason,
             )
         else:
-            lifecycle.transition(post, action, by=request.user, reason=reason)  # type: ignore[arg-type]
+            lifecycle.transition(post, action, by=request.user, reason=reason)
     except ConflictError as error:
         return str(error)
     return None
@@ -89,14 +90,14 @@ def _local_when(post: Post) -> str:
 
 
 def _editor(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     post: Post,
     *,
     form: PostForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     may_edit = can(user, Action.EDIT_CONTENT, post.workspace)
     editable = may_edit and post.status not in lifecycle.LOCKED_STATES
     actions = [lifecycle.MOVES[a] for a in lifecycle.allowed_actions(post, user)]
@@ -144,7 +145,7 @@ def _editor(
 
 
 @workspace_view
-def editor(request: HttpRequest, pk: int) -> HttpResponse:
+def editor(request: WorkspaceRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         # A link from a feed or an email may name a post of another workspace
         # the person sees: switch to it rather than answer 404.
@@ -157,7 +158,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         return _editor(request, post)
 
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
-    form = PostForm(request.POST, post=post, may_add=_may_add(request.user, post))  # type: ignore[arg-type]
+    form = PostForm(request.POST, post=post, may_add=_may_add(request.user, post))
     if not form.is_valid():
         return _editor(request, post, form=form, status=400)
     try:
@@ -167,7 +168,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     data = _form_data(form, when)
     before = post.status
     try:
-        services.posts.post_update(post=post, by=request.user, data=data)  # type: ignore[arg-type]
+        services.posts.post_update(post=post, by=request.user, data=data)
     except ValidationError as error:
         apply_validation_error(form, _on_form_fields(error))
         return _editor(request, workspace_post(request, pk), form=form, status=400)
@@ -186,14 +187,14 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("post-editor", pk=pk)
 
 
-def _other_workspace(request: HttpRequest, pk: int) -> int | None:
+def _other_workspace(request: WorkspaceRequest, pk: int) -> int | None:
     """The id of another workspace the person sees that holds post `pk`."""
     return (
         Post.objects.filter(
             pk=pk,
-            workspace__in=visible_workspaces(request.user),  # type: ignore[arg-type]
+            workspace__in=visible_workspaces(request.user),
         )
-        .exclude(workspace=request.workspace)  # type: ignore[attr-defined]
+        .exclude(workspace=request.workspace)
         .values_list("workspace_id", flat=True)
         .first()
     )
@@ -243,7 +244,7 @@ def _on_form_fields(error: ValidationError) -> ValidationError:
 
 
 @workspace_view
-def new(request: HttpRequest) -> HttpResponse:
+def new(request: WorkspaceRequest) -> HttpResponse:
     workspace = require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     if request.method != "POST":
         day = request.GET.get("date") or None
@@ -265,7 +266,7 @@ def new(request: HttpRequest) -> HttpResponse:
     try:
         post = services.posts.post_create(
             campaign=campaign,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             data={
                 "topic": form.cleaned_data["topic"],
                 "angle": form.cleaned_data["angle"],
@@ -280,7 +281,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _new_page(
-    request: HttpRequest, form: NewPostForm, *, status: int = 200
+    request: WorkspaceRequest, form: NewPostForm, *, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -288,7 +289,7 @@ def _new_page(
         {
             "section": "calendar",
             "form": form,
-            "has_campaigns": form.fields["campaign"].queryset.exists(),  # type: ignore[attr-defined]
+            "has_campaigns": form.campaigns.exists(),
         },
         status=status,
     )
@@ -296,7 +297,7 @@ def _new_page(
 
 @require_POST
 @workspace_view
-def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def action(request: WorkspaceRequest, pk: int, name: str) -> HttpResponse:
     post = workspace_post(request, pk)
     error = transition(request, post, name)
     if error:
@@ -307,12 +308,12 @@ def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
+def comment(request: WorkspaceRequest, pk: int) -> HttpResponse:
     post = workspace_post(request, pk)
     try:
         services.posts.comment_create(
             post=post,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             body=request.POST.get("body", ""),
         )
     except ValidationError as error:

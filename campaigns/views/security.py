@@ -29,7 +29,7 @@ from campaigns.twofactor_forms import (
     SetupCodeForm,
     TokenForm,
 )
-from campaigns.views.common import apply_validation_error
+from campaigns.views.common import SignedInRequest, apply_validation_error
 
 PAGE = "campaigns/settings/security.html"
 
@@ -40,7 +40,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest,
+    request: SignedInRequest,
     *,
     token_form: TokenForm | None = None,
     issued: personal_tokens.IssuedToken | None = None,
@@ -57,9 +57,9 @@ def _page(
     context: dict[str, Any] = {
         "section": "settings",
         "settings_tab": "security",
-        "enrolled": twofactor.is_enrolled(user),  # type: ignore[arg-type]
-        "codes_left": twofactor.recovery_codes_left(user),  # type: ignore[arg-type]
-        "requiring": twofactor.organizations_requiring(user),  # type: ignore[arg-type]
+        "enrolled": twofactor.is_enrolled(user),
+        "codes_left": twofactor.recovery_codes_left(user),
+        "requiring": twofactor.organizations_requiring(user),
         "organization": organization,
         "may_set_rule": may_set_rule,
         "rule_form": rule_form
@@ -71,7 +71,7 @@ def _page(
             }
         ),
         "code_form": code_form or CodeForm(),
-        "tokens": personal_tokens.tokens_of(user),  # type: ignore[arg-type]
+        "tokens": personal_tokens.tokens_of(user),
         "token_form": token_form or TokenForm(),
         "issued": issued,
     }
@@ -79,15 +79,15 @@ def _page(
 
 
 @login_required
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: SignedInRequest) -> HttpResponse:
     return _page(request)
 
 
 @login_required
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: SignedInRequest) -> HttpResponse:
     """Scan, confirm with a first code, then see the recovery codes once."""
     user = request.user
-    if twofactor.is_enrolled(user):  # type: ignore[arg-type]
+    if twofactor.is_enrolled(user):
         messages.info(request, "Two-factor sign-in is already on.")
         return redirect("security")
     form = SetupCodeForm(request.POST or None)
@@ -95,20 +95,20 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                codes = twofactor.enrolment_confirm(user, form.cleaned_data["code"])  # type: ignore[arg-type]
+                codes = twofactor.enrolment_confirm(user, form.cleaned_data["code"])
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
                 return _recovery_codes(request, codes, first_time=True)
         status = 400
-    device = twofactor.enrolment_start(user)  # type: ignore[arg-type]
+    device = twofactor.enrolment_start(user)
     context = {
         "section": "settings",
         "settings_tab": "security",
         "form": form,
         "qr_svg": twofactor.provisioning_qr_svg(device),
         "secret": twofactor.provisioning_secret(device),
-        "required": twofactor.organizations_requiring(user),  # type: ignore[arg-type]
+        "required": twofactor.organizations_requiring(user),
     }
     response = render(
         request, "campaigns/settings/two_factor_setup.html", context, status=status
@@ -117,7 +117,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 def _recovery_codes(
-    request: HttpRequest, codes: list[str], *, first_time: bool
+    request: SignedInRequest, codes: list[str], *, first_time: bool
 ) -> HttpResponse:
     context = {
         "section": "settings",
@@ -128,12 +128,12 @@ def _recovery_codes(
     return _no_store(render(request, "campaigns/settings/recovery_codes.html", context))
 
 
-def _checked_code(request: HttpRequest) -> CodeForm:
+def _checked_code(request: SignedInRequest) -> CodeForm:
     """The posted code form, with an error unless the code verifies: turning
     protection off or replacing codes takes proof of the second factor."""
     form = CodeForm(request.POST)
     if form.is_valid():
-        check = twofactor.verify(request.user, form.cleaned_data["code"])  # type: ignore[arg-type]
+        check = twofactor.verify(request.user, form.cleaned_data["code"])
         if not check.ok:
             form.add_error("code", check.message)
     return form
@@ -141,21 +141,21 @@ def _checked_code(request: HttpRequest) -> CodeForm:
 
 @require_POST
 @login_required
-def recovery_codes_new(request: HttpRequest) -> HttpResponse:
+def recovery_codes_new(request: SignedInRequest) -> HttpResponse:
     form = _checked_code(request)
     if not form.is_valid():
         return _page(request, code_form=form, status=400)
-    codes = twofactor.recovery_codes_regenerate(request.user)  # type: ignore[arg-type]
+    codes = twofactor.recovery_codes_regenerate(request.user)
     return _recovery_codes(request, codes, first_time=False)
 
 
 @require_POST
 @login_required
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: SignedInRequest) -> HttpResponse:
     form = _checked_code(request)
     if form.is_valid():
         try:
-            twofactor.disable(request.user)  # type: ignore[arg-type]
+            twofactor.disable(request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -166,7 +166,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def organization_rule(request: HttpRequest) -> HttpResponse:
+def organization_rule(request: SignedInRequest) -> HttpResponse:
     """Owners and admins of the current workspace's organization set its rule."""
     workspace = getattr(request, "workspace", None)
     if workspace is None:
@@ -194,12 +194,12 @@ def organization_rule(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: SignedInRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
             issued = personal_tokens.token_create(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 name=form.cleaned_data["name"],
                 expires_at=form.expires_at(),
             )
@@ -212,8 +212,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(personal_tokens.tokens_of(request.user), pk=pk)  # type: ignore[arg-type]
+def token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(personal_tokens.tokens_of(request.user), pk=pk)
     personal_tokens.token_revoke(token=token)
     messages.success(request, f"The token “{token.name}” is revoked.")
     return redirect("security")

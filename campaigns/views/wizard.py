@@ -9,13 +9,13 @@ asks for a plan in the same transaction, then follows the job's progress.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -27,13 +27,14 @@ from campaigns.services import campaigns as campaign_services
 from campaigns.services import plans
 from campaigns.services.campaigns import Cadence, PillarSpec
 from campaigns.views.campaign_forms import (
+    BasePillarFormSet,
     ChannelsForm,
     PillarFormSet,
     WizardBrandForm,
     WizardBriefForm,
     WizardDatesForm,
 )
-from campaigns.views.common import require, workspace_view
+from campaigns.views.common import WorkspaceRequest, require, workspace_view
 from channels.models import ChannelAccount
 
 FORBIDDEN = "Only owners, admins and editors can create campaigns."
@@ -61,7 +62,8 @@ FIELD_STEP = {
     "pillars": "pillars",
 }
 
-Form = forms.Form | forms.BaseFormSet  # type: ignore[type-arg]
+Form: TypeAlias = "forms.Form | forms.BaseFormSet[Any]"
+_StepForm = TypeVar("_StepForm", bound=Form)
 
 
 def _key(workspace: Workspace) -> str:
@@ -69,17 +71,17 @@ def _key(workspace: Workspace) -> str:
     return f"campaign_wizard:{workspace.pk}"
 
 
-def _state(request: HttpRequest) -> dict[str, dict[str, list[str]]]:
-    return request.session.get(_key(request.workspace), {})  # type: ignore[attr-defined]
+def _state(request: WorkspaceRequest) -> dict[str, dict[str, list[str]]]:
+    return request.session.get(_key(request.workspace), {})
 
 
-def _save_step(request: HttpRequest, step: str, raw: dict[str, list[str]]) -> None:
+def _save_step(request: WorkspaceRequest, step: str, raw: dict[str, list[str]]) -> None:
     state = _state(request)
     state[step] = raw
-    request.session[_key(request.workspace)] = state  # type: ignore[attr-defined]
+    request.session[_key(request.workspace)] = state
 
 
-def _raw(request: HttpRequest) -> dict[str, list[str]]:
+def _raw(request: WorkspaceRequest) -> dict[str, list[str]]:
     return {
         key: request.POST.getlist(key)
         for key in request.POST
@@ -112,16 +114,16 @@ def _form(step: str, workspace: Workspace, data: QueryDict | None) -> Form:
     raise Http404
 
 
-def _stored_form(request: HttpRequest, step: str) -> Form:
+def _stored_form(request: WorkspaceRequest, step: str) -> Form:
     raw = _state(request).get(step)
     return _form(
         step,
-        request.workspace,  # type: ignore[attr-defined]
+        request.workspace,
         _querydict(raw) if raw is not None else None,
     )
 
 
-def _first_invalid(request: HttpRequest, before: str) -> str | None:
+def _first_invalid(request: WorkspaceRequest, before: str) -> str | None:
     """The first step before `before` that is missing or invalid, if any."""
     for step in STEP_NAMES[: STEP_NAMES.index(before)]:
         if not _stored_form(request, step).is_valid():
@@ -130,14 +132,14 @@ def _first_invalid(request: HttpRequest, before: str) -> str | None:
 
 
 def _render(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     step: str,
     context: dict[str, Any],
     *,
     status: int = 200,
 ) -> HttpResponse:
     index = STEP_NAMES.index(step)
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    workspace: Workspace = request.workspace
     context = {
         "section": "campaigns",
         "step": step,
@@ -146,7 +148,7 @@ def _render(
             for i, (n, label) in enumerate(STEPS)
         ],
         "previous": STEP_NAMES[index - 1] if index else None,
-        "manage_channels": can(request.user, Action.MANAGE_CHANNELS, workspace),  # type: ignore[arg-type]
+        "manage_channels": can(request.user, Action.MANAGE_CHANNELS, workspace),
         **context,
     }
     return render(request, f"campaigns/wizard/{step}.html", context, status=status)
@@ -157,16 +159,16 @@ def _state_of(i: int, current: int) -> str:
 
 
 @workspace_view
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: WorkspaceRequest) -> HttpResponse:
     """`/campaigns/new/`: the first step; `?restart=1` forgets earlier input."""
     require(request, Action.EDIT_CONTENT, FORBIDDEN)
     if request.GET.get("restart"):
-        request.session.pop(_key(request.workspace), None)  # type: ignore[attr-defined]
+        request.session.pop(_key(request.workspace), None)
     return redirect("campaign-wizard", step="brand")
 
 
 @workspace_view
-def step_view(request: HttpRequest, step: str) -> HttpResponse:
+def step_view(request: WorkspaceRequest, step: str) -> HttpResponse:
     workspace = require(request, Action.EDIT_CONTENT, FORBIDDEN)
     if step not in STEP_NAMES:
         raise Http404
@@ -180,10 +182,13 @@ def step_view(request: HttpRequest, step: str) -> HttpResponse:
             return redirect("campaign-wizard", step=STEP_NAMES[index - 1])
         form = _form(step, workspace, _querydict(raw))
         if form.is_valid():
-            if step == "brand":
-                raw = _brand_raw(request, form, raw)  # type: ignore[arg-type]
-            if raw is not None:
-                _save_step(request, step, raw)
+            saved = (
+                _brand_raw(request, form, raw)
+                if isinstance(form, WizardBrandForm)  # the "brand" step
+                else raw
+            )
+            if saved is not None:
+                _save_step(request, step, saved)
                 return redirect("campaign-wizard", step=STEP_NAMES[index + 1])
         return _render(request, step, {"form": form}, status=400)
     missing = _first_invalid(request, step)
@@ -193,7 +198,7 @@ def step_view(request: HttpRequest, step: str) -> HttpResponse:
 
 
 def _brand_raw(
-    request: HttpRequest, form: WizardBrandForm, raw: dict[str, list[str]]
+    request: WorkspaceRequest, form: WizardBrandForm, raw: dict[str, list[str]]
 ) -> dict[str, list[str]] | None:
     """Create the new brand now (its name is all it needs); None on an error."""
     name = form.cleaned_data["new_brand"]
@@ -201,8 +206,8 @@ def _brand_raw(
         return raw
     try:
         brand = brand_services.brand_create(
-            workspace=request.workspace,  # type: ignore[attr-defined]
-            by=request.user,  # type: ignore[arg-type]
+            workspace=request.workspace,
+            by=request.user,
             data={"name": name},
         )
     except ValidationError as error:
@@ -215,18 +220,25 @@ def _brand_raw(
     return {"brand": [str(brand.pk)]}
 
 
-def _review(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def _done(done: dict[str, Form], step: str, kind: type[_StepForm]) -> _StepForm:
+    """The step's form as the class `_form` builds for that step."""
+    form = done[step]
+    assert isinstance(form, kind)
+    return form
+
+
+def _review(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     missing = _first_invalid(request, "review")
     if missing is not None:
         return redirect("campaign-wizard", step=missing)
     done = {step: _stored_form(request, step) for step in STEP_NAMES[:-1]}
     for form in done.values():
         form.is_valid()
-    brand = done["brand"].cleaned_data["brand"]  # type: ignore[union-attr]
-    brief = done["brief"].cleaned_data  # type: ignore[union-attr]
-    dates = done["dates"].cleaned_data  # type: ignore[union-attr]
-    cadences = done["channels"].cadences()  # type: ignore[union-attr]
-    pillars = done["pillars"].pillars()  # type: ignore[union-attr]
+    brand = _done(done, "brand", WizardBrandForm).cleaned_data["brand"]
+    brief = _done(done, "brief", WizardBriefForm).cleaned_data
+    dates = _done(done, "dates", WizardDatesForm).cleaned_data
+    cadences = _done(done, "channels", ChannelsForm).cadences()
+    pillars = _done(done, "pillars", BasePillarFormSet).pillars()
     errors: list[tuple[str, str]] = []
     if request.method == "POST":
         if request.POST.get("nav") == "back":
@@ -235,12 +247,12 @@ def _review(request: HttpRequest, workspace: Workspace) -> HttpResponse:
             with transaction.atomic():
                 campaign = campaign_services.campaign_create(
                     workspace=workspace,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     data={"brand": brand, **brief, **dates},
                     cadences=[Cadence(a, n) for a, n in cadences],
                     pillars=[PillarSpec(n, w, d) for n, w, d in pillars],
                 )
-                job = plans.plan_request(campaign=campaign, by=request.user)  # type: ignore[arg-type]
+                job = plans.plan_request(campaign=campaign, by=request.user)
         except ValidationError as error:
             errors = [
                 (FIELD_STEP.get(field, "review"), message)
@@ -250,7 +262,7 @@ def _review(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         except ConflictError as error:
             errors = [("review", str(error))]
         else:
-            request.session.pop(_key(workspace), None)  # type: ignore[attr-defined]
+            request.session.pop(_key(workspace), None)
             messages.success(request, f"Campaign “{campaign.name}” is created.")
             return redirect("job", pk=job.pk)
     total = sum(w for _, w, _ in pillars) or 1

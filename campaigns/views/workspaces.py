@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -15,6 +15,8 @@ from campaigns.forms import WorkspaceSettingsForm
 from campaigns.middleware import SESSION_KEY
 from campaigns.permissions import Action, can, visible_workspaces
 from campaigns.views.common import (
+    SignedInRequest,
+    WorkspaceRequest,
     apply_validation_error,
     require,
     safe_next,
@@ -24,11 +26,11 @@ from campaigns.views.common import (
 
 @require_POST
 @login_required
-def switch(request: HttpRequest) -> HttpResponse:
+def switch(request: SignedInRequest) -> HttpResponse:
     """Make a visible workspace current; any other id is 404, like it never was."""
     raw = request.POST.get("workspace_id", "")
     workspace = get_object_or_404(
-        visible_workspaces(request.user),  # type: ignore[arg-type]
+        visible_workspaces(request.user),
         pk=int(raw) if raw.isdigit() else 0,
     )
     request.session[SESSION_KEY] = workspace.pk
@@ -37,10 +39,10 @@ def switch(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: WorkspaceRequest) -> HttpResponse:
     """Everyone who sees the workspace may read its settings; managers edit them."""
-    workspace = request.workspace  # type: ignore[attr-defined]
-    may_edit = can(request.user, Action.MANAGE_WORKSPACE, workspace)  # type: ignore[arg-type]
+    workspace = request.workspace
+    may_edit = can(request.user, Action.MANAGE_WORKSPACE, workspace)
     initial = {
         "name": workspace.name,
         "time_zone": workspace.time_zone,

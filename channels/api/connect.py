@@ -94,11 +94,12 @@ class ChannelReconnectSerializer(StrictSerializer):
         required=False, max_length=255, help_text="mastodon: e.g. mastodon.social"
     )
 
-    def network(self, attrs: dict[str, Any]) -> str:
+    def network_of(self, attrs: dict[str, Any]) -> str:
+        # Not `network`: the create serializer declares a field of that name.
         return str(self.context.get("network") or attrs.get("network"))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        network = self.network(attrs)
+        network = self.network_of(attrs)
         label = Network(network).label
         used = NETWORK_FIELDS.get(network, ())
         problems: dict[str, list[str]] = {}
@@ -117,7 +118,7 @@ class ChannelReconnectSerializer(StrictSerializer):
     def credentials(self) -> tuple[dict[str, Any], str]:
         """(the credentials object to store encrypted, the webhook URL)."""
         data = self.validated_data
-        network = self.network(data)
+        network = self.network_of(data)
         if network == Network.WEBHOOK:
             return {"secret": data["secret"]}, data["url"]
         if network == Network.BLUESKY:

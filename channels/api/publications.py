@@ -100,7 +100,8 @@ class PublicationSerializer(ModelSerializer):
         # One permission lookup per workspace, not per row of a list.
         cache = self.context.setdefault("_may_edit", {})
         if publication.workspace_id not in cache:
-            cache[publication.workspace_id] = can(
+            # can() answers False for no one, as it does for an anonymous user.
+            cache[publication.workspace_id] = principal is not None and can(
                 principal, Action.EDIT_CONTENT, publication.workspace
             )
         return selectors.publication_allowed_actions(
@@ -108,7 +109,7 @@ class PublicationSerializer(ModelSerializer):
         )
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class AttemptSerializer(serializers.ModelSerializer[PublishAttempt]):
     class Meta:
         model = PublishAttempt
         fields = [
@@ -289,7 +290,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             rows = rows.prefetch_related("attempt_rows")
         return rows.order_by("due_at", "pk")
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def get_serializer_class(self) -> type[serializers.Serializer[Any]]:
         if self.action == "list":
             return PublicationSerializer
         return PublicationDetailSerializer

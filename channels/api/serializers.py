@@ -29,7 +29,7 @@ from content import copy_limits
 from content.channel_rules import rules_for
 
 
-class CapabilitiesSerializer(serializers.Serializer):
+class CapabilitiesSerializer(serializers.Serializer[Any]):
     text_limit = serializers.IntegerField(allow_null=True)
     max_images = serializers.IntegerField()
     max_image_bytes = serializers.IntegerField(allow_null=True)
@@ -38,7 +38,7 @@ class CapabilitiesSerializer(serializers.Serializer):
     link_cards = serializers.BooleanField()
 
 
-class AccountLimitsSerializer(serializers.Serializer):
+class AccountLimitsSerializer(serializers.Serializer[Any]):
     max_length = serializers.IntegerField(
         allow_null=True, help_text="Text length in `unit`; null: no limit."
     )
@@ -119,7 +119,7 @@ class ChannelSerializer(ModelSerializer):
         return newsletter.audience_counts([account.pk])[account.pk]
 
 
-class SubscriberSerializer(serializers.ModelSerializer):
+class SubscriberSerializer(serializers.ModelSerializer[Subscriber]):
     status = named_choice("SubscriberStatus", SubscriberStatus.choices, read_only=True)
 
     class Meta:
@@ -146,14 +146,14 @@ class ChannelUpdateSerializer(StrictSerializer):
     )
 
 
-class AuthorizeSerializer(serializers.Serializer):
+class AuthorizeSerializer(serializers.Serializer[Any]):
     authorize_url = serializers.URLField(
         help_text="Send the person here; the network returns them to AdLoop's "
         "callback, which creates (or reconnects) the account."
     )
 
 
-class CheckSerializer(serializers.Serializer):
+class CheckSerializer(serializers.Serializer[Any]):
     ok = serializers.BooleanField()
     message = serializers.CharField()
     account = ChannelSerializer()
@@ -172,7 +172,7 @@ class ChannelFilter(filters.FilterSet):
 # The shape `/api/v1/channel-accounts/` has always answered with (that alias
 # keeps it; `ChannelSerializer` is the full one). A comment: a docstring would
 # become the schema component's description.
-class ChannelAccountSerializer(serializers.ModelSerializer):
+class ChannelAccountSerializer(serializers.ModelSerializer[ChannelAccount]):
     status = named_choice("ChannelAccountStatus", AccountStatus.choices, read_only=True)
 
     class Meta:

@@ -75,10 +75,10 @@ class SubscriberActions(ApiViewSet):
             page = self.paginate_queryset(rows)
             data = SubscriberSerializer(page, many=True).data
             return self.get_paginated_response(data)
-        data = SubscriberCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        given = SubscriberCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
         subscriber = newsletter.subscriber_add(
-            account=account, email=data.validated_data["email"], by=self.principal()
+            account=account, email=given.validated_data["email"], by=self.principal()
         )
         # Adding leaves a confirmed address as it is and makes any other pending.
         confirmed = subscriber.status == SubscriberStatus.CONFIRMED

@@ -74,7 +74,8 @@ def oauth_start(
     channels in the workspace; reconnecting keeps the account's network."""
     if isinstance(target, ChannelAccount):
         workspace, account = target.workspace, target
-        instance_url = (target.credentials or {}).get("instance_url", "")
+        credentials: dict[str, Any] = target.credentials or {}
+        instance_url = credentials.get("instance_url", "")
         if network != target.network:
             raise OAuthError("That account is on another network.", kind="refused")
     else:
@@ -140,7 +141,7 @@ def _claim_state(request: HttpRequest) -> OAuthState:
         raise _refused("it was started by someone else.")
     if row.expires_at <= timezone.now():
         raise _refused("it expired. Start connecting again.")
-    if not can(user, Action.MANAGE_CHANNELS, row.workspace):  # type: ignore[arg-type]
+    if not can(user, Action.MANAGE_CHANNELS, row.workspace):
         raise _refused("you may no longer manage this workspace's channels.")
     deleted, _ = OAuthState.objects.filter(pk=row.pk).delete()
     if not deleted:  # another request consumed it a moment ago
@@ -203,7 +204,8 @@ def _same_instance(account: ChannelAccount, row: OAuthState, profile: Profile) -
     `@user@host`, tells the instance."""
     if not row.instance_url:
         return True
-    stored = (account.credentials or {}).get("instance_url")
+    credentials: dict[str, Any] = account.credentials or {}
+    stored = credentials.get("instance_url")
     return stored == row.instance_url if stored else account.handle == profile.handle
 
 

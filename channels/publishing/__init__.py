@@ -69,12 +69,13 @@ from channels.publishing.outcomes import retry_delay
 from channels.publishing.request import (
     DEFAULT_FORMATS,
     PREFERRED_FORMATS,
-    THREAD_SEPARATOR,
     build_request,
     media_for,
     preload,
-    split_thread,
 )
+
+# Re-exported for preview and review: the thread rule the sending side uses too.
+from content.channel_rules import THREAD_SEPARATOR, split_thread
 
 __all__ = [
     "CANCELABLE",

@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable
 from concurrent.futures import wait
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -139,7 +140,7 @@ def _claim(jobs: list[Job], task_id: str) -> list[Job]:
         groups.setdefault(key, []).append(job)
     with transaction.atomic():
         for (attempts, first), group in sorted(groups.items()):
-            extra = {"first_attempt_at": now} if first else {}
+            extra: dict[str, Any] = {"first_attempt_at": now} if first else {}
             moved = set(
                 publication_move(
                     [j.publication.pk for j in group],
@@ -218,7 +219,7 @@ def _record_all(jobs: list[Job]) -> dict[int, str]:
         result, error = job.outcome.result, job.outcome.error
         job.attempt.duration_ms = job.duration_ms
         job.attempt.http_status = (
-            result.http_status if result else error and error.http_status
+            result.http_status if result else error.http_status if error else None
         )
         job.attempt.outcome = job.outcome.kind
         job.attempt.error = (

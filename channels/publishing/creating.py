@@ -140,14 +140,14 @@ def _make_or_refresh(
     return publication
 
 
-def publications_follow_post(post: Post) -> int:
+def publications_follow_post(post: Post) -> None:
     """The post was moved in time: its first tries that follow the post's time
     (not one with its own time: published now, retried, released after a
     review) are due at the new time at once, so the post page and the API say
     so (the dispatcher's `_sync_due_times` is the safety net)."""
     if post.scheduled_at is None:
-        return 0
-    return Publication.objects.filter(
+        return
+    Publication.objects.filter(
         post_id=post.pk, status=PS.SCHEDULED, attempts=0, due_override=False
     ).update(
         due_at=post.scheduled_at,

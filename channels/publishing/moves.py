@@ -151,10 +151,12 @@ def _posts_sync(post_ids: Iterable[int]) -> None:
     if not posts:
         return
     rows: dict[int, list[post_status.Row]] = {}
-    for post_id, *row in Publication.objects.filter(post_id__in=ids).values_list(
+    values = Publication.objects.filter(post_id__in=ids).values_list(
         "post_id", "status", "due_at", "error_kind", "due_override"
-    ):
-        rows.setdefault(post_id, []).append(post_status.Row(*row))
+    )
+    for post_id, status, due_at, error_kind, own_time in values:
+        row = post_status.Row(status, due_at, error_kind, own_time)
+        rows.setdefault(post_id, []).append(row)
     now = timezone.now()
     wanted: dict[str, list[Post]] = {}
     for post in posts:

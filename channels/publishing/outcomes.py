@@ -83,7 +83,7 @@ def decide(job: Job, now: datetime) -> Decision:
         )
     error = outcome.error
     assert error is not None
-    kind = error.kind
+    kind: str = error.kind  # may become a finer stored error_kind below
     capabilities = job.connector.capabilities if job.connector else None
     dedupes = bool(capabilities and capabilities.dedupes)
     lookup = bool(capabilities and capabilities.lookup)

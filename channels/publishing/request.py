@@ -17,8 +17,8 @@ from channels.connectors.base import MediaItem
 from channels.models import Publication
 
 # A `---` line splits a thread: one rule, shared with the checks before
-# sending (`content.channel_rules`); re-exported for preview and review.
-from content.channel_rules import THREAD_SEPARATOR, split_thread  # noqa: F401
+# sending (`content.channel_rules`).
+from content.channel_rules import split_thread
 
 logger = logging.getLogger("adloop.publishing")
 

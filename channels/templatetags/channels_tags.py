@@ -26,13 +26,15 @@ def post_publications(context: template.Context, post: Any) -> dict[str, Any]:
         .select_related("account", "workspace")
         .order_by("account__name", "pk")
     )
-    may_edit = can(user, Action.EDIT_CONTENT, post.workspace)  # type: ignore[arg-type]
+    # No user: may do nothing, as can() answers for an anonymous one.
+    may_edit = user is not None and can(user, Action.EDIT_CONTENT, post.workspace)
     with_rows = {p.account_id for p in rows}
     return {
         "csrf_token": context.get("csrf_token"),
         "post": post,
         "may_edit": may_edit,
-        "may_manage_channels": can(user, Action.MANAGE_CHANNELS, post.workspace),  # type: ignore[arg-type]
+        "may_manage_channels": user is not None
+        and can(user, Action.MANAGE_CHANNELS, post.workspace),
         "credential_networks": sorted(CONNECT_FORMS),
         "rows": [
             {

@@ -130,7 +130,12 @@ def seed_tenancy(demo: Demo, out: Callable[[str], None]) -> None:
     for spec in WORKSPACES:
         ws = Workspace.objects.filter(slug=spec["slug"]).first()
         if ws is None:
-            ws = services.workspace_create(organization=org, **spec)
+            ws = services.workspace_create(
+                organization=org,
+                name=spec["name"],
+                slug=spec["slug"],
+                time_zone=spec["time_zone"],
+            )
             out(f"created workspace {ws.name} ({ws.slug})")
         elif ws.organization_id != org.pk:
             raise CommandError(

@@ -34,7 +34,11 @@ class Counts:
 
 
 def _rotate_field(
-    field: EncryptedJSONField, *, batch_size: int, dry_run: bool, failed_pks: list[Any]
+    field: EncryptedJSONField[Any, Any],
+    *,
+    batch_size: int,
+    dry_run: bool,
+    failed_pks: list[Any],
 ) -> Counts:
     model = field.model
     ring = crypto.keyring()
