@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from campaigns.permissions import Action, can
-from campaigns.views.common import apply_validation_error, workspace_view
+from campaigns.views.common import (
+    WorkspaceRequest,
+    apply_validation_error,
+    workspace_view,
+)
 from channels import newsletter
 from channels.forms import SubscriberAddForm
 from channels.models import ChannelAccount, Network, Subscriber, SubscriberStatus
@@ -22,13 +26,13 @@ AUDIENCE_PAGE = 100
 
 
 @workspace_view
-def audience(request: HttpRequest, pk: int) -> HttpResponse:
+def audience(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """A newsletter's audience: counts, the public sign-up link, the addresses
     (managers only: they are personal data), add (double opt-in) and remove."""
     account = workspace_account(request, pk)
     if account.network != Network.EMAIL:
         raise Http404("Only email newsletters have an audience.")
-    if not can(request.user, Action.MANAGE_CHANNELS, account.workspace):  # type: ignore[arg-type]
+    if not can(request.user, Action.MANAGE_CHANNELS, account.workspace):
         raise PermissionDenied(newsletter.FORBIDDEN)
     form = SubscriberAddForm()
     status_code = 200
@@ -69,7 +73,7 @@ def audience(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _add(
-    request: HttpRequest, account: ChannelAccount, form: SubscriberAddForm
+    request: WorkspaceRequest, account: ChannelAccount, form: SubscriberAddForm
 ) -> bool:
     """Add the posted address (double opt-in); False: the form holds the errors."""
     if not form.is_valid():
@@ -94,7 +98,9 @@ def _add(
 
 @require_POST
 @workspace_view
-def audience_remove(request: HttpRequest, pk: int, subscriber_id: int) -> HttpResponse:
+def audience_remove(
+    request: WorkspaceRequest, pk: int, subscriber_id: int
+) -> HttpResponse:
     account = workspace_account(request, pk)
     subscriber = get_object_or_404(Subscriber, pk=subscriber_id, account=account)
     newsletter.subscriber_remove(subscriber=subscriber, by=request.user)

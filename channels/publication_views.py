@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.errors import ConflictError
-from campaigns.views.common import workspace_view
+from campaigns.views.common import WorkspaceRequest, workspace_view
 from channels import selectors, services
 from channels.models import Publication
 from channels.models import PublicationStatus as PS
@@ -23,12 +23,12 @@ ACTIONS = {"publish-now", "retry", "cancel", "resolve", "approve"}
 
 @require_POST
 @workspace_view
-def publication_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def publication_action(request: WorkspaceRequest, pk: int, name: str) -> HttpResponse:
     """A publication's action from the post page; back to the post."""
     publication = get_object_or_404(
         Publication.objects.select_related("workspace", "account"),
         pk=pk,
-        workspace=request.workspace,  # type: ignore[attr-defined]
+        workspace=request.workspace,
     )
     if name not in ACTIONS:
         raise Http404("No such action.")
@@ -71,7 +71,7 @@ def publication_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
 
 @require_GET
 @workspace_view
-def calendar_publications(request: HttpRequest) -> JsonResponse:
+def calendar_publications(request: WorkspaceRequest) -> JsonResponse:
     """`?posts=1,2,3` → publication status per post, for the calendar's cards.
 
     One query, limited to the current workspace and to at most 500 posts (a
@@ -81,6 +81,6 @@ def calendar_publications(request: HttpRequest) -> JsonResponse:
     ids = [int(p) for p in raw.split(",") if p.isascii() and p.isdigit()][:500]
     rows = selectors.publication_statuses_for_posts(
         ids,
-        workspace_id=request.workspace.pk,  # type: ignore[attr-defined]
+        workspace_id=request.workspace.pk,
     )
     return JsonResponse({"posts": {str(k): v for k, v in rows.items()}})

@@ -17,16 +17,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.errors import ConflictError
-from campaigns.models import Workspace
 from campaigns.permissions import Action, can
 from campaigns.views.campaign_forms import ChannelAccountForm
-from campaigns.views.common import apply_validation_error, workspace_view
+from campaigns.views.common import (
+    SignedInRequest,
+    WorkspaceRequest,
+    apply_validation_error,
+    workspace_view,
+)
 from channels import (
     accounts,
     newsletter,
@@ -53,9 +57,9 @@ logger = logging.getLogger("adloop.channels")
 OAUTH_LABELS = [(n, Network(n).label) for n in sorted(accounts.OAUTH_NETWORKS)]
 
 
-def workspace_account(request: HttpRequest, pk: int) -> ChannelAccount:
+def workspace_account(request: WorkspaceRequest, pk: int) -> ChannelAccount:
     """One account of the current workspace; any other answers 404."""
-    return get_object_or_404(ChannelAccount, pk=pk, workspace=request.workspace)  # type: ignore[attr-defined]
+    return get_object_or_404(ChannelAccount, pk=pk, workspace=request.workspace)
 
 
 def _connect_forms(
@@ -79,7 +83,7 @@ def _connect_forms(
 
 
 def render_channels_page(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     *,
     planning_form: ChannelAccountForm | None = None,
     connect_form: ConnectForm | None = None,
@@ -88,8 +92,8 @@ def render_channels_page(
     next_url: str = "",
 ) -> HttpResponse:
     """The Channels page: accounts with status and last error, connect forms."""
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
-    manage = can(request.user, Action.MANAGE_CHANNELS, workspace)  # type: ignore[arg-type]
+    workspace = request.workspace
+    manage = can(request.user, Action.MANAGE_CHANNELS, workspace)
     reconnect = None
     raw = request.GET.get("reconnect", "")
     if raw.isascii() and raw.isdigit() and connect_form is None:
@@ -105,8 +109,9 @@ def render_channels_page(
         a.pk for a in account_rows if a.status != AccountStatus.CONNECTED
     )
     for a in account_rows:
-        a.audience = audience.get(a.pk)  # type: ignore[attr-defined]
-        a.waiting = waiting.get(a.pk, 0)  # type: ignore[attr-defined]
+        # For the template only: not fields, so the model does not declare them.
+        a.audience = audience.get(a.pk)  # type: ignore[attr-defined]  # see above
+        a.waiting = waiting.get(a.pk, 0)  # type: ignore[attr-defined]  # see above
     return render(
         request,
         "campaigns/channels/page.html",
@@ -139,13 +144,13 @@ def render_channels_page(
 
 @require_POST
 @workspace_view
-def connect(request: HttpRequest, network: str) -> HttpResponse:
+def connect(request: WorkspaceRequest, network: str) -> HttpResponse:
     """Save a credential-based account (new, or reconnecting `account`)."""
     form_class = CONNECT_FORMS.get(network)
     if form_class is None:
         raise Http404("No such network form.")
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
-    if not can(request.user, Action.MANAGE_CHANNELS, workspace):  # type: ignore[arg-type]
+    workspace = request.workspace
+    if not can(request.user, Action.MANAGE_CHANNELS, workspace):
         raise PermissionDenied(accounts.FORBIDDEN)
     form = form_class(request.POST, prefix=network)
     if form.is_valid():
@@ -176,9 +181,9 @@ def connect(request: HttpRequest, network: str) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def oauth_start(request: HttpRequest, network: str) -> HttpResponse:
+def oauth_start(request: WorkspaceRequest, network: str) -> HttpResponse:
     """Send the person to the network to sign in (new account or reconnect)."""
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    workspace = request.workspace
     if network not in accounts.OAUTH_NETWORKS:
         raise Http404("No such network.")
     raw = request.POST.get("account", "")
@@ -212,7 +217,7 @@ def oauth_start(request: HttpRequest, network: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def oauth_callback(request: HttpRequest) -> HttpResponse:
+def oauth_callback(request: SignedInRequest) -> HttpResponse:
     """Where the network sends the person back (`channels.oauth.redirect_uri`)."""
     try:
         account = oauth.oauth_callback(request)
@@ -225,7 +230,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def test(request: HttpRequest, pk: int) -> HttpResponse:
+def test(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Test connection: the connector's check, recorded on the account."""
     account = workspace_account(request, pk)
     try:
@@ -241,10 +246,10 @@ def test(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def send_test(request: HttpRequest, pk: int) -> HttpResponse:
+def send_test(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Email: send one test message with the stored SMTP settings."""
     account = workspace_account(request, pk)
-    if not can(request.user, Action.MANAGE_CHANNELS, account.workspace):  # type: ignore[arg-type]
+    if not can(request.user, Action.MANAGE_CHANNELS, account.workspace):
         raise PermissionDenied(accounts.FORBIDDEN)
     form = SendTestForm(request.POST)
     back = f"{reverse('channels')}#account-{account.pk}"
@@ -269,10 +274,10 @@ def send_test(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @workspace_view
-def disconnect(request: HttpRequest, pk: int) -> HttpResponse:
+def disconnect(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """GET: a confirmation saying what will be canceled; POST: disconnect."""
     account = workspace_account(request, pk)
-    if not can(request.user, Action.MANAGE_CHANNELS, account.workspace):  # type: ignore[arg-type]
+    if not can(request.user, Action.MANAGE_CHANNELS, account.workspace):
         raise PermissionDenied(accounts.FORBIDDEN)
     if request.method == "POST":
         canceled = accounts.account_disconnect(account, by=request.user)
@@ -293,7 +298,7 @@ def disconnect(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def enable(request: HttpRequest, pk: int, enabled: bool) -> HttpResponse:
+def enable(request: WorkspaceRequest, pk: int, enabled: bool) -> HttpResponse:
     account = workspace_account(request, pk)
     try:
         account = accounts.account_update(account, by=request.user, enabled=enabled)
