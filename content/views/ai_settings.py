@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from campaigns.permissions import Action, can
-from campaigns.views.common import apply_validation_error, require, workspace_view
+from campaigns.views.common import (
+    WorkspaceRequest,
+    apply_validation_error,
+    require,
+    workspace_view,
+)
 from content.forms import AISettingsForm
 from content.services.ai_settings import ai_settings_update
 from content.services.budget import ai_settings_for, month_spend, resolve_provider
@@ -21,9 +26,9 @@ FORBIDDEN = "Only owners and admins can change the AI settings."
 
 
 @workspace_view
-def ai_settings_page(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
-    may_edit = can(request.user, Action.MANAGE_WORKSPACE, workspace)  # type: ignore[arg-type]
+def ai_settings_page(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
+    may_edit = can(request.user, Action.MANAGE_WORKSPACE, workspace)
     row = ai_settings_for(workspace)
     initial = {
         "provider": row.provider if row else "",
@@ -39,7 +44,7 @@ def ai_settings_page(request: HttpRequest) -> HttpResponse:
             try:
                 ai_settings_update(
                     workspace=workspace,
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     **form.cleaned_data,
                 )
             except ValidationError as error:

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from campaigns import lifecycle
 from campaigns.models import Post, Role, User
 from campaigns.permissions import Action, can, role_in_workspace
+from campaigns.views.common import WorkspaceRequest
 from channels.models import ChannelAccount, Network
 from content import channel_rules
 from content.forms import GenerateForm
@@ -94,11 +95,11 @@ def _annotate(variant: Variant, accounts: list[ChannelAccount]) -> None:
     else:  # a network without rules (removed since): nothing to measure
         limits = []
     problems = copy_checks.problems_of(variant, limits)
-    variant.limit_problems = [f.message for f in limits if f.blocking]  # type: ignore[attr-defined]
-    variant.fit_problems = [f.message for f in limits]  # type: ignore[attr-defined]
-    variant.brand_problems = [f.message for f in problems if f.kind != "limit"]  # type: ignore[attr-defined]
-    variant.problems = [f.message for f in problems]  # type: ignore[attr-defined]
-    variant.gate_problems = [f.message for f in problems if f.kind == "gate"]  # type: ignore[attr-defined]
+    variant.limit_problems = [f.message for f in limits if f.blocking]
+    variant.fit_problems = [f.message for f in limits]
+    variant.brand_problems = [f.message for f in problems if f.kind != "limit"]
+    variant.problems = [f.message for f in problems]
+    variant.gate_problems = [f.message for f in problems if f.kind == "gate"]
 
 
 def stream_token(post: Post, user: User) -> str:
@@ -108,7 +109,7 @@ def stream_token(post: Post, user: User) -> str:
 
 
 def panel_context(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     post: Post,
     *,
     form: GenerateForm | None = None,
@@ -116,7 +117,7 @@ def panel_context(
     notice: str = "",
     generation: Generation | None = None,
 ) -> dict[str, Any]:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     may_edit = (
         can(user, Action.EDIT_CONTENT, post.workspace)
         and post.status not in lifecycle.LOCKED_STATES
@@ -159,6 +160,6 @@ def _generate_form(network: str, sent: GenerateForm | None) -> GenerateForm:
 
 
 def render_panel(
-    request: HttpRequest, post: Post, *, status: int = 200, **kwargs: Any
+    request: WorkspaceRequest, post: Post, *, status: int = 200, **kwargs: Any
 ) -> HttpResponse:
     return render(request, PANEL, panel_context(request, post, **kwargs), status=status)

@@ -18,7 +18,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -27,7 +27,7 @@ from campaigns import lifecycle
 from campaigns.errors import ConflictError
 from campaigns.models import Job, JobStatus, Post
 from campaigns.permissions import Action, can
-from campaigns.views.common import is_htmx, require, workspace_view
+from campaigns.views.common import WorkspaceRequest, is_htmx, require, workspace_view
 from content import renditions, services
 from content.models import (
     Asset,
@@ -85,18 +85,18 @@ class NetworkPreview:
     formats: list[FormatPreview]
 
 
-def _post(request: HttpRequest, pk: int) -> Post:
+def _post(request: WorkspaceRequest, pk: int) -> Post:
     return get_object_or_404(
-        Post.objects.filter(workspace=request.workspace).select_related(  # type: ignore[attr-defined]
+        Post.objects.filter(workspace=request.workspace).select_related(
             "campaign__brand", "workspace"
         ),
         pk=pk,
     )
 
 
-def _job(request: HttpRequest, pk: int) -> Job:
+def _job(request: WorkspaceRequest, pk: int) -> Job:
     return get_object_or_404(
-        Job.objects.filter(workspace=request.workspace, kind=KIND),  # type: ignore[attr-defined]
+        Job.objects.filter(workspace=request.workspace, kind=KIND),
         pk=pk,
     )
 
@@ -159,7 +159,7 @@ def running_job(post: Post) -> Job | None:
 
 
 def images_context(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     post: Post,
     *,
     form: ImageGenerateForm | None = None,
@@ -169,7 +169,7 @@ def images_context(
 ) -> dict[str, Any]:
     """The Images panel's context; the post editor page includes it too."""
     may_edit = (
-        can(request.user, Action.EDIT_CONTENT, post.workspace)  # type: ignore[arg-type]
+        can(request.user, Action.EDIT_CONTENT, post.workspace)
         and post.status not in lifecycle.LOCKED_STATES
     )
     images = list(
@@ -215,7 +215,7 @@ _ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 def render_images(
-    request: HttpRequest, post: Post, *, status: int = 200, **kwargs: Any
+    request: WorkspaceRequest, post: Post, *, status: int = 200, **kwargs: Any
 ) -> HttpResponse:
     return render(
         request, PANEL, images_context(request, post, **kwargs), status=status
@@ -223,7 +223,7 @@ def render_images(
 
 
 def _done(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     post: Post,
     *,
     notice: str = "",
@@ -245,18 +245,18 @@ def _done(
 
 @require_GET
 @workspace_view
-def panel(request: HttpRequest, pk: int) -> HttpResponse:
+def panel(request: WorkspaceRequest, pk: int) -> HttpResponse:
     return render_images(request, _post(request, pk))
 
 
 @require_POST
 @workspace_view
-def generate(request: HttpRequest, pk: int) -> HttpResponse:
+def generate(request: WorkspaceRequest, pk: int) -> HttpResponse:
     post = _post(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     form = ImageGenerateForm(request.POST)
     if not form.is_valid():
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _done(request, post, error=error, status=400, form=form)
     variant = None
     if form.cleaned_data.get("variant"):
@@ -266,7 +266,7 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         job = services.image_generation_request(
             post=post,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             variant=variant,
             prompt=form.cleaned_data["prompt"] or None,
             count=form.cleaned_data["count"],
@@ -284,19 +284,20 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @workspace_view
-def progress(request: HttpRequest, pk: int) -> HttpResponse:
+def progress(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Polled by the progress bar: itself while the job runs, then the panel."""
     job = _job(request, pk)
     post = _post(request, int(job.input.get("post_id") or 0))
     if job.status in _ACTIVE:
         return render(request, PROGRESS, {"image_job": job, "post": post})
+    notice = error = ""
     if job.status == JobStatus.SUCCEEDED:
-        kwargs = {"notice": f"Done: {job.message}. Choose the ones to use."}
+        notice = f"Done: {job.message}. Choose the ones to use."
     elif job.status == "canceled" or job.error == CANCELED_MESSAGE:
-        kwargs = {"notice": "The image generation was canceled."}
+        notice = "The image generation was canceled."
     else:
-        kwargs = {"error": f"The image job failed: {job.error or 'unknown error'}"}
-    response = render_images(request, post, **kwargs)  # type: ignore[arg-type]
+        error = f"The image job failed: {job.error or 'unknown error'}"
+    response = render_images(request, post, notice=notice, error=error)
     response["HX-Retarget"] = "#images-panel"
     response["HX-Reswap"] = "outerHTML"
     return response
@@ -304,32 +305,32 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: WorkspaceRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     post = _post(request, int(job.input.get("post_id") or 0))
     try:
-        services.image_job_cancel(job=job, by=request.user)  # type: ignore[arg-type]
+        services.image_job_cancel(job=job, by=request.user)
     except ConflictError as error:
         return _done(request, post, error=str(error), status=409)
     return _done(request, post, notice="Image generation canceled.")
 
 
-def _asset(request: HttpRequest, pk: Any) -> Asset:
+def _asset(request: WorkspaceRequest, pk: Any) -> Asset:
     return get_object_or_404(
-        Asset.objects.filter(workspace=request.workspace),  # type: ignore[attr-defined]
+        Asset.objects.filter(workspace=request.workspace),
         pk=pk if str(pk).isdigit() else 0,
     )
 
 
 @require_POST
 @workspace_view
-def attach(request: HttpRequest, pk: int) -> HttpResponse:
+def attach(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Use an image on the post (from the picker or the generated gallery)."""
     post = _post(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     asset = _asset(request, request.POST.get("asset", ""))
     try:
-        services.asset_attach(asset=asset, post=post, by=request.user)  # type: ignore[arg-type]
+        services.asset_attach(asset=asset, post=post, by=request.user)
     except ValidationError as error:
         return _done(request, post, error=" ".join(error.messages), status=400)
     except ConflictError as error:
@@ -339,12 +340,12 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def detach(request: HttpRequest, pk: int, asset_pk: int) -> HttpResponse:
+def detach(request: WorkspaceRequest, pk: int, asset_pk: int) -> HttpResponse:
     post = _post(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     asset = _asset(request, asset_pk)
     try:
-        services.asset_detach(asset=asset, post=post, by=request.user)  # type: ignore[arg-type]
+        services.asset_detach(asset=asset, post=post, by=request.user)
     except ConflictError as error:
         return _done(request, post, error=str(error), status=409)
     return _done(request, post, notice=f"{asset} is off the post.")
@@ -352,13 +353,13 @@ def detach(request: HttpRequest, pk: int, asset_pk: int) -> HttpResponse:
 
 @require_GET
 @workspace_view
-def picker(request: HttpRequest, pk: int) -> HttpResponse:
+def picker(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Library assets to choose from, newest first, narrowed by `q`."""
     post = _post(request, pk)
     query = (request.GET.get("q") or "").strip()[:200]
     used = set(PostImage.objects.filter(post=post).values_list("asset_id", flat=True))
     assets = services.asset_search(
-        principal=request.user,  # type: ignore[arg-type]
+        principal=request.user,
         workspace=post.workspace,
         query=query or None,
     )[:PICKER_SIZE]
@@ -367,7 +368,7 @@ def picker(request: HttpRequest, pk: int) -> HttpResponse:
         "picker_assets": assets,
         "picker_query": query,
         "picker_used": used,
-        "may_edit_images": can(request.user, Action.EDIT_CONTENT, post.workspace),  # type: ignore[arg-type]
+        "may_edit_images": can(request.user, Action.EDIT_CONTENT, post.workspace),
     }
     if is_htmx(request):
         return render(request, PICKER, context)

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from campaigns.errors import ConflictError
 from campaigns.permissions import Action
-from campaigns.views.common import require, workspace_view
+from campaigns.views.common import WorkspaceRequest, require, workspace_view
 from content import services
 from content.copy_types import LLMError
 from content.models import Variant
@@ -69,8 +69,10 @@ def _one(name: str, message: str) -> Iterator[str]:
 
 
 @require_GET
-@workspace_view
-def stream(request: HttpRequest, pk: int) -> HttpResponse:
+# campaigns.views.common.View says a view returns an HttpResponse; a stream is
+# a StreamingHttpResponse (an HttpResponseBase), which Django serves the same.
+@workspace_view  # type: ignore[arg-type]  # View is too narrow: see above
+def stream(request: WorkspaceRequest, pk: int) -> StreamingHttpResponse:
     post = _post(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     try:
@@ -85,7 +87,7 @@ def stream(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         pieces = services.variant_stream(
             post=post,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             network=network,
             tone=request.GET.get("tone", ""),
             language=request.GET.get("language", ""),

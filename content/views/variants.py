@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.errors import ConflictError
 from campaigns.models import Post
 from campaigns.permissions import Action
-from campaigns.views.common import is_htmx, require, workspace_view
+from campaigns.views.common import WorkspaceRequest, is_htmx, require, workspace_view
 from content import services
 from content.forms import GenerateForm, VariantTextForm
 from content.models import Generation, Variant
@@ -27,18 +27,18 @@ from content.views.panel import render_panel
 EDIT_FORBIDDEN = "Only editors, admins and owners write copy."
 
 
-def _post(request: HttpRequest, pk: int) -> Post:
+def _post(request: WorkspaceRequest, pk: int) -> Post:
     return get_object_or_404(
-        Post.objects.filter(workspace=request.workspace).select_related(  # type: ignore[attr-defined]
+        Post.objects.filter(workspace=request.workspace).select_related(
             "campaign__brand", "workspace"
         ),
         pk=pk,
     )
 
 
-def _variant(request: HttpRequest, pk: int) -> Variant:
+def _variant(request: WorkspaceRequest, pk: int) -> Variant:
     return get_object_or_404(
-        Variant.objects.filter(workspace=request.workspace).select_related(  # type: ignore[attr-defined]
+        Variant.objects.filter(workspace=request.workspace).select_related(
             "post__campaign__brand", "post__workspace"
         ),
         pk=pk,
@@ -46,7 +46,7 @@ def _variant(request: HttpRequest, pk: int) -> Variant:
 
 
 def _done(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     post: Post,
     *,
     notice: str = "",
@@ -72,19 +72,19 @@ def _message(error: ValidationError) -> str:
 
 @require_GET
 @workspace_view
-def panel(request: HttpRequest, pk: int) -> HttpResponse:
+def panel(request: WorkspaceRequest, pk: int) -> HttpResponse:
     return render_panel(request, _post(request, pk))
 
 
 @require_POST
 @workspace_view
-def generate(request: HttpRequest, pk: int) -> HttpResponse:
+def generate(request: WorkspaceRequest, pk: int) -> HttpResponse:
     post = _post(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     form = GenerateForm(request.POST)
     if not form.is_valid():
         if "network" in form.errors:  # no tab to show the form on
-            error = " ".join(form.errors["network"])
+            error = " ".join(str(m) for m in form.errors["network"])
             return _done(request, post, error=error, status=400)
         if not is_htmx(request):
             messages.error(request, "Check the count, tone and language.")
@@ -93,7 +93,7 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         generation = services.generation_request(
             post=post,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             network=form.cleaned_data["network"],
             count=form.cleaned_data["count"],
             tone=form.cleaned_data["tone"],
@@ -112,10 +112,10 @@ def generate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @workspace_view
-def progress(request: HttpRequest, pk: int) -> HttpResponse:
+def progress(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Polled by the progress bar: itself while the job runs, then the panel."""
     generation = get_object_or_404(
-        Generation.objects.filter(workspace=request.workspace).select_related(  # type: ignore[attr-defined]
+        Generation.objects.filter(workspace=request.workspace).select_related(
             "post__campaign__brand", "post__workspace"
         ),
         pk=pk,
@@ -125,13 +125,14 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "content/variants/_progress.html", {"generation": generation}
         )
+    notice = error = ""
     if generation.status == "succeeded":
-        kwargs = {"notice": f"Done: {generation.message}."}
+        notice = f"Done: {generation.message}."
     elif generation.status == "failed":
-        kwargs = {"error": f"The generation failed: {generation.error or 'unknown'}"}
+        error = f"The generation failed: {generation.error or 'unknown'}"
     else:
-        kwargs = {"notice": "The generation was canceled."}
-    response = render_panel(request, post, **kwargs)  # type: ignore[arg-type]
+        notice = "The generation was canceled."
+    response = render_panel(request, post, notice=notice, error=error)
     response["HX-Retarget"] = "#variants-panel"
     response["HX-Reswap"] = "outerHTML"
     return response
@@ -139,13 +140,13 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: WorkspaceRequest, pk: int) -> HttpResponse:
     generation = get_object_or_404(
-        Generation.objects.filter(workspace=request.workspace),  # type: ignore[attr-defined]
+        Generation.objects.filter(workspace=request.workspace),
         pk=pk,
     )
     try:
-        services.generation_cancel(generation=generation, by=request.user)  # type: ignore[arg-type]
+        services.generation_cancel(generation=generation, by=request.user)
     except ConflictError as error:
         return _done(request, generation.post, error=str(error), status=409)
     return _done(request, generation.post, notice="Generation canceled.")
@@ -153,7 +154,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+def regenerate(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """A fresh variant for the variant's channel (the old one stays)."""
     variant = _variant(request, pk)
     post = variant.post
@@ -171,7 +172,7 @@ def regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         generation = services.generation_request(
             post=post,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             accounts=accounts[:1],
             count=1,
             fresh=True,
@@ -186,17 +187,17 @@ def regenerate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     variant = _variant(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     form = VariantTextForm(request.POST)
     if not form.is_valid():
-        error = " ".join(m for ms in form.errors.values() for m in ms)
+        error = " ".join(str(m) for ms in form.errors.values() for m in ms)
         return _done(request, variant.post, error=f"Not saved: {error}", status=400)
     try:
         services.variant_update_text(
             variant=variant,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             text=form.cleaned_data["text"],
         )
     except ValidationError as error:
@@ -210,11 +211,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def choose(request: HttpRequest, pk: int) -> HttpResponse:
+def choose(request: WorkspaceRequest, pk: int) -> HttpResponse:
     variant = _variant(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     try:
-        services.variant_choose(variant=variant, by=request.user)  # type: ignore[arg-type]
+        services.variant_choose(variant=variant, by=request.user)
     except ValidationError as error:
         return _done(
             request,
@@ -233,12 +234,12 @@ def choose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def delete(request: HttpRequest, pk: int) -> HttpResponse:
+def delete(request: WorkspaceRequest, pk: int) -> HttpResponse:
     variant = _variant(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
     post = variant.post
     try:
-        services.variant_delete(variant=variant, by=request.user)  # type: ignore[arg-type]
+        services.variant_delete(variant=variant, by=request.user)
     except ConflictError as error:
         return _done(request, post, error=str(error), status=409)
     return _done(request, post, notice=f"Variant {variant.label} deleted.")
@@ -246,9 +247,9 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view
-def override(request: HttpRequest, pk: int) -> HttpResponse:
+def override(request: WorkspaceRequest, pk: int) -> HttpResponse:
     variant = _variant(request, pk)
-    services.variant_gate_override(variant=variant, by=request.user)  # type: ignore[arg-type]
+    services.variant_gate_override(variant=variant, by=request.user)
     return _done(
         request,
         variant.post,
