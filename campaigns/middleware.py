@@ -47,7 +47,7 @@ class CurrentWorkspaceMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         # An attribute HttpRequest does not declare; views read it typed, as
         # `campaigns.views.common.SignedInRequest.workspace`.
-        request.workspace = None  # type: ignore[attr-defined]
+        request.workspace = None  # type: ignore[attr-defined]  # see above
         workspace = None
         user = getattr(request, "user", None)
         if (

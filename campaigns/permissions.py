@@ -264,7 +264,7 @@ def _role_cache(principal: object) -> dict[int, str | None]:
     if cache is None:
         cache = {}
         # A memo on the object itself; no model declares the attribute.
-        principal._adloop_role_cache = cache  # type: ignore[attr-defined]
+        principal._adloop_role_cache = cache  # type: ignore[attr-defined]  # see above
     return cache
 
 

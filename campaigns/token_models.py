@@ -63,4 +63,4 @@ def attach_token(user: object, token: PersonalAccessToken) -> None:
     """Mark the request's user object as acting through `token` (a fresh object
     per request, so the mark cannot outlive the request)."""
     # A mark on the object itself; no model declares the attribute.
-    user._adloop_access_token = token  # type: ignore[attr-defined]
+    user._adloop_access_token = token  # type: ignore[attr-defined]  # see above

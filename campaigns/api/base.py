@@ -91,7 +91,7 @@ class ApiViewSet(viewsets.GenericViewSet[Any]):
 
     def _allowed_methods(self) -> list[str]:
         # View._allowed_methods exists at runtime; django-stubs leaves it out.
-        allowed: list[str] = super()._allowed_methods()  # type: ignore[misc]
+        allowed: list[str] = super()._allowed_methods()  # type: ignore[misc]  # see above
         return [m for m in allowed if m != "OPTIONS"]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

@@ -219,7 +219,7 @@ class BlankAsNullURLField(serializers.URLField):
 
     # The stubs say a URL field represents as `str`; null for blank is this
     # field's point.
-    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]  # see above
         return value or None
 
     def to_internal_value(self, data: Any) -> str:

@@ -23,7 +23,7 @@ class ErrorBodySerializer(serializers.Serializer[Any]):
     message = serializers.CharField(help_text="For a person to read.")
     # A declared field named like Serializer.fields: the metaclass moves it out
     # of the class namespace, so the property stays (the schema only reads it).
-    fields = serializers.DictField(  # type: ignore[assignment]
+    fields = serializers.DictField(  # type: ignore[assignment]  # see above
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name → its messages; empty when no field is at fault.",
     )

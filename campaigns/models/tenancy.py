@@ -39,13 +39,13 @@ class EmailUserManager(UserManager["User"]):
     ) -> User:
         email = self.normalize_email(email or username)
         # UserManager._create_user exists at runtime; django-stubs leaves it out.
-        user: User = super()._create_user(  # type: ignore[misc]
+        user: User = super()._create_user(  # type: ignore[misc]  # see above
             email, email, password, **extra_fields
         )
         return user
 
     # The first argument is the email (Django's is a username): hence `override`.
-    def create_user(  # type: ignore[override]
+    def create_user(  # type: ignore[override]  # see above
         self, email: str | None = None, password: str | None = None, **extra_fields: Any
     ) -> User:
         extra_fields.setdefault("is_staff", False)

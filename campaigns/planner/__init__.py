@@ -177,9 +177,8 @@ def _save(result: PlanResult) -> None:
     through = Post.accounts.through
     through.objects.bulk_create(
         [
-            # Set by `compute` (no field of Post).
-            through(post_id=p.pk, channelaccount_id=p._planned_account.pk)  # type: ignore[attr-defined]
-            for p in posts
+            through(post_id=p.pk, channelaccount_id=account_id)
+            for p, account_id in zip(posts, result.account_ids, strict=True)
         ],
         batch_size=1000,
     )

@@ -211,7 +211,6 @@ def _posts(
                 "planner": PLANNER,
             },
         )
-        # Read by `_save` to link the post; Post declares no such field.
-        post._planned_account = item.account  # type: ignore[attr-defined]
         posts.append(post)
+        result.account_ids.append(item.account.pk)
     return posts

@@ -64,6 +64,8 @@ class PlanResult:
     per_pillar: dict[int, PillarPlan] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list, repr=False)
+    # The account of each of `posts`, in the same order (saved with them).
+    account_ids: list[int] = field(default_factory=list, repr=False)
 
     @property
     def shortfall(self) -> int:

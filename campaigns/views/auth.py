@@ -35,7 +35,7 @@ class LoginView(auth_views.LoginView):
         if twofactor.is_enrolled(user):
             # authenticate() sets `backend` on the user it returns; no model
             # declares it.
-            backend: str = user.backend  # type: ignore[attr-defined]
+            backend: str = user.backend  # type: ignore[attr-defined]  # see above
             twofactor.login_pending(self.request, user, backend, self.get_success_url())
             return redirect("login-code")
         return super().form_valid(form)
