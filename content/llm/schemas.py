@@ -21,7 +21,7 @@ def copy_schema(networks: Sequence[str] | None = None) -> dict[str, Any]:
     form OpenAI's structured outputs demand (every object closed, every property
     required). Without, `texts` is an open network -> text map (`COPY_SCHEMA`).
     """
-    # One piece past 60 lines: it is one schema literal, read best whole.
+    # One piece: it is one schema literal, read best whole.
     if networks:
         texts: dict[str, Any] = {
             "type": "object",
