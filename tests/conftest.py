@@ -19,7 +19,7 @@ from tests.realservices import (  # noqa: F401 (fixtures, registered once for al
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     outcome = yield
     attach_worker_log(item, outcome.get_result())
 
@@ -44,7 +44,7 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is the point in production and pure cost here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -77,12 +77,12 @@ def _tenant() -> Tenant:
 
 
 @pytest.fixture
-def tenant(db) -> Tenant:  # type: ignore[no-untyped-def]
+def tenant(db) -> Tenant:
     return _tenant()
 
 
 @pytest.fixture
-def other_tenant(db) -> Tenant:  # type: ignore[no-untyped-def]
+def other_tenant(db) -> Tenant:
     """A second, unrelated organization: nothing of it may ever leak to `tenant`."""
     return _tenant()
 
@@ -93,7 +93,7 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
-def key_client(db):  # type: ignore[no-untyped-def]
+def key_client(db):
     """`key_client(workspace, scope)` → an APIClient authenticated by a new key."""
 
     def make(workspace: Workspace, scope: str = ApiKeyScope.WRITE) -> APIClient:
@@ -106,7 +106,7 @@ def key_client(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def user_client(db):  # type: ignore[no-untyped-def]
+def user_client(db):
     """`user_client(user)` → an APIClient with a signed-in session."""
 
     def make(user: User) -> APIClient:
@@ -118,7 +118,7 @@ def user_client(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def static_files(tmp_path_factory, django_test_environment):  # type: ignore[no-untyped-def]
+def static_files(tmp_path_factory, django_test_environment):
     """Run collectstatic once into a temporary STATIC_ROOT, for pages with CSS.
 
     Tests run with DEBUG off, so `{% static %}` goes through the manifest
@@ -136,7 +136,7 @@ def static_files(tmp_path_factory, django_test_environment):  # type: ignore[no-
 
 
 @pytest.fixture
-def web(db, static_files):  # type: ignore[no-untyped-def]
+def web(db, static_files):
     """`web(user, workspace=None)` → a Django test Client signed in as `user`.
 
     With `workspace`, it is the current one (as if chosen in the switcher).

@@ -60,7 +60,7 @@ class MailCollector:
     messages: list[ReceivedMail] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(
             envelope.original_content or envelope.content, policy=email.policy.default
         )

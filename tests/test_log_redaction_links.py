@@ -78,7 +78,7 @@ def test_pages_without_a_secret_are_left_alone(line: str) -> None:
     assert redact(line) == line
 
 
-def test_gunicorns_access_log_is_redacted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_gunicorns_access_log_is_redacted(tmp_path) -> None:
     """run_all's web process (and the README's gunicorn command) log each request
     line; a reset link opened in a browser must not leave its token there."""
     from gunicorn.config import Config

@@ -50,7 +50,7 @@ class Inbox(FakeServer):
 
 
 @pytest.fixture
-def inbox(settings) -> Iterator[Inbox]:  # type: ignore[no-untyped-def]
+def inbox(settings) -> Iterator[Inbox]:
     settings.OUTBOUND_ALLOW_PRIVATE = True  # the receiver runs on loopback
     with Inbox() as server:
         yield server

@@ -15,13 +15,13 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 @pytest.fixture
-def schema(client) -> dict:  # type: ignore[no-untyped-def]
+def schema(client) -> dict:
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     return response.json()
 
 
-def _operations(schema: dict):  # type: ignore[no-untyped-def]
+def _operations(schema: dict):
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             if method in METHODS:

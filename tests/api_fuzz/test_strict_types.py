@@ -13,7 +13,7 @@ from channels.models import ChannelAccount
 from tests.factories import BrandProfileFactory, ChannelAccountFactory
 
 
-def _refused(response, field: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def _refused(response, field: str, message: str) -> None:
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["code"] == "invalid"

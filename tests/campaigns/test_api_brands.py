@@ -10,7 +10,7 @@ from tests.factories import BrandProfileFactory, CampaignFactory
 URL = "/api/v1/brands/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 

@@ -14,17 +14,17 @@ from tests.factories import (
 URL = "/api/v1/campaigns/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
 @pytest.fixture
-def brand(tenant):  # type: ignore[no-untyped-def]
+def brand(tenant):
     return BrandProfileFactory(workspace=tenant.workspace)
 
 
-def _payload(tenant, brand, **extra):  # type: ignore[no-untyped-def]
+def _payload(tenant, brand, **extra):
     return {
         "workspace": tenant.workspace.pk,
         "brand": brand.pk,

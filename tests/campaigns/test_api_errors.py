@@ -25,7 +25,7 @@ ORGS = "/api/v1/organizations/"
 WORKSPACES = "/api/v1/workspaces/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     """The error body, after checking its status, media type and exact shape."""
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/json"
@@ -288,7 +288,7 @@ def test_no_credentials_answers_401(tenant, api_client, method, path):
 def test_an_unexpected_error_answers_500_without_details(
     tenant, user_client, monkeypatch, caplog
 ):
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise RuntimeError("database password is hunter2")
 
     monkeypatch.setattr(services, "organization_create", broken)
@@ -303,7 +303,7 @@ def test_an_unexpected_error_answers_500_without_details(
 
 
 @pytest.fixture
-def throttled(settings):  # type: ignore[no-untyped-def]
+def throttled(settings):
     """Three requests a minute per caller, counted in a private, empty cache."""
     settings.CACHES = {
         "default": {

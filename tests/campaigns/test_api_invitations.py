@@ -15,13 +15,13 @@ URL = "/api/v1/invitations/"
 LINK = re.compile(r"http://testserver/invitations/([\w-]+)/")
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks():  # type: ignore[no-untyped-def]
+def _eager_tasks():
     """`.delay()` runs the task in-process, so its email lands in `mailoutbox`."""
     names = ("task_always_eager", "task_eager_propagates")
     before = {name: celery_app.conf[name] for name in names}
@@ -30,7 +30,7 @@ def _eager_tasks():  # type: ignore[no-untyped-def]
     celery_app.conf.update(before)
 
 
-def _invite(tenant, email: str = "new@example.test", **fields) -> Invitation:  # type: ignore[no-untyped-def]
+def _invite(tenant, email: str = "new@example.test", **fields) -> Invitation:
     return services.invitation_create(
         organization=tenant.workspace.organization,
         workspace=tenant.workspace,

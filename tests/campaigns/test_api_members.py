@@ -13,12 +13,12 @@ MANAGERS = [Role.OWNER, Role.ADMIN]
 NON_MANAGERS = [Role.EDITOR, Role.REVIEWER, Role.CLIENT]
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
-def _row(tenant, role: str) -> Membership:  # type: ignore[no-untyped-def]
+def _row(tenant, role: str) -> Membership:
     return Membership.objects.get(user=tenant.person(role))
 
 

@@ -8,7 +8,7 @@ from tests.factories import UserFactory
 URL = "/api/v1/organizations/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 

@@ -25,7 +25,7 @@ def _bearer(secret: str) -> APIClient:
     return client
 
 
-def _token(user, name: str = "Review bot", **fields) -> str:  # type: ignore[no-untyped-def]
+def _token(user, name: str = "Review bot", **fields) -> str:
     return personal_tokens.token_create(user=user, name=name, **fields).secret
 
 
@@ -201,7 +201,7 @@ def test_an_expiry_is_kept(tenant, user_client):
 # --- The organization's two-factor rule ----------------------------------------------
 
 
-def _require(tenant) -> None:  # type: ignore[no-untyped-def]
+def _require(tenant) -> None:
     organization = tenant.workspace.organization
     organization.require_two_factor = True
     organization.save()

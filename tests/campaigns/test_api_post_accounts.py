@@ -22,25 +22,25 @@ from tests.factories import (
 URL = "/api/v1/posts/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
 @pytest.fixture
-def channel(tenant):  # type: ignore[no-untyped-def]
+def channel(tenant):
     return ChannelAccountFactory(workspace=tenant.workspace, name="Main")
 
 
 @pytest.fixture
-def spare(tenant):  # type: ignore[no-untyped-def]
+def spare(tenant):
     return ChannelAccountFactory(
         workspace=tenant.workspace, network="bluesky", name="Spare"
     )
 
 
 @pytest.fixture
-def campaign(tenant, channel):  # type: ignore[no-untyped-def]
+def campaign(tenant, channel):
     today = timezone.localdate()
     return CampaignFactory(
         workspace=tenant.workspace,

@@ -16,13 +16,13 @@ URL = "/api/v1/posts/"
 S = PostStatus
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
 @pytest.fixture
-def campaign(tenant):  # type: ignore[no-untyped-def]
+def campaign(tenant):
     today = timezone.localdate()
     return CampaignFactory(
         workspace=tenant.workspace,
@@ -33,14 +33,14 @@ def campaign(tenant):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def post(campaign):  # type: ignore[no-untyped-def]
+def post(campaign):
     account = campaign.cadences.get().account
     account.credentials = {"token": "test-token"}  # not planning only
     account.save()
     return PostFactory(campaign=campaign, accounts=[account])
 
 
-def _move(client, post: Post, action: str, **body):  # type: ignore[no-untyped-def]
+def _move(client, post: Post, action: str, **body):
     return client.post(f"{URL}{post.pk}/{action}/", body)
 
 

@@ -21,13 +21,13 @@ from tests.factories import (
 URL = "/api/v1/posts/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
 @pytest.fixture
-def campaign(tenant):  # type: ignore[no-untyped-def]
+def campaign(tenant):
     today = timezone.localdate()
     return CampaignFactory(
         workspace=tenant.workspace,
@@ -274,7 +274,7 @@ def test_history_lists_every_move(tenant, campaign, user_client):
     assert rows[1]["actor"] == tenant.editor.pk
 
 
-def _list_queries(client, params) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _list_queries(client, params) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(URL, params)
     assert response.status_code == 200, response.content
@@ -288,7 +288,7 @@ def test_list_query_count_does_not_grow_with_posts(
     accounts = [c.account for c in campaign.cadences.all()]
     key = key_client(tenant.workspace)
 
-    def client():  # type: ignore[no-untyped-def]
+    def client():
         # A fresh User per request, as in production (roles are memoised on it).
         fresh = User.objects.get(pk=tenant.editor.pk)
         return user_client(fresh) if who == "editor" else key

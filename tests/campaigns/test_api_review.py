@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("media_root")
 URL = "/api/v1/posts/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 

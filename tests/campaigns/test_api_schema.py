@@ -32,14 +32,14 @@ def _api_paths() -> set[str]:
 
 
 @pytest.fixture
-def schema(client) -> dict:  # type: ignore[no-untyped-def]
+def schema(client) -> dict:
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     assert "json" in response["Content-Type"]
     return json.loads(response.content)
 
 
-def _operations(schema: dict):  # type: ignore[no-untyped-def]
+def _operations(schema: dict):
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             if method in METHODS:

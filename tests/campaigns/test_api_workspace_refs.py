@@ -29,7 +29,7 @@ from tests.factories import (
 __all__ = ["media_root"]  # fixture
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
@@ -37,7 +37,7 @@ def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
 # --- the helper ----------------------------------------------------------------
 
 
-def test_find_workspace_reads_digits_as_an_id_and_the_rest_as_a_slug(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_find_workspace_reads_digits_as_an_id_and_the_rest_as_a_slug(tenant) -> None:
     ws = tenant.workspace
     every = Workspace.objects.all()
     assert find_workspace(ws.pk, every) == ws
@@ -49,7 +49,7 @@ def test_find_workspace_reads_digits_as_an_id_and_the_rest_as_a_slug(tenant) -> 
     assert find_workspace(ws.slug, Workspace.objects.exclude(pk=ws.pk)) is None
 
 
-def test_an_old_all_digit_slug_is_found_unless_an_id_wins(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_an_old_all_digit_slug_is_found_unless_an_id_wins(tenant) -> None:
     numbered = WorkspaceFactory(slug="424242")
     every = Workspace.objects.all()
     assert find_workspace("424242", every) == numbered
@@ -58,7 +58,7 @@ def test_an_old_all_digit_slug_is_found_unless_an_id_wins(tenant) -> None:  # ty
     assert find_workspace(clash.slug, every.exclude(pk=tenant.workspace.pk)) == clash
 
 
-def test_new_slugs_are_never_a_number_alone(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_new_slugs_are_never_a_number_alone(tenant) -> None:
     org = tenant.workspace.organization
     made = services.workspace_create(organization=org, name="2026")
     assert made.slug == "workspace-2026"
@@ -67,7 +67,7 @@ def test_new_slugs_are_never_a_number_alone(tenant) -> None:  # type: ignore[no-
     assert "a number alone" in caught.value.message_dict["slug"][0]
 
 
-def test_the_api_refuses_a_number_as_a_new_slug(tenant, user_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_refuses_a_number_as_a_new_slug(tenant, user_client) -> None:
     answer = user_client(tenant.owner).post(
         "/api/v1/workspaces/",
         {"organization": tenant.workspace.organization_id, "name": "Y", "slug": "12"},
@@ -80,7 +80,7 @@ def test_the_api_refuses_a_number_as_a_new_slug(tenant, user_client) -> None:  #
 
 
 @pytest.mark.parametrize("suffix", ["", "ai-spend/"])
-def test_a_workspace_url_takes_the_id_or_the_slug(  # type: ignore[no-untyped-def]
+def test_a_workspace_url_takes_the_id_or_the_slug(
     tenant, other_tenant, user_client, suffix
 ):
     client = user_client(tenant.client)
@@ -101,7 +101,7 @@ def test_a_workspace_url_takes_the_id_or_the_slug(  # type: ignore[no-untyped-de
 
 def test_settings_change_by_slug_with_the_same_rights(
     tenant, other_tenant, user_client
-):  # type: ignore[no-untyped-def]
+):
     ws = tenant.workspace
     url = f"/api/v1/workspaces/{ws.slug}/"
     changed = user_client(tenant.admin).patch(url, {"name": "Renamed"}, format="json")
@@ -123,7 +123,7 @@ def test_settings_change_by_slug_with_the_same_rights(
 
 def test_an_api_key_reaches_its_workspace_by_slug_only(
     tenant, other_tenant, api_client
-):  # type: ignore[no-untyped-def]
+):
     secret, _ = api_key(tenant.workspace, "read")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     mine = api_client.get(f"/api/v1/workspaces/{tenant.workspace.slug}/")
@@ -144,7 +144,7 @@ BODY_URLS = [
 ]
 
 
-def _bodies(tenant) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+def _bodies(tenant) -> dict[str, dict]:
     """Every create that names a workspace, without the `workspace` itself."""
     today = timezone.localdate()
     brand = BrandProfileFactory(workspace=tenant.workspace)
@@ -219,7 +219,7 @@ def test_every_workspace_field_and_filter_is_the_one_class() -> None:
 
 
 @pytest.mark.parametrize("url", BODY_URLS)
-def test_a_body_names_the_workspace_by_id_or_slug(  # type: ignore[no-untyped-def]
+def test_a_body_names_the_workspace_by_id_or_slug(
     tenant, other_tenant, user_client, url
 ):
     client = user_client(tenant.owner)
@@ -238,7 +238,7 @@ def test_a_body_names_the_workspace_by_id_or_slug(  # type: ignore[no-untyped-de
     assert made.json()["workspace"] == tenant.workspace.pk
 
 
-def test_a_key_create_by_id_still_works(tenant, user_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_create_by_id_still_works(tenant, user_client) -> None:
     made = user_client(tenant.owner).post(
         "/api/v1/api-keys/",
         {"name": "By id", "scope": "read", "workspace": str(tenant.workspace.pk)},
@@ -248,12 +248,12 @@ def test_a_key_create_by_id_still_works(tenant, user_client) -> None:  # type: i
     assert made.json()["workspace"] == tenant.workspace.pk
 
 
-def test_an_upload_names_the_workspace_by_slug(  # type: ignore[no-untyped-def]
+def test_an_upload_names_the_workspace_by_slug(
     tenant, other_tenant, user_client, media_root
 ):
     client = user_client(tenant.editor)
 
-    def upload(name: object):  # type: ignore[no-untyped-def]
+    def upload(name: object):
         file = SimpleUploadedFile("p.png", image_bytes((32, 32)))
         return client.post(
             "/api/v1/assets/", {"workspace": name, "file": file}, format="multipart"
@@ -293,7 +293,7 @@ WITH_ROWS = {
 
 
 @pytest.mark.parametrize("url", FILTERED)
-def test_a_filter_names_the_workspace_by_id_or_slug(  # type: ignore[no-untyped-def]
+def test_a_filter_names_the_workspace_by_id_or_slug(
     tenant, other_tenant, user_client, url
 ):
     sibling = WorkspaceFactory(organization=tenant.workspace.organization)
@@ -315,14 +315,14 @@ def test_a_filter_names_the_workspace_by_id_or_slug(  # type: ignore[no-untyped-
         assert ids(foreign) == []
 
 
-def test_the_csv_import_names_the_workspace_by_id_or_slug(  # type: ignore[no-untyped-def]
+def test_the_csv_import_names_the_workspace_by_id_or_slug(
     tenant, other_tenant, user_client
 ):
     CampaignFactory(workspace=tenant.workspace, name="Spring")
     client = user_client(tenant.editor)
     csv = b"campaign,topic\nSpring,Roast day\n"
 
-    def send(name: object):  # type: ignore[no-untyped-def]
+    def send(name: object):
         return client.generic(
             "POST",
             f"/api/v1/posts/import/?workspace={name}",
@@ -337,7 +337,7 @@ def test_the_csv_import_names_the_workspace_by_id_or_slug(  # type: ignore[no-un
         assert _error(send(name), 400)["fields"]["workspace"] == ["No such workspace."]
 
 
-def test_the_schema_documents_ids_and_slugs(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_schema_documents_ids_and_slugs(client) -> None:
     schema = client.get("/api/schema/", {"format": "json"}).json()
     path = schema["paths"]["/api/v1/workspaces/{id}/"]
     [param] = [p for p in path["get"]["parameters"] if p["name"] == "id"]
@@ -360,7 +360,7 @@ def test_the_schema_documents_ids_and_slugs(client) -> None:  # type: ignore[no-
     assert "slug" in flt["description"]
 
 
-def test_create_api_key_takes_the_id_too(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_create_api_key_takes_the_id_too(tenant) -> None:
     from io import StringIO
 
     from django.core.management import call_command

@@ -30,11 +30,11 @@ KEY_APPROVE = (
 )
 
 
-def _url(workspace) -> str:  # type: ignore[no-untyped-def]
+def _url(workspace) -> str:
     return f"/api/v1/workspaces/{workspace.pk}/"
 
 
-def _post(workspace):  # type: ignore[no-untyped-def]
+def _post(workspace):
     account = ConnectedAccountFactory(workspace=workspace)
     campaign = CampaignFactory(
         workspace=workspace, cadences=[(account, 3)], start_date=timezone.localdate()

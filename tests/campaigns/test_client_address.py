@@ -16,7 +16,7 @@ from campaigns.client_address import (
 PROXY = "10.0.0.5"
 
 
-def _request(peer: str, forwarded: str | None = None):  # type: ignore[no-untyped-def]
+def _request(peer: str, forwarded: str | None = None):
     extra = {"REMOTE_ADDR": peer}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
@@ -58,7 +58,7 @@ def test_a_malformed_hop_stops_at_the_last_believable_address(settings) -> None:
         ("::ffff:203.0.113.9", "203.0.113.9"),
     ],
 )
-def test_ports_brackets_and_mapped_addresses(settings, hop, expected) -> None:  # type: ignore[no-untyped-def]
+def test_ports_brackets_and_mapped_addresses(settings, hop, expected) -> None:
     settings.TRUSTED_PROXIES = [PROXY]
     assert client_address(_request(PROXY, hop)) == expected
 

@@ -40,13 +40,13 @@ def _password_line(output: str) -> str:
 
 
 @pytest.fixture
-def var_dir(settings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def var_dir(settings, tmp_path, monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     settings.VAR_DIR = tmp_path
     return tmp_path
 
 
-def test_seed_demo_is_idempotent_and_prints_the_same_login(var_dir) -> None:  # type: ignore[no-untyped-def]
+def test_seed_demo_is_idempotent_and_prints_the_same_login(var_dir) -> None:
     first, _ = _run("seed_demo")
     counts = _counts()
     hashes = dict(User.objects.values_list("email", "password"))
@@ -65,7 +65,7 @@ def test_seed_demo_is_idempotent_and_prints_the_same_login(var_dir) -> None:  # 
     assert User.objects.get(email="demo@adloop.local").check_password(password)
 
 
-def test_seed_demo_builds_the_agency_with_people_in_roles(var_dir) -> None:  # type: ignore[no-untyped-def]
+def test_seed_demo_builds_the_agency_with_people_in_roles(var_dir) -> None:
     _run("seed_demo")
     demo = Workspace.objects.get(slug="demo")
     bikes = Workspace.objects.get(slug="demo-bikes")
@@ -88,7 +88,7 @@ def test_seed_demo_builds_the_agency_with_people_in_roles(var_dir) -> None:  # t
 
 def test_seed_demo_uses_demo_password_from_the_environment(
     var_dir, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setenv("DEMO_PASSWORD", "correct horse battery")
     out, _ = _run("seed_demo")
     assert "correct horse battery" in _password_line(out)
@@ -97,7 +97,7 @@ def test_seed_demo_uses_demo_password_from_the_environment(
     assert user.check_password("correct horse battery")
 
 
-def test_create_api_key_prints_only_a_working_key(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_create_api_key_prints_only_a_working_key(tenant) -> None:
     slug = tenant.workspace.slug
     out, err = _run("create_api_key", slug, "--scope", "write", "--name", "CI")
     assert out.count("\n") == 1
@@ -111,7 +111,7 @@ def test_create_api_key_prints_only_a_working_key(tenant) -> None:  # type: igno
 
 def test_create_api_key_defaults_to_read_and_can_reach_the_organization(
     tenant,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     out, _ = _run("create_api_key", tenant.workspace.slug, "--organization")
     key = services.api_key_authenticate(out.strip())
     assert key is not None
@@ -127,7 +127,7 @@ def test_create_api_key_rejects_an_unknown_workspace() -> None:
     assert ApiKey.objects.count() == 0
 
 
-def test_create_api_key_rejects_an_unknown_scope(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_create_api_key_rejects_an_unknown_scope(tenant) -> None:
     with pytest.raises(CommandError, match="Unknown scope 'admin'"):
         _run("create_api_key", tenant.workspace.slug, "--scope", "admin")
     assert ApiKey.objects.count() == 0

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("static_files")
 WHEN = datetime(2031, 5, 6, 7, 30, tzinfo=UTC)
 
 
-def _feed_url(workspace) -> str:  # type: ignore[no-untyped-def]
+def _feed_url(workspace) -> str:
     workspace.refresh_from_db()
     return reverse("calendar-feed", args=[ical.feed_token(workspace)])
 
@@ -61,7 +61,7 @@ def _unescape(value: str) -> str:
 
 
 @pytest.fixture
-def campaign(tenant):  # type: ignore[no-untyped-def]
+def campaign(tenant):
     account = ChannelAccountFactory(workspace=tenant.workspace, name="Main")
     return CampaignFactory(workspace=tenant.workspace, cadences=[(account, 3)])
 

@@ -22,7 +22,7 @@ AT = datetime(2026, 12, 18, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def new_york(tenant):  # type: ignore[no-untyped-def]
+def new_york(tenant):
     tenant.workspace.time_zone = "America/New_York"
     tenant.workspace.save(update_fields=["time_zone"])
     return tenant
@@ -144,7 +144,7 @@ def test_a_streamed_body_renders_in_the_workspace_zone_too():
 
     from campaigns.middleware import _in_zone
 
-    def body():  # type: ignore[no-untyped-def]
+    def body():
         for _ in range(2):
             yield timezone.get_current_timezone_name()
             yield "|"

@@ -25,7 +25,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday
 
 
-def _planned_post(tenant):  # type: ignore[no-untyped-def]
+def _planned_post(tenant):
     campaign = CampaignFactory(
         workspace=tenant.workspace,
         start_date=date(2025, 3, 3),
@@ -38,13 +38,13 @@ def _planned_post(tenant):  # type: ignore[no-untyped-def]
     return campaign.posts.order_by("scheduled_at").first()
 
 
-def _why(page) -> str:  # type: ignore[no-untyped-def]
+def _why(page) -> str:
     text = html.unescape(page.content.decode())
     start = text.index("Why this slot and pillar")
     return text[start : text.index("</section>", start)]
 
 
-def test_the_reason_is_said_for_a_marketer(tenant, web) -> None:  # type: ignore[no-untyped-def]
+def test_the_reason_is_said_for_a_marketer(tenant, web) -> None:
     with time_machine.travel(NOW, tick=True):
         post = _planned_post(tenant)
         local = post.scheduled_at.astimezone(BERLIN)
@@ -61,7 +61,7 @@ def test_the_reason_is_said_for_a_marketer(tenant, web) -> None:  # type: ignore
 
 def test_after_a_move_it_names_who_moved_it_and_describes_the_new_time(
     tenant, web
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(NOW, tick=True):
         post = _planned_post(tenant)
         old = post.scheduled_at.astimezone(BERLIN)
@@ -77,7 +77,7 @@ def test_after_a_move_it_names_who_moved_it_and_describes_the_new_time(
     assert f"{old:%A %H:%M} is among" not in why  # the old time is not claimed
 
 
-def test_a_move_nobody_recorded_still_tells_the_planners_time(tenant, web) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_nobody_recorded_still_tells_the_planners_time(tenant, web) -> None:
     with time_machine.travel(NOW, tick=True):
         post = _planned_post(tenant)
         old = post.scheduled_at.astimezone(BERLIN)
@@ -101,14 +101,14 @@ def test_a_move_nobody_recorded_still_tells_the_planners_time(tenant, web) -> No
         ("email", datetime(2025, 3, 6, 10, 0), "for newsletter audiences"),
     ],
 )
-def test_describe_time(network, when, expected) -> None:  # type: ignore[no-untyped-def]
+def test_describe_time(network, when, expected) -> None:
     account = ChannelAccountFactory(network=network)
     text = describe_time(account, when.replace(tzinfo=BERLIN), "Europe/Berlin")
     assert expected in text and text.endswith(").")
     assert "score" not in text
 
 
-def test_an_api_key_move_is_named_as_such(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_an_api_key_move_is_named_as_such(tenant) -> None:
     from campaigns.plan_explain import record_move
 
     with time_machine.travel(NOW, tick=True):

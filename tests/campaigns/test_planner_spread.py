@@ -24,7 +24,7 @@ NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # a Monday morning
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def _campaign(network: str = "bluesky", per_week: int = 4, **fields):  # type: ignore[no-untyped-def]
+def _campaign(network: str = "bluesky", per_week: int = 4, **fields):
     campaign = CampaignFactory(
         start_date=date(2025, 3, 3),
         end_date=date(2025, 4, 27),  # eight weeks
@@ -37,7 +37,7 @@ def _campaign(network: str = "bluesky", per_week: int = 4, **fields):  # type: i
     return campaign
 
 
-def _slots(campaign) -> list[datetime]:  # type: ignore[no-untyped-def]
+def _slots(campaign) -> list[datetime]:
     return [
         p.scheduled_at.astimezone(BERLIN)
         for p in campaign.posts.order_by("scheduled_at")
@@ -45,7 +45,7 @@ def _slots(campaign) -> list[datetime]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("network", ["bluesky", "mastodon", "linkedin", "x"])
-def test_posts_spread_over_several_good_hours_and_weekdays(network) -> None:  # type: ignore[no-untyped-def]
+def test_posts_spread_over_several_good_hours_and_weekdays(network) -> None:
     campaign = _campaign(network)
     with time_machine.travel(NOW, tick=False):
         plan_campaign(campaign)
@@ -63,7 +63,7 @@ def test_posts_spread_over_several_good_hours_and_weekdays(network) -> None:  # 
         assert not {5, 6} & set(weekdays)
 
 
-def test_the_same_seed_gives_the_same_plan_and_another_seed_another(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_seed_gives_the_same_plan_and_another_seed_another(settings) -> None:
     campaign = _campaign()
     with time_machine.travel(NOW, tick=False):
         plan_campaign(campaign, seed="a")
@@ -88,7 +88,7 @@ def _repeats(title: str) -> bool:
 
 
 @pytest.mark.parametrize("objective", Objective.values)
-def test_titles_read_like_a_persons_without_repetition(objective) -> None:  # type: ignore[no-untyped-def]
+def test_titles_read_like_a_persons_without_repetition(objective) -> None:
     campaign = _campaign(
         objective=objective,
         brief="Launch offer: free shipping on the first bag of our new espresso. "

@@ -25,7 +25,7 @@ HEADER = "campaign,topic,angle,scheduled_at,accounts,pillar,notes\n"
 
 
 @pytest.fixture
-def campaign(tenant):  # type: ignore[no-untyped-def]
+def campaign(tenant):
     return CampaignFactory(
         workspace=tenant.workspace,
         name="Spring",
@@ -38,12 +38,12 @@ def campaign(tenant):  # type: ignore[no-untyped-def]
     )
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
-def _post_csv(client, text: str, **params):  # type: ignore[no-untyped-def]
+def _post_csv(client, text: str, **params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return client.generic(
         "POST", f"{URL}?{query}" if query else URL, text.encode(), "text/csv"
@@ -61,7 +61,7 @@ def test_rows_become_drafts_with_history_and_one_signal_each(
     )
     seen: list[dict] = []
 
-    def listener(sender, **kwargs):  # type: ignore[no-untyped-def]
+    def listener(sender, **kwargs):
         seen.append(kwargs)
 
     post_status_changed.connect(listener)

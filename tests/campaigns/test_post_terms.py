@@ -26,7 +26,7 @@ URL = "/api/v1/posts/"
 
 
 @pytest.fixture
-def campaign(tenant):  # type: ignore[no-untyped-def]
+def campaign(tenant):
     today = timezone.localdate()
     return CampaignFactory(
         workspace=tenant.workspace,
@@ -78,7 +78,7 @@ def test_parse_names_reads_a_forms_commas() -> None:
     assert parse_names("beans, , new roast,") == ["beans", "new roast"]
 
 
-def test_defaults_follow_the_copy_and_the_pillar(campaign) -> None:  # type: ignore[no-untyped-def]
+def test_defaults_follow_the_copy_and_the_pillar(campaign) -> None:
     pillar = campaign.pillars.get()
     post = PostFactory(campaign=campaign, pillar=pillar, body="Hi #roast")
     assert terms_for(post, "Fresh #beans and #roast") == {
@@ -92,7 +92,7 @@ def test_defaults_follow_the_copy_and_the_pillar(campaign) -> None:  # type: ign
     assert terms_for(post, "")["categories"] == []
 
 
-def test_api_sets_reads_and_resets_the_terms(tenant, campaign, user_client):  # type: ignore[no-untyped-def]
+def test_api_sets_reads_and_resets_the_terms(tenant, campaign, user_client):
     client = user_client(tenant.editor)
     created = client.post(
         URL,
@@ -124,7 +124,7 @@ def test_api_sets_reads_and_resets_the_terms(tenant, campaign, user_client):  # 
         ("beans", "list"),
     ],
 )
-def test_api_refuses_bad_tags_with_field_messages(  # type: ignore[no-untyped-def]
+def test_api_refuses_bad_tags_with_field_messages(
     tenant, campaign, user_client, value, message
 ):
     post = PostFactory(campaign=campaign)
@@ -140,7 +140,7 @@ def test_api_refuses_bad_tags_with_field_messages(  # type: ignore[no-untyped-de
     assert post.tags is None
 
 
-def test_changing_the_terms_of_an_approved_post_sends_it_back(  # type: ignore[no-untyped-def]
+def test_changing_the_terms_of_an_approved_post_sends_it_back(
     tenant, campaign, user_client
 ):
     post = PostFactory(campaign=campaign, status=PostStatus.APPROVED)
@@ -152,7 +152,7 @@ def test_changing_the_terms_of_an_approved_post_sends_it_back(  # type: ignore[n
     assert post.status == PostStatus.IN_REVIEW
 
 
-def test_a_client_may_not_set_terms(tenant, campaign, user_client):  # type: ignore[no-untyped-def]
+def test_a_client_may_not_set_terms(tenant, campaign, user_client):
     post = PostFactory(campaign=campaign)
     answer = user_client(tenant.client).patch(
         f"{URL}{post.pk}/", {"tags": ["x"]}, format="json"
@@ -162,7 +162,7 @@ def test_a_client_may_not_set_terms(tenant, campaign, user_client):  # type: ign
     assert post.tags is None
 
 
-def test_the_editor_shows_the_defaults_and_saves_the_terms(tenant, campaign, web):  # type: ignore[no-untyped-def]
+def test_the_editor_shows_the_defaults_and_saves_the_terms(tenant, campaign, web):
     ChannelAccountFactory(workspace=tenant.workspace, network=Network.WORDPRESS)
     pillar = campaign.pillars.get()
     post = PostFactory(campaign=campaign, pillar=pillar, body="Out now #SpringRoast")
@@ -191,7 +191,7 @@ def test_the_editor_shows_the_defaults_and_saves_the_terms(tenant, campaign, web
     assert post.tags == ["beans", "new roast"]
 
 
-def test_the_editor_offers_blog_terms_only_where_a_blog_can_take_them(  # type: ignore[no-untyped-def]
+def test_the_editor_offers_blog_terms_only_where_a_blog_can_take_them(
     tenant, campaign, web
 ):
     post = PostFactory(campaign=campaign, body="#beans")

@@ -22,7 +22,7 @@ OWNER_HOME = "198.51.100.7"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _login(client, email: str, password: str, address: str = ATTACKER):  # type: ignore[no-untyped-def]
+def _login(client, email: str, password: str, address: str = ATTACKER):
     return client.post(
         reverse("login"),
         {"username": email, "password": password},
@@ -30,7 +30,7 @@ def _login(client, email: str, password: str, address: str = ATTACKER):  # type:
     )
 
 
-def _signed_in(client) -> bool:  # type: ignore[no-untyped-def]
+def _signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
@@ -44,7 +44,7 @@ def _stored_keys() -> list[str]:
 
 
 @pytest.fixture
-def frozen():  # type: ignore[no-untyped-def]
+def frozen():
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
@@ -224,7 +224,7 @@ def test_a_password_reset_lets_the_owner_in_from_the_throttled_address(
     assert _login(client, person.email, new).status_code == 302
 
 
-def _reset(client, email: str, address: str = ATTACKER):  # type: ignore[no-untyped-def]
+def _reset(client, email: str, address: str = ATTACKER):
     return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
 
 

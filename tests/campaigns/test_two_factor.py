@@ -20,13 +20,13 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.usefixtures("static_files")
 
 
-def _password(client, user, **extra):  # type: ignore[no-untyped-def]
+def _password(client, user, **extra):
     return client.post(
         reverse("login"), {"username": user.email, "password": PASSWORD, **extra}
     )
 
 
-def _signed_in(client) -> bool:  # type: ignore[no-untyped-def]
+def _signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
@@ -188,7 +188,7 @@ def test_new_recovery_codes_and_turning_off_need_a_code(tenant, web):
 # --- The organization rule --------------------------------------------------------
 
 
-def _require(tenant) -> None:  # type: ignore[no-untyped-def]
+def _require(tenant) -> None:
     organization = tenant.workspace.organization
     organization.require_two_factor = True
     organization.save()

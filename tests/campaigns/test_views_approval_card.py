@@ -30,13 +30,13 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def berlin(tenant):  # type: ignore[no-untyped-def]
+def berlin(tenant):
     tenant.workspace.time_zone = "Europe/Berlin"
     tenant.workspace.save(update_fields=["time_zone"])
     return tenant
 
 
-def _page(web, tenant, person=None) -> str:  # type: ignore[no-untyped-def]
+def _page(web, tenant, person=None) -> str:
     client = web(person or tenant.reviewer, tenant.workspace)
     response = client.get(reverse("approvals"))
     assert response.status_code == 200
@@ -341,7 +341,7 @@ def test_copy_edited_after_publishing_started_is_listed_for_reviewers(
 ):
     from channels.models import Publication
 
-    def waiting(t, topic):  # type: ignore[no-untyped-def]
+    def waiting(t, topic):
         account = ChannelAccountFactory(workspace=t.workspace, network="x")
         post = PostFactory(campaign__workspace=t.workspace, topic=topic)
         return Publication.objects.create(

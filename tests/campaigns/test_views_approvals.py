@@ -15,7 +15,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def in_review(tenant):  # type: ignore[no-untyped-def]
+def in_review(tenant):
     post = PostFactory(
         campaign=CampaignFactory(workspace=tenant.workspace), topic="Cold brew"
     )
@@ -62,7 +62,7 @@ def test_the_submitter_is_told_it_waits_for_someone_else(tenant, web):
     assert reverse("approval-decide", args=[post.pk, "approve"]) not in body
 
 
-def seen(post):  # type: ignore[no-untyped-def]
+def seen(post):
     """The approve form's data: the fingerprint of the card as rendered now."""
     return {"fingerprint": review_fingerprint(post)}
 

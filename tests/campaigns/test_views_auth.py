@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("static_files")
 
 
 @pytest.fixture
-def locmem_email(settings):  # type: ignore[no-untyped-def]
+def locmem_email(settings):
     # The real SMTP round trip is tested in tests/integration/ by ops.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

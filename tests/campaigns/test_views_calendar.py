@@ -28,13 +28,13 @@ BERLIN = "Europe/Berlin"
 
 
 @pytest.fixture(autouse=True)
-def _now():  # type: ignore[no-untyped-def]
+def _now():
     with time_machine.travel(NOW, tick=False):
         yield
 
 
 @pytest.fixture
-def campaign(tenant):  # type: ignore[no-untyped-def]
+def campaign(tenant):
     account = ChannelAccountFactory(workspace=tenant.workspace, name="Main")
     return CampaignFactory(
         workspace=tenant.workspace,
@@ -52,7 +52,7 @@ def _at(day: date, hour: int, minute: int = 0, tz: str = BERLIN) -> datetime:
     return local_to_utc(datetime(day.year, day.month, day.day, hour, minute), tz)
 
 
-def _post(campaign, day: date, hour: int = 9, minute: int = 0, **kw):  # type: ignore[no-untyped-def]
+def _post(campaign, day: date, hour: int = 9, minute: int = 0, **kw):
     accounts = kw.pop("accounts", [campaign.cadences.first().account])
     return PostFactory(
         campaign=campaign,
@@ -62,7 +62,7 @@ def _post(campaign, day: date, hour: int = 9, minute: int = 0, **kw):  # type: i
     )
 
 
-def _get(client, **params):  # type: ignore[no-untyped-def]
+def _get(client, **params):
     return client.get(reverse("calendar"), params)
 
 
@@ -186,7 +186,7 @@ def test_posts_of_another_workspace_never_show(tenant, other_tenant, web, campai
     assert "Foreign secret" not in body
 
 
-def _count(client, n: int, campaign) -> int:  # type: ignore[no-untyped-def]
+def _count(client, n: int, campaign) -> int:
     start = date(2025, 3, 24)
     accounts = [campaign.cadences.first().account]
     pillar = PillarFactory(campaign=campaign)
@@ -229,7 +229,7 @@ def test_query_count_does_not_grow_with_posts(tenant, other_tenant, web, campaig
 # --- drag and drop --------------------------------------------------------------
 
 
-def _move(client, post, **data):  # type: ignore[no-untyped-def]
+def _move(client, post, **data):
     return client.post(reverse("post-move", args=[post.pk]), data)
 
 

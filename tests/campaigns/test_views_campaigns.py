@@ -25,12 +25,12 @@ READERS = [Role.REVIEWER, Role.CLIENT]
 
 
 @pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):  # type: ignore[no-untyped-def]
+def _no_broker(monkeypatch):
     """Plan requests enqueue after commit; these tests only look at the job row."""
     monkeypatch.setattr("campaigns.tasks.run_plan_job.delay", lambda job_id: None)
 
 
-def _campaign(tenant, **kwargs):  # type: ignore[no-untyped-def]
+def _campaign(tenant, **kwargs):
     kwargs.setdefault("pillars", [("Craft", 2), ("Origins", 1)])
     kwargs.setdefault("channels", 1)
     return CampaignFactory(workspace=tenant.workspace, **kwargs)
@@ -122,7 +122,7 @@ def test_an_unknown_status_changes_nothing(tenant, web):
     assert campaign.status == CampaignStatus.DRAFT
 
 
-def _edit_data(campaign, **changes):  # type: ignore[no-untyped-def]
+def _edit_data(campaign, **changes):
     account = campaign.cadences.get().account
     data = {
         "name": campaign.name,

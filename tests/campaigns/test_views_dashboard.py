@@ -24,7 +24,7 @@ from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
 pytestmark = pytest.mark.django_db
 
 
-def _campaign(workspace, **extra):  # type: ignore[no-untyped-def]
+def _campaign(workspace, **extra):
     today = timezone.localdate()
     fields = {
         "workspace": workspace,
@@ -35,7 +35,7 @@ def _campaign(workspace, **extra):  # type: ignore[no-untyped-def]
     return CampaignFactory(**{**fields, **extra})
 
 
-def _post(campaign, hours: float, status=PostStatus.SCHEDULED, **extra):  # type: ignore[no-untyped-def]
+def _post(campaign, hours: float, status=PostStatus.SCHEDULED, **extra):
     return PostFactory(
         campaign=campaign,
         scheduled_at=timezone.now() + timedelta(hours=hours),
@@ -44,7 +44,7 @@ def _post(campaign, hours: float, status=PostStatus.SCHEDULED, **extra):  # type
     )
 
 
-def _failed(workspace, kind: str = "permanent", topic: str = "Broken post"):  # type: ignore[no-untyped-def]
+def _failed(workspace, kind: str = "permanent", topic: str = "Broken post"):
     """A post whose webhook publication failed (`kind` as the publisher writes)."""
     account = ChannelAccountFactory(
         workspace=workspace, network=Network.WEBHOOK, credentials={"secret": "x" * 20}
@@ -63,7 +63,7 @@ def _failed(workspace, kind: str = "permanent", topic: str = "Broken post"):  # 
     return post, publication
 
 
-def test_next_posts_due_in_order_in_the_workspace_zone(tenant, other_tenant, web):  # type: ignore[no-untyped-def]
+def test_next_posts_due_in_order_in_the_workspace_zone(tenant, other_tenant, web):
     tenant.workspace.time_zone = "America/New_York"
     tenant.workspace.save(update_fields=["time_zone"])
     campaign = _campaign(tenant.workspace, name="Spring roast")
@@ -96,7 +96,7 @@ def test_next_posts_due_in_order_in_the_workspace_zone(tenant, other_tenant, web
     assert "1 post due this week is not scheduled yet" in body
 
 
-def test_approvals_for_people_who_approve_with_a_link(tenant, web):  # type: ignore[no-untyped-def]
+def test_approvals_for_people_who_approve_with_a_link(tenant, web):
     post = _post(
         _campaign(tenant.workspace), 20, PostStatus.IN_REVIEW, topic="Check me"
     )
@@ -108,7 +108,7 @@ def test_approvals_for_people_who_approve_with_a_link(tenant, web):  # type: ign
     assert editor.context["overview"].approvals == []
 
 
-def test_failures_and_accounts_to_reconnect_link_to_the_fix(tenant, other_tenant, web):  # type: ignore[no-untyped-def]
+def test_failures_and_accounts_to_reconnect_link_to_the_fix(tenant, other_tenant, web):
     post, _ = _failed(tenant.workspace, "permanent", "Too long post")
     _, revoked = _failed(tenant.workspace, "auth", "Login revoked post")
     broken = ChannelAccountFactory(
@@ -143,7 +143,7 @@ def test_failures_and_accounts_to_reconnect_link_to_the_fix(tenant, other_tenant
     assert "An owner or admin can fix it" in editor
 
 
-def test_running_campaigns_only(tenant, other_tenant, web):  # type: ignore[no-untyped-def]
+def test_running_campaigns_only(tenant, other_tenant, web):
     running = _campaign(tenant.workspace, name="Running now")
     _post(running, 10)
     _campaign(tenant.workspace, name="Just a draft", status=CampaignStatus.DRAFT)
@@ -164,7 +164,7 @@ def test_running_campaigns_only(tenant, other_tenant, web):  # type: ignore[no-u
         assert hidden not in body
 
 
-def test_an_empty_workspace_says_what_to_do_next(tenant, web):  # type: ignore[no-untyped-def]
+def test_an_empty_workspace_says_what_to_do_next(tenant, web):
     editor = web(tenant.editor, tenant.workspace).get("/").content.decode()
     assert "Nothing is planned from now on." in editor
     assert reverse("campaign-new") in editor and reverse("post-new") in editor
@@ -178,7 +178,7 @@ def test_an_empty_workspace_says_what_to_do_next(tenant, web):  # type: ignore[n
         assert "arrive soon" not in page.lower() and "coming" not in page.lower()
 
 
-def test_the_query_count_does_not_grow_with_the_workspace(tenant, web):  # type: ignore[no-untyped-def]
+def test_the_query_count_does_not_grow_with_the_workspace(tenant, web):
     client = web(tenant.admin, tenant.workspace)
 
     def queries() -> int:

@@ -17,7 +17,7 @@ def _file(text: str, name: str = "posts.csv") -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def campaign(tenant):  # type: ignore[no-untyped-def]
+def campaign(tenant):
     return CampaignFactory(workspace=tenant.workspace, name="Spring", channels=1)
 
 

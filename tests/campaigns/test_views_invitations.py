@@ -17,7 +17,7 @@ NEW_PASSWORD = "a-Fresh-passw0rd-42"
 
 
 @pytest.fixture
-def issued(tenant):  # type: ignore[no-untyped-def]
+def issued(tenant):
     return services.invitation_create(
         organization=tenant.workspace.organization,
         workspace=tenant.workspace,

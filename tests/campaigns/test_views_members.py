@@ -13,7 +13,7 @@ MANAGERS = [Role.OWNER, Role.ADMIN]
 OTHERS = [Role.EDITOR, Role.REVIEWER, Role.CLIENT]
 
 
-def _invite(tenant, email="new@example.test", role=Role.EDITOR):  # type: ignore[no-untyped-def]
+def _invite(tenant, email="new@example.test", role=Role.EDITOR):
     return services.invitation_create(
         organization=tenant.workspace.organization,
         workspace=tenant.workspace,
@@ -24,7 +24,7 @@ def _invite(tenant, email="new@example.test", role=Role.EDITOR):  # type: ignore
     ).invitation
 
 
-def _membership(user, tenant) -> Membership:  # type: ignore[no-untyped-def]
+def _membership(user, tenant) -> Membership:
     return Membership.objects.get(user=user, workspace=tenant.workspace)
 
 

@@ -20,13 +20,13 @@ BERLIN = "Europe/Berlin"
 
 
 @pytest.fixture(autouse=True)
-def _now():  # type: ignore[no-untyped-def]
+def _now():
     with time_machine.travel(NOW, tick=False):
         yield
 
 
 @pytest.fixture
-def accounts(tenant):  # type: ignore[no-untyped-def]
+def accounts(tenant):
     ws = tenant.workspace
     return {
         "main": ChannelAccountFactory(workspace=ws, network="mastodon", name="Main"),
@@ -35,7 +35,7 @@ def accounts(tenant):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def campaign(tenant, accounts):  # type: ignore[no-untyped-def]
+def campaign(tenant, accounts):
     return CampaignFactory(
         workspace=tenant.workspace,
         name="Spring",
@@ -47,7 +47,7 @@ def campaign(tenant, accounts):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def post(campaign, accounts):  # type: ignore[no-untyped-def]
+def post(campaign, accounts):
     return PostFactory(
         campaign=campaign,
         topic="Espresso launch",
@@ -56,11 +56,11 @@ def post(campaign, accounts):  # type: ignore[no-untyped-def]
     )
 
 
-def _url(post) -> str:  # type: ignore[no-untyped-def]
+def _url(post) -> str:
     return reverse("post-editor", args=[post.pk])
 
 
-def _form(post, **changes):  # type: ignore[no-untyped-def]
+def _form(post, **changes):
     local = to_local(post.scheduled_at, BERLIN)
     data = {
         "topic": post.topic,

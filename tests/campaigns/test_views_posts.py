@@ -26,13 +26,13 @@ READERS = [Role.REVIEWER, Role.CLIENT]
 
 
 @pytest.fixture(autouse=True)
-def _now():  # type: ignore[no-untyped-def]
+def _now():
     with time_machine.travel(NOW, tick=False):
         yield
 
 
 @pytest.fixture
-def campaign(tenant):  # type: ignore[no-untyped-def]
+def campaign(tenant):
     account = ChannelAccountFactory(workspace=tenant.workspace, name="Main")
     return CampaignFactory(
         workspace=tenant.workspace,
@@ -46,7 +46,7 @@ def campaign(tenant):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def post(campaign):  # type: ignore[no-untyped-def]
+def post(campaign):
     return PostFactory(
         campaign=campaign,
         topic="Espresso launch",
@@ -55,11 +55,11 @@ def post(campaign):  # type: ignore[no-untyped-def]
     )
 
 
-def _url(post) -> str:  # type: ignore[no-untyped-def]
+def _url(post) -> str:
     return reverse("post-editor", args=[post.pk])
 
 
-def _form(post, **changes):  # type: ignore[no-untyped-def]
+def _form(post, **changes):
     local = to_local(post.scheduled_at, BERLIN)
     data = {
         "topic": post.topic,

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("static_files")
 
 
 @pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):  # type: ignore[no-untyped-def]
+def _no_broker(monkeypatch):
     monkeypatch.setattr("campaigns.tasks.run_plan_job.delay", lambda job_id: None)
 
 
@@ -22,7 +22,7 @@ def step(name: str) -> str:
     return reverse("campaign-wizard", args=[name])
 
 
-def _through_channels(client, account):  # type: ignore[no-untyped-def]
+def _through_channels(client, account):
     """Fill the brand, brief and dates steps and choose `account`."""
     assert client.post(step("brand"), {"new_brand": "Harbour", "nav": "next"})[
         "Location"

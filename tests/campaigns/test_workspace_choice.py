@@ -19,7 +19,7 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("static_files")]
 
 
-def _two_workspaces():  # type: ignore[no-untyped-def]
+def _two_workspaces():
     """An owner of "A empty" (first by name) and "B busy" (has a post)."""
     org = OrganizationFactory()
     empty = WorkspaceFactory(organization=org, name="A empty")
@@ -30,26 +30,26 @@ def _two_workspaces():  # type: ignore[no-untyped-def]
     return user, empty, busy
 
 
-def _sign_in(client, user: User) -> None:  # type: ignore[no-untyped-def]
+def _sign_in(client, user: User) -> None:
     response = client.post(
         reverse("login"), {"username": user.email, "password": PASSWORD}
     )
     assert response.status_code == 302
 
 
-def _current(client) -> int:  # type: ignore[no-untyped-def]
+def _current(client) -> int:
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     return response.wsgi_request.workspace.pk
 
 
-def test_a_first_sign_in_lands_in_the_workspace_with_activity(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_first_sign_in_lands_in_the_workspace_with_activity(client) -> None:
     user, _empty, busy = _two_workspaces()
     _sign_in(client, user)
     assert _current(client) == busy.pk
 
 
-def test_a_new_sign_in_returns_to_the_last_used_workspace(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_sign_in_returns_to_the_last_used_workspace(client) -> None:
     user, empty, _busy = _two_workspaces()
     _sign_in(client, user)
     response = client.post(reverse("workspace-switch"), {"workspace_id": empty.pk})
@@ -62,7 +62,7 @@ def test_a_new_sign_in_returns_to_the_last_used_workspace(client) -> None:  # ty
     assert user.last_workspace_id == empty.pk
 
 
-def test_a_remembered_workspace_the_person_lost_is_not_chosen(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_remembered_workspace_the_person_lost_is_not_chosen(client) -> None:
     user, empty, busy = _two_workspaces()
     stranger = WorkspaceFactory(name="0 someone else's")
     User.objects.filter(pk=user.pk).update(last_workspace=stranger)

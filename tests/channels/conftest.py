@@ -23,7 +23,7 @@ def _mastodon_server() -> Iterator[FakeMastodon]:
 
 
 @pytest.fixture
-def mastodon_server(_mastodon_server: FakeMastodon, settings) -> Iterator[FakeMastodon]:  # type: ignore[no-untyped-def]
+def mastodon_server(_mastodon_server: FakeMastodon, settings) -> Iterator[FakeMastodon]:
     """The fake Mastodon instance on 127.0.0.1, reset, with local targets allowed."""
     from channels.connectors import mastodon
 
@@ -35,7 +35,7 @@ def mastodon_server(_mastodon_server: FakeMastodon, settings) -> Iterator[FakeMa
 
 
 @pytest.fixture
-def x_api(settings) -> Iterator[FakeX]:  # type: ignore[no-untyped-def]
+def x_api(settings) -> Iterator[FakeX]:
     """A local X API v2 server (tests/fakes/x.py); the X connector calls it."""
     with FakeX() as server:
         settings.X_API_BASE_URL = server.base_url
@@ -44,7 +44,7 @@ def x_api(settings) -> Iterator[FakeX]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def linkedin_api(settings) -> Iterator[FakeLinkedIn]:  # type: ignore[no-untyped-def]
+def linkedin_api(settings) -> Iterator[FakeLinkedIn]:
     """A local LinkedIn API server (tests/fakes/linkedin.py) at a live version."""
     with FakeLinkedIn() as server:
         settings.LINKEDIN_API_BASE_URL = server.base_url
@@ -54,7 +54,7 @@ def linkedin_api(settings) -> Iterator[FakeLinkedIn]:  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def graph_api(settings, tmp_path) -> Iterator[FakeGraph]:  # type: ignore[no-untyped-def]
+def graph_api(settings, tmp_path) -> Iterator[FakeGraph]:
     """A local Graph API server (tests/fakes/graph.py) for Facebook Pages and
     Instagram. It also serves MEDIA_ROOT (a temporary folder) at SITE_URL, so
     Instagram's fetch of each image URL is a real HTTP request."""

@@ -29,7 +29,7 @@ CALLBACK = "/channels/oauth/callback/"
 
 
 @pytest.fixture
-def idp(settings) -> Iterator[FakeOAuth]:  # type: ignore[no-untyped-def]
+def idp(settings) -> Iterator[FakeOAuth]:
     """One local server for X, LinkedIn and Facebook's OAuth and profile
     endpoints; the provider hosts point at it through settings."""
     with FakeOAuth(clients=CLIENTS) as server:
@@ -49,7 +49,7 @@ def idp(settings) -> Iterator[FakeOAuth]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def instances(settings) -> Iterator[tuple[FakeOAuth, FakeOAuth]]:  # type: ignore[no-untyped-def]
+def instances(settings) -> Iterator[tuple[FakeOAuth, FakeOAuth]]:
     """Two Mastodon instances."""
     settings.OUTBOUND_ALLOW_PRIVATE = True
     settings.SITE_URL = "http://testserver"

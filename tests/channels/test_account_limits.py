@@ -16,7 +16,7 @@ from tests.factories import ChannelAccountFactory, PostFactory
 pytestmark = pytest.mark.django_db
 
 
-def _account(tenant, server):  # type: ignore[no-untyped-def]
+def _account(tenant, server):
     return ChannelAccountFactory(
         workspace=tenant.workspace,
         network="mastodon",

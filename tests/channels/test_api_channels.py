@@ -32,12 +32,12 @@ SECRET = "s3cret-signing-key-never-shown"
 PASSWORD = "app-pass-word-never-shown"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
-def _no_secret(response) -> None:  # type: ignore[no-untyped-def]
+def _no_secret(response) -> None:
     body = response.content.decode()
     assert SECRET not in body and PASSWORD not in body
 
@@ -50,13 +50,13 @@ class CheckingConnector:
     answer: object = None
     checked: list[int] = []
 
-    def validate(self, request):  # type: ignore[no-untyped-def]
+    def validate(self, request):
         return []
 
-    def publish(self, request):  # type: ignore[no-untyped-def]
+    def publish(self, request):
         raise AssertionError("not called")
 
-    def check(self, account):  # type: ignore[no-untyped-def]
+    def check(self, account):
         type(self).checked.append(account.pk)
         assert account.credentials  # decrypted for the connector
         if isinstance(self.answer, Exception):
@@ -80,7 +80,7 @@ def checking(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[CheckingConnector
     connectors.get_connector.cache_clear()
 
 
-def _webhook(tenant, **extra):  # type: ignore[no-untyped-def]
+def _webhook(tenant, **extra):
     return {
         "workspace": tenant.workspace.pk,
         "network": "webhook",

@@ -20,12 +20,12 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/publications/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
-def _scheduled(workspace, *networks, hours=2):  # type: ignore[no-untyped-def]
+def _scheduled(workspace, *networks, hours=2):
     accounts = [
         ConnectedAccountFactory(workspace=workspace, network=n) for n in networks
     ]
@@ -36,7 +36,7 @@ def _scheduled(workspace, *networks, hours=2):  # type: ignore[no-untyped-def]
     return post, publishing.publication_create_for_post(post)
 
 
-def _move(publication: Publication, to: str, **fields) -> None:  # type: ignore[no-untyped-def]
+def _move(publication: Publication, to: str, **fields) -> None:
     Publication.objects.filter(pk=publication.pk).update(status=to, **fields)
 
 
@@ -46,7 +46,7 @@ def test_list_filters_by_post_account_status_and_due_range(tenant, user_client):
     _move(b, PS.FAILED, error="Refused.")
     client = user_client(tenant.reviewer)
 
-    def ids(**params):  # type: ignore[no-untyped-def]
+    def ids(**params):
         response = client.get(URL, params)
         assert response.status_code == 200, response.content
         return [row["id"] for row in response.json()["results"]]

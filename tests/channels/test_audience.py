@@ -19,7 +19,7 @@ smtp = mail.smtp
 server = mail.server
 
 
-def audience(server: Smtp, workspace):  # type: ignore[no-untyped-def]
+def audience(server: Smtp, workspace):
     account = newsletter_account(server.port)
     account.workspace = workspace
     account.save(update_fields=["workspace"])
@@ -30,7 +30,7 @@ def audience(server: Smtp, workspace):  # type: ignore[no-untyped-def]
     return account
 
 
-def test_api_lists_counts_and_filters(server, tenant, user_client) -> None:  # type: ignore[no-untyped-def]
+def test_api_lists_counts_and_filters(server, tenant, user_client) -> None:
     account = audience(server, tenant.workspace)
     api = user_client(tenant.admin)
     channel = api.get(f"/api/v1/channels/{account.pk}/").json()
@@ -59,7 +59,7 @@ def test_api_lists_counts_and_filters(server, tenant, user_client) -> None:  # t
 
 def test_api_add_sends_a_confirmation_and_never_confirms(
     server, tenant, key_client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = audience(server, tenant.workspace)
     api = key_client(tenant.workspace, ApiKeyScope.WRITE)
     url = f"/api/v1/channels/{account.pk}/subscribers/"
@@ -82,7 +82,7 @@ def test_api_add_sends_a_confirmation_and_never_confirms(
     assert back.json()["status"] == SubscriberStatus.PENDING
 
 
-def test_api_bad_input(server, tenant, user_client) -> None:  # type: ignore[no-untyped-def]
+def test_api_bad_input(server, tenant, user_client) -> None:
     account = audience(server, tenant.workspace)
     api = user_client(tenant.owner)
     url = f"/api/v1/channels/{account.pk}/subscribers/"
@@ -100,7 +100,7 @@ def test_api_bad_input(server, tenant, user_client) -> None:  # type: ignore[no-
     assert answer.status_code == 400 and "Connect this newsletter" in str(answer.json())
 
 
-def test_api_unsubscribe_keeps_the_row(server, tenant, user_client) -> None:  # type: ignore[no-untyped-def]
+def test_api_unsubscribe_keeps_the_row(server, tenant, user_client) -> None:
     account = audience(server, tenant.workspace)
     one = Subscriber.objects.get(email="one@readers.test")
     api = user_client(tenant.admin)
@@ -119,7 +119,7 @@ def test_api_unsubscribe_keeps_the_row(server, tenant, user_client) -> None:  # 
 
 def test_addresses_are_for_managers_only(
     server, tenant, user_client, key_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = audience(server, tenant.workspace)
     url = f"/api/v1/channels/{account.pk}/subscribers/"
     one = Subscriber.objects.get(email="one@readers.test")
@@ -138,7 +138,7 @@ def test_addresses_are_for_managers_only(
 
 def test_another_workspace_sees_nothing(
     server, tenant, other_tenant, user_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = audience(server, tenant.workspace)
     one = Subscriber.objects.get(email="one@readers.test")
     api = user_client(other_tenant.owner)
@@ -160,7 +160,7 @@ def test_another_workspace_sees_nothing(
 
 def test_audience_page_lists_adds_and_unsubscribes(
     server, tenant, web, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = audience(server, tenant.workspace)
     browser = web(tenant.admin, tenant.workspace)
     channels = browser.get("/channels/").content.decode()
@@ -194,7 +194,7 @@ def test_audience_page_lists_adds_and_unsubscribes(
     assert one.status == SubscriberStatus.UNSUBSCRIBED
 
 
-def test_audience_page_is_for_managers(server, tenant, web) -> None:  # type: ignore[no-untyped-def]
+def test_audience_page_is_for_managers(server, tenant, web) -> None:
     account = audience(server, tenant.workspace)
     one = Subscriber.objects.get(email="one@readers.test")
     browser = web(tenant.editor, tenant.workspace)
@@ -208,7 +208,7 @@ def test_audience_page_is_for_managers(server, tenant, web) -> None:  # type: ig
     assert one.status == SubscriberStatus.CONFIRMED
 
 
-def test_a_held_account_shows_what_waits_for_it(tenant, web) -> None:  # type: ignore[no-untyped-def]
+def test_a_held_account_shows_what_waits_for_it(tenant, web) -> None:
     from tests.channels.test_publications import scheduled_post
 
     _, [pub] = scheduled_post(Network.WEBHOOK)

@@ -57,7 +57,7 @@ def request(account: Any, text: str, **kw: Any) -> PublishRequest:
 
 
 @pytest.fixture
-def bsky(pds: Pds, settings) -> BlueskyConnector:  # type: ignore[no-untyped-def]
+def bsky(pds: Pds, settings) -> BlueskyConnector:
     settings.OUTBOUND_ALLOW_PRIVATE = True
     return BlueskyConnector()
 
@@ -109,7 +109,7 @@ def test_rkeys_are_valid_tids_and_the_same_for_every_try() -> None:
     assert set(first) <= set("234567abcdefghijklmnopqrstuvwxyz")
 
 
-def test_text_post_has_facets_at_utf8_byte_offsets(bsky, pds) -> None:  # type: ignore[no-untyped-def]
+def test_text_post_has_facets_at_utf8_byte_offsets(bsky, pds) -> None:
     text = (
         "Café ☕ crème 👩‍👩‍👧 for @bob.test — see https://example.com/ünï/menu "
         "#Kaffee #日本"
@@ -139,13 +139,13 @@ def test_text_post_has_facets_at_utf8_byte_offsets(bsky, pds) -> None:  # type: 
     assert result.url.endswith("/post/" + result.external_id.rsplit("/", 1)[-1])
 
 
-def test_an_unknown_handle_stays_plain_text(bsky, pds) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_handle_stays_plain_text(bsky, pds) -> None:
     result = bsky.publish(request(Account(pds), "Hello @nobody.test and @bob.test"))
     facets = stored(pds, result.external_id)["value"]["facets"]
     assert [f["features"][0]["did"] for f in facets] == [pds.accounts["bob"].did]
 
 
-def test_images_are_uploaded_with_alt_text(bsky, pds, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_images_are_uploaded_with_alt_text(bsky, pds, tmp_path) -> None:
     media = (png(tmp_path, "one.png"), png(tmp_path, "two.png", (30, 40)))
     result = bsky.publish(
         request(Account(pds), "Two roasts https://example.com/r", media=media)
@@ -162,7 +162,7 @@ def test_images_are_uploaded_with_alt_text(bsky, pds, tmp_path) -> None:  # type
 
 def test_an_image_over_the_limit_is_refused_by_validate_and_by_the_pds(
     bsky, pds, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = tmp_path / "big.png"
     path.write_bytes(
         Path(png(tmp_path, "small.png").path).read_bytes() + b"\0" * 1_000_000
@@ -184,7 +184,7 @@ def test_an_image_over_the_limit_is_refused_by_validate_and_by_the_pds(
     assert caught.value.kind == "permanent"
 
 
-def test_a_thread_of_three_is_a_reply_chain(bsky, pds) -> None:  # type: ignore[no-untyped-def]
+def test_a_thread_of_three_is_a_reply_chain(bsky, pds) -> None:
     req = request(Account(pds), "1/3 Beans", thread=("2/3 Roast", "3/3 Brew"))
     result = bsky.publish(req)
 
@@ -202,7 +202,7 @@ def test_a_thread_of_three_is_a_reply_chain(bsky, pds) -> None:  # type: ignore[
     assert three["value"]["text"] == "3/3 Brew"
 
 
-def test_a_retry_with_the_same_key_makes_no_second_record(bsky, pds) -> None:  # type: ignore[no-untyped-def]
+def test_a_retry_with_the_same_key_makes_no_second_record(bsky, pds) -> None:
     account = Account(pds)
     did = pds.accounts["alice"].did
     req = request(account, "Only once, please", thread=("And its reply",))
@@ -219,7 +219,7 @@ def test_a_retry_with_the_same_key_makes_no_second_record(bsky, pds) -> None:  #
 
 def test_300_graphemes_pass_and_301_are_refused_by_validate_and_the_pds(
     bsky, pds
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = Account(pds)
     fits = "a" * 290 + "👍🏽" * 9 + "é"  # 300 graphemes, 327 code points
     too_long = fits + "!"
@@ -239,7 +239,7 @@ def test_300_graphemes_pass_and_301_are_refused_by_validate_and_the_pds(
     assert "grapheme" in caught.value.message
 
 
-def test_a_wrong_app_password_is_permanent_and_asks_to_reconnect(bsky, pds) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_app_password_is_permanent_and_asks_to_reconnect(bsky, pds) -> None:
     account = Account(pds, password="wrong-pass-word-1234")
     with pytest.raises(ConnectorError) as caught:
         bsky.publish(request(account, "Hello"))
@@ -251,7 +251,7 @@ def test_a_wrong_app_password_is_permanent_and_asks_to_reconnect(bsky, pds) -> N
 
 def test_the_session_is_reused_and_renewed_without_signing_in_again(
     bsky, pds, calls
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = Account(pds)
     bsky.publish(request(account, "First"))
     assert calls.count("com.atproto.server.createSession") == 1
@@ -277,7 +277,7 @@ def test_the_session_is_reused_and_renewed_without_signing_in_again(
     assert calls.count("com.atproto.server.createSession") == 1
 
 
-def test_check_confirms_the_account(bsky, pds) -> None:  # type: ignore[no-untyped-def]
+def test_check_confirms_the_account(bsky, pds) -> None:
     found = bsky.check(Account(pds))
     assert found.external_id == pds.accounts["alice"].did
     assert found.handle == "@alice.test"
@@ -289,7 +289,7 @@ def test_check_confirms_the_account(bsky, pds) -> None:  # type: ignore[no-untyp
 @pytest.mark.django_db
 def test_end_to_end_through_the_outbox_keeps_the_session_encrypted(
     bsky, pds, calls
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from django.db import connection
 
     from channels.models import ChannelAccount, Publication
@@ -326,7 +326,7 @@ def test_end_to_end_through_the_outbox_keeps_the_session_encrypted(
 
 
 @pytest.mark.django_db
-def test_a_wrong_app_password_marks_the_account_for_reconnecting(bsky, pds) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_app_password_marks_the_account_for_reconnecting(bsky, pds) -> None:
     from tests.channels.test_publications import run, scheduled_post
 
     _post, (publication,) = scheduled_post(Network.BLUESKY)
@@ -398,7 +398,7 @@ class StallingProxy:
 @pytest.mark.django_db
 def test_no_answer_after_sending_is_ambiguous_then_found_not_reposted(
     bsky, pds, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from channels.models import Publication
     from tests.channels.test_publications import run, scheduled_post
 
@@ -443,7 +443,7 @@ def test_no_answer_after_sending_is_ambiguous_then_found_not_reposted(
         (413, {"error": "PayloadTooLarge"}, {}, "permanent"),
     ],
 )
-def test_xrpc_errors_map_to_kinds(status, body, headers, kind) -> None:  # type: ignore[no-untyped-def]
+def test_xrpc_errors_map_to_kinds(status, body, headers, kind) -> None:
     import json
 
     # The PDS's RateLimit-Reset is a Unix time: 90 s from now.

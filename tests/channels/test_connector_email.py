@@ -47,7 +47,7 @@ class FlakyMailbox(MailCollector):
     defer_once: set[str] = field(default_factory=set)
     unknown: set[str] = field(default_factory=set)
 
-    async def handle_RCPT(  # type: ignore[no-untyped-def]
+    async def handle_RCPT(
         self, server, session, envelope, address, rcpt_options
     ) -> str:
         if address in self.unknown:
@@ -78,7 +78,7 @@ def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Smtp]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
 
-    def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    def authenticate(server, session, envelope, mechanism, auth_data):
         ok = (
             isinstance(auth_data, LoginPassword)
             and auth_data.login.decode() == USER
@@ -108,7 +108,7 @@ def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Smtp]:
 
 
 @pytest.fixture
-def server(smtp: Smtp, settings, monkeypatch, static_files) -> Smtp:  # type: ignore[no-untyped-def]
+def server(smtp: Smtp, settings, monkeypatch, static_files) -> Smtp:
     monkeypatch.setenv("SSL_CERT_FILE", str(smtp.cert))
     settings.OUTBOUND_ALLOW_PRIVATE = True
     settings.SITE_URL = SITE
@@ -133,7 +133,7 @@ def credentials(port: int, **over: object) -> dict[str, object]:
     }
 
 
-def newsletter_account(port: int, **over: object):  # type: ignore[no-untyped-def]
+def newsletter_account(port: int, **over: object):
     return ChannelAccountFactory(
         network=Network.EMAIL,
         name="Beans Weekly",
@@ -141,7 +141,7 @@ def newsletter_account(port: int, **over: object):  # type: ignore[no-untyped-de
     )
 
 
-def subscriber(account, email: str, status=SubscriberStatus.CONFIRMED):  # type: ignore[no-untyped-def]
+def subscriber(account, email: str, status=SubscriberStatus.CONFIRMED):
     return Subscriber.objects.create(
         workspace=account.workspace,
         account=account,
@@ -151,7 +151,7 @@ def subscriber(account, email: str, status=SubscriberStatus.CONFIRMED):  # type:
     )
 
 
-def queued_publication(account, text: str = "Fresh beans today.\n\nCome by!"):  # type: ignore[no-untyped-def]
+def queued_publication(account, text: str = "Fresh beans today.\n\nCome by!"):
     post = PostFactory(
         campaign__workspace=account.workspace,
         body=text,
@@ -243,7 +243,7 @@ def test_the_one_click_unsubscribe_url_from_the_message_works(server: Smtp) -> N
 
 def test_double_opt_in_through_the_public_pages(
     server: Smtp, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = newsletter_account(server.port)
     client = Client(enforce_csrf_checks=True)
     form = client.get(f"/newsletter/{account.pk}/subscribe/")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def account(graph_api: FakeGraph):  # type: ignore[no-untyped-def]
+def account(graph_api: FakeGraph):
     return ChannelAccountFactory(
         network="facebook",
         external_id=graph_api.page_id,
@@ -29,7 +29,7 @@ def account(graph_api: FakeGraph):  # type: ignore[no-untyped-def]
     )
 
 
-def test_text_and_link_go_to_the_page_feed(graph_api: FakeGraph, account) -> None:  # type: ignore[no-untyped-def]
+def test_text_and_link_go_to_the_page_feed(graph_api: FakeGraph, account) -> None:
     result = FacebookConnector().publish(
         request_for(account, link="https://beans.example/autumn")
     )
@@ -48,7 +48,7 @@ def test_text_and_link_go_to_the_page_feed(graph_api: FakeGraph, account) -> Non
 
 def test_one_photo_is_a_published_photo_with_the_text(
     graph_api: FakeGraph,
-    account,  # type: ignore[no-untyped-def]
+    account,
     tmp_path: Path,
 ) -> None:
     image = jpeg(tmp_path)
@@ -65,7 +65,7 @@ def test_one_photo_is_a_published_photo_with_the_text(
 
 def test_several_photos_are_attached_unpublished_to_one_feed_post(
     graph_api: FakeGraph,
-    account,  # type: ignore[no-untyped-def]
+    account,
     tmp_path: Path,
 ) -> None:
     media = tuple(jpeg(tmp_path, f"{n}.jpg") for n in range(3))
@@ -80,7 +80,7 @@ def test_several_photos_are_attached_unpublished_to_one_feed_post(
     ]
 
 
-def test_validate_agrees_with_the_message_limit(graph_api: FakeGraph, account) -> None:  # type: ignore[no-untyped-def]
+def test_validate_agrees_with_the_message_limit(graph_api: FakeGraph, account) -> None:
     connector = FacebookConnector()
     assert connector.validate(request_for(account, text="a" * 63206)) == []
     connector.publish(request_for(account, text="a" * 63206))
@@ -101,7 +101,7 @@ def test_validate_agrees_with_the_message_limit(graph_api: FakeGraph, account) -
 
 def test_duplicate_506_and_policy_368_are_permanent(
     graph_api: FakeGraph, account
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     FacebookConnector().publish(request_for(account))
     error = error_of(lambda: FacebookConnector().publish(request_for(account)))
     assert error.kind == "permanent" and "duplicate" in error.message
@@ -117,7 +117,7 @@ def test_duplicate_506_and_policy_368_are_permanent(
     assert error.kind == "permanent" and "policies" in error.message
 
 
-def test_190_means_reconnect(graph_api: FakeGraph, account) -> None:  # type: ignore[no-untyped-def]
+def test_190_means_reconnect(graph_api: FakeGraph, account) -> None:
     graph_api.tokens.clear()
     error = error_of(lambda: FacebookConnector().publish(request_for(account)))
     assert (error.kind, error.reconnect) == ("permanent", True)
@@ -161,7 +161,7 @@ def test_190_means_reconnect(graph_api: FakeGraph, account) -> None:  # type: ig
 )
 def test_rate_limit_codes_are_transient_with_the_usage_headers_wait(
     graph_api: FakeGraph,
-    account,  # type: ignore[no-untyped-def]
+    account,
     code: int,
     headers: dict[str, str],
     wait: float | None,
@@ -180,7 +180,7 @@ def test_rate_limit_codes_are_transient_with_the_usage_headers_wait(
 
 def test_codes_1_and_2_and_a_bare_5xx_are_transient(
     graph_api: FakeGraph, account
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for code in (1, 2):
         graph_api.fail(
             "POST", "/feed$", 500, graph_error(code, "An unknown error occurred").body
@@ -199,7 +199,7 @@ def test_codes_1_and_2_and_a_bare_5xx_are_transient(
     assert error.kind == "permanent" and "permission" in error.message
 
 
-def test_check_reads_the_page(graph_api: FakeGraph, account) -> None:  # type: ignore[no-untyped-def]
+def test_check_reads_the_page(graph_api: FakeGraph, account) -> None:
     found = FacebookConnector().check(account)
     assert (found.external_id, found.name, found.handle) == (
         graph_api.page_id,
@@ -208,7 +208,7 @@ def test_check_reads_the_page(graph_api: FakeGraph, account) -> None:  # type: i
     )
 
 
-def test_end_to_end_through_the_publish_task(graph_api: FakeGraph, account) -> None:  # type: ignore[no-untyped-def]
+def test_end_to_end_through_the_publish_task(graph_api: FakeGraph, account) -> None:
     assert isinstance(get_connector("facebook"), FacebookConnector)
     publication = queued_publication(account, link="https://beans.example/x")
     assert publishing.publication_publish(publication.pk) == "published"

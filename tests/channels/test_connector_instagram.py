@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def account(graph_api: FakeGraph):  # type: ignore[no-untyped-def]
+def account(graph_api: FakeGraph):
     return ChannelAccountFactory(
         network="instagram",
         external_id=graph_api.ig_user_id,
@@ -44,7 +44,7 @@ def media(name: str = "a.jpg", size: tuple[int, int] = (1080, 1350)) -> MediaIte
 
 def test_one_image_container_polled_then_published(
     graph_api: FakeGraph, account
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     graph_api.polls_until_finished = 2
     image = media()
     result = InstagramConnector().publish(request_for(account, media=(image,)))
@@ -61,7 +61,7 @@ def test_one_image_container_polled_then_published(
 
 def test_a_carousel_is_child_containers_then_one_carousel(
     graph_api: FakeGraph,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     images = (
         media("1.jpg"),
@@ -89,7 +89,7 @@ def test_a_carousel_is_child_containers_then_one_carousel(
 
 def test_validate_agrees_with_what_instagram_refuses(
     graph_api: FakeGraph,
-    account,  # type: ignore[no-untyped-def]
+    account,
     tmp_path: Path,
 ) -> None:
     connector = InstagramConnector()
@@ -129,7 +129,7 @@ def test_validate_agrees_with_what_instagram_refuses(
 
 def test_an_unreachable_image_is_9004_permanent_with_the_reason(
     graph_api: FakeGraph,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     image = media()
     Path(image.path).rename(Path(image.path).with_name("moved.jpg"))
@@ -142,10 +142,10 @@ def test_an_unreachable_image_is_9004_permanent_with_the_reason(
     assert "could not be fetched" in error.message
 
 
-def test_a_container_in_error_is_permanent(graph_api: FakeGraph, account) -> None:  # type: ignore[no-untyped-def]
+def test_a_container_in_error_is_permanent(graph_api: FakeGraph, account) -> None:
     original = graph_api._container
 
-    def broken(form):  # type: ignore[no-untyped-def]
+    def broken(form):
         reply = original(form)
         graph_api.containers[reply.body["id"]].status = "ERROR"
         return reply
@@ -158,7 +158,7 @@ def test_a_container_in_error_is_permanent(graph_api: FakeGraph, account) -> Non
     assert graph_api.ig_media == []
 
 
-def test_graph_errors_on_instagram(graph_api: FakeGraph, account) -> None:  # type: ignore[no-untyped-def]
+def test_graph_errors_on_instagram(graph_api: FakeGraph, account) -> None:
     usage = {
         "17841400000000001": [
             {
@@ -183,7 +183,7 @@ def test_graph_errors_on_instagram(graph_api: FakeGraph, account) -> None:  # ty
     assert (error.kind, error.reconnect) == ("permanent", True)
 
 
-def test_check_reads_the_instagram_account(graph_api: FakeGraph, account) -> None:  # type: ignore[no-untyped-def]
+def test_check_reads_the_instagram_account(graph_api: FakeGraph, account) -> None:
     found = InstagramConnector().check(account)
     assert (found.external_id, found.handle) == (graph_api.ig_user_id, "@beanshop.ig")
 
@@ -220,8 +220,8 @@ def attach_image(
 
 def test_container_recorded_before_publish_and_a_lost_answer_resolved_by_lookup(
     graph_api: FakeGraph,
-    account,  # type: ignore[no-untyped-def]
-    settings,  # type: ignore[no-untyped-def]
+    account,
+    settings,
 ) -> None:
     assert isinstance(get_connector("instagram"), InstagramConnector)
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 0.5
@@ -248,8 +248,8 @@ def test_container_recorded_before_publish_and_a_lost_answer_resolved_by_lookup(
 
 def test_a_container_still_in_progress_is_reused_by_the_retry(
     graph_api: FakeGraph,
-    account,  # type: ignore[no-untyped-def]
-    settings,  # type: ignore[no-untyped-def]
+    account,
+    settings,
 ) -> None:
     settings.INSTAGRAM_CONTAINER_WAIT_SECONDS = 0.05
     graph_api.polls_until_finished = 10_000

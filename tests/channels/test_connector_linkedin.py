@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def account(linkedin_api: FakeLinkedIn):  # type: ignore[no-untyped-def]
+def account(linkedin_api: FakeLinkedIn):
     return ChannelAccountFactory(
         network="linkedin",
         external_id=linkedin_api.member,
@@ -37,7 +37,7 @@ def account(linkedin_api: FakeLinkedIn):  # type: ignore[no-untyped-def]
 
 def test_a_member_post_with_headers_escapes_and_the_urn(
     linkedin_api: FakeLinkedIn,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     text = "New roast (limited) @ 12€ #coffee"
     result = LinkedInConnector().publish(
@@ -72,7 +72,7 @@ def test_an_organization_author_from_the_credentials(
 
 def test_one_image_is_media_and_several_are_multi_image(
     linkedin_api: FakeLinkedIn,
-    account,  # type: ignore[no-untyped-def]
+    account,
     tmp_path: Path,
 ) -> None:
     one = jpeg(tmp_path, "one.jpg")
@@ -96,7 +96,7 @@ def test_one_image_is_media_and_several_are_multi_image(
 
 def test_validate_agrees_with_the_3000_character_limit(
     linkedin_api: FakeLinkedIn,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     connector = LinkedInConnector()
     fits = "(" * 3000  # escaped to 6,000 characters on the wire, 3,000 shown
@@ -114,7 +114,7 @@ def test_validate_agrees_with_the_3000_character_limit(
 
 def test_422_duplicate_is_permanent_with_linkedin_reason(
     linkedin_api: FakeLinkedIn,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     LinkedInConnector().publish(request_for(account))
     error = error_of(lambda: LinkedInConnector().publish(request_for(account)))
@@ -124,8 +124,8 @@ def test_422_duplicate_is_permanent_with_linkedin_reason(
 
 def test_426_retired_version_names_the_setting(
     linkedin_api: FakeLinkedIn,
-    account,  # type: ignore[no-untyped-def]
-    settings,  # type: ignore[no-untyped-def]
+    account,
+    settings,
 ) -> None:
     settings.LINKEDIN_API_VERSION = "202301"
     error = error_of(lambda: LinkedInConnector().publish(request_for(account)))
@@ -136,7 +136,7 @@ def test_426_retired_version_names_the_setting(
 
 def test_401_reconnect_403_author_429_and_5xx(
     linkedin_api: FakeLinkedIn,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     linkedin_api.fail(
         "POST", "/rest/posts", 429, {"status": 429}, {"Retry-After": "42"}
@@ -163,7 +163,7 @@ def test_401_reconnect_403_author_429_and_5xx(
     assert linkedin_api.posts == []
 
 
-def test_check_reads_userinfo(linkedin_api: FakeLinkedIn, account) -> None:  # type: ignore[no-untyped-def]
+def test_check_reads_userinfo(linkedin_api: FakeLinkedIn, account) -> None:
     found = LinkedInConnector().check(account)
     assert (found.external_id, found.name) == (linkedin_api.member, "Ana Roaster")
     linkedin_api.tokens.clear()
@@ -172,8 +172,8 @@ def test_check_reads_userinfo(linkedin_api: FakeLinkedIn, account) -> None:  # t
 
 def test_end_to_end_published_then_a_lost_answer_is_unconfirmed(
     linkedin_api: FakeLinkedIn,
-    account,  # type: ignore[no-untyped-def]
-    settings,  # type: ignore[no-untyped-def]
+    account,
+    settings,
 ) -> None:
     assert isinstance(get_connector("linkedin"), LinkedInConnector)
     publication = queued_publication(account)

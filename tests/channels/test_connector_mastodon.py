@@ -32,7 +32,7 @@ class Account:
         self.network = "mastodon"
 
 
-def request(server: FakeMastodon, text: str = "Fresh beans today.", **kw: Any):  # type: ignore[no-untyped-def]
+def request(server: FakeMastodon, text: str = "Fresh beans today.", **kw: Any):
     fields: dict[str, Any] = {
         "publication_id": 1,
         "post_id": 1,
@@ -63,7 +63,7 @@ def test_registered_under_the_mastodon_network() -> None:
 
 def test_text_post_sends_the_idempotency_key_and_returns_the_status(
     connector, mastodon_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     result = connector.publish(request(mastodon_server, "Fresh beans today. #coffee"))
 
     (sent,) = mastodon_server.sent("POST", "/api/v1/statuses")
@@ -80,7 +80,7 @@ def test_text_post_sends_the_idempotency_key_and_returns_the_status(
 
 def test_a_retry_with_the_same_key_makes_no_second_status(
     connector, mastodon_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     first = connector.publish(request(mastodon_server))
     again = connector.publish(request(mastodon_server))
     assert again.external_id == first.external_id
@@ -90,7 +90,7 @@ def test_a_retry_with_the_same_key_makes_no_second_status(
 
 def test_images_are_uploaded_with_alt_text_and_attached_once_processed(
     connector, mastodon_server, image, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from channels.connectors.mastodon import connector as mastodon
 
     monkeypatch.setattr(mastodon, "MEDIA_POLL_SECONDS", 0.01)
@@ -111,7 +111,7 @@ def test_images_are_uploaded_with_alt_text_and_attached_once_processed(
 
 def test_a_thread_is_a_reply_chain_with_one_key_per_part(
     connector, mastodon_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     result = connector.publish(
         request(mastodon_server, "One.", thread=("Two.", "Three."))
     )
@@ -130,7 +130,7 @@ def test_a_thread_is_a_reply_chain_with_one_key_per_part(
 
 def test_a_thread_retried_after_a_failure_midway_does_not_repeat_parts(
     connector, mastodon_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mastodon_server.fail_next("/api/v1/statuses", 503, after=1)  # part 2 fails
     with pytest.raises(ConnectorError) as caught:
         connector.publish(request(mastodon_server, "One.", thread=("Two.",)))
@@ -145,7 +145,7 @@ def test_a_thread_retried_after_a_failure_midway_does_not_repeat_parts(
 
 def test_validate_uses_the_instance_limit_and_agrees_with_the_server(
     connector, mastodon_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mastodon_server.max_characters = 40
     link = "https://example.com/a/very/long/path/that/counts/as/twenty-three"
     fits = "Beans ☕ " + link  # 8 + 23 = 31 characters as Mastodon counts
@@ -173,13 +173,13 @@ def test_validate_uses_the_instance_limit_and_agrees_with_the_server(
 
 def test_validate_limits_the_number_of_images(
     connector, mastodon_server, image
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mastodon_server.max_media_attachments = 2
     (problem,) = connector.validate(request(mastodon_server, media=(image,) * 3))
     assert "2 images" in problem
 
 
-def test_401_is_permanent_and_asks_to_reconnect(connector, mastodon_server) -> None:  # type: ignore[no-untyped-def]
+def test_401_is_permanent_and_asks_to_reconnect(connector, mastodon_server) -> None:
     mastodon_server.revoked = True
     with pytest.raises(ConnectorError) as caught:
         connector.publish(request(mastodon_server))
@@ -199,7 +199,7 @@ def test_401_is_permanent_and_asks_to_reconnect(connector, mastodon_server) -> N
 )
 def test_refusals_are_permanent_with_mastodons_reason(
     connector, mastodon_server, status, reason
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     mastodon_server.fail_next("/api/v1/statuses", status, {"error": reason})
     with pytest.raises(ConnectorError) as caught:
         connector.publish(request(mastodon_server))
@@ -208,7 +208,7 @@ def test_refusals_are_permanent_with_mastodons_reason(
     assert caught.value.reconnect is False
 
 
-def test_429_waits_until_the_rate_limit_resets(connector, mastodon_server) -> None:  # type: ignore[no-untyped-def]
+def test_429_waits_until_the_rate_limit_resets(connector, mastodon_server) -> None:
     mastodon_server.fail_next(
         "/api/v1/statuses",
         429,
@@ -222,7 +222,7 @@ def test_429_waits_until_the_rate_limit_resets(connector, mastodon_server) -> No
     assert 60 < caught.value.retry_after <= 120
 
 
-def test_5xx_is_transient(connector, mastodon_server) -> None:  # type: ignore[no-untyped-def]
+def test_5xx_is_transient(connector, mastodon_server) -> None:
     mastodon_server.fail_next("/api/v1/statuses", 502, {"error": "Bad gateway"})
     with pytest.raises(ConnectorError) as caught:
         connector.publish(request(mastodon_server))
@@ -231,7 +231,7 @@ def test_5xx_is_transient(connector, mastodon_server) -> None:  # type: ignore[n
 
 def test_no_answer_after_sending_is_ambiguous_and_lookup_finds_the_status(
     connector, mastodon_server, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 0.3
     mastodon_server.stall_next("/api/v1/statuses", 1.0)
     req = request(
@@ -249,13 +249,13 @@ def test_no_answer_after_sending_is_ambiguous_and_lookup_finds_the_status(
 
 def test_lookup_ignores_an_old_status_with_the_same_text(
     connector, mastodon_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     connector.publish(request(mastodon_server))
     later = datetime.now(UTC) + timedelta(days=2)
     assert connector.lookup(request(mastodon_server, scheduled_at=later)) is None
 
 
-def test_lookup_of_a_thread_needs_every_part(connector, mastodon_server) -> None:  # type: ignore[no-untyped-def]
+def test_lookup_of_a_thread_needs_every_part(connector, mastodon_server) -> None:
     req = request(mastodon_server, "One.", thread=("Two.",))
     connector.publish(request(mastodon_server, "One."))  # only the first part
     assert connector.lookup(req) is None
@@ -266,7 +266,7 @@ def test_lookup_of_a_thread_needs_every_part(connector, mastodon_server) -> None
 
 def test_check_reads_the_account_and_the_instance_limits(
     connector, mastodon_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     found = connector.check(Account(mastodon_server))
     assert found.external_id == mastodon_server.account_id
     assert found.handle == f"@{mastodon_server.username}@127.0.0.1"
@@ -278,7 +278,7 @@ def test_check_reads_the_account_and_the_instance_limits(
 
 
 @pytest.mark.django_db
-def test_end_to_end_through_the_outbox(mastodon_server) -> None:  # type: ignore[no-untyped-def]
+def test_end_to_end_through_the_outbox(mastodon_server) -> None:
     from tests.channels.test_publications import run, scheduled_post
 
     _post, (publication,) = scheduled_post(Network.MASTODON)
@@ -307,7 +307,7 @@ def test_end_to_end_through_the_outbox(mastodon_server) -> None:  # type: ignore
 @pytest.mark.django_db
 def test_a_revoked_token_fails_the_publication_and_asks_for_a_reconnect(
     mastodon_server,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tests.channels.test_publications import run, scheduled_post
 
     _post, (publication,) = scheduled_post(Network.MASTODON)
@@ -331,7 +331,7 @@ def test_a_revoked_token_fails_the_publication_and_asks_for_a_reconnect(
 
 
 @pytest.mark.django_db
-def test_a_server_error_leaves_the_account_connected(mastodon_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_error_leaves_the_account_connected(mastodon_server) -> None:
     from tests.channels.test_publications import run, scheduled_post
 
     _post, (publication,) = scheduled_post(Network.MASTODON)

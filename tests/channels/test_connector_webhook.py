@@ -48,7 +48,7 @@ class Receiver(FakeServer):
 
 
 @pytest.fixture
-def receiver(settings) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
+def receiver(settings) -> Iterator[Receiver]:
     settings.OUTBOUND_ALLOW_PRIVATE = True
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 1
     with Receiver() as server:
@@ -56,7 +56,7 @@ def receiver(settings) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
         yield server
 
 
-def webhook(url: str, secret: str = SECRET):  # type: ignore[no-untyped-def]
+def webhook(url: str, secret: str = SECRET):
     return ChannelAccountFactory(
         network=Network.WEBHOOK, external_id=url, credentials={"secret": secret}
     )

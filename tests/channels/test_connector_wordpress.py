@@ -29,12 +29,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def wp(wordpress: WordPress, settings) -> WordPress:  # type: ignore[no-untyped-def]
+def wp(wordpress: WordPress, settings) -> WordPress:
     settings.OUTBOUND_ALLOW_PRIVATE = True
     return wordpress
 
 
-def account(wp: WordPress, **over: object):  # type: ignore[no-untyped-def]
+def account(wp: WordPress, **over: object):
     credentials = {
         "site_url": wp.url,
         "username": wp.admin,
@@ -44,7 +44,7 @@ def account(wp: WordPress, **over: object):  # type: ignore[no-untyped-def]
     return ChannelAccountFactory(network=Network.WORDPRESS, credentials=credentials)
 
 
-def request(acct, key: str, **over: object) -> PublishRequest:  # type: ignore[no-untyped-def]
+def request(acct, key: str, **over: object) -> PublishRequest:
     fields: dict[str, object] = {
         "publication_id": 1,
         "post_id": 1,

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def account(x_api: FakeX):  # type: ignore[no-untyped-def]
+def account(x_api: FakeX):
     return ChannelAccountFactory(
         network="x",
         handle="@beanshop",
@@ -33,7 +33,7 @@ def account(x_api: FakeX):  # type: ignore[no-untyped-def]
     )
 
 
-def request_for(account, text="Fresh beans today.", **kw) -> PublishRequest:  # type: ignore[no-untyped-def]
+def request_for(account, text="Fresh beans today.", **kw) -> PublishRequest:
     defaults = {
         "publication_id": 1,
         "post_id": 1,
@@ -52,13 +52,13 @@ def jpeg(tmp_path: Path, name: str = "a.jpg") -> MediaItem:
     return MediaItem(path=str(path), content_type="image/jpeg", alt_text=f"Alt {name}")
 
 
-def error_of(call) -> ConnectorError:  # type: ignore[no-untyped-def]
+def error_of(call) -> ConnectorError:
     with pytest.raises(ConnectorError) as info:
         call()
     return info.value
 
 
-def test_a_text_post_is_created_with_the_user_token(x_api: FakeX, account) -> None:  # type: ignore[no-untyped-def]
+def test_a_text_post_is_created_with_the_user_token(x_api: FakeX, account) -> None:
     result = XConnector().publish(
         request_for(account, link="https://beans.example/autumn")
     )
@@ -73,7 +73,7 @@ def test_a_text_post_is_created_with_the_user_token(x_api: FakeX, account) -> No
 
 def test_images_are_uploaded_with_alt_text_and_attached(
     x_api: FakeX,
-    account,  # type: ignore[no-untyped-def]
+    account,
     tmp_path: Path,
 ) -> None:
     media = (jpeg(tmp_path, "a.jpg"), jpeg(tmp_path, "b.jpg"))
@@ -89,7 +89,7 @@ def test_images_are_uploaded_with_alt_text_and_attached(
     assert x_api.media[tweet.media_ids[0]]["bytes"] == Path(media[0].path).read_bytes()
 
 
-def test_a_thread_is_a_chain_of_replies(x_api: FakeX, account) -> None:  # type: ignore[no-untyped-def]
+def test_a_thread_is_a_chain_of_replies(x_api: FakeX, account) -> None:
     result = XConnector().publish(
         request_for(account, text="One.", thread=("Two.", "Three."))
     )
@@ -99,7 +99,7 @@ def test_a_thread_is_a_chain_of_replies(x_api: FakeX, account) -> None:  # type:
     assert [t.original for t in x_api.tweets] == ["One.", "Two.", "Three."]
 
 
-def test_validate_counts_like_x_urls_23_and_cjk_2(x_api: FakeX, account) -> None:  # type: ignore[no-untyped-def]
+def test_validate_counts_like_x_urls_23_and_cjk_2(x_api: FakeX, account) -> None:
     connector = XConnector()
     long_url = "https://beans.example/" + "a" * 200
     fits = "b" * 256 + " " + long_url  # 256 + 1 + 23 = 280, 479 code points
@@ -121,7 +121,7 @@ def test_validate_counts_like_x_urls_23_and_cjk_2(x_api: FakeX, account) -> None
 
 def test_validate_refuses_what_x_refuses_for_media(
     x_api: FakeX,
-    account,  # type: ignore[no-untyped-def]
+    account,
     tmp_path: Path,
 ) -> None:
     big = tmp_path / "big.png"
@@ -143,7 +143,7 @@ def test_validate_refuses_what_x_refuses_for_media(
 
 def test_401_means_reconnect_unless_the_token_merely_expired(
     x_api: FakeX,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     x_api.tokens.clear()  # the user revoked AdLoop's access
     error = error_of(lambda: XConnector().publish(request_for(account)))
@@ -156,7 +156,7 @@ def test_401_means_reconnect_unless_the_token_merely_expired(
     assert (error.kind, error.reconnect) == ("transient", False)
 
 
-def test_429_waits_until_the_rate_limit_reset(x_api: FakeX, account) -> None:  # type: ignore[no-untyped-def]
+def test_429_waits_until_the_rate_limit_reset(x_api: FakeX, account) -> None:
     reset = int(datetime.now(UTC).timestamp()) + 600
     x_api.fail(
         "POST",
@@ -177,7 +177,7 @@ def test_429_waits_until_the_rate_limit_reset(x_api: FakeX, account) -> None:  #
 
 def test_5xx_is_transient_and_other_4xx_permanent_with_x_reason(
     x_api: FakeX,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     x_api.fail("POST", "/2/tweets$", 503, {"title": "Service Unavailable"})
     assert error_of(lambda: XConnector().publish(request_for(account))).kind == (
@@ -196,7 +196,7 @@ def test_5xx_is_transient_and_other_4xx_permanent_with_x_reason(
     assert error.kind == "permanent" and "not permitted" in error.message
 
 
-def test_403_duplicate_of_an_older_post_is_permanent(x_api: FakeX, account) -> None:  # type: ignore[no-untyped-def]
+def test_403_duplicate_of_an_older_post_is_permanent(x_api: FakeX, account) -> None:
     x_api.tweets.append(
         Tweet(
             id="1700000000000000000",
@@ -214,8 +214,8 @@ def test_403_duplicate_of_an_older_post_is_permanent(x_api: FakeX, account) -> N
 
 def test_a_lost_answer_is_ambiguous_and_the_retry_finds_the_post(
     x_api: FakeX,
-    account,  # type: ignore[no-untyped-def]
-    settings,  # type: ignore[no-untyped-def]
+    account,
+    settings,
 ) -> None:
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 0.5
     request = request_for(account, text="Beans & more <3", link="https://b.example/x")
@@ -230,7 +230,7 @@ def test_a_lost_answer_is_ambiguous_and_the_retry_finds_the_post(
     assert len(x_api.tweets) == 1
 
 
-def test_lookup_finds_nothing_for_a_post_never_made(x_api: FakeX, account) -> None:  # type: ignore[no-untyped-def]
+def test_lookup_finds_nothing_for_a_post_never_made(x_api: FakeX, account) -> None:
     XConnector().publish(request_for(account, text="Another post."))
     assert XConnector().lookup(request_for(account)) is None
     [read] = x_api.calls("GET", "/tweets$")
@@ -240,7 +240,7 @@ def test_lookup_finds_nothing_for_a_post_never_made(x_api: FakeX, account) -> No
 
 def test_a_thread_cut_short_is_completed_by_lookup_never_reposted(
     x_api: FakeX,
-    account,  # type: ignore[no-untyped-def]
+    account,
 ) -> None:
     request = request_for(account, text="One.", thread=("Two.", "Three."))
     # The first part goes out, the second meets a 503.
@@ -260,7 +260,7 @@ def test_a_thread_cut_short_is_completed_by_lookup_never_reposted(
     assert len(x_api.tweets) == 3
 
 
-def test_check_reads_the_user(x_api: FakeX, account) -> None:  # type: ignore[no-untyped-def]
+def test_check_reads_the_user(x_api: FakeX, account) -> None:
     found = XConnector().check(account)
     assert (found.external_id, found.name, found.handle) == (
         "2244994945",
@@ -271,7 +271,7 @@ def test_check_reads_the_user(x_api: FakeX, account) -> None:  # type: ignore[no
     assert error_of(lambda: XConnector().check(account)).reconnect
 
 
-def _queued_publication(account) -> Publication:  # type: ignore[no-untyped-def]
+def _queued_publication(account) -> Publication:
     post = PostFactory(
         workspace=account.workspace, body="Autumn roast is here.", link=""
     )
@@ -286,8 +286,8 @@ def _queued_publication(account) -> Publication:  # type: ignore[no-untyped-def]
 
 def test_end_to_end_publish_and_an_ambiguous_retry_resolved_by_lookup(
     x_api: FakeX,
-    account,  # type: ignore[no-untyped-def]
-    settings,  # type: ignore[no-untyped-def]
+    account,
+    settings,
 ) -> None:
     assert isinstance(get_connector("x"), XConnector)
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 0.5

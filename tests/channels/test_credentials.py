@@ -32,7 +32,7 @@ def _raw(account: ChannelAccount) -> str:
 
 
 @pytest.fixture
-def account(tenant):  # type: ignore[no-untyped-def]
+def account(tenant):
     return ChannelAccountFactory(
         workspace=tenant.workspace,
         credentials={"access_token": SECRET, "refresh_token": "r-" + SECRET},

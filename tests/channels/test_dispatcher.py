@@ -22,7 +22,7 @@ from tests.channels.test_publications import scheduled_post
 pytestmark = pytest.mark.django_db
 
 
-def test_dispatch_keeps_at_most_the_cap_queued_in_due_order(settings) -> None:  # type: ignore[no-untyped-def]
+def test_dispatch_keeps_at_most_the_cap_queued_in_due_order(settings) -> None:
     settings.DISPATCH_MAX_QUEUED = 3
     settings.PUBLISH_LATE_CUTOFF_SECONDS = 0
     now = timezone.now()
@@ -52,7 +52,7 @@ def test_dispatch_keeps_at_most_the_cap_queued_in_due_order(settings) -> None:  
 @pytest.mark.parametrize(
     "held", [AccountStatus.DISABLED, AccountStatus.NEEDS_RECONNECT]
 )
-def test_a_held_account_waits_and_goes_out_when_connected_again(settings, held) -> None:  # type: ignore[no-untyped-def]
+def test_a_held_account_waits_and_goes_out_when_connected_again(settings, held) -> None:
     settings.DISPATCH_MAX_QUEUED = 0
     settings.PUBLISH_LATE_CUTOFF_SECONDS = 0
     _, [waiting] = scheduled_post(
@@ -86,7 +86,7 @@ def test_an_account_disabled_after_the_claim_sends_nothing() -> None:
     assert not PublishAttempt.objects.filter(publication=pub).exists()
 
 
-def test_past_the_cutoff_a_held_publication_fails_saying_why(settings) -> None:  # type: ignore[no-untyped-def]
+def test_past_the_cutoff_a_held_publication_fails_saying_why(settings) -> None:
     settings.PUBLISH_LATE_CUTOFF_SECONDS = 3600
     _, [held] = scheduled_post(
         Network.WEBHOOK, when=timezone.now() - timedelta(hours=2)
@@ -112,7 +112,7 @@ def test_past_the_cutoff_a_held_publication_fails_saying_why(settings) -> None: 
 )
 def test_nine_oclock_berlin_goes_out_at_nine_local_across_dst(
     settings, day, utc_hour
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The publication is due at the instant of 09:00 local that day (UTC+1 in
     winter, UTC+2 in summer), and the dispatcher claims it then, not an hour off."""
     settings.PUBLISH_LATE_CUTOFF_SECONDS = 0
@@ -126,7 +126,7 @@ def test_nine_oclock_berlin_goes_out_at_nine_local_across_dst(
 
 def test_a_post_due_while_the_scheduler_was_down_goes_out_when_it_returns(
     settings,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.PUBLISH_LATE_CUTOFF_SECONDS = 3600
     settings.DISPATCH_MAX_QUEUED = 0
     _, [recent] = scheduled_post(

@@ -25,7 +25,7 @@ def _beat(age: timedelta = timedelta(0)) -> None:
     services.scheduler_heartbeat_record(name="sched-1", started_at=now, now=now)
 
 
-def test_all_ok_answers_200_without_login(client) -> None:  # type: ignore[no-untyped-def]
+def test_all_ok_answers_200_without_login(client) -> None:
     _beat()
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -40,7 +40,7 @@ def test_all_ok_answers_200_without_login(client) -> None:  # type: ignore[no-un
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_unreachable_broker_answers_503_quickly(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_broker_answers_503_quickly(client, settings) -> None:
     _beat()
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}
@@ -60,7 +60,7 @@ def test_unreachable_broker_answers_503_quickly(client, settings) -> None:  # ty
 
 def test_filesystem_broker_is_checked_by_writing_to_its_folders(
     client, settings, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _beat()
     folders = {"data_folder_in": tmp_path / "q", "processed_folder": tmp_path / "p"}
     settings.CELERY_BROKER_URL = "filesystem://"
@@ -75,10 +75,10 @@ def test_filesystem_broker_is_checked_by_writing_to_its_folders(
     assert list(tmp_path.rglob("*healthz*")) == []  # the probe files are gone
 
 
-def test_database_down_answers_503(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_database_down_answers_503(client, monkeypatch) -> None:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
-    def refuse(self):  # type: ignore[no-untyped-def]
+    def refuse(self):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
@@ -90,7 +90,7 @@ def test_database_down_answers_503(client, monkeypatch) -> None:  # type: ignore
     assert body["checks"]["scheduler"]["stale"] is True
 
 
-def test_stale_heartbeat_is_degraded_but_still_200(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_stale_heartbeat_is_degraded_but_still_200(client, settings) -> None:
     settings.SCHEDULER_STALE_AFTER_SECONDS = 60
     _beat(age=timedelta(minutes=10))
     response = client.get("/healthz")
@@ -101,7 +101,7 @@ def test_stale_heartbeat_is_degraded_but_still_200(client, settings) -> None:  #
     assert body["checks"]["scheduler"]["age_seconds"] >= 600
 
 
-def test_missing_heartbeat_is_degraded(client) -> None:  # type: ignore[no-untyped-def]
+def test_missing_heartbeat_is_degraded(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     scheduler = response.json()["checks"]["scheduler"]
@@ -109,7 +109,7 @@ def test_missing_heartbeat_is_degraded(client) -> None:  # type: ignore[no-untyp
     assert scheduler == {"last_tick_at": None, "age_seconds": None, "stale": True}
 
 
-def test_body_names_no_secret_or_broker_address(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_body_names_no_secret_or_broker_address(client, settings) -> None:
     port = _closed_port()
     settings.CELERY_BROKER_URL = f"redis://adloop:s3cret-Pa55@127.0.0.1:{port}/0"
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -38,10 +38,10 @@ class Dies:
     key = "webhook"
     capabilities = Capabilities(text_limit=None, dedupes=True, lookup=False)
 
-    def validate(self, request):  # type: ignore[no-untyped-def]
+    def validate(self, request):
         return []
 
-    def publish(self, request):  # type: ignore[no-untyped-def]
+    def publish(self, request):
         raise WorkerKilled
 
 
@@ -56,7 +56,7 @@ class Slow(Dies):
     release = threading.Event()
     entered = threading.Event()
 
-    def publish(self, request):  # type: ignore[no-untyped-def]
+    def publish(self, request):
         type(self).entered.set()
         assert type(self).release.wait(20)
         return PublishResult(f"ext-{request.publication_id}", url="https://w.test/1")
@@ -86,7 +86,7 @@ def _claimed_then_killed(network: str) -> Publication:
 )
 def test_a_dead_workers_rows_come_back_once_the_lease_runs_out(
     fake, settings, monkeypatch, network, after
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.PUBLISH_LEASE_SECONDS = 30
     settings.PUBLISH_PUBLISHING_TIMEOUT_SECONDS = 900
     monkeypatch.setattr(broker, "publish_backlog", lambda **kw: 0)
@@ -118,7 +118,7 @@ def test_a_dead_workers_rows_come_back_once_the_lease_runs_out(
 @pytest.mark.django_db
 def test_a_row_without_a_lease_still_has_the_hard_timeout(
     fake, settings, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Claimed before the lease existed (or never renewed nor expiring)."""
     settings.PUBLISH_PUBLISHING_TIMEOUT_SECONDS = 900
     monkeypatch.setattr(dispatcher, "enqueue", lambda ids: None)
@@ -135,7 +135,7 @@ def test_a_row_without_a_lease_still_has_the_hard_timeout(
 @pytest.mark.parametrize(("renew_every", "stolen"), [(0.2, False), (60, True)])
 def test_renewing_the_lease_keeps_a_slow_calls_row_from_being_stolen(
     transactional_db, settings, monkeypatch, renew_every, stolen
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A call slower than the lease: renewed every 0.2 s it stays with its
     worker; without renewals (60 s) the sweep takes it for dead."""
     monkeypatch.setitem(connectors.REGISTRY, "webhook", f"{HERE}.Slow")
@@ -180,7 +180,7 @@ def test_renewing_the_lease_keeps_a_slow_calls_row_from_being_stolen(
 
 
 @pytest.fixture
-def private_broker(settings, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def private_broker(settings, tmp_path) -> Iterator[str]:
     """A redis-server of the test's own as the broker the sweep asks (the
     suite's shared broker has other tests' messages in it)."""
     if not shutil.which("redis-server"):
@@ -228,7 +228,7 @@ def _queued_rows(count: int, *, age: float) -> list[int]:
 
 
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch, settings) -> list[int]:  # type: ignore[no-untyped-def]
+def sent(monkeypatch: pytest.MonkeyPatch, settings) -> list[int]:
     settings.PUBLISH_QUEUED_GRACE_SECONDS = 15
     settings.PUBLISH_QUEUED_TIMEOUT_SECONDS = 300
     settings.PUBLISH_TASK_BATCH = 20
@@ -240,7 +240,7 @@ def sent(monkeypatch: pytest.MonkeyPatch, settings) -> list[int]:  # type: ignor
 @pytest.mark.django_db
 def test_queued_rows_the_broker_lost_are_sent_again_after_the_grace(
     private_broker, sent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     lost = _queued_rows(3, age=20)
     fresh = _queued_rows(2, age=5)  # still within the grace: left alone
     with django_capture_on_commit_callbacks(execute=True):
@@ -258,7 +258,7 @@ def test_queued_rows_the_broker_lost_are_sent_again_after_the_grace(
 @pytest.mark.django_db
 def test_queued_rows_whose_messages_are_still_in_the_queue_are_left_alone(
     private_broker, sent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """One message can carry at most PUBLISH_TASK_BATCH (20) rows: of 25 queued
     rows and one message, the 5 oldest have none."""
     ids = [pk for age in range(60, 35, -1) for pk in _queued_rows(1, age=age)]
@@ -272,7 +272,7 @@ def test_queued_rows_whose_messages_are_still_in_the_queue_are_left_alone(
 @pytest.mark.django_db
 def test_a_message_a_worker_took_counts_until_it_is_older_than_the_grace(
     private_broker, sent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Taken and not acknowledged (acks_late): a live worker claims its rows at
     once; one still unacknowledged after the grace belongs to a dead worker."""
     start = timezone.now()
@@ -297,7 +297,7 @@ def test_a_message_a_worker_took_counts_until_it_is_older_than_the_grace(
 @pytest.mark.django_db
 def test_a_broker_that_does_not_answer_leaves_only_the_hard_timeout(
     sent, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"  # nobody
     young = _queued_rows(1, age=20)
     old = _queued_rows(1, age=301)
@@ -310,7 +310,7 @@ def test_a_broker_that_does_not_answer_leaves_only_the_hard_timeout(
 @pytest.mark.django_db
 def test_the_hard_timeout_requeues_even_with_a_grace_longer_than_it(
     sent, settings, monkeypatch, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The old design (no queue check: a grace longer than the timeout) still
     has its timeout."""
     settings.PUBLISH_QUEUED_GRACE_SECONDS = 100_000

@@ -31,7 +31,7 @@ SOURCE = "203.0.113.77"
 
 
 @pytest.fixture(autouse=True)
-def own_cache(settings):  # type: ignore[no-untyped-def]
+def own_cache(settings):
     """A cache of this test's own: counters from other tests do not leak in."""
     settings.CACHES = {
         "default": {
@@ -43,7 +43,7 @@ def own_cache(settings):  # type: ignore[no-untyped-def]
     cache.clear()
 
 
-def sign_up(client: Client, account, email: str, source: str = SOURCE, **headers):  # type: ignore[no-untyped-def]
+def sign_up(client: Client, account, email: str, source: str = SOURCE, **headers):
     return client.post(
         f"/newsletter/{account.pk}/subscribe/",
         {"email": email},
@@ -52,14 +52,14 @@ def sign_up(client: Client, account, email: str, source: str = SOURCE, **headers
     )
 
 
-def page(answer) -> bytes:  # type: ignore[no-untyped-def]
+def page(answer) -> bytes:
     """The answer without its per-request CSRF token and nonce."""
     return re.sub(rb"[A-Za-z0-9+/=_-]{16,}", b"", answer.content)
 
 
 def test_twenty_sign_ups_of_one_address_send_one_mail(
     server, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = newsletter_account(server.port)
     client = Client()
     answers = []
@@ -78,7 +78,7 @@ def test_twenty_sign_ups_of_one_address_send_one_mail(
 
 def test_pending_address_is_not_mailed_again_within_the_window(
     server, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # Without the cache limits, the database rule alone holds.
     settings.NEWSLETTER_SIGNUPS_PER_ADDRESS_PER_HOUR = 1000
     settings.NEWSLETTER_SIGNUPS_PER_SOURCE_PER_HOUR = 1000
@@ -114,7 +114,7 @@ def test_pending_address_is_not_mailed_again_within_the_window(
 
 def test_the_resend_rule_holds_for_the_audience_api_too(
     server, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = newsletter_account(server.port)
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
@@ -124,7 +124,7 @@ def test_the_resend_rule_holds_for_the_audience_api_too(
 
 def test_a_failed_send_can_be_asked_for_again(
     server, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = newsletter_account(server.port, password="wrong")
     with django_capture_on_commit_callbacks(execute=True):
         person = newsletter.subscriber_subscribe(
@@ -137,7 +137,7 @@ def test_a_failed_send_can_be_asked_for_again(
 
 def test_per_source_limit_answers_429(
     server, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.NEWSLETTER_SIGNUPS_PER_SOURCE_PER_HOUR = 3
     account = newsletter_account(server.port)
     client = Client()
@@ -160,7 +160,7 @@ def test_per_source_limit_answers_429(
     assert other.status_code == 200
 
 
-def test_confirmed_and_new_addresses_get_the_same_answer(server, settings) -> None:  # type: ignore[no-untyped-def]
+def test_confirmed_and_new_addresses_get_the_same_answer(server, settings) -> None:
     account = newsletter_account(server.port)
     subscriber(account, "known@readers.test")
     subscriber(account, "waiting@readers.test", status=SubscriberStatus.PENDING)
@@ -172,7 +172,7 @@ def test_confirmed_and_new_addresses_get_the_same_answer(server, settings) -> No
     assert page(known) == page(waiting) == page(new)
 
 
-def test_no_raw_address_is_kept(server, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_no_raw_address_is_kept(server, django_capture_on_commit_callbacks) -> None:
     account = newsletter_account(server.port)
     client = Client()
     with django_capture_on_commit_callbacks(execute=True):

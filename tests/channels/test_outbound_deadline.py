@@ -48,7 +48,7 @@ class SlowServer:
 
 
 @pytest.fixture
-def slow_server(settings) -> Iterator[Callable[..., SlowServer]]:  # type: ignore[no-untyped-def]
+def slow_server(settings) -> Iterator[Callable[..., SlowServer]]:
     settings.OUTBOUND_ALLOW_PRIVATE = True
     servers: list[tuple[SlowServer, socket.socket]] = []
 
@@ -112,7 +112,7 @@ def _ends_within(seconds: float, action: Callable[[], object]) -> BaseException:
 @pytest.mark.parametrize("behave", [dribble_body, dribble_headers])
 def test_a_dribbling_server_is_cut_off_at_the_total_deadline(
     settings, slow_server, behave
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """One byte every 0.5 s never trips the 20 s read timeout; the total
     deadline (1.5 s) ends the call all the same."""
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 20
@@ -125,7 +125,7 @@ def test_a_dribbling_server_is_cut_off_at_the_total_deadline(
     assert server.sent > 0  # it did answer, only too slowly
 
 
-def test_a_read_waits_only_what_is_left_of_the_deadline(settings, slow_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_read_waits_only_what_is_left_of_the_deadline(settings, slow_server) -> None:
     """Headers then silence: httpx's read timeout alone would wait 20 s."""
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 20
     settings.OUTBOUND_TOTAL_TIMEOUT_SECONDS = 1.0
@@ -134,7 +134,7 @@ def test_a_read_waits_only_what_is_left_of_the_deadline(settings, slow_server) -
     assert isinstance(error, http.DeadlineExceeded)
 
 
-def test_a_shorter_deadline_context_wins(settings, slow_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_shorter_deadline_context_wins(settings, slow_server) -> None:
     settings.OUTBOUND_TOTAL_TIMEOUT_SECONDS = 60
     server = slow_server(dribble_body)
     with http.deadline(1.0):
@@ -142,7 +142,7 @@ def test_a_shorter_deadline_context_wins(settings, slow_server) -> None:  # type
     assert isinstance(error, http.DeadlineExceeded)
 
 
-def test_a_fast_answer_is_unaffected(settings, slow_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_fast_answer_is_unaffected(settings, slow_server) -> None:
     settings.OUTBOUND_TOTAL_TIMEOUT_SECONDS = 2
 
     def quick(conn: socket.socket, server: SlowServer) -> None:
@@ -172,7 +172,7 @@ def _endless(declared: bytes) -> Callable[[socket.socket, SlowServer], None]:
 )
 def test_an_oversized_answer_is_refused_without_reading_it_all(
     settings, slow_server, declared: bytes
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_MAX_RESPONSE_BYTES = 200_000
     server = slow_server(_endless(declared))
     error = _ends_within(5, lambda: http.request("GET", server.url))
@@ -182,7 +182,7 @@ def test_an_oversized_answer_is_refused_without_reading_it_all(
     assert server.sent < 10_000_000  # far from the 50 MB it would have sent
 
 
-def test_connectors_say_what_went_wrong(settings, slow_server) -> None:  # type: ignore[no-untyped-def]
+def test_connectors_say_what_went_wrong(settings, slow_server) -> None:
     settings.OUTBOUND_MAX_RESPONSE_BYTES = 200_000
     settings.OUTBOUND_TOTAL_TIMEOUT_SECONDS = 1
     big = slow_server(_endless(b"Content-Length: 50000000\r\n"))
@@ -201,7 +201,7 @@ def test_connectors_say_what_went_wrong(settings, slow_server) -> None:  # type:
     assert "did not finish answering within 1 seconds" in late.value.message
 
 
-def _slow_webhook(tenant, server: SlowServer) -> ChannelAccount:  # type: ignore[no-untyped-def]
+def _slow_webhook(tenant, server: SlowServer) -> ChannelAccount:
     return ChannelAccountFactory(
         workspace=tenant.workspace,
         network=Network.WEBHOOK,
@@ -213,7 +213,7 @@ def _slow_webhook(tenant, server: SlowServer) -> ChannelAccount:  # type: ignore
 @pytest.mark.django_db
 def test_test_connection_answers_within_its_short_deadline(
     settings, slow_server, tenant, user_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_CHECK_TIMEOUT_SECONDS = 1.5
     settings.OUTBOUND_TOTAL_TIMEOUT_SECONDS = 60
     account = _slow_webhook(tenant, slow_server(dribble_body))
@@ -234,7 +234,7 @@ def test_test_connection_answers_within_its_short_deadline(
 @pytest.mark.django_db
 def test_test_connection_button_answers_within_its_short_deadline(
     settings, slow_server, tenant, web
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_CHECK_TIMEOUT_SECONDS = 1.0
     account = _slow_webhook(tenant, slow_server(headers_then_silence))
     client = web(tenant.admin, tenant.workspace)
@@ -248,7 +248,7 @@ def test_test_connection_button_answers_within_its_short_deadline(
 @pytest.mark.django_db
 def test_an_oversized_answer_to_test_connection_does_not_take_the_account_out(
     settings, slow_server, tenant, user_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Too much data is the server's problem, not revoked credentials: the
     message is shown and the account stays connected (only a definite refusal,
     `ConnectorError.reconnect`, asks for a reconnect)."""
@@ -264,7 +264,7 @@ def test_an_oversized_answer_to_test_connection_does_not_take_the_account_out(
     assert account.status == "connected"
 
 
-def test_a_slow_name_lookup_is_cut_off_at_the_deadline(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_slow_name_lookup_is_cut_off_at_the_deadline(settings, monkeypatch) -> None:
     """getaddrinfo has no timeout of its own; a DNS server that never answers
     must not hold the caller past its deadline. (The resolver is the one edge
     replaced here: a real DNS server cannot be made slow from a test.)"""
@@ -273,7 +273,7 @@ def test_a_slow_name_lookup_is_cut_off_at_the_deadline(settings, monkeypatch) ->
     released = threading.Event()
     real = socket.getaddrinfo
 
-    def hanging(host: str, *args, **kw):  # type: ignore[no-untyped-def]
+    def hanging(host: str, *args, **kw):
         if host == "slow-dns.example":
             released.wait(30)
         return real(host, *args, **kw)

@@ -33,7 +33,7 @@ PRIVATE = [
 ]
 
 
-def _api_webhook(tenant, url: str):  # type: ignore[no-untyped-def]
+def _api_webhook(tenant, url: str):
     return {
         "workspace": tenant.workspace.pk,
         "network": "webhook",
@@ -67,7 +67,7 @@ def test_public_addresses_need_https(url: str, problem: str | None) -> None:
     assert url_problem(url) == problem
 
 
-def test_allowing_private_targets_accepts_them_and_plain_http(settings) -> None:  # type: ignore[no-untyped-def]
+def test_allowing_private_targets_accepts_them_and_plain_http(settings) -> None:
     settings.OUTBOUND_ALLOW_PRIVATE = True
     assert all(url_problem(url) is None for url in PRIVATE)
     assert url_problem("http://hooks.example.com/adloop") is None
@@ -75,7 +75,7 @@ def test_allowing_private_targets_accepts_them_and_plain_http(settings) -> None:
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9000/hook", "https://10.0.0.5/x"])
-def test_api_answers_400_with_the_reason(tenant, user_client, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_api_answers_400_with_the_reason(tenant, user_client, url: str) -> None:
     response = user_client(tenant.admin).post(API, _api_webhook(tenant, url))
     assert response.status_code == 400, response.content
     assert response.json()["error"]["fields"]["url"] == [PRIVATE_REFUSED]
@@ -83,7 +83,7 @@ def test_api_answers_400_with_the_reason(tenant, user_client, url: str) -> None:
     assert not ChannelAccount.objects.filter(workspace=tenant.workspace).exists()
 
 
-def test_api_plain_http_to_a_public_host_names_the_setting(tenant, user_client) -> None:  # type: ignore[no-untyped-def]
+def test_api_plain_http_to_a_public_host_names_the_setting(tenant, user_client) -> None:
     response = user_client(tenant.admin).post(
         API, _api_webhook(tenant, "http://hooks.example.com/x")
     )
@@ -93,7 +93,7 @@ def test_api_plain_http_to_a_public_host_names_the_setting(tenant, user_client) 
 
 def test_api_accepts_a_loopback_target_where_allowed(
     tenant, user_client, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_ALLOW_PRIVATE = True
     response = user_client(tenant.admin).post(
         API, _api_webhook(tenant, "http://127.0.0.1:9000/hook")
@@ -103,7 +103,7 @@ def test_api_accepts_a_loopback_target_where_allowed(
     assert account.external_id == "http://127.0.0.1:9000/hook"
 
 
-def test_channels_page_shows_the_reason_under_the_url(tenant, web) -> None:  # type: ignore[no-untyped-def]
+def test_channels_page_shows_the_reason_under_the_url(tenant, web) -> None:
     client = web(tenant.admin, tenant.workspace)
     response = client.post(
         reverse("channel-connect", args=["webhook"]),
@@ -121,7 +121,7 @@ def test_channels_page_shows_the_reason_under_the_url(tenant, web) -> None:  # t
     assert not ChannelAccount.objects.filter(workspace=tenant.workspace).exists()
 
 
-def test_channels_page_plain_http_names_the_setting(tenant, web) -> None:  # type: ignore[no-untyped-def]
+def test_channels_page_plain_http_names_the_setting(tenant, web) -> None:
     response = web(tenant.admin, tenant.workspace).post(
         reverse("channel-connect", args=["webhook"]),
         {
@@ -133,7 +133,7 @@ def test_channels_page_plain_http_names_the_setting(tenant, web) -> None:  # typ
     assert HTTPS_ONLY in html.unescape(response.content.decode())
 
 
-def test_test_connection_to_a_private_address_says_why(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_test_connection_to_a_private_address_says_why(tenant) -> None:
     """A name that resolves privately passes the form; the call itself is refused
     by channels.http, and "Test connection" says why in the same words."""
     account = ChannelAccountFactory(
@@ -148,7 +148,7 @@ def test_test_connection_to_a_private_address_says_why(tenant) -> None:  # type:
     assert refused.value.kind == "permanent"
 
 
-def test_the_demo_inbox_receiver_is_the_one_loopback_url_accepted(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_inbox_receiver_is_the_one_loopback_url_accepted(settings) -> None:
     settings.DEMO_INBOX = True
     settings.SITE_URL = "http://127.0.0.1:8000"
     hook = "http://127.0.0.1:8000" + reverse("demo:inbox-hook", args=[7])
@@ -194,7 +194,7 @@ def test_the_demo_inbox_receiver_is_the_one_loopback_url_accepted(settings) -> N
 )
 def test_every_customer_address_refusal_says_why(
     tenant, network: str, credentials: dict, what: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = ChannelAccountFactory(
         workspace=tenant.workspace, network=network, credentials=credentials
     )

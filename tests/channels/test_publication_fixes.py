@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/publications/"
 
 
-def _post(tenant, *networks, approval=True):  # type: ignore[no-untyped-def]
+def _post(tenant, *networks, approval=True):
     """A post of `tenant` due now on one connected account per network, with a
     chosen variant each; its publications."""
     from content.models import Variant
@@ -68,7 +68,7 @@ def _fresh(pub: Publication) -> Publication:
     return Publication.objects.select_related("account", "workspace").get(pk=pub.pk)
 
 
-def _page(web, person, post) -> str:  # type: ignore[no-untyped-def]
+def _page(web, person, post) -> str:
     return web(person).get(reverse("post-editor", args=[post.pk])).content.decode()
 
 
@@ -81,7 +81,7 @@ def test_copy_the_network_refuses_offers_edit_not_retry(
     web,
     user_client,
     monkeypatch,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, pubs = _post(tenant, Network.MASTODON)
     monkeypatch.setattr(
         ScriptedConnector, "validate", lambda self, r: ["Too long: 600 of 500."]
@@ -110,7 +110,7 @@ def test_the_post_offers_no_retry_either_when_no_retry_can_help(
     web,
     user_client,
     monkeypatch,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from campaigns import lifecycle
 
     post, pubs = _post(tenant, Network.MASTODON)
@@ -132,7 +132,7 @@ def test_the_post_still_offers_retry_when_it_can_help(
     scripted,  # noqa: F811
     tenant,
     settings,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from campaigns import lifecycle
 
     settings.PUBLISH_RETRY_DEADLINE_SECONDS = 0
@@ -148,7 +148,7 @@ def test_an_account_without_credentials_offers_reconnect(
     tenant,
     web,
     user_client,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, pubs = _post(tenant, Network.MASTODON)
     ChannelAccount.objects.filter(pk=pubs["mastodon"].account_id).update(
         credentials=None
@@ -169,7 +169,7 @@ def test_revoked_credentials_offer_reconnect_then_retry_once_reconnected(
     scripted,  # noqa: F811
     tenant,
     user_client,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _, pubs = _post(tenant, Network.MASTODON)
     scripted.script = [
         ConnectorError("The token was revoked.", kind="permanent", reconnect=True),
@@ -196,7 +196,7 @@ def test_a_transient_failure_still_offers_retry(
     tenant,
     settings,
     web,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.PUBLISH_RETRY_DEADLINE_SECONDS = 0
     post, pubs = _post(tenant, Network.MASTODON)
     scripted.script = [ConnectorError("Down.", kind="transient")]
@@ -213,7 +213,7 @@ def test_a_transient_failure_still_offers_retry(
 def test_without_required_approval_an_edit_makes_the_failure_retryable(
     scripted,  # noqa: F811
     tenant,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from content.models import Variant
 
     post, pubs = _post(tenant, Network.MASTODON, approval=False)
@@ -233,7 +233,7 @@ def test_without_required_approval_an_edit_makes_the_failure_retryable(
 
 
 @pytest.fixture
-def partly(scripted, tenant):  # type: ignore[no-untyped-def]  # noqa: F811
+def partly(scripted, tenant):  # noqa: F811
     """Mastodon published, Bluesky failed on its copy: partly published."""
     post, pubs = _post(tenant, Network.MASTODON, Network.BLUESKY)
     scripted.script = [
@@ -247,7 +247,7 @@ def partly(scripted, tenant):  # type: ignore[no-untyped-def]  # noqa: F811
     return post, _fresh(pubs["mastodon"]), _fresh(pubs["bluesky"])
 
 
-def _edit(post, network, by, text="New copy."):  # type: ignore[no-untyped-def]
+def _edit(post, network, by, text="New copy."):
     from content.models import Variant
 
     variant = Variant.objects.get(post=post, network=network, status="chosen")
@@ -257,7 +257,7 @@ def _edit(post, network, by, text="New copy."):  # type: ignore[no-untyped-def]
 
 def test_editing_the_failed_networks_copy_sends_only_it_to_review(
     partly, tenant
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, mastodon, bluesky = partly
     _edit(post, "bluesky", tenant.editor)
     post.refresh_from_db()
@@ -279,7 +279,7 @@ def test_a_reviewer_approves_and_only_that_publication_goes_out(
     partly,
     tenant,
     scripted,  # noqa: F811
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, mastodon, bluesky = partly
     variant = _edit(post, "bluesky", tenant.editor)
     with pytest.raises(PermissionDenied):  # editors do not approve
@@ -295,7 +295,7 @@ def test_a_reviewer_approves_and_only_that_publication_goes_out(
     assert _fresh(mastodon).attempts == 1  # never sent again
 
 
-def test_nobody_approves_their_own_edit(partly, tenant) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_approves_their_own_edit(partly, tenant) -> None:
     post, _, bluesky = partly
     _edit(post, "bluesky", tenant.admin)
     with pytest.raises(PermissionDenied, match="someone else"):
@@ -303,7 +303,7 @@ def test_nobody_approves_their_own_edit(partly, tenant) -> None:  # type: ignore
     assert publication_approve(_fresh(bluesky), by=tenant.owner).status == PS.SCHEDULED
 
 
-def test_approving_a_publication_not_in_review_is_409(partly, tenant) -> None:  # type: ignore[no-untyped-def]
+def test_approving_a_publication_not_in_review_is_409(partly, tenant) -> None:
     _, mastodon, _ = partly
     with pytest.raises(ConflictError, match="no copy waiting"):
         publication_approve(mastodon, by=tenant.reviewer)
@@ -311,7 +311,7 @@ def test_approving_a_publication_not_in_review_is_409(partly, tenant) -> None:  
 
 def test_the_api_approves_with_the_same_rules(
     partly, tenant, user_client, key_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, _, bluesky = partly
     _edit(post, "bluesky", tenant.admin)
     url = f"{URL}{bluesky.pk}/approve/"
@@ -333,7 +333,7 @@ def test_the_api_approves_with_the_same_rules(
     assert again.json()["error"]["status"] == "scheduled"
 
 
-def test_the_ui_approves_from_the_post_page(partly, tenant, web) -> None:  # type: ignore[no-untyped-def]
+def test_the_ui_approves_from_the_post_page(partly, tenant, web) -> None:
     post, _, bluesky = partly
     _edit(post, "bluesky", tenant.editor)
     editor_page = _page(web, tenant.editor, post)
@@ -350,7 +350,7 @@ def test_the_ui_approves_from_the_post_page(partly, tenant, web) -> None:  # typ
 
 def test_another_workspaces_publication_is_not_found(
     partly, tenant, other_tenant, user_client, web
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, _, bluesky = partly
     _edit(post, "bluesky", tenant.editor)
     for action in ("approve", "retry", "publish-now", "cancel"):

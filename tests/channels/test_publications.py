@@ -28,10 +28,10 @@ class ScriptedConnector:
     script: list[object] = []
     calls: list[str] = []
 
-    def validate(self, request):  # type: ignore[no-untyped-def]
+    def validate(self, request):
         return []
 
-    def publish(self, request):  # type: ignore[no-untyped-def]
+    def publish(self, request):
         type(self).calls.append(request.idempotency_key)
         answer = type(self).script.pop(0)
         if isinstance(answer, Exception):
@@ -54,7 +54,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[ScriptedConnector
     connectors.get_connector.cache_clear()
 
 
-def scheduled_post(*networks: str, when=None):  # type: ignore[no-untyped-def]
+def scheduled_post(*networks: str, when=None):
     post = PostFactory(body="Fresh beans today.", link="https://example.com/b")
     accounts = [
         ConnectedAccountFactory(workspace=post.workspace, network=n) for n in networks
@@ -91,7 +91,7 @@ def test_scheduling_a_post_creates_one_publication_per_account() -> None:
 
 def test_the_lifecycle_signal_creates_and_cancels_publications(
     tenant, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = ConnectedAccountFactory(workspace=tenant.workspace)
     post = PostFactory(campaign__workspace=tenant.workspace, accounts=[account])
     tenant.workspace.approval_required = False
@@ -110,7 +110,7 @@ def test_the_lifecycle_signal_creates_and_cancels_publications(
     assert publication.status == PS.SCHEDULED
 
 
-def test_published_records_the_external_id_and_moves_the_post(scripted) -> None:  # type: ignore[no-untyped-def]
+def test_published_records_the_external_id_and_moves_the_post(scripted) -> None:
     post, [pub] = scheduled_post(Network.MASTODON)
     scripted.script = [PublishResult("109", "https://m.example/@a/109", 200)]
     assert run(pub) == "published"
@@ -137,7 +137,7 @@ def test_published_records_the_external_id_and_moves_the_post(scripted) -> None:
     assert scripted.calls == [pub.idempotency_key]
 
 
-def test_a_second_delivery_of_the_task_publishes_nothing(scripted) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_delivery_of_the_task_publishes_nothing(scripted) -> None:
     _, [pub] = scheduled_post(Network.MASTODON)
     scripted.script = [PublishResult("1")]
     assert run(pub) == "published"
@@ -147,7 +147,7 @@ def test_a_second_delivery_of_the_task_publishes_nothing(scripted) -> None:  # t
 
 def test_transient_error_goes_back_to_scheduled_with_backoff_and_same_key(
     scripted, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, [pub] = scheduled_post(Network.MASTODON)
     scripted.script = [
         ConnectorError("busy", kind="transient", retry_after=30, http_status=429),
@@ -175,7 +175,7 @@ def test_transient_error_goes_back_to_scheduled_with_backoff_and_same_key(
 
 def test_transient_errors_past_the_deadline_fail_with_a_readable_reason(
     scripted, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.PUBLISH_RETRY_DEADLINE_SECONDS = 5
     post, [pub] = scheduled_post(Network.MASTODON)
     scripted.script = [
@@ -189,7 +189,7 @@ def test_transient_errors_past_the_deadline_fail_with_a_readable_reason(
     assert post.status == PostStatus.FAILED
 
 
-def test_permanent_error_fails_the_publication_and_the_post(scripted) -> None:  # type: ignore[no-untyped-def]
+def test_permanent_error_fails_the_publication_and_the_post(scripted) -> None:
     post, [pub] = scheduled_post(Network.MASTODON)
     scripted.script = [ConnectorError("The text is too long.", kind="permanent")]
     assert run(pub) == "failed"
@@ -199,7 +199,7 @@ def test_permanent_error_fails_the_publication_and_the_post(scripted) -> None:  
     assert post.status == PostStatus.FAILED
 
 
-def test_ambiguous_without_dedupe_or_lookup_is_unconfirmed(scripted) -> None:  # type: ignore[no-untyped-def]
+def test_ambiguous_without_dedupe_or_lookup_is_unconfirmed(scripted) -> None:
     post, [pub] = scheduled_post(Network.MASTODON)
     scripted.script = [ConnectorError("No answer.", kind="ambiguous")]
     assert run(pub) == "unconfirmed"
@@ -209,7 +209,7 @@ def test_ambiguous_without_dedupe_or_lookup_is_unconfirmed(scripted) -> None:  #
     assert post.status == PostStatus.UNCONFIRMED
 
 
-def test_ambiguous_on_a_deduping_network_is_resent_with_the_same_key(scripted) -> None:  # type: ignore[no-untyped-def]
+def test_ambiguous_on_a_deduping_network_is_resent_with_the_same_key(scripted) -> None:
     _, [pub] = scheduled_post(Network.BLUESKY)
     scripted.script = [
         ConnectorError("No answer.", kind="ambiguous"),
@@ -233,7 +233,7 @@ def test_a_network_without_connector_fails_readably(
 
 def test_post_waits_for_publications_due_now_and_a_failure_never_hides_a_success(
     scripted,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, pubs = scheduled_post(
         Network.MASTODON, Network.MASTODON, when=timezone.now() - timedelta(seconds=1)
     )
@@ -249,7 +249,7 @@ def test_post_waits_for_publications_due_now_and_a_failure_never_hides_a_success
 
 def test_a_canceled_publication_makes_the_post_partly_published(
     scripted, tenant
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, pubs = scheduled_post(Network.MASTODON, Network.MASTODON)
     publishing.publication_move([pubs[1].pk], to=PS.CANCELED, sources=[PS.SCHEDULED])
     scripted.script = [PublishResult("1")]
@@ -260,11 +260,11 @@ def test_a_canceled_publication_makes_the_post_partly_published(
 
 def test_status_changes_fire_the_event_hook(
     scripted, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _, [pub] = scheduled_post(Network.MASTODON)
     seen: list[tuple[str, str]] = []
 
-    def listen(sender, **kw):  # type: ignore[no-untyped-def]
+    def listen(sender, **kw):
         seen.append((kw["from_status"], kw["to_status"]))
 
     publishing.publication_status_changed.connect(listen)
@@ -301,7 +301,7 @@ def test_a_finished_attempt_cannot_overwrite_a_newer_one() -> None:
     assert (pub.status, pub.attempts) == (PS.PUBLISHING, 2)
 
 
-def test_person_resolves_an_unconfirmed_publication(scripted, tenant) -> None:  # type: ignore[no-untyped-def]
+def test_person_resolves_an_unconfirmed_publication(scripted, tenant) -> None:
     post, [pub] = scheduled_post(Network.MASTODON)
     post.workspace = tenant.workspace
     scripted.script = [ConnectorError("No answer.", kind="ambiguous")]
@@ -320,7 +320,7 @@ def test_person_resolves_an_unconfirmed_publication(scripted, tenant) -> None:  
 
 def test_retry_of_a_failed_publication_reschedules_it_and_the_post(
     scripted, tenant, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.PUBLISH_RETRY_DEADLINE_SECONDS = 0  # gives up at once
     post, [pub] = scheduled_post(Network.MASTODON)
     when = post.scheduled_at
@@ -348,7 +348,7 @@ def test_retry_of_a_failed_publication_reschedules_it_and_the_post(
     assert post.status == PostStatus.PUBLISHED
 
 
-def test_cancel_only_before_a_worker_has_it(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_only_before_a_worker_has_it(tenant) -> None:
     _, [pub] = scheduled_post(Network.MASTODON)
     Publication.objects.filter(pk=pub.pk).update(workspace=tenant.workspace)
     pub.refresh_from_db()
@@ -357,7 +357,7 @@ def test_cancel_only_before_a_worker_has_it(tenant) -> None:  # type: ignore[no-
         publishing.publication_cancel(pub, by=tenant.editor)
 
 
-def test_variant_copy_is_what_gets_published(scripted) -> None:  # type: ignore[no-untyped-def]
+def test_variant_copy_is_what_gets_published(scripted) -> None:
     from content.models import Variant
 
     post = PostFactory(body="Body copy.")

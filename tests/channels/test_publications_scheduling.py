@@ -32,7 +32,7 @@ def no_publications(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(creating, "publication_create_for_post", boom)
 
 
-def _post(tenant, status=PostStatus.APPROVED):  # type: ignore[no-untyped-def]
+def _post(tenant, status=PostStatus.APPROVED):
     account = ConnectedAccountFactory(workspace=tenant.workspace)
     return PostFactory(
         campaign__workspace=tenant.workspace,
@@ -52,7 +52,7 @@ def _unchanged(post: Post, status: str, history: int) -> None:
 
 def test_scheduling_makes_the_publications_before_the_commit(
     tenant, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post = _post(tenant)
     with django_capture_on_commit_callbacks(execute=False):
         lifecycle.transition(post, "schedule", by=tenant.editor)
@@ -63,7 +63,7 @@ def test_scheduling_makes_the_publications_before_the_commit(
 
 def test_unscheduling_cancels_the_publications_before_the_commit(
     tenant, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post = _post(tenant)
     lifecycle.transition(post, "schedule", by=tenant.editor)
     with django_capture_on_commit_callbacks(execute=False):
@@ -75,7 +75,7 @@ def test_unscheduling_cancels_the_publications_before_the_commit(
 @pytest.mark.usefixtures("no_publications")
 def test_scheduling_rolls_back_when_the_publications_cannot_be_made(
     tenant, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post = _post(tenant)
     with (
         django_capture_on_commit_callbacks(execute=False) as callbacks,
@@ -90,7 +90,7 @@ def test_scheduling_rolls_back_when_the_publications_cannot_be_made(
 @pytest.mark.usefixtures("no_publications")
 def test_scheduling_through_the_api_rolls_back_with_a_server_error(
     tenant, user_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post = _post(tenant)
     response = user_client(tenant.editor).post(f"/api/v1/posts/{post.pk}/schedule/")
     assert response.status_code == 500, response.content
@@ -101,7 +101,7 @@ def test_scheduling_through_the_api_rolls_back_with_a_server_error(
 
 def test_scheduling_through_the_api_answers_with_the_publications_made(
     tenant, user_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post = _post(tenant)
     response = user_client(tenant.editor).post(f"/api/v1/posts/{post.pk}/schedule/")
     assert response.status_code == 200, response.content
@@ -111,7 +111,7 @@ def test_scheduling_through_the_api_answers_with_the_publications_made(
 
 def test_unscheduling_rolls_back_when_the_publications_cannot_be_canceled(
     tenant, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post = _post(tenant)
     lifecycle.transition(post, "schedule", by=tenant.editor)
 
@@ -125,7 +125,7 @@ def test_unscheduling_rolls_back_when_the_publications_cannot_be_canceled(
     assert Publication.objects.get(post=post).status == PS.SCHEDULED
 
 
-def _new_scheduled_posts(tenant, count: int) -> list[Post]:  # type: ignore[no-untyped-def]
+def _new_scheduled_posts(tenant, count: int) -> list[Post]:
     """Scheduled posts as a bulk insert leaves them: no history, no publications."""
     account = ConnectedAccountFactory(workspace=tenant.workspace)
     posts = [
@@ -141,7 +141,7 @@ def _new_scheduled_posts(tenant, count: int) -> list[Post]:  # type: ignore[no-u
     return posts
 
 
-def test_posts_created_scheduled_get_their_publications(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_posts_created_scheduled_get_their_publications(tenant) -> None:
     one, *batch = _new_scheduled_posts(tenant, 3)
     lifecycle.record_creation(one, by=tenant.editor)
     lifecycle.record_creations(batch, by=tenant.editor)
@@ -152,7 +152,7 @@ def test_posts_created_scheduled_get_their_publications(tenant) -> None:  # type
 @pytest.mark.usefixtures("no_publications")
 def test_a_batch_of_new_scheduled_posts_rolls_back_when_publications_fail(
     tenant,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     posts = _new_scheduled_posts(tenant, 3)
     with pytest.raises(Boom):
         lifecycle.record_creations(posts, by=tenant.editor)
@@ -165,7 +165,7 @@ def test_a_batch_of_new_scheduled_posts_rolls_back_when_publications_fail(
 
 def test_new_drafts_cost_no_publication_queries(
     tenant, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = ConnectedAccountFactory(workspace=tenant.workspace)
     posts = [
         PostFactory(

@@ -36,10 +36,10 @@ class ByTextConnector:
     capabilities = Capabilities(text_limit=500, dedupes=False, lookup=False)
     threads: set[str] = set()
 
-    def validate(self, request):  # type: ignore[no-untyped-def]
+    def validate(self, request):
         return []
 
-    def publish(self, request):  # type: ignore[no-untyped-def]
+    def publish(self, request):
         type(self).threads.add(threading.current_thread().name)
         if "transient" in request.text:
             raise ConnectorError("Busy.", kind="transient", retry_after=60)
@@ -67,7 +67,7 @@ def queued(text: str) -> Publication:
     return pub
 
 
-def test_each_row_gets_its_own_outcome(by_text, settings) -> None:  # type: ignore[no-untyped-def]
+def test_each_row_gets_its_own_outcome(by_text, settings) -> None:
     settings.PUBLISH_CALL_THREADS = 4
     ok = [queued(f"Fine {i}") for i in range(3)]
     busy = queued("A transient one")
@@ -135,7 +135,7 @@ def test_each_row_gets_its_own_outcome(by_text, settings) -> None:  # type: igno
     ]
 
 
-def test_a_batch_shares_its_statements(by_text, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_shares_its_statements(by_text, settings) -> None:
     """The reason for batches: 20 publications cost a few statements more than
     one, not twenty times as many."""
     settings.PUBLISH_CALL_THREADS = 8
@@ -156,7 +156,7 @@ def test_a_batch_shares_its_statements(by_text, settings) -> None:  # type: igno
     assert twenty <= one + 5, (one, twenty)
 
 
-def test_the_dispatcher_sends_batches(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_dispatcher_sends_batches(settings, monkeypatch) -> None:
     settings.PUBLISH_TASK_BATCH = 3
     sent: list[list[int]] = []
     from channels import tasks
@@ -174,7 +174,7 @@ class SlowAndFastConnector(ByTextConnector):
 
     saw_fast_published: bool | None = None
 
-    def publish(self, request):  # type: ignore[no-untyped-def]
+    def publish(self, request):
         if "slow" in request.text:
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
@@ -193,7 +193,7 @@ class SlowAndFastConnector(ByTextConnector):
 @pytest.mark.django_db(transaction=True)
 def test_a_slow_call_does_not_hold_back_the_others_outcome(
     monkeypatch, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """An external id is stored when it is known, not when the batch's slowest
     network answers."""
     settings.PUBLISH_CALL_THREADS = 4

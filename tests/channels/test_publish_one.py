@@ -41,7 +41,7 @@ def _sink() -> Iterator[SinkServer]:
 
 
 @pytest.fixture
-def sink(_sink: SinkServer, settings) -> SinkServer:  # type: ignore[no-untyped-def]
+def sink(_sink: SinkServer, settings) -> SinkServer:
     """The deduplicating webhook sink (tests/fakes/sink.py), emptied."""
     settings.OUTBOUND_ALLOW_PRIVATE = True
     settings.DISPATCH_MAX_QUEUED = 0
@@ -56,7 +56,7 @@ def _friday_ten() -> object:
     return day.replace(hour=10, minute=0, second=0, microsecond=0)
 
 
-def _schedule(tenant, accounts, when, capture) -> Post:  # type: ignore[no-untyped-def]
+def _schedule(tenant, accounts, when, capture) -> Post:
     tenant.workspace.approval_required = False
     tenant.workspace.save()
     post = PostFactory(
@@ -72,7 +72,7 @@ def _schedule(tenant, accounts, when, capture) -> Post:  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def issue_post(tenant, sink, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def issue_post(tenant, sink, django_capture_on_commit_callbacks):
     """The issue's post: a webhook account, a connected Bluesky account, and a
     planning-only Bluesky account, due on a Friday at 10:00."""
     hook = ConnectedAccountFactory(
@@ -96,14 +96,14 @@ def issue_post(tenant, sink, django_capture_on_commit_callbacks):  # type: ignor
     return post, rows[hook.pk], rows[sky.pk], planning, when
 
 
-def test_planning_only_accounts_get_no_publication(issue_post) -> None:  # type: ignore[no-untyped-def]
+def test_planning_only_accounts_get_no_publication(issue_post) -> None:
     post, hook, sky, planning, when = issue_post
     assert not Publication.objects.filter(account=planning).exists()
     assert {p.pk for p in Publication.objects.filter(post=post)} == {hook.pk, sky.pk}
     assert hook.due_at == sky.due_at == when
 
 
-def test_publish_now_publishes_that_one_only(issue_post, sink, tenant) -> None:  # type: ignore[no-untyped-def]
+def test_publish_now_publishes_that_one_only(issue_post, sink, tenant) -> None:
     post, hook, sky, _, when = issue_post
     publishing.publish_now(hook, by=tenant.editor)
 
@@ -130,7 +130,7 @@ def test_publish_now_publishes_that_one_only(issue_post, sink, tenant) -> None: 
 
 def test_the_posts_api_says_which_publication_went_out(
     issue_post, sink, tenant, user_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, hook, sky, _, when = issue_post
     publishing.publish_now(hook, by=tenant.editor)
     dispatcher.dispatch()
@@ -151,7 +151,7 @@ def test_the_posts_api_says_which_publication_went_out(
 
 def test_a_row_published_now_keeps_its_time_when_the_post_moves(
     issue_post, tenant
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Moving the post (the calendar's drag, the editor's time) moves the
     publications that follow its time at once; one with its own time stays
     where the person put it, and the dispatcher's ticks do not undo that."""
@@ -178,7 +178,7 @@ def test_a_row_published_now_keeps_its_time_when_the_post_moves(
     assert dispatcher.claim_due() == [hook.pk]
 
 
-def test_publish_now_on_a_planning_only_account_says_why(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_publish_now_on_a_planning_only_account_says_why(tenant) -> None:
     _, [pub] = scheduled_post(Network.MASTODON)
     Publication.objects.filter(pk=pub.pk).update(workspace=tenant.workspace)
     type(pub.account).objects.filter(pk=pub.account_id).update(credentials=None)
@@ -203,7 +203,7 @@ def test_the_post_status_is_derived_from_its_publications(
     scripted,  # noqa: F811
     answers,
     expected,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, pubs = scheduled_post(
         Network.MASTODON, Network.MASTODON, when=timezone.now() - timedelta(seconds=1)
     )
@@ -228,7 +228,7 @@ def test_the_derivation_rule() -> None:
     now = timezone.now()
     later, past = now + timedelta(days=1), now - timedelta(minutes=1)
 
-    def derive(*rows):  # type: ignore[no-untyped-def]
+    def derive(*rows):
         return post_status.derive([post_status.Row(*r) for r in rows], now)
 
     assert derive((PS.PUBLISHED, past), (PS.PUBLISHED, past)) == PostStatus.PUBLISHED
@@ -261,7 +261,7 @@ def test_the_derivation_rule() -> None:
 
 def test_the_post_page_shows_each_publications_state(
     tenant, web, issue_post, sink
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, hook, sky, _, _ = issue_post
     publishing.publish_now(hook, by=tenant.editor)
     dispatcher.dispatch()
@@ -278,7 +278,7 @@ def test_the_post_page_shows_each_publications_state(
 # --- Scheduling only planning-only accounts --------------------------------------
 
 
-def _planning_post(tenant):  # type: ignore[no-untyped-def]
+def _planning_post(tenant):
     tenant.workspace.approval_required = False
     tenant.workspace.save()
     account = ChannelAccountFactory(workspace=tenant.workspace, name="Plan sky")
@@ -289,7 +289,7 @@ def _planning_post(tenant):  # type: ignore[no-untyped-def]
     )
 
 
-def test_scheduling_only_planning_accounts_is_refused_saying_why(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_scheduling_only_planning_accounts_is_refused_saying_why(tenant) -> None:
     post = _planning_post(tenant)
     with pytest.raises(ConflictError, match="planning only") as caught:
         lifecycle.transition(post, "schedule", by=tenant.editor)
@@ -299,7 +299,7 @@ def test_scheduling_only_planning_accounts_is_refused_saying_why(tenant) -> None
     assert not Publication.objects.filter(post=post).exists()
 
 
-def test_empty_credentials_are_planning_only_too(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_empty_credentials_are_planning_only_too(tenant) -> None:
     """One test of "planning only" everywhere: an account whose credentials are
     an empty dict is refused at scheduling, not scheduled with nothing to send."""
     post = _planning_post(tenant)
@@ -312,7 +312,7 @@ def test_empty_credentials_are_planning_only_too(tenant) -> None:  # type: ignor
     assert not Publication.objects.filter(post=post).exists()
 
 
-def test_the_api_refuses_it_with_409(tenant, user_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_refuses_it_with_409(tenant, user_client) -> None:
     post = _planning_post(tenant)
     response = user_client(tenant.editor).post(f"/api/v1/posts/{post.pk}/schedule/")
     assert response.status_code == 409, response.content
@@ -323,7 +323,7 @@ def test_the_api_refuses_it_with_409(tenant, user_client) -> None:  # type: igno
     assert post.status == PostStatus.DRAFT
 
 
-def test_the_ui_refuses_it_with_the_message(tenant, web) -> None:  # type: ignore[no-untyped-def]
+def test_the_ui_refuses_it_with_the_message(tenant, web) -> None:
     post = _planning_post(tenant)
     response = web(tenant.editor).post(
         reverse("post-action", args=[post.pk, "schedule"])
@@ -337,7 +337,7 @@ def test_the_ui_refuses_it_with_the_message(tenant, web) -> None:  # type: ignor
 def test_an_unknown_outcome_sent_again_sets_the_post_publishing(
     scripted,  # noqa: F811
     tenant,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     post, [pub] = scheduled_post(Network.MASTODON)
     Publication.objects.filter(pk=pub.pk).update(workspace=tenant.workspace)
     scripted.script = [ConnectorError("No answer.", kind="ambiguous")]

@@ -21,7 +21,7 @@ class NoThreads:
     capabilities = Capabilities(threads=False, max_images=4)
 
 
-def publication_with(text: str, network: str = "mastodon"):  # type: ignore[no-untyped-def]
+def publication_with(text: str, network: str = "mastodon"):
     from content.models import Variant
 
     post = PostFactory(body="Body copy.", topic="Autumn roast launch")

@@ -160,7 +160,7 @@ def test_two_processes_share_one_bucket(store_spec: str, tmp_path: Path) -> None
     assert all(count >= 10 for count in counts), counts  # each got some
 
 
-def test_limits_come_from_the_table_and_settings_override_them(settings) -> None:  # type: ignore[no-untyped-def]
+def test_limits_come_from_the_table_and_settings_override_them(settings) -> None:
     assert ratelimit.limits_for("x") == {
         "account": Limit(100, 900),
         "network": Limit(10_000, DAY),
@@ -179,7 +179,7 @@ def test_limits_come_from_the_table_and_settings_override_them(settings) -> None
 
 
 @pytest.fixture
-def one_per_hour(settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+def one_per_hour(settings, tmp_path: Path):
     """Mastodon accounts may post once an hour, in a file store of this test."""
     settings.REDIS_URL = ""
     settings.VAR_DIR = tmp_path
@@ -190,7 +190,7 @@ def one_per_hour(settings, tmp_path: Path):  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_an_empty_bucket_defers_the_publication_without_an_attempt(
     scripted: type[ScriptedConnector], one_per_hour
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     now = timezone.now()
     post, [first] = scheduled_post(Network.MASTODON, when=now)
     other, [second] = scheduled_post(Network.MASTODON, when=now)
@@ -229,7 +229,7 @@ class ThreadingConnector(ScriptedConnector):
 @pytest.mark.django_db
 def test_a_thread_costs_one_token_per_part(
     scripted: type[ScriptedConnector], one_per_hour, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from channels import connectors
     from content.models import Variant
 
@@ -267,7 +267,7 @@ def test_a_thread_costs_one_token_per_part(
 @pytest.mark.django_db
 def test_each_account_has_its_own_bucket(
     scripted: type[ScriptedConnector], one_per_hour
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     now = timezone.now()
     _, [a] = scheduled_post(Network.MASTODON, when=now)
     _, [b] = scheduled_post(Network.MASTODON, when=now)

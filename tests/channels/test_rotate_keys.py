@@ -19,7 +19,7 @@ NEW_KEY = secrets.token_urlsafe(32)
 LOST_KEY = secrets.token_urlsafe(32)
 
 
-def _raw_key_ids(model, column: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _raw_key_ids(model, column: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {column} FROM {model._meta.db_table} "  # noqa: S608
@@ -35,7 +35,7 @@ def _rotate(*args: str) -> str:
 
 
 @pytest.fixture
-def old_rows(tenant, settings):  # type: ignore[no-untyped-def]
+def old_rows(tenant, settings):
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
     accounts = [
         ChannelAccountFactory(

@@ -49,7 +49,7 @@ def test_default_name_is_hostname_and_pid() -> None:
     assert services.scheduler_default_name() == f"{socket.gethostname()}-{os.getpid()}"
 
 
-def test_run_scheduler_ticks_and_stops_cleanly_on_sigint(transactional_db) -> None:  # type: ignore[no-untyped-def]
+def test_run_scheduler_ticks_and_stops_cleanly_on_sigint(transactional_db) -> None:
     process = subprocess.Popen(
         [PYTHON, "manage.py", "run_scheduler", "--name", "test-scheduler"],
         cwd=ROOT,

@@ -33,7 +33,7 @@ USER, PASSWORD = "news@beans.test", "smtp-Pinned-Secret-7"
 REAL_GETADDRINFO = socket.getaddrinfo
 
 
-def _account(port: int, security: str = "starttls", **kw: object):  # type: ignore[no-untyped-def]
+def _account(port: int, security: str = "starttls", **kw: object):
     return ChannelAccountFactory(
         **kw,
         network=Network.EMAIL,
@@ -48,12 +48,12 @@ def _account(port: int, security: str = "starttls", **kw: object):  # type: igno
     )
 
 
-def _answers(*addresses: str):  # type: ignore[no-untyped-def]
+def _answers(*addresses: str):
     """A resolver for NAME that gives each address in turn (the last one after
     that); other names resolve as usual. `asked` counts its answers."""
     queue = list(addresses)
 
-    def getaddrinfo(host, port, *args, **kw):  # type: ignore[no-untyped-def]
+    def getaddrinfo(host, port, *args, **kw):
         if host != NAME:
             return REAL_GETADDRINFO(host, port, *args, **kw)
         getaddrinfo.asked += 1  # type: ignore[attr-defined]
@@ -66,14 +66,14 @@ def _answers(*addresses: str):  # type: ignore[no-untyped-def]
 
 def test_a_dns_answer_that_changes_after_the_check_does_not_reach_loopback(
     monkeypatch,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Public during the check, 127.0.0.1 afterwards: the connection still goes
     to the public address that was checked, never to loopback."""
     resolver = _answers(PUBLIC, "127.0.0.1")
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     targets: list[tuple[str, int]] = []
 
-    def create_connection(address, *args, **kw):  # type: ignore[no-untyped-def]
+    def create_connection(address, *args, **kw):
         host, port = address
         # What a plain connect by name would do: resolve again.
         resolved = resolver(host, port)[0][4][0] if host == NAME else host
@@ -88,7 +88,7 @@ def test_a_dns_answer_that_changes_after_the_check_does_not_reach_loopback(
     assert resolver.asked == 1  # checked once, never asked again
 
 
-def test_a_private_answer_at_the_check_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_private_answer_at_the_check_is_refused(monkeypatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", _answers("10.0.0.7"))
     with pytest.raises(ConnectorError) as refused:
         EmailConnector().check(_account(587))
@@ -132,7 +132,7 @@ def _cert(folder: Path, name: str) -> tuple[Path, Path]:
 @pytest.fixture(params=["starttls", "ssl"])
 def tls_server(
     request, tmp_path: Path, monkeypatch, settings
-) -> Iterator[tuple[int, str, Path]]:  # type: ignore[no-untyped-def]
+) -> Iterator[tuple[int, str, Path]]:
     """A TLS SMTP server on 127.0.0.1 whose certificate names only NAME (not
     the IP address), trusted through SSL_CERT_FILE; NAME resolves to it."""
     from aiosmtpd.controller import Controller
@@ -143,7 +143,7 @@ def tls_server(
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
 
-    def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    def authenticate(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == (
             PASSWORD
         )
@@ -174,7 +174,7 @@ def tls_server(
         controller.stop()
 
 
-def test_tls_still_verifies_the_host_name(tls_server) -> None:  # type: ignore[no-untyped-def]
+def test_tls_still_verifies_the_host_name(tls_server) -> None:
     """Connected to 127.0.0.1, the certificate made for NAME is accepted: the
     TLS handshake used the name, not the address."""
     port, security, _ = tls_server
@@ -182,14 +182,14 @@ def test_tls_still_verifies_the_host_name(tls_server) -> None:  # type: ignore[n
     assert found.detail == {"host": NAME, "port": port, "security": security}
 
 
-def test_a_certificate_for_another_name_is_refused(tls_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_certificate_for_another_name_is_refused(tls_server, monkeypatch) -> None:
     """The same server under another name that resolves to it: the
     certificate does not match, so the check says so."""
     port, security, _ = tls_server
     other = "other.rebind.test"
     resolver = _answers("127.0.0.1")
 
-    def getaddrinfo(host, port_, *args, **kw):  # type: ignore[no-untyped-def]
+    def getaddrinfo(host, port_, *args, **kw):
         return resolver(NAME if host == other else host, port_, *args, **kw)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
@@ -230,7 +230,7 @@ def _dribbling_smtp() -> tuple[socket.socket, threading.Event]:
 
 def test_test_connection_to_a_slow_smtp_server_ends_at_its_deadline(
     monkeypatch, settings, tenant, user_client
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_ALLOW_PRIVATE = True
     settings.OUTBOUND_CHECK_TIMEOUT_SECONDS = 1
     monkeypatch.setattr(socket, "getaddrinfo", _answers("127.0.0.1"))
@@ -253,17 +253,17 @@ def test_test_connection_to_a_slow_smtp_server_ends_at_its_deadline(
         listener.close()
 
 
-def test_connects_to_an_ipv6_checked_address_too(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_connects_to_an_ipv6_checked_address_too(monkeypatch) -> None:
     """The pinned address may be IPv6; it is what the socket is opened to."""
     public6 = str(ipaddress.ip_address("2606:2800:220:1:248:1893:25c8:1946"))
 
-    def getaddrinfo(host, port, *args, **kw):  # type: ignore[no-untyped-def]
+    def getaddrinfo(host, port, *args, **kw):
         return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (public6, port, 0, 0))]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     targets: list[tuple[str, int]] = []
 
-    def create_connection(address, *args, **kw):  # type: ignore[no-untyped-def]
+    def create_connection(address, *args, **kw):
         targets.append(address)
         raise ConnectionRefusedError("not in tests")
 

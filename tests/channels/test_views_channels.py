@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 SECRET = "view-secret-never-rendered-1"
 
 
-def _scheduled(workspace, network=Network.WEBHOOK):  # type: ignore[no-untyped-def]
+def _scheduled(workspace, network=Network.WEBHOOK):
     account = ChannelAccountFactory(
         workspace=workspace, network=network, credentials={"secret": SECRET}
     )

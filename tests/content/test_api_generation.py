@@ -19,11 +19,11 @@ pytestmark = pytest.mark.django_db
 GENERATIONS = "/api/v1/generations/"
 
 
-def _generate_url(post) -> str:  # type: ignore[no-untyped-def]
+def _generate_url(post) -> str:
     return f"/api/v1/posts/{post.pk}/generate/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 

@@ -18,12 +18,12 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/variants/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
-def _variants(tenant, *networks, count=2):  # type: ignore[no-untyped-def]
+def _variants(tenant, *networks, count=2):
     post = post_with_channels(tenant.workspace, *networks)
     generation = run(
         services.generation_request(post=post, by=tenant.editor, count=count)
@@ -228,7 +228,7 @@ def test_filters(tenant, user_client):
     assert "network" in _error(client.get(URL, {"network": "myspace"}), 400)["fields"]
 
 
-def _make(post, n: int, editor) -> None:  # type: ignore[no-untyped-def]
+def _make(post, n: int, editor) -> None:
     base = Variant.objects.filter(post=post).first()
     rows = []
     for i in range(n):

@@ -16,7 +16,7 @@ from content.copy_types import BrandFacts
 MB = 1024 * 1024
 
 
-def _codes(violations) -> list[str]:  # type: ignore[no-untyped-def]
+def _codes(violations) -> list[str]:
     return [v.code for v in violations]
 
 

@@ -15,16 +15,16 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("static_files")]
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def _generate_url(post) -> str:  # type: ignore[no-untyped-def]
+def _generate_url(post) -> str:
     return f"/api/v1/posts/{post.pk}/generate/"
 
 
-def _error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def _error(response, status: int) -> dict:
     assert response.status_code == status, response.content
     return response.json()["error"]
 
 
-def _snapshot(post, network: str) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _snapshot(post, network: str) -> list[tuple]:
     return list(
         Variant.objects.filter(post=post, network=network)
         .order_by("pk")

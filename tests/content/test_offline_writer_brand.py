@@ -93,7 +93,7 @@ def test_drafts_carry_the_brands_facts() -> None:
         (dataclasses.replace(BRAND, description="", do_words=()), ""),
     ],
 )
-def test_brand_fact_is_one_sentence_from_the_brand(brand, expected) -> None:  # type: ignore[no-untyped-def]
+def test_brand_fact_is_one_sentence_from_the_brand(brand, expected) -> None:
     assert brand_fact(brand).startswith(expected)
 
 

@@ -348,7 +348,7 @@ def test_a_big_jpeg_is_decoded_at_a_reduced_scale_when_the_formats_allow() -> No
 # -- the visible AI label --------------------------------------------------------
 
 
-def _rgb(rendition) -> Image.Image:  # type: ignore[no-untyped-def]
+def _rgb(rendition) -> Image.Image:
     return Image.open(io.BytesIO(rendition.data)).convert("RGB")
 
 
@@ -365,7 +365,7 @@ def test_a_label_is_drawn_bottom_right_and_nowhere_else() -> None:
     assert corner.min() < 60 and corner.max() > 230  # dark badge, white text
 
 
-def test_make_renditions_labels_only_the_policys_networks(tenant) -> None:  # type: ignore[no-untyped-def]
+def test_make_renditions_labels_only_the_policys_networks(tenant) -> None:
     from content.services.assets import make_renditions
 
     grey = Image.new("RGB", (2000, 2000), (200, 200, 200))
@@ -377,7 +377,7 @@ def test_make_renditions_labels_only_the_policys_networks(tenant) -> None:  # ty
         label_networks={Network.INSTAGRAM},
     )
 
-    def marked(rendition) -> bool:  # type: ignore[no-untyped-def]
+    def marked(rendition) -> bool:
         pixels = np.asarray(_rgb(rendition), int)
         return bool((np.abs(pixels - 200).sum(axis=2) > 60).any())
 
@@ -404,7 +404,7 @@ def test_make_renditions_labels_only_the_policys_networks(tenant) -> None:  # ty
 )
 def test_the_visible_label_follows_the_setting_and_the_brand_policy(
     settings, setting, policy, networks, expected
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from content.services.image_generation import disclosure_for, visible_label
     from tests.factories import BrandProfileFactory
 

@@ -19,12 +19,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("static_files")]
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def _signed_in(client, user):  # type: ignore[no-untyped-def]
+def _signed_in(client, user):
     client.force_login(user)
     return client
 
 
-def _generated(client, tenant, *networks, count=2):  # type: ignore[no-untyped-def]
+def _generated(client, tenant, *networks, count=2):
     post = post_with_channels(tenant.workspace, *networks)
     _signed_in(client, tenant.editor)
     response = client.post(
@@ -37,7 +37,7 @@ def _generated(client, tenant, *networks, count=2):  # type: ignore[no-untyped-d
     return post, generation
 
 
-def _events(response) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+def _events(response) -> list[tuple[str, dict]]:
     assert response["Content-Type"] == "text/event-stream"
     body = b"".join(response.streaming_content).decode()
     events = []
@@ -47,7 +47,7 @@ def _events(response) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
     return events
 
 
-def _stream_url(post, user, network: str) -> str:  # type: ignore[no-untyped-def]
+def _stream_url(post, user, network: str) -> str:
     return (
         reverse("variants-stream", args=[post.pk])
         + f"?network={network}&token={stream_token(post, user)}"

@@ -25,13 +25,13 @@ SECRET = "whsec-demo-inbox-test-secret-0123456789"
 
 
 @pytest.fixture
-def inbox_on(settings):  # type: ignore[no-untyped-def]
+def inbox_on(settings):
     settings.DEMO_INBOX = True
     settings.OUTBOUND_ALLOW_PRIVATE = False
     return settings
 
 
-def _inbox_account(workspace=None):  # type: ignore[no-untyped-def]
+def _inbox_account(workspace=None):
     account = ChannelAccountFactory(
         network=Network.WEBHOOK,
         credentials={"secret": SECRET},
@@ -53,7 +53,7 @@ def _signed(body: bytes, secret: str = SECRET, stamp: str | None = None) -> dict
 
 def test_a_real_webhook_arrives_through_the_publishing_path(
     transactional_db, live_server, inbox_on
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     inbox_on.SITE_URL = live_server.url
     account = _inbox_account()
     publication = queued_publication(account, body="Fresh roast, delivered.")
@@ -72,7 +72,7 @@ def test_a_real_webhook_arrives_through_the_publishing_path(
 
 def test_a_bad_signature_is_recorded_as_not_verified_and_refused(
     client, db, inbox_on
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = _inbox_account()
     url = reverse("demo:inbox-hook", args=[account.pk])
     body = b'{"event":"post.published","text":"hi"}'
@@ -98,7 +98,7 @@ def test_a_bad_signature_is_recorded_as_not_verified_and_refused(
     )
 
 
-def test_a_repeated_idempotency_key_is_acknowledged_once(client, db, inbox_on) -> None:  # type: ignore[no-untyped-def]
+def test_a_repeated_idempotency_key_is_acknowledged_once(client, db, inbox_on) -> None:
     account = _inbox_account()
     url = reverse("demo:inbox-hook", args=[account.pk])
     body = b'{"text":"once"}'
@@ -109,7 +109,7 @@ def test_a_repeated_idempotency_key_is_acknowledged_once(client, db, inbox_on) -
     assert DemoDelivery.objects.count() == 1
 
 
-def test_the_page_shows_only_the_current_workspaces_deliveries(web, inbox_on) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_shows_only_the_current_workspaces_deliveries(web, inbox_on) -> None:
     mine, theirs = _inbox_account(), _inbox_account()
     inbox.receive(mine.pk, {}, b'{"text":"ours, unsigned"}')
     body = b'{"text":"theirs, signed"}'
@@ -137,7 +137,7 @@ def test_the_page_shows_only_the_current_workspaces_deliveries(web, inbox_on) ->
     assert "ours, unsigned" not in other.content.decode()
 
 
-def test_an_unknown_or_non_webhook_account_is_404(client, db, inbox_on) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_or_non_webhook_account_is_404(client, db, inbox_on) -> None:
     mastodon = ChannelAccountFactory(network=Network.MASTODON)
     customers = ChannelAccountFactory(
         network=Network.WEBHOOK,
@@ -152,7 +152,7 @@ def test_an_unknown_or_non_webhook_account_is_404(client, db, inbox_on) -> None:
     assert DemoDelivery.objects.count() == 0
 
 
-def test_everything_is_404_when_the_inbox_is_off(client, web, settings) -> None:  # type: ignore[no-untyped-def]
+def test_everything_is_404_when_the_inbox_is_off(client, web, settings) -> None:
     settings.DEMO_INBOX = False
     account = _inbox_account()
     body = b"{}"
@@ -169,7 +169,7 @@ def test_everything_is_404_when_the_inbox_is_off(client, web, settings) -> None:
 # --- The loopback allow-list (channels/http.py) ------------------------------------
 
 
-def test_only_the_exact_inbox_receiver_on_site_url_is_allowed(inbox_on, db) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_exact_inbox_receiver_on_site_url_is_allowed(inbox_on, db) -> None:
     inbox_on.SITE_URL = "http://127.0.0.1:8000"
     assert http.demo_inbox_target("http://127.0.0.1:8000/demo/inbox/hook/7/")
     refused = [
@@ -189,7 +189,7 @@ def test_only_the_exact_inbox_receiver_on_site_url_is_allowed(inbox_on, db) -> N
     assert not http.demo_inbox_target("http://127.0.0.1:8000/demo/inbox/hook/7/")
 
 
-def test_other_loopback_urls_stay_refused_while_the_inbox_is_on(inbox_on, db) -> None:  # type: ignore[no-untyped-def]
+def test_other_loopback_urls_stay_refused_while_the_inbox_is_on(inbox_on, db) -> None:
     inbox_on.SITE_URL = "http://127.0.0.1:8000"
     for url in (
         "http://127.0.0.1:8000/admin/",

@@ -25,7 +25,7 @@ SEASONS = ("spring", "summer", "autumn", "fall", "winter", "christmas", "easter"
 
 
 @pytest.fixture
-def seeded(settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def seeded(settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks):
     """Run seed_demo (with its after-commit work: publications) and return a
     function that runs it again."""
     monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
@@ -46,7 +46,7 @@ def _counts() -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in models}
 
 
-def test_a_second_run_keeps_everything_as_it_is(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_run_keeps_everything_as_it_is(seeded) -> None:
     counts = _counts()
     times = dict(Post.objects.values_list("pk", "scheduled_at"))
     seeded()
@@ -54,7 +54,7 @@ def test_a_second_run_keeps_everything_as_it_is(seeded) -> None:  # type: ignore
     assert dict(Post.objects.values_list("pk", "scheduled_at")) == times
 
 
-def test_the_campaign_runs_around_today_under_a_name_that_agrees(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_the_campaign_runs_around_today_under_a_name_that_agrees(seeded) -> None:
     campaign = Campaign.objects.get(workspace__slug="demo")
     today = timezone.now().astimezone(ZoneInfo(campaign.time_zone)).date()
     assert campaign.status == "active"
@@ -67,7 +67,7 @@ def test_the_campaign_runs_around_today_under_a_name_that_agrees(seeded) -> None
         assert campaign.start_date <= local <= campaign.end_date
 
 
-def test_one_channel_delivers_to_the_demo_inbox_minutes_after_the_seed(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_one_channel_delivers_to_the_demo_inbox_minutes_after_the_seed(seeded) -> None:
     account = ChannelAccount.objects.get(
         workspace__slug="demo", network=Network.WEBHOOK
     )
@@ -90,7 +90,7 @@ def test_one_channel_delivers_to_the_demo_inbox_minutes_after_the_seed(seeded) -
 
 def test_the_demo_user_lands_in_the_workspace_with_the_campaign(
     seeded, client, static_files
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = client.post(
         reverse("login"),
         {"username": "demo@adloop.local", "password": "demo-password-for-tests"},
@@ -103,7 +103,7 @@ def test_the_demo_user_lands_in_the_workspace_with_the_campaign(
 
 def test_without_the_inbox_no_account_pretends_to_deliver(
     settings, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setenv("DEMO_PASSWORD", "x-demo-password")
     settings.VAR_DIR = tmp_path
     settings.DEMO_INBOX = False
@@ -112,7 +112,7 @@ def test_without_the_inbox_no_account_pretends_to_deliver(
     assert Campaign.objects.filter(workspace__slug="demo").count() == 1
 
 
-def test_a_post_waits_for_review_and_its_card_shows_the_copy(seeded, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_post_waits_for_review_and_its_card_shows_the_copy(seeded, client) -> None:
     """The Approvals page is not empty in the demo: the editor's post waits
     there with its copy per channel, and a second run sends nothing twice."""
     post = Post.objects.get(topic=REVIEW_TOPIC)

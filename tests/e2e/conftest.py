@@ -131,7 +131,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def screenshot(page: Page, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def screenshot(page: Page, request: pytest.FixtureRequest):
     """`screenshot("step")` → tests/e2e/artifacts/<test>-<step>.png (git-ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 

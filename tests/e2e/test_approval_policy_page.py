@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 def test_switching_approval_off_is_recorded_on_the_page(
     live_server, page, screenshot
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     workspace = WorkspaceFactory(name="Bay Bakery", approval_required=True)
     admin = member(workspace, Role.ADMIN, email="ada@example.test")
     sign_in(page, live_server.url, admin.email)

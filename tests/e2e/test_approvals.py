@@ -29,7 +29,7 @@ LONG = (
 
 
 class _Tenant:
-    def __init__(self, workspace) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, workspace) -> None:
         self.workspace = workspace
         self.owner = member(workspace, Role.OWNER, email="owen@example.test")
         self.editor = member(workspace, Role.EDITOR, email="eda@example.test")

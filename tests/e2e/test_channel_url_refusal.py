@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_private_webhook_url_is_refused_with_the_reason(
     page, live_server, screenshot
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     workspace = WorkspaceFactory(name="Bay Bakery")
     member(workspace, Role.ADMIN, email="ada@example.test")
     page.goto(f"{live_server.url}/login/")

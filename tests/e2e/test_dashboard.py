@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 BERLIN = "Europe/Berlin"
 
 
-def _workspace():  # type: ignore[no-untyped-def]
+def _workspace():
     """A bakery with a running campaign, posts due, one in review, one failed
     publication and a blog that needs reconnecting."""
     workspace = WorkspaceFactory(name="Bay Bakery", time_zone=BERLIN)

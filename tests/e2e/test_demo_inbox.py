@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 def test_a_published_post_arrives_in_the_demo_inbox(
     transactional_db, live_server, settings, page, screenshot
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.DEMO_INBOX = True
     settings.OUTBOUND_ALLOW_PRIVATE = False
     settings.SITE_URL = live_server.url

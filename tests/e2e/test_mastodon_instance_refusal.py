@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_a_loopback_instance_is_refused_under_the_field(
     page, live_server, screenshot
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     workspace = WorkspaceFactory(name="Bay Bakery")
     member(workspace, Role.ADMIN, email="ada@example.test")
     page.goto(f"{live_server.url}/login/")

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def sink(settings) -> Iterator[SinkServer]:  # type: ignore[no-untyped-def]
+def sink(settings) -> Iterator[SinkServer]:
     from channels import http
 
     settings.OUTBOUND_ALLOW_PRIVATE = True

@@ -24,7 +24,7 @@ from tests.factories.channels import ChannelAccountFactory
 from tests.factories.tenancy import WorkspaceFactory
 
 
-class BrandProfileFactory(factory.django.DjangoModelFactory):
+class BrandProfileFactory(factory.django.DjangoModelFactory[BrandProfile]):
     class Meta:
         model = BrandProfile
 
@@ -35,7 +35,7 @@ class BrandProfileFactory(factory.django.DjangoModelFactory):
     languages = factory.LazyFunction(lambda: ["en"])
 
 
-class CampaignFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     """A campaign; `cadences=[(account, per_week), ...]` and
     `pillars=[("name", weight), ...]` add its channels and themes.
 
@@ -60,7 +60,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     min_gap_minutes = 180
 
     @factory.post_generation
-    def cadences(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def cadences(self, create, extracted, **kwargs):
         if not create or not extracted:
             return
         for account, per_week in extracted:
@@ -69,7 +69,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
             )
 
     @factory.post_generation
-    def channels(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def channels(self, create, extracted, **kwargs):
         if not create or not extracted:
             return
         for _ in range(int(extracted)):
@@ -79,7 +79,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
             )
 
     @factory.post_generation
-    def pillars(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def pillars(self, create, extracted, **kwargs):
         if not create or not extracted:
             return
         for name, weight in extracted:
@@ -93,7 +93,7 @@ def cadence(campaign: Campaign, account: ChannelAccount, per_week: int = 3) -> N
     )
 
 
-class PillarFactory(factory.django.DjangoModelFactory):
+class PillarFactory(factory.django.DjangoModelFactory[Pillar]):
     class Meta:
         model = Pillar
 
@@ -102,7 +102,7 @@ class PillarFactory(factory.django.DjangoModelFactory):
     weight = 1
 
 
-class PostFactory(factory.django.DjangoModelFactory):
+class PostFactory(factory.django.DjangoModelFactory[Post]):
     """A draft post of a campaign; `accounts=[...]` sets its channel accounts.
 
     It is created with its first history row (`lifecycle.record_creation`) like
@@ -126,11 +126,11 @@ class PostFactory(factory.django.DjangoModelFactory):
     )
 
     @factory.post_generation
-    def accounts(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def accounts(self, create, extracted, **kwargs):
         if create and extracted:
             self.accounts.set(extracted)
 
     @factory.post_generation
-    def history(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def history(self, create, extracted, **kwargs):
         if create and extracted is not False:
             lifecycle.record_creation(self, by=self.created_by, system="factory")

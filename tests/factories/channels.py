@@ -8,7 +8,7 @@ from channels.models import ChannelAccount, Network
 from tests.factories.tenancy import WorkspaceFactory
 
 
-class ChannelAccountFactory(factory.django.DjangoModelFactory):
+class ChannelAccountFactory(factory.django.DjangoModelFactory[ChannelAccount]):
     class Meta:
         model = ChannelAccount
 

@@ -18,7 +18,7 @@ from campaigns.models import (
 PASSWORD = "a-Strong-test-passw0rd"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -29,12 +29,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+    def _save(self, create, extracted, **kwargs):
         if create:
             self.save()
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
 
@@ -42,7 +42,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"org-{n}")
 
 
-class WorkspaceFactory(factory.django.DjangoModelFactory):
+class WorkspaceFactory(factory.django.DjangoModelFactory[Workspace]):
     class Meta:
         model = Workspace
 
@@ -51,7 +51,7 @@ class WorkspaceFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"ws-{n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -61,7 +61,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.EDITOR
 
 
-def member(workspace: Workspace, role: str = Role.EDITOR, **user_fields) -> User:  # type: ignore[no-untyped-def]
+def member(workspace: Workspace, role: str = Role.EDITOR, **user_fields) -> User:
     """A new person with `role` in `workspace` (owner: organization-wide)."""
     user = UserFactory(**user_fields)
     if role == Role.OWNER:

@@ -82,7 +82,7 @@ def tls_smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsSmtp]:
     context.load_cert_chain(cert, key)
     logins: list[str] = []
 
-    def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    def authenticate(server, session, envelope, mechanism, auth_data):
         ok = (
             isinstance(auth_data, LoginPassword)
             and auth_data.login.decode() == USER
@@ -115,7 +115,7 @@ def tls_smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsSmtp]:
 
 
 @pytest.fixture
-def smtp_settings(settings, monkeypatch, tls_smtp: TlsSmtp):  # type: ignore[no-untyped-def]
+def smtp_settings(settings, monkeypatch, tls_smtp: TlsSmtp):
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_smtp.cert))
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
@@ -130,7 +130,7 @@ def smtp_settings(settings, monkeypatch, tls_smtp: TlsSmtp):  # type: ignore[no-
 @pytest.mark.django_db
 def test_invitation_goes_out_over_starttls_with_auth(
     smtp_settings, tls_smtp: TlsSmtp
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     workspace = WorkspaceFactory()
     issued = services.invitation_create(
         organization=workspace.organization,
@@ -154,7 +154,7 @@ def test_invitation_goes_out_over_starttls_with_auth(
 @pytest.mark.django_db
 def test_wrong_smtp_password_fails_at_once_instead_of_hanging(
     smtp_settings, tls_smtp: TlsSmtp
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     smtp_settings.EMAIL_HOST_PASSWORD = "wrong"
     workspace = WorkspaceFactory()
     issued = services.invitation_create(

@@ -186,7 +186,7 @@ class Pds:
         self.accounts[name] = account
         return account
 
-    def get_record(self, did: str, rkey: str, collection: str = "app.bsky.feed.post"):  # type: ignore[no-untyped-def]
+    def get_record(self, did: str, rkey: str, collection: str = "app.bsky.feed.post"):
         """The stored record (`uri`, `cid`, `value`), or None."""
         answer = self.xrpc(
             "GET",

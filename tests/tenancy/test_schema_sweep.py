@@ -135,7 +135,7 @@ def test_every_operation_is_mapped_to_an_object() -> None:
     )
 
 
-def test_another_workspaces_ids_answer_404_and_change_nothing(worlds) -> None:  # type: ignore[no-untyped-def]
+def test_another_workspaces_ids_answer_404_and_change_nothing(worlds) -> None:
     a, b = worlds
     before, counts = b.snapshot(), _workspace_counts(b)
     leaks: list[str] = []
@@ -169,7 +169,7 @@ def _ids(payload: Any) -> set[int]:
     return {row["id"] for row in rows if isinstance(row, dict) and "id" in row}
 
 
-def test_every_list_omits_the_other_workspace(worlds) -> None:  # type: ignore[no-untyped-def]
+def test_every_list_omits_the_other_workspace(worlds) -> None:
     a, b = worlds
     lists = [op for op in operations() if op.method == "get" and not op.params]
     assert lists
@@ -195,7 +195,7 @@ def test_every_list_omits_the_other_workspace(worlds) -> None:  # type: ignore[n
     assert not leaks, "\n".join(leaks)
 
 
-def test_creates_naming_the_other_workspace_add_nothing_to_it(worlds) -> None:  # type: ignore[no-untyped-def]
+def test_creates_naming_the_other_workspace_add_nothing_to_it(worlds) -> None:
     a, b = worlds
     before, counts = b.snapshot(), _workspace_counts(b)
     for client in _clients(a).values():
@@ -271,7 +271,7 @@ def _ui_urls(route: str, ids: dict[str, Any]) -> list[str]:
     return ["/" + u for u in urls]
 
 
-def test_ui_routes_answer_404_for_the_other_workspace(worlds, static_files) -> None:  # type: ignore[no-untyped-def]
+def test_ui_routes_answer_404_for_the_other_workspace(worlds, static_files) -> None:
     a, b = worlds
     before, counts = b.snapshot(), _workspace_counts(b)
     browser = Client()
