@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns.timezones import to_local
-from campaigns.views.common import workspace_view
+from campaigns.views.common import View, workspace_view
 from demo import inbox
 
 
-def _enabled_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _enabled_only(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not inbox.enabled():
             raise Http404("The demo inbox is off on this installation.")
         return view(request, *args, **kwargs)

@@ -35,7 +35,7 @@ class PostOrigin(models.TextChoices):
     """Who or what made the post: traceability of machine-made artefacts."""
 
     MANUAL = "manual", "Written by a person"
-    PLANNER = "planner", "Planned offline (rules, no AI)"
+    PLANNER = "planner", "Planned by the planner"
     IMPORT = "import", "Imported from CSV"
     API = "api", "Created through the API"
 
@@ -60,7 +60,9 @@ class Post(models.Model):
     topic = models.CharField(max_length=300)
     angle = models.CharField(max_length=300, blank=True)
     body = models.TextField(
-        blank=True, help_text="Draft copy; variants arrive with the copy issue."
+        blank=True,
+        help_text="The post's own copy; a network with a chosen variant gets "
+        "that instead.",
     )
     link = models.URLField(max_length=1000, blank=True)
     # A blog's taxonomy (WordPress): names, resolved to term ids when sent.

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from campaigns.models import Campaign, Pillar, Post, PostStatus
+from campaigns.models import Campaign, Pillar, Post, PostStatus, Workspace
 
 if TYPE_CHECKING:
     from content.copy_types import AngleTask, BrandFacts
@@ -153,3 +153,15 @@ def apply_angles(posts: list[Post], pools: dict[int, AnglePool]) -> None:
             "provider": pool.provider,
             "model": pool.model,
         }
+
+
+def angle_source(workspace: Workspace) -> str:
+    """Who proposes a new plan's topics and angles in this workspace, in the
+    words the pages show: the LLM set for copy, or the offline planner."""
+    from content.services.budget import resolve_provider
+
+    choice = resolve_provider(workspace)
+    if choice.is_offline:
+        return "the offline planner (rules, no AI)"
+    model = f", {choice.model}" if choice.model else ""
+    return f"the AI model set for this workspace ({choice.provider}{model})"

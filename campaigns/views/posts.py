@@ -39,6 +39,16 @@ EDIT_FORBIDDEN = "Only editors, admins and owners change posts."
 PLANNER_NOTE = "Planned by the offline planner (rules, no AI)"
 
 
+def _planner_note(post: Post) -> str:
+    """The badge on a planned post: who proposed its topic and angle."""
+    reason = post.plan_reason if isinstance(post.plan_reason, dict) else {}
+    if reason.get("topic_source") != "llm":
+        return PLANNER_NOTE
+    model = reason.get("topic_model") or {}
+    name = ", ".join(str(v) for v in (model.get("provider"), model.get("model")) if v)
+    return f"Planned by AdLoop; topic and angle proposed by the LLM ({name or 'AI'})"
+
+
 def workspace_post(request: WorkspaceRequest, pk: int) -> Post:
     """A post of the current workspace, or 404 (never another tenant's)."""
     return get_object_or_404(
@@ -125,7 +135,7 @@ def _editor(
         "history": post.history.select_related("actor", "actor_key"),
         "accounts": post.accounts.all(),
         "planner": post.origin == PostOrigin.PLANNER,
-        "planner_note": PLANNER_NOTE,
+        "planner_note": _planner_note(post),
         "plan_reasons": _plan_reasons(post),
         "local_when": _local_when(post),
         "calendar_url": reverse("calendar")

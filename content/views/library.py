@@ -342,9 +342,7 @@ def card(request: WorkspaceRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-# campaigns.views.common.View says a view returns an HttpResponse; a file is
-# a StreamingHttpResponse (an HttpResponseBase), which Django serves the same.
-@workspace_view  # type: ignore[arg-type]  # View is too narrow: see above
+@workspace_view
 def asset_file(request: WorkspaceRequest, pk: int, kind: str) -> FileResponse:
     asset = _asset(request, pk)
     if kind == "thumbnail":
@@ -355,9 +353,7 @@ def asset_file(request: WorkspaceRequest, pk: int, kind: str) -> FileResponse:
 
 
 @require_GET
-# campaigns.views.common.View says a view returns an HttpResponse; a file is
-# a StreamingHttpResponse (an HttpResponseBase), which Django serves the same.
-@workspace_view  # type: ignore[arg-type]  # View is too narrow: see above
+@workspace_view
 def rendition_file(request: WorkspaceRequest, pk: int) -> FileResponse:
     rendition = get_object_or_404(
         Rendition.objects.filter(asset__workspace=request.workspace),

@@ -69,9 +69,7 @@ def _one(name: str, message: str) -> Iterator[str]:
 
 
 @require_GET
-# campaigns.views.common.View says a view returns an HttpResponse; a stream is
-# a StreamingHttpResponse (an HttpResponseBase), which Django serves the same.
-@workspace_view  # type: ignore[arg-type]  # View is too narrow: see above
+@workspace_view
 def stream(request: WorkspaceRequest, pk: int) -> StreamingHttpResponse:
     post = _post(request, pk)
     require(request, Action.EDIT_CONTENT, EDIT_FORBIDDEN)
