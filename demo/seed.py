@@ -29,7 +29,7 @@ from channels.models import AccountStatus, ChannelAccount, Network
 from demo import inbox
 
 if TYPE_CHECKING:
-    from campaigns.management.commands.seed_demo import Demo
+    from demo.management.commands.seed_demo import Demo
 
 INBOX_ACCOUNT = "Demo inbox (webhook)"
 INBOX_HANDLE = "local demo receiver, not a real network"

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from campaigns.management.commands.seed_demo import DEMO_EMAIL
+from demo.management.commands.seed_demo import DEMO_EMAIL
 from tests.factories import UserFactory
 from tests.integration.procs import PYTHON, ROOT, child_env, wait_until
 from tests.realservices import free_port

@@ -9,6 +9,10 @@ Each part's sample data is one step (tenancy, a campaign, the demo inbox); to
 add one, write a function
 `seed_<thing>(demo: Demo, out: Callable[[str], None]) -> None` that looks up
 before it creates, and append it to `SEED_STEPS`.
+
+It lives in the demo app, the top layer: no other app imports the demo.
+`run_all` asks this command by name for the login of a seeded demo (the
+`sign_in` option of `call_command`, not one of the command line).
 """
 
 from __future__ import annotations
@@ -96,6 +100,20 @@ def saved_demo_password(var_dir: Path) -> str | None:
         return from_env
     path = var_dir / "demo_password"
     return (path.read_text().strip() or None) if path.exists() else None
+
+
+def seeded_sign_in(var_dir: Path) -> str:
+    """`email / password` of the seeded demo owner, or "" before the demo is seeded.
+
+    Seeded means the owner exists and is active, and a password is saved (or
+    set in DEMO_PASSWORD); nothing is created.
+    """
+    password = saved_demo_password(var_dir)
+    if not password:
+        return ""
+    if not User.objects.filter(email=DEMO_EMAIL, is_active=True).exists():
+        return ""
+    return f"{DEMO_EMAIL} / {password}"
 
 
 def _person(email: str, first: str, last: str, password: str) -> User:
@@ -274,8 +292,14 @@ SEED_STEPS: list[Callable[[Demo, Callable[[str], None]], None]] = [
 
 class Command(BaseCommand):
     help = "Create (or find) the demo agency, workspaces and people; print the login."
+    # Through call_command only: `run_all` reads the login for its ready line
+    # this way, by command name, because no other app may import the demo.
+    stealth_options = ("sign_in",)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("sign_in"):
+            self.stdout.write(seeded_sign_in(Path(settings.VAR_DIR)))
+            return
         demo = Demo(password=demo_password(Path(settings.VAR_DIR)))
         with transaction.atomic():
             for step in SEED_STEPS:
