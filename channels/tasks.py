@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from channels import oauth, publishing
+from channels import publishing, reconnect
 
 
 @shared_task(
@@ -28,4 +28,4 @@ def publish_batch(self: Task, publication_ids: list[int]) -> dict[int, str]:
 def notify_account_needs_reconnect(account_id: int) -> int:
     """Email the workspace's owners and admins (sent by a worker, not the
     request or the refresh job that found the revoked grant)."""
-    return oauth.account_reconnect_notice_send(account_id=account_id)
+    return reconnect.account_reconnect_notice_send(account_id=account_id)

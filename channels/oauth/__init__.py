@@ -28,7 +28,6 @@ from channels.oauth.providers import (
     state_max_age,
 )
 from channels.oauth.refresh import refresh_account, refresh_due_tokens
-from channels.reconnect import account_reconnect_notice_send
 
 __all__ = [
     "MASTODON_SCOPES",
@@ -36,7 +35,6 @@ __all__ = [
     "OAuthError",
     "PendingConnection",
     "Provider",
-    "account_reconnect_notice_send",
     "mastodon_app",
     "normalize_instance",
     "oauth_callback",

@@ -15,7 +15,7 @@ from django.core import mail
 from django.utils import timezone
 
 from campaigns.models import Role
-from channels import oauth
+from channels import oauth, reconnect
 from channels.models import (
     AccountStatus,
     ChannelAccount,
@@ -116,7 +116,7 @@ def test_invalid_grant_marks_needs_reconnect_and_emails_owners_and_admins(
     # Not connected any more: the job leaves it alone, and no second email.
     assert oauth.refresh_due_tokens() == {}
     assert len(mail.outbox) == 1
-    assert oauth.account_reconnect_notice_send(account_id=x_account.pk) == 2
+    assert reconnect.account_reconnect_notice_send(account_id=x_account.pk) == 2
 
 
 @pytest.mark.parametrize("failure", ["503", "429", "timeout", "down"])
