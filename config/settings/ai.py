@@ -17,7 +17,7 @@ if LLM_PROVIDER not in {"offline", "openai"}:
         f"LLM_PROVIDER must be 'offline' or 'openai', got {LLM_PROVIDER!r}"
     )
 # The model (Azure: the deployment name). Required once the provider is "openai".
-LLM_MODEL = env_str("LLM_MODEL", "") or ""
+LLM_MODEL = env_str("LLM_MODEL", "")
 if LLM_PROVIDER == "openai" and not LLM_MODEL:
     raise ImproperlyConfigured(
         "LLM_MODEL must be set when LLM_PROVIDER is 'openai' "
@@ -77,7 +77,7 @@ if IMAGE_PROVIDER not in {"template", "diffusers", "openai"}:
 # stable-diffusion-v1-5/stable-diffusion-v1-5, black-forest-labs/FLUX.1-schnell)
 # or a folder written by save_pretrained. With HF_HUB_OFFLINE=1 (or a folder)
 # nothing is downloaded. https://huggingface.co/docs/huggingface_hub/package_reference/environment_variables
-IMAGE_MODEL = env_str("IMAGE_MODEL", "") or ""
+IMAGE_MODEL = env_str("IMAGE_MODEL", "")
 if IMAGE_PROVIDER == "diffusers" and not IMAGE_MODEL:
     raise ImproperlyConfigured(
         "IMAGE_MODEL must be set when IMAGE_PROVIDER is 'diffusers' "
@@ -85,7 +85,7 @@ if IMAGE_PROVIDER == "diffusers" and not IMAGE_MODEL:
     )
 # "fp16" for a folder or repository that has only *.fp16.* weight files; empty:
 # detected for folders.
-IMAGE_VARIANT = env_str("IMAGE_VARIANT", "") or ""
+IMAGE_VARIANT = env_str("IMAGE_VARIANT", "")
 # "auto": cuda (float16; FLUX bfloat16), else mps (float16), else cpu (float32).
 IMAGE_DEVICE = env_str("IMAGE_DEVICE", "auto") or "auto"
 IMAGE_DTYPE = env_str("IMAGE_DTYPE", "auto") or "auto"
@@ -104,7 +104,7 @@ IMAGE_GUIDANCE = env_float("IMAGE_GUIDANCE", 0.0) if env_str("IMAGE_GUIDANCE") e
 IMAGE_VAE = env_str("IMAGE_VAE", "full") or "full"
 if IMAGE_VAE not in {"full", "tiny"}:
     raise ImproperlyConfigured(f"IMAGE_VAE must be 'full' or 'tiny', got {IMAGE_VAE!r}")
-IMAGE_TINY_VAE = env_str("IMAGE_TINY_VAE", "") or ""
+IMAGE_TINY_VAE = env_str("IMAGE_TINY_VAE", "")
 # Draw the brand's AI-disclosure label ("AI-generated") visibly on the
 # renditions of generated images where its policy labels them (always, or on the
 # policy's networks). Off: the label lives in the provenance note only.
@@ -112,8 +112,8 @@ IMAGE_VISIBLE_AI_LABEL = env_bool("IMAGE_VISIBLE_AI_LABEL", False)
 # The remote images API (IMAGE_PROVIDER=openai); base URL and key default to the
 # copy provider's. https://platform.openai.com/docs/api-reference/images/create
 IMAGE_REMOTE_MODEL = env_str("IMAGE_REMOTE_MODEL", "gpt-image-1") or "gpt-image-1"
-IMAGE_REMOTE_BASE_URL = env_str("IMAGE_REMOTE_BASE_URL", "") or ""
-IMAGE_REMOTE_API_KEY = env_str("IMAGE_REMOTE_API_KEY", "") or ""
+IMAGE_REMOTE_BASE_URL = env_str("IMAGE_REMOTE_BASE_URL", "")
+IMAGE_REMOTE_API_KEY = env_str("IMAGE_REMOTE_API_KEY", "")
 # Per request, and for all retries together (429/5xx/timeouts are retried within
 # LLM_MAX_ATTEMPTS with LLM_BACKOFF_SECONDS, as for copy).
 IMAGE_TIMEOUT_SECONDS = env_float("IMAGE_TIMEOUT_SECONDS", 120.0)

@@ -19,7 +19,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # (e.g. X-Forwarded-Proto): otherwise any client could claim HTTPS. Requests
 # from a peer outside TRUSTED_PROXIES (when that is set) have the header
 # removed first (campaigns.client_address.TrustedProxyHeadersMiddleware).
-_proxy_ssl_header = (env_str("SECURE_PROXY_SSL_HEADER") or "").strip()
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", "").strip()
 if _proxy_ssl_header:
     SECURE_PROXY_SSL_HEADER = (
         "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
@@ -53,7 +53,7 @@ CONTENT_SECURITY_POLICY = {
 
 # GET /metrics (config/metrics.py; README, "Operating AdLoop"): Prometheus
 # scrapes it with `Authorization: Bearer <METRICS_TOKEN>`. Unset: 404.
-METRICS_TOKEN = env_str("METRICS_TOKEN", "") or ""
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 # Invitations and password-reset links stay valid this long.
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)

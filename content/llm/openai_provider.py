@@ -118,8 +118,7 @@ class OpenAICompatibleProvider:
             prices=settings.LLM_PRICES,
             structured=settings.LLM_STRUCTURED,
             moderation=settings.LLM_MODERATION,
-            # env_str with a default is never None; `or ""` only tells mypy.
-            moderation_model=settings.LLM_MODERATION_MODEL or "",
+            moderation_model=settings.LLM_MODERATION_MODEL,
         )
 
     def __repr__(self) -> str:  # never the key

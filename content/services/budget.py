@@ -57,7 +57,7 @@ def resolve_provider(workspace: Workspace) -> ProviderChoice:
     elif row and row.provider and row.provider != settings.LLM_PROVIDER:
         model = ""  # another provider: the server's model name would not fit it
     else:
-        model = (row.model if row else "") or settings.LLM_MODEL or ""
+        model = (row.model if row else "") or settings.LLM_MODEL
     if provider == OFFLINE:
         from content.offline_writer import OfflineWriter
 
