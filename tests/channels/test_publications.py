@@ -89,23 +89,21 @@ def test_scheduling_a_post_creates_one_publication_per_account() -> None:
     assert all(p.due_at == post.scheduled_at for p in again)
 
 
-def test_the_lifecycle_signal_creates_and_cancels_publications(
-    tenant, django_capture_on_commit_callbacks
+def test_the_lifecycle_listener_creates_and_cancels_publications_in_the_move(
+    tenant,
 ) -> None:
+    """In the moving transaction, not after commit: no on-commit callback runs."""
     account = ConnectedAccountFactory(workspace=tenant.workspace)
     post = PostFactory(campaign__workspace=tenant.workspace, accounts=[account])
     tenant.workspace.approval_required = False
     tenant.workspace.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.transition(post, "schedule", by=tenant.editor)
+    lifecycle.transition(post, "schedule", by=tenant.editor)
     publication = Publication.objects.get(post=post)
     assert publication.status == PS.SCHEDULED
-    with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.transition(post, "unschedule", by=tenant.editor)
+    lifecycle.transition(post, "unschedule", by=tenant.editor)
     publication.refresh_from_db()
     assert publication.status == PS.CANCELED
-    with django_capture_on_commit_callbacks(execute=True):
-        lifecycle.transition(post, "schedule", by=tenant.editor)
+    lifecycle.transition(post, "schedule", by=tenant.editor)
     publication.refresh_from_db()
     assert publication.status == PS.SCHEDULED
 
