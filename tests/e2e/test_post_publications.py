@@ -96,8 +96,8 @@ def test_publish_one_row_then_fix_and_review_the_other(
     _variant(post, "bluesky", "Sourdough is back on Friday, come early.")
     for action, who in (("submit", editor), ("approve", reviewer)):
         lifecycle.transition(post, action, by=who)
-    # The schedule move made the publications, in its own transaction (channels'
-    # lifecycle status listener).
+    # The schedule move makes the publications inside its own transaction
+    # (channels' lifecycle status listener): nothing to wait for.
     lifecycle.transition(post, "schedule", by=editor)
     rows = {p.account_id: p for p in Publication.objects.filter(post=post)}
     assert set(rows) == {hook.pk, sky.pk}  # planning only: none
