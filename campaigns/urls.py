@@ -25,9 +25,6 @@ from campaigns.views import (
 )
 from campaigns.views import campaigns as campaign_views
 
-# Sections that replaced their placeholder page (same URL name).
-BUILT = {"calendar", "campaigns", "channels", "content"}
-
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("welcome/", dashboard.onboarding, name="onboarding"),
@@ -140,6 +137,5 @@ urlpatterns = [
     *[
         path(f"{name}/", placeholders.upcoming, {"section": name}, name=name)
         for name in placeholders.UPCOMING
-        if name not in BUILT
     ],
 ]
