@@ -39,6 +39,7 @@ from campaigns.errors import ConflictError
 from campaigns.models import Workspace
 from campaigns.permissions import Action, can
 from channels import outbound_deadline
+from channels.connector_store import connector_store
 from channels.connectors import ConnectorError, ConnectorNotAvailable, get_connector
 from channels.models import AccountStatus, ChannelAccount, Network, Publication
 from channels.models import PublicationStatus as PS
@@ -316,7 +317,7 @@ def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
         # A web thread waits for it: every call of the check together ends
         # within OUTBOUND_CHECK_TIMEOUT_SECONDS, however slowly a server answers.
         with outbound_deadline.deadline(settings.OUTBOUND_CHECK_TIMEOUT_SECONDS):
-            found = check(account)
+            found = check(account, store=connector_store)
     except ConnectorError as exc:
         ok, message = False, exc.message
         fields["last_error"] = exc.message[:2000]

@@ -13,6 +13,12 @@ how it went: a `PublishResult` (the network's id and URL), or a
   back (a read timeout). Never re-posted blindly: re-sent with the same
   idempotency key only where `Capabilities.dedupes`, looked up where the
   connector implements `lookup`, otherwise left `unconfirmed` for a person.
+
+Connectors never touch the ORM: what one must keep between calls (a Bluesky
+session, an Instagram container id, the newsletter's per-subscriber ledger)
+goes through the `ConnectorStore` its caller hands it (`PublishRequest.store`,
+`check(..., store=...)`); the database implementation lives outside this
+package (`channels.connector_store`).
 """
 
 from __future__ import annotations
@@ -61,13 +67,114 @@ class MediaItem:
             return handle.read()
 
 
+# --- what a connector keeps between calls --------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One confirmed newsletter subscriber, as the email connector mails them."""
+
+    id: int
+    email: str
+    unsubscribe_token: str
+
+
+class ConnectorStore(Protocol):
+    """Everything a connector persists, and nothing more. The publishing
+    service, "Test connection" and the newsletter hand one in; ids are the
+    rows' primary keys."""
+
+    def save_session(
+        self, account_id: int, session: dict[str, str], *, app_password: str
+    ) -> None:
+        """Keep a network session in the account's credentials, unless the
+        account was reconnected with another `app_password` meanwhile."""
+        ...
+
+    def remember_external_id(self, publication_id: int, external_id: str) -> None:
+        """Note a provisional external id (a container made before publishing)
+        on the publication while it is being published."""
+        ...
+
+    def remembered_external_id(self, publication_id: int) -> str:
+        """The publication's external id as stored ("" when none)."""
+        ...
+
+    def newsletter_audience(
+        self, publication_id: int, account_id: int
+    ) -> tuple[int, list[Recipient]]:
+        """(how many subscribers this publication already reached, the
+        confirmed subscribers it has not reached yet, oldest first)."""
+        ...
+
+    def newsletter_delivered(
+        self, publication_id: int, recipient_id: int, message_id: str
+    ) -> None:
+        """Record that the SMTP server accepted the message for a subscriber."""
+        ...
+
+    def newsletter_bounced(self, recipient_id: int) -> None:
+        """The subscriber's address does not exist (any more): stop mailing it."""
+        ...
+
+
+class MemoryStore:
+    """A `ConnectorStore` in memory: what a connector keeps lasts as long as
+    this object (the default where no caller handed a store in, and the
+    tests' store). `subscribers` is the newsletter audience to mail."""
+
+    def __init__(self, subscribers: list[Recipient] | None = None) -> None:
+        self.sessions: dict[int, dict[str, str]] = {}
+        self.external_ids: dict[int, str] = {}
+        self.subscribers: list[Recipient] = list(subscribers or [])
+        self.deliveries: dict[int, dict[int, str]] = {}
+        self.bounced: set[int] = set()
+
+    def save_session(
+        self, account_id: int, session: dict[str, str], *, app_password: str
+    ) -> None:
+        self.sessions[account_id] = dict(session)
+
+    def remember_external_id(self, publication_id: int, external_id: str) -> None:
+        self.external_ids[publication_id] = external_id
+
+    def remembered_external_id(self, publication_id: int) -> str:
+        return self.external_ids.get(publication_id, "")
+
+    def newsletter_audience(
+        self, publication_id: int, account_id: int
+    ) -> tuple[int, list[Recipient]]:
+        sent = self.deliveries.get(publication_id, {})
+        pending = [
+            r
+            for r in sorted(self.subscribers, key=lambda r: r.id)
+            if r.id not in sent and r.id not in self.bounced
+        ]
+        return len(sent), pending
+
+    def newsletter_delivered(
+        self, publication_id: int, recipient_id: int, message_id: str
+    ) -> None:
+        self.deliveries.setdefault(publication_id, {}).setdefault(
+            recipient_id, message_id
+        )
+
+    def newsletter_bounced(self, recipient_id: int) -> None:
+        self.bounced.add(recipient_id)
+
+
+# --- the request and its answer ------------------------------------------------
+
+
 @dataclass(frozen=True)
 class PublishRequest:
     """Everything a connector needs for one publication, read before the call.
 
     `text` is the first (or only) part; `thread` holds the parts after it for
     networks with `Capabilities.threads` (posted as a reply chain). `title` is
-    the subject of an email or the title of a blog post.
+    the subject of an email or the title of a blog post. `store` is where the
+    connector keeps what outlives the call (the publishing service hands the
+    database's; by default a fresh `MemoryStore`, which keeps nothing after).
     """
 
     publication_id: int
@@ -81,6 +188,7 @@ class PublishRequest:
     media: tuple[MediaItem, ...] = ()
     thread: tuple[str, ...] = ()
     title: str = ""
+    store: ConnectorStore = field(default_factory=MemoryStore, compare=False)
 
 
 @dataclass(frozen=True)
@@ -158,9 +266,12 @@ class SupportsCheck(Protocol):
     """A connector that can test its credentials ("Test connection"); callers
     narrow with `isinstance(connector, SupportsCheck)`."""
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         """Verify the account's credentials with one cheap read; raise
-        `ConnectorError` ("permanent" for refused credentials) if they fail."""
+        `ConnectorError` ("permanent" for refused credentials) if they fail.
+        `store` keeps what the check renews (a session); None: nothing kept."""
         ...
 
 

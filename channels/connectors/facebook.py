@@ -30,6 +30,7 @@ from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     MediaItem,
     PublishRequest,
     PublishResult,
@@ -188,7 +189,9 @@ class FacebookConnector:
             answer, account=account, network=NETWORK, token=token, what=what
         )
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         page_id, token = _page(account)
         answer = graph.call(
             "GET",

@@ -14,8 +14,9 @@ account's id.
 - One image: `POST /{ig-user-id}/media` (`image_url`, `caption`). A carousel
   (2-10): a child container per image (`is_carousel_item=true`), then a
   `media_type=CAROUSEL` container with `children` and the caption.
-- The container id is stored on the publication (`external_id` =
-  `ig-container:<id>`, while the row is `publishing`) BEFORE publishing, then
+- The container id is stored on the publication through the request's
+  `ConnectorStore` (`external_id` = `ig-container:<id>`, while the row is
+  `publishing`) BEFORE publishing, then
   `GET /{container-id}?fields=status_code` is polled until `FINISHED`
   (`INSTAGRAM_CONTAINER_POLL_SECONDS`, at most `INSTAGRAM_CONTAINER_WAIT_SECONDS`;
   still in progress after that → transient), then `POST
@@ -49,6 +50,7 @@ from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     MediaItem,
     PublishRequest,
     PublishResult,
@@ -101,25 +103,17 @@ def _dimensions(item: MediaItem) -> tuple[int, int]:
         return image.size
 
 
-# --- the container id, kept on the publication --------------------------------
+# --- the container id, kept on the publication (through the request's store) ---
 
 
 def _remember(request: PublishRequest, container_id: str) -> None:
-    from channels.models import Publication, PublicationStatus
-
-    Publication.objects.filter(
-        pk=request.publication_id, status=PublicationStatus.PUBLISHING
-    ).update(external_id=f"{CONTAINER_PREFIX}{container_id}")
+    request.store.remember_external_id(
+        request.publication_id, f"{CONTAINER_PREFIX}{container_id}"
+    )
 
 
 def _remembered(request: PublishRequest) -> str:
-    from channels.models import Publication
-
-    value = (
-        Publication.objects.filter(pk=request.publication_id)
-        .values_list("external_id", flat=True)
-        .first()
-    ) or ""
+    value = request.store.remembered_external_id(request.publication_id)
     return value[len(CONTAINER_PREFIX) :] if value.startswith(CONTAINER_PREFIX) else ""
 
 
@@ -366,7 +360,9 @@ class InstagramConnector:
             return None  # publish() reuses the container
         return self._published_media(request, ig_user, token, container)
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         ig_user, token = _account(account)
         answer = graph.call(
             "GET",

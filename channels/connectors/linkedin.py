@@ -44,6 +44,7 @@ from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     MediaItem,
     PublishRequest,
     PublishResult,
@@ -270,7 +271,9 @@ class LinkedInConnector:
             message, kind="permanent", http_status=status, detail=detail
         )
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         token = apicall.access_token(account, network=NETWORK)
         answer = apicall.call(
             "GET",

@@ -33,6 +33,7 @@ from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     PublishRequest,
     PublishResult,
     credentials_of,
@@ -108,7 +109,9 @@ class WebhookConnector:
         )
         return self._result(answer, request)
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         """One signed ping: a 2xx proves the URL answers and accepts the secret."""
         url, secret = account_webhook_settings(account)
         if not url.startswith(("https://", "http://")) or not secret:

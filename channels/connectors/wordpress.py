@@ -44,6 +44,7 @@ from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     MediaItem,
     PublishRequest,
     PublishResult,
@@ -356,7 +357,9 @@ class WordPressConnector:
             site.call("POST", f"media/{media_id}", body={"alt_text": item.alt_text})
         return media_id
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         """`GET wp/v2/users/me?context=edit`: who the application password is."""
         site = _Site(account)
         problems = site.problems()

@@ -115,6 +115,6 @@ def call_in_thread(job: Job) -> None:
     try:
         call_one(job)
     finally:
-        # A connector that touched the database (a Bluesky session saved) did it
+        # A connector whose store wrote to the database (a Bluesky session) did it
         # on this pool thread's own connection: do not keep it open.
         connections.close_all()

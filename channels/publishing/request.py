@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from campaigns.terms import terms_for
+from channels.connector_store import connector_store
 from channels.connectors import PublishRequest
 from channels.connectors.base import MediaItem
 from channels.models import Publication
@@ -35,6 +36,7 @@ def build_request(
     (the others) where the connector's capabilities say threads; elsewhere the
     parts are joined with a blank line so no separator reaches the network.
     `title` is the post's topic (an email's subject, a blog post's title).
+    `store`: the database, where the connector keeps what outlives the call.
     `media`: the images attached to the post, as renditions cut for the
     account's network (see `media_for`). `preloaded`: a batch's variants and
     images read at once (`preload`), instead of two reads per publication.
@@ -80,6 +82,7 @@ def build_request(
         thread=thread,
         title=post.topic,
         extra=extra,
+        store=connector_store,
     )
 
 

@@ -56,7 +56,7 @@ class CheckingConnector:
     def publish(self, request):
         raise AssertionError("not called")
 
-    def check(self, account):
+    def check(self, account, *, store=None):
         type(self).checked.append(account.pk)
         assert account.credentials  # decrypted for the connector
         if isinstance(self.answer, Exception):

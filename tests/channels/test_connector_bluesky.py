@@ -16,8 +16,14 @@ import pytest
 from PIL import Image
 
 from channels import http
+from channels.connector_store import connector_store
 from channels.connectors import get_connector
-from channels.connectors.base import ConnectorError, MediaItem, PublishRequest
+from channels.connectors.base import (
+    ConnectorError,
+    MediaItem,
+    MemoryStore,
+    PublishRequest,
+)
 from channels.connectors.bluesky import BlueskyConnector, rkey_for
 from channels.models import AccountStatus, Network
 from channels.models import PublicationStatus as PS
@@ -172,7 +178,7 @@ def test_an_image_over_the_limit_is_refused_by_validate_and_by_the_pds(
     (problem,) = bsky.validate(request(account, "Big", media=(big,)))
     assert "1,000,000" in problem
 
-    image = bsky._upload(account, big)  # the PDS stores the blob...
+    image = bsky._upload(account, MemoryStore(), big)  # the PDS stores the blob...
     record = {
         "$type": "app.bsky.feed.post",
         "text": "Big",
@@ -180,7 +186,7 @@ def test_an_image_over_the_limit_is_refused_by_validate_and_by_the_pds(
         "embed": {"$type": "app.bsky.embed.images", "images": [image]},
     }
     with pytest.raises(ConnectorError) as caught:  # ...but refuses the post
-        bsky._create(account, rkey_for(key()), record)
+        bsky._create(account, MemoryStore(), rkey_for(key()), record)
     assert caught.value.kind == "permanent"
 
 
@@ -234,7 +240,7 @@ def test_300_graphemes_pass_and_301_are_refused_by_validate_and_the_pds(
         "createdAt": "2026-01-01T00:00:00.000Z",
     }
     with pytest.raises(ConnectorError) as caught:
-        bsky._create(account, rkey_for(key()), record)
+        bsky._create(account, MemoryStore(), rkey_for(key()), record)
     assert (caught.value.kind, caught.value.http_status) == ("permanent", 400)
     assert "grapheme" in caught.value.message
 
@@ -408,7 +414,9 @@ def test_no_answer_after_sending_is_ambiguous_then_found_not_reposted(
         account = publication.account
         account.credentials = Account(pds, "bob").credentials | {"service": proxy.url}
         account.save()
-        bsky._session(account)  # signed in beforehand: only createRecord is slow
+        # Signed in beforehand (the session kept as publishing keeps it): only
+        # createRecord is slow.
+        bsky._session(account, connector_store)
         did = pds.accounts["bob"].did
         before = len(pds.list_records(did))
 

@@ -12,9 +12,9 @@ post (`createSession` allows 30 sign-ins per 5 minutes and 300 a day).
 - Sessions: the stored access token while it is valid; else
   `com.atproto.server.refreshSession`; a refresh token that expired or was
   revoked → `createSession` again. A refused app password → permanent, and the
-  account must be reconnected. The session is written back under a row lock,
-  and only while the stored app password is still the one used (a reconnect
-  meanwhile wins).
+  account must be reconnected. The session is written back through the
+  caller's `ConnectorStore` (the database's: under a row lock, and only while
+  the stored app password is still the one used; a reconnect meanwhile wins).
 - Idempotency: each record is created with a record key (`rkey`) derived from
   the publication's idempotency key (a valid TID, see `rkey_for`), so a retry of
   the same publication addresses the same record: the PDS refuses to create it

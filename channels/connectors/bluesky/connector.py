@@ -12,7 +12,9 @@ from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     MediaItem,
+    MemoryStore,
     PublishRequest,
     PublishResult,
     credentials_of,
@@ -88,9 +90,9 @@ class BlueskyConnector(SessionClient, Facets):
         problems = self.validate(request)
         if problems:
             raise ConnectorError(" ".join(problems), kind="permanent")
-        account = request.account
-        session = self._session(account)
-        images = [self._upload(account, media) for media in request.media]
+        account, store = request.account, request.store
+        session = self._session(account, store)
+        images = [self._upload(account, store, media) for media in request.media]
         root: dict[str, str] | None = None
         parent: dict[str, str] | None = None
         first: PublishResult | None = None
@@ -112,7 +114,7 @@ class BlueskyConnector(SessionClient, Facets):
                 record["reply"] = {"root": root, "parent": parent}
             try:
                 ref, session = self._create(
-                    account, rkey_for(request.idempotency_key, number), record
+                    account, store, rkey_for(request.idempotency_key, number), record
                 )
             except ConnectorError as exc:
                 if first is None or exc.kind != "permanent":
@@ -159,9 +161,12 @@ class BlueskyConnector(SessionClient, Facets):
             },
         }
 
-    def _upload(self, account: Any, media: MediaItem) -> dict[str, Any]:
+    def _upload(
+        self, account: Any, store: ConnectorStore, media: MediaItem
+    ) -> dict[str, Any]:
         answer, _ = self._authed(
             account,
+            store,
             "POST",
             "com.atproto.repo.uploadBlob",
             doing="upload the image",
@@ -180,14 +185,15 @@ class BlueskyConnector(SessionClient, Facets):
         return image
 
     def _create(
-        self, account: Any, rkey: str, record: dict[str, Any]
+        self, account: Any, store: ConnectorStore, rkey: str, record: dict[str, Any]
     ) -> tuple[dict[str, str], Session]:
         """Create the record under `rkey`, or find the one a former try made."""
-        session = self._session(account)
+        session = self._session(account, store)
         body = {"repo": session.did, "collection": POST, "rkey": rkey, "record": record}
         try:
             answer, session = self._authed(
                 account,
+                store,
                 "POST",
                 "com.atproto.repo.createRecord",
                 doing="publish the post",
@@ -238,7 +244,7 @@ class BlueskyConnector(SessionClient, Facets):
     def lookup(self, request: PublishRequest) -> PublishResult | None:
         """The post this publication made, found by its deterministic rkeys; a
         thread counts only when every part is there (else a retry completes it)."""
-        session = self._session(request.account)
+        session = self._session(request.account, request.store)
         parts = [request.text, *request.thread]
         root = self._get(request.account, session, rkey_for(request.idempotency_key))
         if root is None:
@@ -249,9 +255,15 @@ class BlueskyConnector(SessionClient, Facets):
                 return None
         return self._result(root, session)
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         answer, session = self._authed(
-            account, "GET", "com.atproto.server.getSession", doing="check the session"
+            account,
+            store or MemoryStore(),
+            "GET",
+            "com.atproto.server.getSession",
+            doing="check the session",
         )
         data = answer.json()
         data = data if isinstance(data, dict) else {}

@@ -1,6 +1,7 @@
 """Bluesky sessions: the stored access token while it is valid, else a
 refresh, else a new sign-in with the app password; the session is written back
-to the account (see the package docstring for the rules)."""
+to the account and kept through the caller's `ConnectorStore` (see the package
+docstring for the rules)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels import http
-from channels.connectors.base import ConnectorError, credentials_of
+from channels.connectors.base import ConnectorError, ConnectorStore, credentials_of
 from channels.connectors.bluesky.xrpc import (
     DEFAULT_SERVICE,
     TOKEN_ERRORS,
@@ -103,7 +104,7 @@ class SessionClient(XrpcClient):
             pds=pds,
         )
 
-    def _create_session(self, account: Any) -> Session:
+    def _create_session(self, account: Any, store: ConnectorStore) -> Session:
         credentials = credentials_of(account)
         handle = str(credentials.get("handle") or "").lstrip("@")
         password = str(credentials.get("app_password") or "")
@@ -122,7 +123,7 @@ class SessionClient(XrpcClient):
         )
         if answer.status == 200:
             session = self._from_answer(account, answer.json())
-            self._save(account, session, password)
+            self._save(account, store, session, password)
             return session
         code, message = error_of(answer)
         if answer.status == 401 and code == "AuthenticationRequired":
@@ -141,11 +142,13 @@ class SessionClient(XrpcClient):
             )
         raise self._error(answer, "sign in")
 
-    def _refresh(self, account: Any, session: Session) -> Session:
+    def _refresh(
+        self, account: Any, store: ConnectorStore, session: Session
+    ) -> Session:
         """A new session from the refresh token; a refused refresh token signs
         in again with the app password."""
         if not session.refresh:
-            return self._create_session(account)
+            return self._create_session(account, store)
         answer = self._xrpc(
             "POST",
             session.pds,
@@ -163,50 +166,40 @@ class SessionClient(XrpcClient):
                 pds=session.pds,
             )
             password = str(credentials_of(account).get("app_password") or "")
-            self._save(account, fresh, password)
+            self._save(account, store, fresh, password)
             return fresh
         code, _ = error_of(answer)
         if answer.status in (400, 401) and (code in TOKEN_ERRORS or not code):
-            return self._create_session(account)
+            return self._create_session(account, store)
         raise self._error(answer, "renew the session")
 
-    def _session(self, account: Any) -> Session:
+    def _session(self, account: Any, store: ConnectorStore) -> Session:
         session = self._stored(account)
         if session is None:
-            return self._create_session(account)
+            return self._create_session(account, store)
         expiry = _jwt_expiry(session.access)
         if expiry is not None and expiry - EXPIRY_MARGIN_SECONDS < time.time():
-            return self._refresh(account, session)
+            return self._refresh(account, store, session)
         return session
 
-    def _save(self, account: Any, session: Session, password: str) -> None:
-        """Keep the session on the account (in memory for this call, and in the
-        database under a row lock unless the app password changed meanwhile)."""
+    def _save(
+        self, account: Any, store: ConnectorStore, session: Session, password: str
+    ) -> None:
+        """Keep the session on the account (in memory for this call) and, for
+        a saved account, in `store` (which skips it when the account was
+        reconnected with another app password meanwhile)."""
         credentials = dict(credentials_of(account))
         credentials["session"] = session.as_credentials()
         account.credentials = credentials
-        if not getattr(account, "pk", None):
-            return
-        from django.db import transaction
-
-        from channels.models import ChannelAccount
-
-        with transaction.atomic():
-            current = (
-                ChannelAccount.objects.select_for_update().filter(pk=account.pk).first()
+        if getattr(account, "pk", None):
+            store.save_session(
+                account.pk, session.as_credentials(), app_password=password
             )
-            if current is None:
-                return
-            stored = dict(current.credentials or {})
-            if str(stored.get("app_password") or "") != password:
-                return  # reconnected with another password: not our session
-            stored["session"] = session.as_credentials()
-            current.credentials = stored
-            current.save(update_fields=["credentials"])
 
     def _authed(
         self,
         account: Any,
+        store: ConnectorStore,
         method: str,
         nsid: str,
         *,
@@ -216,7 +209,7 @@ class SessionClient(XrpcClient):
     ) -> tuple[http.Response, Session]:
         """One XRPC call with the account's session, renewed once if the PDS
         says the token no longer works (it then did nothing)."""
-        session = self._session(account)
+        session = self._session(account, store)
         for renewed in (False, True):
             answer = self._xrpc(
                 method,
@@ -228,7 +221,7 @@ class SessionClient(XrpcClient):
             )
             code, _ = error_of(answer) if answer.status in (400, 401) else ("", "")
             if not renewed and answer.status in (400, 401) and code in TOKEN_ERRORS:
-                session = self._refresh(account, session)
+                session = self._refresh(account, store, session)
                 continue
             break
         if answer.status in ok:

@@ -11,11 +11,12 @@ Credentials (the account's encrypted `credentials` JSON):
 
 Each subscriber gets their own message (their own unsubscribe link), with a
 `Message-ID` made from the publication's idempotency key and the subscriber id,
-and an `EmailDelivery` row the moment the server accepted it. A retried
-publication skips everyone with a row, so a 4xx halfway through, a dropped
-connection or a dead worker never mails anyone twice (the one message in flight
-when a connection broke is the only one that can repeat, and its Message-ID is
-the same, which lets receiving servers drop it). Hence `dedupes=True`.
+and a ledger row (`EmailDelivery`, through the request's `ConnectorStore`) the
+moment the server accepted it. A retried publication skips everyone with a row,
+so a 4xx halfway through, a dropped connection or a dead worker never mails
+anyone twice (the one message in flight when a connection broke is the only
+one that can repeat, and its Message-ID is the same, which lets receiving
+servers drop it). Hence `dedupes=True`.
 
 Every message is multipart/alternative (plain text and HTML) and carries
 `List-Unsubscribe` (the one-click URL and a mailto:) and

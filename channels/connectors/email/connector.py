@@ -1,6 +1,6 @@
 """The email connector: `validate`, `publish` (one message per confirmed
-subscriber, paced, each recorded the moment the server accepted it), `check`
-and a test message."""
+subscriber, paced, each recorded in the request's store the moment the server
+accepted it), `check` and a test message."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.utils import timezone
 
 from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     PublishRequest,
     PublishResult,
+    Recipient,
 )
 from channels.connectors.email.message import build_message
 from channels.connectors.email.smtp import (
@@ -63,25 +64,13 @@ class EmailConnector:
         return problems
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        from channels.models import EmailDelivery, Subscriber, SubscriberStatus
-
         problems = self.validate(request)
         if problems:
             raise ConnectorError(" ".join(problems), kind="permanent")
         smtp = smtp_settings(request.account)
-        sent = set(
-            EmailDelivery.objects.filter(
-                publication_id=request.publication_id
-            ).values_list("subscriber_id", flat=True)
+        delivered, audience = request.store.newsletter_audience(
+            request.publication_id, request.account.pk
         )
-        audience = [
-            s
-            for s in Subscriber.objects.filter(
-                account=request.account, status=SubscriberStatus.CONFIRMED
-            ).order_by("pk")
-            if s.pk not in sent
-        ]
-        delivered = len(sent)
         if audience:
             delivered += self._send_all(request, smtp, audience)
         return PublishResult(
@@ -91,16 +80,14 @@ class EmailConnector:
         )
 
     def _send_all(
-        self, request: PublishRequest, smtp: SmtpSettings, audience: list[Any]
+        self, request: PublishRequest, smtp: SmtpSettings, audience: list[Recipient]
     ) -> int:
-        from channels.models import EmailDelivery, Subscriber, SubscriberStatus
-
         backend = open_connection(smtp)
         pace = _Pace(smtp.rate_per_second)
         count = 0
         try:
             for subscriber in audience:
-                key = f"{request.idempotency_key}.{subscriber.pk}"
+                key = f"{request.idempotency_key}.{subscriber.id}"
                 message = build_message(
                     request,
                     smtp,
@@ -115,18 +102,13 @@ class EmailConnector:
                     codes = [code for code, _ in exc.recipients.values()]
                     if codes and all(code >= 500 for code in codes):
                         # The address does not exist (any more): stop mailing it.
-                        Subscriber.objects.filter(pk=subscriber.pk).update(
-                            status=SubscriberStatus.BOUNCED
-                        )
+                        request.store.newsletter_bounced(subscriber.id)
                         continue
                     raise
-                EmailDelivery.objects.get_or_create(
-                    publication_id=request.publication_id,
-                    subscriber=subscriber,
-                    defaults={
-                        "message_id": message.extra_headers["Message-ID"],
-                        "sent_at": timezone.now(),
-                    },
+                request.store.newsletter_delivered(
+                    request.publication_id,
+                    subscriber.id,
+                    str(message.extra_headers["Message-ID"]),
                 )
                 count += 1
         except (smtplib.SMTPException, OSError) as exc:
@@ -135,7 +117,9 @@ class EmailConnector:
             close_connection(backend)
         return count
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         """Connect, STARTTLS (or SSL), log in and NOOP: the "Test connection"."""
         smtp = smtp_settings(account)
         backend = open_connection(smtp)

@@ -16,6 +16,7 @@ from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     MediaItem,
     PublishRequest,
     PublishResult,
@@ -227,7 +228,9 @@ class MastodonConnector(MastodonClient):
         parts = [plain_text(text) for text in (request.text, *request.thread)]
         return _made_thread(statuses, parts, earliest)
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         instance, token = instance_and_token(account)
         if not instance or not token:
             raise ConnectorError(

@@ -11,6 +11,7 @@ from channels.connectors.base import (
     AccountCheck,
     Capabilities,
     ConnectorError,
+    ConnectorStore,
     PublishRequest,
     PublishResult,
 )
@@ -197,7 +198,9 @@ class XConnector:
             chain.append(reply.id)
         return result
 
-    def check(self, account: Any) -> AccountCheck:
+    def check(
+        self, account: Any, *, store: ConnectorStore | None = None
+    ) -> AccountCheck:
         token = apicall.access_token(account, network=NETWORK)
         answer = apicall.call(
             "GET",

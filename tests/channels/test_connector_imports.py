@@ -1,0 +1,75 @@
+"""What the connectors may import, beyond the import-linter contract (which
+cannot name `django.db`: it sees external packages by their top name only).
+Connectors never touch the ORM; of AdLoop they use themselves, the outbound
+HTTP choke point, core, and content's network rules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONNECTORS = ROOT / "channels" / "connectors"
+FIRST_PARTY = {
+    "analytics",
+    "campaigns",
+    "channels",
+    "config",
+    "content",
+    "core",
+    "demo",
+}
+ALLOWED = (
+    "channels.connectors",
+    "channels.http",
+    "channels.outbound_urls",
+    "channels.outbound_deadline",
+    "content.channel_rules",
+    "content.copy_types",
+    "core",
+)
+
+
+def imported(path: Path) -> set[str]:
+    """Every module `path` imports, at any depth (`from a import b` counts as
+    `a.b` too, so `from channels import models` is seen as channels.models)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(f"{p}.") for p in packages)
+
+
+def refused(name: str) -> bool:
+    if _within(name, ("django.db",)):
+        return True
+    if name.split(".")[0] not in FIRST_PARTY or name in FIRST_PARTY:
+        return False  # a bare `channels`/`content` is its submodule, checked too
+    return not _within(name, ALLOWED)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(CONNECTORS.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_a_connector_imports_no_orm_and_no_other_app(path: Path) -> None:
+    assert not sorted(filter(refused, imported(path)))
+
+
+def test_the_check_itself_refuses_the_orm() -> None:
+    assert refused("channels.models")
+    assert refused("django.db")
+    assert refused("django.db.transaction")
+    assert refused("content.models")
+    assert refused("campaigns.terms")
+    assert not refused("channels.http")
+    assert not refused("content.channel_rules")
+    assert not refused("django.conf")
