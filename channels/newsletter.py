@@ -47,9 +47,9 @@ from channels import newsletter_limits
 from channels.connectors.base import ConnectorError
 from channels.connectors.email import (
     EmailConnector,
-    _close,
-    _error,
+    close_connection,
     open_connection,
+    smtp_error,
     smtp_settings,
 )
 from channels.models import (
@@ -225,9 +225,9 @@ def subscriber_confirmation_send(*, subscriber_id: int) -> bool:
     try:
         backend.send_messages([message])
     except Exception as exc:
-        raise _error(exc, smtp) from exc
+        raise smtp_error(exc, smtp) from exc
     finally:
-        _close(backend)
+        close_connection(backend)
     return True
 
 

@@ -47,10 +47,6 @@ from channels.connectors.email.smtp import (
     smtp_settings,
 )
 
-# The names `channels.newsletter` imports (it should use the public ones above).
-_close = close_connection
-_error = smtp_error
-
 __all__ = [
     "SUBJECT_LIMIT",
     "EmailConnector",
