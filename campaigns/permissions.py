@@ -218,6 +218,12 @@ def visible_organizations(principal: Principal) -> QuerySet[Organization]:
     )
 
 
+def roles_allowed(action: Action) -> list[str]:
+    """The roles whose members may do `action` (the one reading of ROLE_ACTIONS
+    for membership queries)."""
+    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+
+
 def workspaces_where(principal: Principal, action: Action) -> QuerySet[Workspace]:
     """Visible workspaces in which the principal may do `action`.
 
@@ -229,7 +235,7 @@ def workspaces_where(principal: Principal, action: Action) -> QuerySet[Workspace
     person = _person(principal)
     if person is None:  # API views let only the signed-in in
         return Workspace.objects.none()
-    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+    roles = roles_allowed(action)
     memberships = Membership.objects.filter(user=person, role__in=roles)
     return visible_workspaces(principal).filter(
         Q(
@@ -252,7 +258,7 @@ def can_anywhere(principal: Principal, action: Action) -> bool:
     person = _person(principal)
     if person is None:
         return False
-    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+    roles = roles_allowed(action)
     return Membership.objects.filter(user=person, role__in=roles).exists()
 
 
