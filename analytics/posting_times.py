@@ -2,7 +2,7 @@
 
 The planner asks a `PostingTimeModel` for scored local slots (weekday, wall-clock
 time, score 0..1, a reason a person can read) and converts each one to UTC per
-date with `campaigns.timezones.slot_to_utc`, so a 09:00 slot stays 09:00 local
+date with `core.timezones.slot_to_utc`, so a 09:00 slot stays 09:00 local
 across a DST change.
 
 Until AdLoop has engagement data of its own, `PriorPostingTimeModel` answers from
@@ -48,7 +48,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
-    from channels.models import ChannelAccount
+    from connections.models import ChannelAccount
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FIRST_HOUR = 7  # the grid runs 07:00 to 21:30 local, every half hour

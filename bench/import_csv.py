@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: the functions import after django.setup()
-    from campaigns.models import Campaign, Organization, User
-    from channels.models import ChannelAccount
+    from campaigns.models import Campaign
+    from connections.models import ChannelAccount
+    from workspaces.models import Organization, User
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,8 +68,8 @@ def _csv(rows: int, accounts: str) -> str:
 def _world() -> tuple[Organization, User, Campaign, list[ChannelAccount]]:
     """An organization with one workspace, an editor, two accounts and a campaign."""
     from campaigns import services
-    from campaigns.models import Membership, Organization, Role, User, Workspace
-    from channels.models import ChannelAccount, Network
+    from connections.models import ChannelAccount, Network
+    from workspaces.models import Membership, Organization, Role, User, Workspace
 
     tag = secrets.token_hex(4)
     org = Organization.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}")
@@ -109,7 +110,7 @@ def _row_by_row(
 ) -> float:
     """Seconds to create `rows` posts one `post_create` at a time."""
     from campaigns import services
-    from campaigns.timezones import local_to_utc
+    from core.timezones import local_to_utc
 
     pillar = campaign.pillars.get()
     started = time.perf_counter()

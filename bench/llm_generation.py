@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: the functions import after django.setup()
-    from campaigns.models import Post, User
+    from campaigns.models import Post
+    from workspaces.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -114,9 +115,9 @@ def _setup(tmp: Path) -> None:
 
 def _posts(count: int):  # type: ignore[no-untyped-def]
     from campaigns import services
-    from campaigns.models import Membership, Organization, Role, User, Workspace
     from campaigns.services.posts import post_create
-    from channels.models import ChannelAccount
+    from connections.models import ChannelAccount
+    from workspaces.models import Membership, Organization, Role, User, Workspace
 
     org = Organization.objects.create(name="Bench", slug="bench")
     workspace = Workspace.objects.create(organization=org, name="Bench", slug="bench")

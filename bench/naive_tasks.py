@@ -16,10 +16,10 @@ from django.utils import timezone
 
 @shared_task(name="bench.naive_publish", acks_late=True, ignore_result=True)
 def naive_publish(publication_id: int) -> str:
-    from channels.connectors import get_connector
-    from channels.models import Publication
-    from channels.models import PublicationStatus as PS
-    from channels.publishing import build_request
+    from networks import get_connector
+    from publishing.delivery import build_request
+    from publishing.models import Publication
+    from publishing.models import PublicationStatus as PS
 
     publication = Publication.objects.select_related("account", "post").get(
         pk=publication_id

@@ -57,8 +57,8 @@ def _setup(tmp: Path) -> None:
 
 
 def _figures(ids: list[int], due: Any) -> dict[str, float]:  # due: the first
-    from channels.models import Publication
-    from channels.models import PublicationStatus as PS
+    from publishing.models import Publication
+    from publishing.models import PublicationStatus as PS
 
     published = Publication.objects.filter(pk__in=ids, status=PS.PUBLISHED)
     # A published row always has its finished_at; the filter says so to the types.
@@ -77,8 +77,8 @@ def _figures(ids: list[int], due: Any) -> dict[str, float]:  # due: the first
 
 
 def _wait_published(ids: list[int], timeout: float, label: str) -> bool:
-    from channels.models import Publication
-    from channels.models import PublicationStatus as PS
+    from publishing.models import Publication
+    from publishing.models import PublicationStatus as PS
 
     deadline = time.monotonic() + timeout
     shown = time.monotonic()
@@ -211,7 +211,7 @@ def run_naive(
         idle = RssSampler.rss(pids)
         due = timezone.now() + timedelta(seconds=args.naive_lead)
         ids = _publications("naive", args, url, due, spread)
-        from channels.models import Publication
+        from publishing.models import Publication
 
         sent = time.monotonic()
         for pk, when in Publication.objects.filter(pk__in=ids).values_list(

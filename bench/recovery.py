@@ -79,8 +79,8 @@ def _redis_up(port: int, timeout: float = 15) -> float:
 
 
 def _published(ids: list[int]) -> int:
-    from channels.models import Publication
-    from channels.models import PublicationStatus as PS
+    from publishing.models import Publication
+    from publishing.models import PublicationStatus as PS
 
     return Publication.objects.filter(pk__in=ids, status=PS.PUBLISHED).count()
 

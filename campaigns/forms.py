@@ -9,13 +9,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 
-from campaigns.auth_forms import ThrottledAuthenticationForm
-from campaigns.models import (
-    ApiKeyScope,
-    Invitation,
-    Role,
-    User,
-)
+from workspaces.auth_forms import ThrottledAuthenticationForm
+from workspaces.models import ApiKeyScope, Invitation, Role, User
 
 # A workspace role is anything but owner: owner is organization-wide only
 # (services refuse it too; offering it would only produce an error).
@@ -41,7 +36,7 @@ class LoginForm(ThrottledAuthenticationForm):
     """Django's sign-in form, but forgiving about the email's letter case.
 
     Emails are stored lower-case (`User.save`), so `Ann@Example.com` must
-    find `ann@example.com`. Failed sign-ins are throttled (campaigns.auth_forms).
+    find `ann@example.com`. Failed sign-ins are throttled (workspaces.auth_forms).
     """
 
     def clean_username(self) -> str:

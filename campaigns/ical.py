@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from django.core import signing
 from django.db.models import F
 
-from campaigns.models import Post, Workspace
+from campaigns.models import Post
+from workspaces.models import Workspace
 
 SALT = "adloop.calendar-feed"
 PRODID = "-//AdLoop//Editorial calendar//EN"

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from campaigns.models import ApiKey, Invitation, Membership, Post, Workspace
-from campaigns.permissions import visible_workspaces
+from campaigns.models import Post
+from workspaces.models import ApiKey, Invitation, Membership, Workspace
+from workspaces.permissions import visible_workspaces
 
 if TYPE_CHECKING:  # `Principal` exists only for type checkers.
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 
 def workspace_members(workspace: Workspace) -> QuerySet[Membership]:

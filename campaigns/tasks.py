@@ -27,7 +27,7 @@ def send_invitation_email(invitation_id: int, token: str) -> bool:
 
 @shared_task
 def run_plan_job(job_id: int) -> None:
-    """Make the plan a `Job` row asks for (see `campaigns.planner.run_plan_job`)."""
-    from campaigns import planner
+    """Make the plan a `Job` row asks for (see `workflow.planner.run_plan_job`)."""
+    from workflow import planner
 
     planner.run_plan_job(job_id)

@@ -5,25 +5,20 @@ from __future__ import annotations
 from django.urls import path
 
 from campaigns.views import (
-    api_keys,
     approvals,
-    auth,
     brands,
     calendar,
-    channel_accounts,
     dashboard,
     feeds,
     imports,
-    invitations,
     jobs,
-    members,
     placeholders,
     posts,
-    security,
     wizard,
-    workspaces,
 )
 from campaigns.views import campaigns as campaign_views
+from connections import views_page as channel_accounts
+from workspaces.views import api_keys, auth, invitations, members, security, workspaces
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),

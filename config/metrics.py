@@ -70,7 +70,7 @@ def _publication_metrics(now: Any) -> Iterator[GaugeMetricFamily]:
 
 
 def _publications_by_state() -> Iterator[GaugeMetricFamily]:
-    from channels.models import Publication
+    from publishing.models import Publication
 
     by_state = _gauge(
         "adloop_publications",
@@ -84,7 +84,7 @@ def _publications_by_state() -> Iterator[GaugeMetricFamily]:
 
 
 def _due_unclaimed(now: Any) -> Iterator[GaugeMetricFamily]:
-    from channels.models import Publication, PublicationStatus
+    from publishing.models import Publication, PublicationStatus
 
     due = Publication.objects.filter(
         status=PublicationStatus.SCHEDULED, next_attempt_at__lte=now
@@ -108,7 +108,7 @@ def _due_unclaimed(now: Any) -> Iterator[GaugeMetricFamily]:
 
 
 def _recent_attempts(now: Any) -> Iterator[GaugeMetricFamily]:
-    from channels.models import PublishAttempt
+    from publishing.models import PublishAttempt
 
     attempts = _gauge(
         "adloop_publish_attempts_recent",
@@ -128,7 +128,7 @@ def _recent_attempts(now: Any) -> Iterator[GaugeMetricFamily]:
 
 
 def _recent_failures(now: Any) -> Iterator[GaugeMetricFamily]:
-    from channels.models import Publication, PublicationStatus
+    from publishing.models import Publication, PublicationStatus
 
     failures = _gauge(
         "adloop_publication_failures_recent",
@@ -207,7 +207,7 @@ def _llm_metrics(now: Any) -> Iterator[Any]:
 
 
 def _scheduler_metrics(now: Any) -> Iterator[GaugeMetricFamily]:
-    from channels.models import SchedulerHeartbeat
+    from publishing.models import SchedulerHeartbeat
 
     age = _gauge(
         "adloop_scheduler_heartbeat_age_seconds",

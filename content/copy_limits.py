@@ -1,6 +1,6 @@
 """One channel account's limits, and what a post's copy and images break.
 
-The numbers come from `content.channel_rules.RULES` (the connectors'
+The numbers come from `networks.textrules.RULES` (the connectors'
 capabilities mirror them, a test keeps the two equal), replaced where an
 account sets its own (a Mastodon instance's `max_characters`,
 `max_media_attachments` and `image_size_limit`, stored on the account as
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from content.channel_rules import (
+from networks.textrules import (
     Violation,
     limit_violations,
     network_name,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from channels.models import Network
+from connections.models import Network
 from content.services.generation import MAX_COUNT
 
 

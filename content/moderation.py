@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from content.channel_rules import (
+from networks.copy_types import BrandFacts, ModerationResult
+from networks.textrules import (
     dont_word_violations,
     find_phrases,
     has_hashtag,
@@ -20,7 +21,6 @@ from content.channel_rules import (
     network_name,
     shorten,
 )
-from content.copy_types import BrandFacts, ModerationResult
 
 # Claims that need proof a post cannot carry (FTC "Advertising FAQ's", ASA/CAP
 # Code 3.7 substantiation and 3.9 "guaranteed"); a brand adds its own.

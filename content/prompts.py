@@ -21,7 +21,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from content.copy_types import RenderedPrompt
+from networks.copy_types import RenderedPrompt
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 _FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\.v(?P<version>\d+)\.txt$")

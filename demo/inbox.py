@@ -10,7 +10,7 @@ a verified one, so a wrong secret shows as a failed publication, as a real
 receiver would make it.
 
 Enabled only with `settings.DEMO_INBOX` (default: DEBUG). Outbound calls to
-loopback stay refused; `channels.http` allows exactly this receiver's URL on
+loopback stay refused; `core.http` allows exactly this receiver's URL on
 SITE_URL's origin while the inbox is on.
 """
 
@@ -26,10 +26,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from campaigns.models import Workspace
-from channels.connectors.webhook import account_webhook_settings, sign
-from channels.models import ChannelAccount, Network
+from connections.models import ChannelAccount, Network
 from demo.models import DemoDelivery
+from networks.webhook.connector import account_webhook_settings, sign
+from workspaces.models import Workspace
 
 LABEL = "Demo inbox — a local receiver for trying publishing; not a real network"
 HOOK_VIEW = "demo:inbox-hook"

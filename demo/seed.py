@@ -22,11 +22,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from campaigns import lifecycle, services
-from campaigns.errors import ConflictError
-from campaigns.models import Campaign, CampaignChannel, Post, User
-from channels.connectors.webhook import account_webhook_settings
-from channels.models import AccountStatus, ChannelAccount, Network
+from campaigns.models import Campaign, CampaignChannel, Post
+from connections.models import AccountStatus, ChannelAccount, Network
+from core.errors import ConflictError
 from demo import inbox
+from networks.webhook.connector import account_webhook_settings
+from workspaces.models import User
 
 if TYPE_CHECKING:
     from demo.management.commands.seed_demo import Demo

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns.timezones import to_local
-from campaigns.views.common import View, workspace_view
+from core.timezones import to_local
 from demo import inbox
+from workspaces.views.common import View, workspace_view
 
 
 def _enabled_only(view: View) -> View:

@@ -8,7 +8,6 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from campaigns.models import ApiKeyScope, Role, User, Workspace
 from tests import testenv
 from tests.factories import WorkspaceFactory, api_key, member
 from tests.realservices import (  # noqa: F401 (fixtures, registered once for all)
@@ -16,6 +15,7 @@ from tests.realservices import (  # noqa: F401 (fixtures, registered once for al
     celery_worker,
     smtp_server,
 )
+from workspaces.models import ApiKeyScope, Role, User, Workspace
 
 
 @pytest.hookimpl(hookwrapper=True)

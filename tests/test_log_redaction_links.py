@@ -12,8 +12,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from campaigns import services
-from campaigns.models import Role
 from config.logging import RedactSecretsFilter, redact
+from workspaces.models import Role
 
 
 def test_a_real_password_reset_link_loses_its_token(tenant) -> None:

@@ -13,8 +13,8 @@ from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, values
 from prometheus_client.parser import text_string_to_metric_families
 
-from channels.models import Publication, PublishAttempt, SchedulerHeartbeat
 from content.models import Generation
+from publishing.models import Publication, PublishAttempt, SchedulerHeartbeat
 from tests.factories import ChannelAccountFactory, PostFactory
 
 TOKEN = "metrics-token-for-tests-0123456789"

@@ -208,13 +208,13 @@ def test_import_contracts_hold() -> None:
 def test_import_contracts_can_fail(tmp_path: Path) -> None:
     """The check above can fail: a contract that does not hold, on a copy.
 
-    Connectors do import content's network rules (content.channel_rules): a
+    Connectors do import content's network rules (networks.textrules): a
     contract forbidding all of content is broken, and the report names it."""
     contract = (
         "\n[[tool.importlinter.contracts]]\n"
         'name = "Connectors import nothing from content"\n'
         'type = "forbidden"\n'
-        'source_modules = ["channels.connectors"]\n'
+        'source_modules = ["networks"]\n'
         'forbidden_modules = ["content"]\n'
     )
     config = _pyproject_with(
@@ -224,7 +224,7 @@ def test_import_contracts_can_fail(tmp_path: Path) -> None:
     result = _lint_imports(str(config))
     assert result.returncode != 0, result.stdout
     assert "Connectors import nothing from content BROKEN" in result.stdout
-    assert "-> content.channel_rules" in result.stdout, result.stdout
+    assert "-> networks.textrules" in result.stdout, result.stdout
 
 
 # --- dependencies -----------------------------------------------------------------
@@ -287,7 +287,7 @@ def _after(anchor: str, line: str) -> Callable[[str], str]:
 @pytest.mark.parametrize(
     ("edit", "code", "package"),
     [
-        # undeclared: imported by channels/http.py, installed only by luck
+        # undeclared: imported by core/http.py, installed only by luck
         (_drop('"httpx>='), "DEP003", "httpx"),
         # unused: declared, imported nowhere, not on the ignore list
         (_after('"regex>=2024.4.16",', '"six>=1.16",'), "DEP002", "six"),

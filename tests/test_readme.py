@@ -16,9 +16,9 @@ import time_machine
 from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
 
-from channels.connectors.base import PublishRequest
-from channels.connectors.webhook import WebhookConnector
-from channels.models import Network
+from connections.models import Network
+from networks.base import PublishRequest
+from networks.webhook.connector import WebhookConnector
 from tests.factories import ChannelAccountFactory
 from tests.fakes.recording import FakeServer, Recorded, Reply
 

@@ -17,14 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import services
-from campaigns.api.base import ApiViewSet
-from campaigns.api.channel_accounts import VisibleField
-from campaigns.api.common import StrictSerializer
-from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.models import AIDisclosure, BrandProfile
-from campaigns.permissions import Action, visible_workspaces
+from connections.api.channel_accounts import VisibleField
 from content.models import Asset
+from core.api.common import StrictSerializer
+from core.api.docs import RETRY_AFTER, errors
+from workspaces.api.base import ApiViewSet
+from workspaces.api.workspace_refs import WorkspaceField, WorkspaceFilter
+from workspaces.permissions import Action, visible_workspaces
 
 LIST_HELP = "A list of texts."
 

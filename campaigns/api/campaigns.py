@@ -19,13 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import services
-from campaigns.api.base import ApiViewSet
-from campaigns.api.channel_accounts import VisibleField, named_choice
-from campaigns.api.common import ModelSerializer, StrictSerializer
-from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.filters import IdFilter
 from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
-from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
 from campaigns.models import (
     BrandProfile,
     Campaign,
@@ -34,9 +28,15 @@ from campaigns.models import (
     Objective,
     Pillar,
 )
-from campaigns.permissions import Action, visible_workspaces
 from campaigns.services.campaigns import Cadence, PillarSpec
-from channels.models import ChannelAccount
+from connections.api.channel_accounts import VisibleField, named_choice
+from connections.models import ChannelAccount
+from core.api.common import ModelSerializer, StrictSerializer
+from core.api.docs import RETRY_AFTER, errors
+from core.api.filters import IdFilter
+from workspaces.api.base import ApiViewSet
+from workspaces.api.workspace_refs import WorkspaceField, WorkspaceFilter
+from workspaces.permissions import Action, visible_workspaces
 
 
 class CadenceSerializer(serializers.ModelSerializer[CampaignChannel]):

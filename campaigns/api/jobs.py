@@ -14,13 +14,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.api.base import ApiViewSet
-from campaigns.api.channel_accounts import named_choice
-from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.workspace_refs import WorkspaceFilter
-from campaigns.errors import ConflictError
 from campaigns.models import Job, JobStatus
-from campaigns.permissions import Action, visible_workspaces
+from connections.api.channel_accounts import named_choice
+from core.api.docs import RETRY_AFTER, errors
+from core.errors import ConflictError
+from workspaces.api.base import ApiViewSet
+from workspaces.api.workspace_refs import WorkspaceFilter
+from workspaces.permissions import Action, visible_workspaces
 
 
 class JobSerializer(serializers.ModelSerializer[Job]):

@@ -23,15 +23,16 @@ from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.api.base import ApiViewSet
-from campaigns.api.common import error_response
-from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
-from campaigns.api.filters import parse_id
-from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
-from campaigns.api.workspace_refs import find_workspace
-from campaigns.models import Campaign, Workspace
-from campaigns.permissions import Action, visible_workspaces
+from campaigns.models import Campaign
 from campaigns.services import imports
+from core.api.common import error_response
+from core.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from core.api.filters import parse_id
+from workspaces.api.base import ApiViewSet
+from workspaces.api.workspace_refs import HELP as WORKSPACE_HELP
+from workspaces.api.workspace_refs import find_workspace
+from workspaces.models import Workspace
+from workspaces.permissions import Action, visible_workspaces
 
 IMPORT_MAX_BYTES = 16 * 1024 * 1024
 

@@ -10,10 +10,6 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from campaigns import lifecycle
-from campaigns.api.channel_accounts import VisibleField, named_choice
-from campaigns.api.common import ModelSerializer, StrictSerializer
-from campaigns.api.filters import IdFilter
-from campaigns.api.workspace_refs import WorkspaceFilter
 from campaigns.models import (
     Campaign,
     Pillar,
@@ -23,9 +19,13 @@ from campaigns.models import (
     PostStatusChange,
 )
 from campaigns.terms import MAX_NAME, MAX_TERMS
-from campaigns.timezones import to_local
-from channels.models import ChannelAccount
+from connections.api.channel_accounts import VisibleField, named_choice
+from connections.models import ChannelAccount
 from content.models import Asset
+from core.api.common import ModelSerializer, StrictSerializer
+from core.api.filters import IdFilter
+from core.timezones import to_local
+from workspaces.api.workspace_refs import WorkspaceFilter
 
 NAIVE = "Give the time with its UTC offset, e.g. 2026-03-02T09:00:00+01:00."
 

@@ -26,8 +26,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import lifecycle, selectors, services
-from campaigns.api.base import ApiViewSet
-from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
 from campaigns.api.post_serializers import (
     CommentCreateSerializer,
     CommentSerializer,
@@ -43,9 +41,11 @@ from campaigns.api.review import ApproveSerializer, ReviewSerializer
 from campaigns.models import (
     Post,
 )
-from campaigns.permissions import Action
-from campaigns.services import review as review_service
-from channels.models import Publication
+from core.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from publishing.models import Publication
+from workflow import review as review_service
+from workspaces.api.base import ApiViewSet
+from workspaces.permissions import Action
 
 POST_EXAMPLE = {
     "campaign": 7,

@@ -1,5 +1,5 @@
 """The approval card over the API: `GET /posts/{id}/review/` and the
-`fingerprint` an approve may carry (`campaigns.services.review`)."""
+`fingerprint` an approve may carry (`workflow.review`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from campaigns.api.post_serializers import ReasonSerializer
-from campaigns.services.review import ChannelCard
+from workflow.review import ChannelCard
 
 
 class ApproveSerializer(ReasonSerializer):

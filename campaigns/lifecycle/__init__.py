@@ -14,7 +14,7 @@ it makes it a draft again: only a review approves). `cancel` works from
 every state that has not reached the network; `restore` brings a canceled post
 back as a draft. The dispatcher's moves (`start_publishing`, `mark_published`,
 `mark_partly_published`, `mark_failed`, `mark_unconfirmed`: the post follows its
-publications, see `channels.post_status`) and `return_to_review` are the
+publications, see `publishing.post_status`) and `return_to_review` are the
 system's: no person or key may make them.
 
 Every move is one conditional UPDATE (so two concurrent moves cannot both win),
@@ -66,7 +66,7 @@ from campaigns.lifecycle.transitions import (
     system_transition_many,
     transition,
 )
-from campaigns.permissions import Action
+from workspaces.permissions import Action
 
 __all__ = [
     "CHECKED_MOVES",

@@ -12,14 +12,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.errors import ConflictError
 from campaigns.lifecycle.moves import MOVES, Move
-from campaigns.models import ApiKey, Post, Role, User
+from campaigns.models import Post
 from campaigns.models import PostStatus as S
-from campaigns.permissions import KEY_CANNOT_APPROVE, Action, can, role_in_workspace
+from core.errors import ConflictError
+from workspaces.models import ApiKey, Role, User
+from workspaces.permissions import KEY_CANNOT_APPROVE, Action, can, role_in_workspace
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 
 # --- Approval checks -----------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from campaigns.models import Post
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class StatusMove:
 # `listener(moves)`: posts changed status (one move, a system batch, or new
 # posts), after the UPDATE and the history rows, inside the same transaction.
 # The channels app creates a scheduled post's publications and cancels those
-# of a post that left `scheduled` (`channels.publishing.creating`). An
+# of a post that left `scheduled` (`publishing.delivery.creating`). An
 # exception propagates: the caller's transaction rolls back and the post keeps
 # its status, so a post is never scheduled without its publications.
 StatusListener = Callable[[Sequence[StatusMove]], None]
@@ -55,7 +55,7 @@ def status_changed(moves: Sequence[StatusMove]) -> None:
 # `listener(post, by, networks)`: the copy of a post in
 # `PUBLICATION_REVIEW_STATES` changed (`networks`: those whose copy did; None:
 # the post's own text, every network). The channels app holds the publications
-# that have not gone out (`channels.publication_review`).
+# that have not gone out (`publishing.publication_review`).
 EditListener = Callable[[Post, "Principal | None", "Collection[str] | None"], None]
 _edit_listeners: list[EditListener] = []
 

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from campaigns.errors import ConflictError
-from campaigns.models import Post, User
+from campaigns.models import Post
 from campaigns.models import PostStatus as S
-from campaigns.permissions import Action, can
+from core.errors import ConflictError
+from workspaces.models import User
+from workspaces.permissions import Action, can
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ MOVES: dict[str, Move] = {
             None,
             "Back to review",
         ),
-        # The post follows its publications (`channels.post_status`): one of
+        # The post follows its publications (`publishing.post_status`): one of
         # them retried, published now or released after a review sets a
         # finished post publishing again.
         _m(

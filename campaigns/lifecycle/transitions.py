@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.errors import ConflictError
 from campaigns.lifecycle import checks
 from campaigns.lifecycle.listeners import StatusMove, copy_changed, status_changed
 from campaigns.lifecycle.moves import (
@@ -31,15 +30,17 @@ from campaigns.lifecycle.moves import (
     retry_blocked,
     sources_of,
 )
-from campaigns.models import ApiKey, Post, PostStatusChange, User
+from campaigns.models import Post, PostStatusChange
 from campaigns.models import PostStatus as S
 from campaigns.signals import post_status_changed
-from campaigns.token_models import used_token
+from core.errors import ConflictError
+from workspaces.models import ApiKey, User
+from workspaces.token_models import used_token
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 logger = logging.getLogger("campaigns.lifecycle")
 

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             name="require_two_factor",
             field=models.BooleanField(
                 default=False,
-                help_text="Every member must sign in with a one-time code (campaigns.twofactor); set by its owners and admins.",
+                help_text="Every member must sign in with a one-time code (workspaces.twofactor); set by its owners and admins.",
             ),
         ),
         migrations.CreateModel(

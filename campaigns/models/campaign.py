@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from campaigns.models.tenancy import Workspace
+from workspaces.models import Workspace
 
 
 class AIDisclosure(models.TextChoices):

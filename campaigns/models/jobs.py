@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from campaigns.models.tenancy import ApiKey, Workspace
+from workspaces.models import ApiKey, Workspace
 
 
 class JobStatus(models.TextChoices):

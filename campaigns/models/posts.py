@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from campaigns.models.campaign import Campaign, Pillar
 from campaigns.models.jobs import Job
-from campaigns.models.tenancy import ApiKey, Workspace
+from workspaces.models import ApiKey, Workspace
 
 
 class PostStatus(models.TextChoices):

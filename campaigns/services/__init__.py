@@ -6,16 +6,16 @@
 Callers import from here: `from campaigns import services`.
 """
 
-from campaigns.errors import ConflictError
 from campaigns.services import brands, campaigns, jobs, plans, posts
-from campaigns.services.api_keys import (
+from core.errors import ConflictError
+from workspaces.services.api_keys import (
     KEY_PREFIX,
     IssuedApiKey,
     api_key_authenticate,
     api_key_create,
     api_key_revoke,
 )
-from campaigns.services.invitations import (
+from workspaces.services.invitations import (
     IssuedInvitation,
     invitation_accept,
     invitation_by_token,
@@ -23,7 +23,7 @@ from campaigns.services.invitations import (
     invitation_email_send,
     invitation_revoke,
 )
-from campaigns.services.tenancy import (
+from workspaces.services.tenancy import (
     membership_remove,
     membership_set,
     organization_create,

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from campaigns.errors import ConflictError
-from campaigns.models import AIDisclosure, BrandProfile, User, Workspace
-from campaigns.permissions import Action, can
-from channels.models import Network
+from campaigns.models import AIDisclosure, BrandProfile
+from connections.models import Network
+from core.errors import ConflictError
+from workspaces.models import User, Workspace
+from workspaces.permissions import Action, can
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")

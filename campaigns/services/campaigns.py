@@ -17,16 +17,15 @@ from campaigns.models import (
     CampaignStatus,
     Objective,
     Pillar,
-    User,
-    Workspace,
 )
-from campaigns.permissions import Action
 from campaigns.services.brands import require
-from campaigns.timezones import zone
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
+from core.timezones import zone
+from workspaces.models import User, Workspace
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 MAX_DAYS = 366
 
@@ -288,8 +287,8 @@ def campaign_update(
 
 def campaign_delete(*, campaign: Campaign, by: Principal) -> None:
     """Deleting removes its posts too; published ones keep the campaign alive."""
-    from campaigns.errors import ConflictError
     from campaigns.models import PostStatus
+    from core.errors import ConflictError
 
     require(by, Action.EDIT_CONTENT, campaign.workspace)
     if campaign.posts.filter(

@@ -47,23 +47,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import lifecycle
-from campaigns.models import (
-    Campaign,
-    Pillar,
-    Post,
-    PostOrigin,
-    PostStatus,
-    User,
-    Workspace,
-)
-from campaigns.permissions import Action
+from campaigns.models import Campaign, Pillar, Post, PostOrigin, PostStatus
 from campaigns.services.brands import require
 from campaigns.services.posts import check_time
-from campaigns.timezones import Ambiguous, Nonexistent, local_to_utc
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
+from core.timezones import Ambiguous, Nonexistent, local_to_utc
+from workspaces.models import User, Workspace
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 logger = logging.getLogger(__name__)
 

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import ApiKey, Job, JobStatus, User, Workspace
+from campaigns.models import Job, JobStatus
+from workspaces.models import ApiKey, User, Workspace
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 logger = logging.getLogger(__name__)
 

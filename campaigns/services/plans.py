@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from campaigns.errors import ConflictError
 from campaigns.models import Campaign, Job, JobStatus
-from campaigns.permissions import Action
 from campaigns.services.brands import require
 from campaigns.services.jobs import enqueue, job_create
+from core.errors import ConflictError
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 PLAN_JOB = "plan"
 
@@ -20,7 +20,7 @@ def plan_request(*, campaign: Campaign, by: Principal) -> Job:
     """Queue a (re-)plan of `campaign`; one at a time per campaign.
 
     Re-planning keeps every post a person touched or moved past draft (see
-    `campaigns.planner`).
+    `workflow.planner`).
     """
     require(by, Action.EDIT_CONTENT, campaign.workspace)
     if not campaign.cadences.exists():

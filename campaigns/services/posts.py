@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from campaigns import lifecycle
 from campaigns.models import (
-    ApiKey,
     Campaign,
     CampaignChannel,
     Pillar,
@@ -25,18 +24,18 @@ from campaigns.models import (
     PostComment,
     PostOrigin,
     PostStatus,
-    User,
 )
-from campaigns.permissions import Action, can
-from campaigns.plan_explain import record_move
 from campaigns.services.brands import require
 from campaigns.terms import clean_terms
-from campaigns.timezones import to_local
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from content.models import Asset
+from core.timezones import to_local
+from workflow.plan_explain import record_move
+from workspaces.models import ApiKey, User
+from workspaces.permissions import Action, can
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +277,7 @@ def post_reschedule(*, post: Post, by: Principal, when: datetime) -> Post:
 def post_delete(*, post: Post, by: Principal) -> None:
     require(by, Action.EDIT_CONTENT, post.workspace)
     if post.status not in (PostStatus.DRAFT, PostStatus.CANCELED, PostStatus.REJECTED):
-        from campaigns.errors import ConflictError
+        from core.errors import ConflictError
 
         raise ConflictError(
             "Only drafts, rejected and canceled posts can be deleted; cancel it first.",

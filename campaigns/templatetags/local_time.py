@@ -1,7 +1,7 @@
 """Times as a person reads them: in the workspace's zone, with the zone named.
 
 The middleware makes the workspace's zone Django's current zone for each UI
-request (`campaigns.middleware`); these filters render an instant in it and say
+request (`workspaces.middleware`); these filters render an instant in it and say
 which zone that is, so no page shows a bare "10:00" or a UTC time a marketer
 has to convert:
 
@@ -27,7 +27,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
-from campaigns.timezones import zone
+from core.timezones import zone
 
 register = template.Library()
 

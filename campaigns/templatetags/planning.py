@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import template
 
-from campaigns.models import Workspace
+from workspaces.models import Workspace
 
 register = template.Library()
 
@@ -16,6 +16,6 @@ register = template.Library()
 def angle_source(workspace: Workspace | None) -> str:
     if workspace is None:
         return "the offline planner (rules, no AI)"
-    from campaigns.planner.angles import angle_source as source
+    from workflow.planner.angles import angle_source as source
 
     return source(workspace)

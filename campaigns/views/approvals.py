@@ -6,7 +6,7 @@ person who submitted a post is told it waits for someone else).
 
 Each card shows what goes out on every channel account of the post (the
 copy as sent, images, link, time) and what the checks found
-(`campaigns.services.review`). Its Approve button sends the card's
+(`workflow.review`). Its Approve button sends the card's
 fingerprint: if the copy changed meanwhile, nothing is approved and the fresh
 card is shown with "review it again".
 """
@@ -22,19 +22,20 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from campaigns import lifecycle, selectors, services
-from campaigns.errors import ConflictError
-from campaigns.models import Post, Role, User, Workspace
-from campaigns.permissions import Action, can, role_in_workspace
-from campaigns.services import review
-from campaigns.views.common import (
+from campaigns.models import Post
+from campaigns.views.post_forms import ReasonForm
+from campaigns.views.posts import transition, workspace_post
+from core.errors import ConflictError
+from workflow import review
+from workspaces.models import Role, User, Workspace
+from workspaces.permissions import Action, can, role_in_workspace
+from workspaces.views.common import (
     WorkspaceRequest,
     is_htmx,
     render_panel,
     require,
     workspace_view,
 )
-from campaigns.views.post_forms import ReasonForm
-from campaigns.views.posts import transition, workspace_post
 
 PAGE = "campaigns/approvals/page.html"
 FORBIDDEN = "You are not a member of this workspace."

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from campaigns.models import AIDisclosure, BrandProfile
-from channels.models import Network
+from connections.models import Network
 
 # Lists (tone, words, hashtags, colours, dates) are typed as text, one entry per
 # line or separated by commas; the services split, clean and validate them.

@@ -13,10 +13,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from campaigns.models import BrandProfile
-from campaigns.permissions import Action, can
 from campaigns.services import brands as brand_services
 from campaigns.views.brand_forms import BrandForm
-from campaigns.views.common import (
+from workspaces.permissions import Action, can
+from workspaces.views.common import (
     WorkspaceRequest,
     apply_validation_error,
     require,

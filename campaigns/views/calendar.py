@@ -21,14 +21,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns import ical, selectors, services
-from campaigns.errors import ConflictError
 from campaigns.lifecycle import LOCKED_STATES
-from campaigns.models import Campaign, Pillar, Post, PostStatus, Workspace
-from campaigns.permissions import Action, can
-from campaigns.timezones import local_day_bounds, local_to_utc, to_local
-from campaigns.views.common import WorkspaceRequest, require, workspace_view
+from campaigns.models import Campaign, Pillar, Post, PostStatus
 from campaigns.views.post_forms import MoveForm
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
+from core.errors import ConflictError
+from core.timezones import local_day_bounds, local_to_utc, to_local
+from workspaces.models import Workspace
+from workspaces.permissions import Action, can
+from workspaces.views.common import WorkspaceRequest, require, workspace_view
 
 VIEWS = ("month", "week", "list")
 FILTERS = ("account", "status", "campaign", "pillar")

@@ -9,15 +9,10 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 
 from campaigns.forms import choice_field, time_zone_choices
-from campaigns.models import (
-    BrandProfile,
-    Campaign,
-    CampaignStatus,
-    Objective,
-    Workspace,
-)
+from campaigns.models import BrandProfile, Campaign, CampaignStatus, Objective
 from campaigns.views.brand_forms import list_text
-from channels.models import ChannelAccount, Network
+from connections.models import ChannelAccount, Network
+from workspaces.models import Workspace
 
 
 def _parse_kpis(text: str) -> dict[str, float | int]:

@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from campaigns.errors import ConflictError
 from campaigns.models import (
     Campaign,
     CampaignChannel,
@@ -26,7 +25,6 @@ from campaigns.models import (
     Job,
     PostStatus,
 )
-from campaigns.permissions import Action, can
 from campaigns.services import campaigns as campaign_services
 from campaigns.services import plans
 from campaigns.services.campaigns import Cadence, PillarSpec
@@ -36,13 +34,15 @@ from campaigns.views.campaign_forms import (
     ChannelsForm,
     PillarFormSet,
 )
-from campaigns.views.common import (
+from connections.models import ChannelAccount
+from core.errors import ConflictError
+from workspaces.permissions import Action, can
+from workspaces.views.common import (
     WorkspaceRequest,
     apply_validation_error,
     require,
     workspace_view,
 )
-from channels.models import ChannelAccount
 
 FORBIDDEN = "Only owners, admins and editors can change campaigns."
 # The post statuses the list shows a count for, in lifecycle order.

@@ -1,7 +1,7 @@
 """The home page: the current workspace at a glance, or onboarding without one.
 
 What it shows (next posts due, approvals, failures, running campaigns) is read
-by `campaigns.overview`; this view only adds what the person may do.
+by `workflow.overview`; this view only adds what the person may do.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 
 from campaigns import selectors, services
 from campaigns.forms import OnboardingForm
-from campaigns.middleware import SESSION_KEY
-from campaigns.models import Role
-from campaigns.overview import workspace_overview
-from campaigns.permissions import Action, can, role_in_workspace
-from campaigns.views.common import SignedInRequest, apply_validation_error
-from channels.forms import CONNECT_FORMS
+from connections.forms import CONNECT_FORMS
+from workflow.overview import workspace_overview
+from workspaces.middleware import SESSION_KEY
+from workspaces.models import Role
+from workspaces.permissions import Action, can, role_in_workspace
+from workspaces.views.common import SignedInRequest, apply_validation_error
 
 
 @login_required

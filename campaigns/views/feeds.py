@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import ical, selectors
-from campaigns.permissions import Action
-from campaigns.views.common import (
+from workspaces.permissions import Action
+from workspaces.views.common import (
     WorkspaceRequest,
     require,
     safe_next,

@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 
 from campaigns.forms import choice_field
-from campaigns.models import Campaign, Workspace
+from campaigns.models import Campaign
+from workspaces.models import Workspace
 
 
 class PostImportForm(forms.Form):

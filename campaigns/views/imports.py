@@ -10,16 +10,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from campaigns.permissions import Action
 from campaigns.services.imports import COLUMNS, MAX_ROWS, ImportInvalid, posts_import
 from campaigns.views.campaigns import calendar_url
-from campaigns.views.common import (
+from campaigns.views.import_forms import PostImportCampaignForm
+from workspaces.permissions import Action
+from workspaces.views.common import (
     WorkspaceRequest,
     apply_validation_error,
     require,
     workspace_view,
 )
-from campaigns.views.import_forms import PostImportCampaignForm
 
 FORBIDDEN = "Only owners, admins and editors can import posts."
 # What each column means, shown on the page (the service's docstring in short).

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from campaigns.models import JOB_FINISHED, Campaign, Job
 from campaigns.views.campaigns import calendar_url
-from campaigns.views.common import WorkspaceRequest, render_panel, workspace_view
+from workspaces.views.common import WorkspaceRequest, render_panel, workspace_view
 
 PAGE = "campaigns/jobs/page.html"
 

@@ -2,7 +2,7 @@
 
 Times are entered as a local date and time in the campaign's zone; `when()`
 turns them into a UTC instant with the explicit DST policy of
-`campaigns.timezones` (a skipped local time is an error on the time field).
+`core.timezones` (a skipped local time is an error on the time field).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from campaigns.forms import choice_field
-from campaigns.models import Campaign, Pillar, Post, Workspace
+from campaigns.models import Campaign, Pillar, Post
 from campaigns.services.posts import campaign_channel_ids
 from campaigns.terms import default_categories, hashtags, parse_names
-from campaigns.timezones import local_to_utc, to_local
-from channels.models import ChannelAccount, Network
+from connections.models import ChannelAccount, Network
+from core.timezones import local_to_utc, to_local
+from workspaces.models import Workspace
 
 if TYPE_CHECKING:
     _AccountsField = forms.ModelMultipleChoiceField[ChannelAccount]

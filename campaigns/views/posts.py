@@ -19,19 +19,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns import lifecycle, services
-from campaigns.errors import ConflictError
-from campaigns.middleware import SESSION_KEY
-from campaigns.models import Post, PostOrigin, PostStatus, User
-from campaigns.permissions import Action, can, visible_workspaces
-from campaigns.timezones import to_local
-from campaigns.views.common import (
+from campaigns.models import Post, PostOrigin, PostStatus
+from campaigns.views.post_forms import NewPostForm, PostForm, ReasonForm
+from core.errors import ConflictError
+from core.timezones import to_local
+from workspaces.middleware import SESSION_KEY
+from workspaces.models import User
+from workspaces.permissions import Action, can, visible_workspaces
+from workspaces.views.common import (
     WorkspaceRequest,
     apply_validation_error,
     require,
     safe_next,
     workspace_view,
 )
-from campaigns.views.post_forms import NewPostForm, PostForm, ReasonForm
 
 PAGE = "campaigns/posts/page.html"
 NEW_PAGE = "campaigns/posts/new.html"
@@ -70,7 +71,7 @@ def transition(request: WorkspaceRequest, post: Post, action: str) -> str | None
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         if action == "approve":  # what the page showed, when it says what that was
-            from campaigns.services import review
+            from workflow import review
 
             review.approve_reviewed(
                 post=post,
@@ -86,8 +87,8 @@ def transition(request: WorkspaceRequest, post: Post, action: str) -> str | None
 
 
 def _plan_reasons(post: Post) -> list[tuple[str, str]]:
-    """Said for a marketer, for the post's current time (campaigns.plan_explain)."""
-    from campaigns.plan_explain import explain
+    """Said for a marketer, for the post's current time (workflow.plan_explain)."""
+    from workflow.plan_explain import explain
 
     return explain(post)
 
@@ -112,7 +113,7 @@ def _editor(
     editable = may_edit and post.status not in lifecycle.LOCKED_STATES
     actions = [lifecycle.MOVES[a] for a in lifecycle.allowed_actions(post, user)]
     if any(move.action == "approve" for move in actions):
-        from campaigns.services import review  # the approve form carries it
+        from workflow import review
 
         fingerprint = review.review_fingerprint(post)
     else:

@@ -19,9 +19,6 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from campaigns.errors import ConflictError
-from campaigns.models import Workspace
-from campaigns.permissions import Action, can
 from campaigns.services import brands as brand_services
 from campaigns.services import campaigns as campaign_services
 from campaigns.services import plans
@@ -34,8 +31,11 @@ from campaigns.views.campaign_forms import (
     WizardBriefForm,
     WizardDatesForm,
 )
-from campaigns.views.common import WorkspaceRequest, require, workspace_view
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
+from core.errors import ConflictError
+from workspaces.models import Workspace
+from workspaces.permissions import Action, can
+from workspaces.views.common import WorkspaceRequest, require, workspace_view
 
 FORBIDDEN = "Only owners, admins and editors can create campaigns."
 STEPS: list[tuple[str, str]] = [

@@ -8,20 +8,20 @@ from config.env import env_str
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # `adp_…` tokens act as their person; anything else is tried as a key.
-        "campaigns.api.token_auth.PersonalAccessTokenAuthentication",
-        "campaigns.api.auth.ApiKeyAuthentication",
+        "workspaces.api.token_auth.PersonalAccessTokenAuthentication",
+        "workspaces.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "campaigns.api.common.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.common.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_CLASSES": ["campaigns.api.common.CallerRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.common.CallerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "caller": env_str("API_THROTTLE_RATE", "1200/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "campaigns.api.common.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.common.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -46,8 +46,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # 400/401/403/404/414/429 on every operation, 409/413/415 on writes.
-        "campaigns.api.schema_hooks.declare_common_errors",
+        "core.api.schema_hooks.declare_common_errors",
         # Links from each create to the new object's operations (stateful).
-        "campaigns.api.schema_hooks.link_created_objects",
+        "core.api.schema_hooks.link_created_objects",
     ],
 }

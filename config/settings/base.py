@@ -73,20 +73,24 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
-    # Two-factor sign-in (campaigns/twofactor.py): TOTP apps and recovery codes.
+    # Two-factor sign-in (workspaces/twofactor.py): TOTP apps and recovery codes.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Bottom up, as the layers in pyproject.toml ([tool.importlinter]) run.
+    "workspaces",
+    "connections",
     "campaigns",
     "content",
-    "channels",
+    "publishing",
     "analytics",
+    "workflow",
     "demo",
 ]
 
 MIDDLEWARE = [
     # First: drops proxy headers a client sent itself, before anything reads them.
-    "campaigns.client_address.TrustedProxyHeadersMiddleware",
+    "core.client_address.TrustedProxyHeadersMiddleware",
     # Then: every later middleware's log lines carry the request id, and the
     # latency covers everything below.
     "config.middleware.RequestIdMiddleware",
@@ -103,9 +107,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A member of an organization that requires two-factor, not yet enrolled,
     # reaches only the enrolment page (and sign-out) until they are.
-    "campaigns.twofactor_middleware.TwoFactorEnforcementMiddleware",
+    "workspaces.twofactor_middleware.TwoFactorEnforcementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "campaigns.middleware.CurrentWorkspaceMiddleware",
+    "workspaces.middleware.CurrentWorkspaceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -159,7 +163,7 @@ AUTH_USER_MODEL = "campaigns.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
-# The name authenticator apps show next to the account (campaigns/twofactor.py).
+# The name authenticator apps show next to the account (workspaces/twofactor.py).
 OTP_TOTP_ISSUER = "AdLoop"
 _PV = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

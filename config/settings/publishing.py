@@ -7,7 +7,7 @@ from __future__ import annotations
 from config.env import env_bool, env_float, env_int, env_str
 from config.settings.base import DEBUG
 
-# Publishing: the outbox (channels/dispatcher.py, channels/publishing.py;
+# Publishing: the outbox (publishing/dispatcher.py, channels/delivery.py;
 # ARCHITECTURE.md, "Publishing: the outbox").
 # How often each scheduler claims due publications, and how many per batch.
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 2)
@@ -21,14 +21,14 @@ DISPATCH_MAX_QUEUED = env_int("DISPATCH_MAX_QUEUED", 2000)
 # process). 1 = one task per publication.
 PUBLISH_TASK_BATCH = env_int("PUBLISH_TASK_BATCH", 20)
 PUBLISH_CALL_THREADS = env_int("PUBLISH_CALL_THREADS", 32)
-# Per-network rate limits over channels.ratelimit.DEFAULT_LIMITS (see there):
+# Per-network rate limits over publishing.ratelimit.DEFAULT_LIMITS (see there):
 # {"webhook": {"account": (60, 60)}} = 60 posts a minute per webhook account.
 PUBLISH_RATE_LIMITS: dict[str, dict[str, tuple[int, float] | None]] = {}
 # How often the sweep re-drives lost work (expired leases, queued rows whose
 # broker messages are gone).
 PUBLISH_SWEEP_INTERVAL_SECONDS = env_int("PUBLISH_SWEEP_INTERVAL_SECONDS", 10)
 # A worker's claim holds its rows this long and is renewed every
-# PUBLISH_LEASE_RENEW_SECONDS while its calls are in flight (channels/lease.py);
+# PUBLISH_LEASE_RENEW_SECONDS while its calls are in flight (publishing/lease.py);
 # a row whose lease ran out lost its worker: an ambiguous outcome, re-driven.
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 30)
 PUBLISH_LEASE_RENEW_SECONDS = env_int("PUBLISH_LEASE_RENEW_SECONDS", 10)
@@ -49,7 +49,7 @@ PUBLISH_LATE_CUTOFF_SECONDS = env_int("PUBLISH_LATE_CUTOFF_SECONDS", 3600)
 PUBLISH_RETRY_BASE_SECONDS = env_int("PUBLISH_RETRY_BASE_SECONDS", 10)
 PUBLISH_RETRY_MAX_DELAY_SECONDS = env_int("PUBLISH_RETRY_MAX_DELAY_SECONDS", 900)
 PUBLISH_RETRY_DEADLINE_SECONDS = env_int("PUBLISH_RETRY_DEADLINE_SECONDS", 3600)
-# Outbound HTTP (channels/http.py). Private, loopback and link-local targets are
+# Outbound HTTP (core/http.py). Private, loopback and link-local targets are
 # refused unless allowed here (development against local servers, tests).
 OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
 # The demo inbox (/demo/inbox/, demo/inbox.py): a local receiver for trying
@@ -84,7 +84,7 @@ GRAPH_API_BASE_URL = (
 GRAPH_API_VERSION = env_str("GRAPH_API_VERSION") or "v21.0"
 # Where people sign in (the OAuth authorize pages, and LinkedIn's token endpoint);
 # the token and profile endpoints of X and Facebook are on the API hosts above
-# (channels/oauth.py). Settings so tests can point them at local servers.
+# (connections/oauth.py). Settings so tests can point them at local servers.
 X_OAUTH_AUTHORIZE_URL = (
     env_str("X_OAUTH_AUTHORIZE_URL") or "https://x.com/i/oauth2/authorize"
 )

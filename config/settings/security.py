@@ -18,7 +18,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Believe a proxy's "this came over HTTPS" header only when told one sets it
 # (e.g. X-Forwarded-Proto): otherwise any client could claim HTTPS. Requests
 # from a peer outside TRUSTED_PROXIES (when that is set) have the header
-# removed first (campaigns.client_address.TrustedProxyHeadersMiddleware).
+# removed first (core.client_address.TrustedProxyHeadersMiddleware).
 _proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", "").strip()
 if _proxy_ssl_header:
     SECURE_PROXY_SSL_HEADER = (

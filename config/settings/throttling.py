@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int, env_list, env_str
 from config.settings.base import DEBUG
 
-# Public newsletter sign-up (channels.newsletter_limits): sign-ups per source
+# Public newsletter sign-up (publishing.newsletter_limits): sign-ups per source
 # address and per target address per hour (counted in the cache, hashed), and
 # how long a pending address waits before it is mailed a confirmation again.
 NEWSLETTER_SIGNUPS_PER_SOURCE_PER_HOUR = env_int(
@@ -47,7 +47,7 @@ CACHES = {
     )
 }
 
-# Sign-in throttling (campaigns/signin_throttle.py; README, "Security"). Failed
+# Sign-in throttling (workspaces/signin_throttle.py; README, "Security"). Failed
 # sign-ins are counted per (account, source address): past the free ones each
 # next try waits twice as long, up to the cap. One address is also limited
 # across all accounts (a looser count), and the API's key check per address.
@@ -67,7 +67,7 @@ PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env_int(
 )
 
 # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed
-# (campaigns/client_address.py): sign-in throttling, public form limits, click
+# (core/client_address.py): sign-in throttling, public form limits, click
 # hashing and the audit log all take the caller's address from there. Empty: the
 # direct peer is the caller and X-Forwarded-For is ignored.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])

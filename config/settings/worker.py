@@ -61,5 +61,5 @@ SCHEDULER_HEARTBEAT_SECONDS = env_int("SCHEDULER_HEARTBEAT_SECONDS", 5)
 # /healthz reports the scheduler stale after this long without a tick.
 SCHEDULER_STALE_AFTER_SECONDS = env_int("SCHEDULER_STALE_AFTER_SECONDS", 60)
 # How often the scheduler refreshes OAuth tokens that expire within
-# OAUTH_REFRESH_MARGIN_SECONDS (channels/oauth.py).
+# OAUTH_REFRESH_MARGIN_SECONDS (connections/oauth.py).
 TOKEN_REFRESH_INTERVAL_SECONDS = env_int("TOKEN_REFRESH_INTERVAL_SECONDS", 300)

@@ -11,15 +11,15 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 
-from campaigns.api.docs import ErrorResponseSerializer, errors
 from campaigns.api.jobs import JOB_EXAMPLE, JobSerializer
-from campaigns.api.workspace_refs import HELP as WORKSPACE_HELP
 from content.api.asset_serializers import (
     AssetDetailSerializer,
     AssetUploadSerializer,
     ImageGenerateSerializer,
 )
 from content.models import AssetSource
+from core.api.docs import ErrorResponseSerializer, errors
+from workspaces.api.workspace_refs import HELP as WORKSPACE_HELP
 
 # --- Examples and docs --------------------------------------------------------
 

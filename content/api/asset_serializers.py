@@ -11,14 +11,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from campaigns.api.channel_accounts import VisibleField, named_choice
-from campaigns.api.common import StrictSerializer
-from campaigns.api.workspace_refs import WorkspaceField
 from campaigns.models import Post
+from connections.api.channel_accounts import VisibleField, named_choice
 from content import services
 from content.images import PROVIDERS
 from content.models import Asset, AssetSource, PostImage, Rendition, Variant
 from content.services.image_generation import MAX_SEED, MAX_SIDE, MIN_SIDE
+from core.api.common import StrictSerializer
+from workspaces.api.workspace_refs import WorkspaceField
 
 # --- Output -------------------------------------------------------------------
 

@@ -30,14 +30,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import selectors
-from campaigns.api.base import ApiViewSet, JSONParser
-from campaigns.api.common import error_response
-from campaigns.api.docs import RETRY_AFTER, errors
 from campaigns.api.jobs import JobSerializer
-from campaigns.api.workspace_refs import find_workspace
-from campaigns.counters import Throttled
 from campaigns.models import Post
-from campaigns.permissions import Action, visible_workspaces
 from content import services
 from content.api.asset_docs import (
     ASSET_EXAMPLE,
@@ -56,6 +50,12 @@ from content.api.asset_serializers import (
 )
 from content.models import Asset
 from content.uploads import UploadRejected
+from core.api.common import error_response
+from core.api.docs import RETRY_AFTER, errors
+from core.counters import Throttled
+from workspaces.api.base import ApiViewSet, JSONParser
+from workspaces.api.workspace_refs import find_workspace
+from workspaces.permissions import Action, visible_workspaces
 
 
 @extend_schema(tags=["media library"], parameters=[RETRY_AFTER])

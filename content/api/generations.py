@@ -27,16 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import selectors
-from campaigns.api.base import ApiViewSet
-from campaigns.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
-from campaigns.api.filters import IdFilter
-from campaigns.api.workspace_refs import (
-    WORKSPACE_PATH,
-    WorkspaceFilter,
-    visible_workspace_or_404,
-)
-from campaigns.models import Post, Workspace
-from campaigns.permissions import Action, visible_workspaces
+from campaigns.models import Post
 from content import services
 from content.api.serializers import (
     AISpendSerializer,
@@ -45,6 +36,16 @@ from content.api.serializers import (
 )
 from content.models import Generation, GenerationStatus
 from content.services import budget
+from core.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from core.api.filters import IdFilter
+from workspaces.api.base import ApiViewSet
+from workspaces.api.workspace_refs import (
+    WORKSPACE_PATH,
+    WorkspaceFilter,
+    visible_workspace_or_404,
+)
+from workspaces.models import Workspace
+from workspaces.permissions import Action, visible_workspaces
 
 GENERATION_EXAMPLE = {
     "id": 42,
@@ -229,7 +230,7 @@ class GenerationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 @extend_schema(tags=["copy generation"], parameters=[RETRY_AFTER])
 class WorkspaceAISpendViewSet(ApiViewSet):
     """Only the `ai-spend` read on workspaces (the rest is in
-    `campaigns.api.workspaces`)."""
+    `workspaces.api.workspaces`)."""
 
     serializer_class = AISpendSerializer
     queryset = Workspace.objects.none()  # schema only; see get_queryset

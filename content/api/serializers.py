@@ -8,9 +8,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from campaigns.api.channel_accounts import VisibleField, named_choice
-from campaigns.api.common import StrictSerializer
-from channels.models import ChannelAccount, Network
+from connections.api.channel_accounts import VisibleField, named_choice
+from connections.models import ChannelAccount, Network
 from content.models import (
     Generation,
     GenerationStatus,
@@ -21,6 +20,7 @@ from content.models import (
 )
 from content.services.generation import MAX_COUNT
 from content.services.variants import MAX_TEXT
+from core.api.common import StrictSerializer
 
 OFFLINE_HELP = (
     "True when the offline writer made it: a deterministic draft built from the "

@@ -17,15 +17,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns.api.base import ApiViewSet
-from campaigns.api.docs import RETRY_AFTER, errors
-from campaigns.api.filters import IdFilter
-from campaigns.api.workspace_refs import WorkspaceFilter
-from campaigns.permissions import Action, visible_workspaces
-from channels.models import Network
+from connections.models import Network
 from content import services
 from content.api.serializers import VariantSerializer, VariantTextSerializer
 from content.models import Variant, VariantEdit, VariantStatus
+from core.api.docs import RETRY_AFTER, errors
+from core.api.filters import IdFilter
+from workspaces.api.base import ApiViewSet
+from workspaces.api.workspace_refs import WorkspaceFilter
+from workspaces.permissions import Action, visible_workspaces
 
 VARIANT_EXAMPLE = {
     "id": 301,

@@ -23,14 +23,6 @@ from typing import Protocol, runtime_checkable
 
 from django.conf import settings
 
-from content.copy_types import (
-    Angle,
-    AngleTask,
-    CopyResult,
-    CopyTask,
-    LLMError,
-    ModerationResult,
-)
 from content.llm.openai_provider import OpenAICompatibleProvider, cost_of
 from content.llm.schemas import (
     ANGLES_SCHEMA,
@@ -39,6 +31,14 @@ from content.llm.schemas import (
     COPY_SCHEMA_NAME,
     LINK_PLACEMENTS,
     copy_schema,
+)
+from networks.copy_types import (
+    Angle,
+    AngleTask,
+    CopyResult,
+    CopyTask,
+    LLMError,
+    ModerationResult,
 )
 
 __all__ = [

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import openai
 
-from content.copy_types import LLMError
 from content.openai_calls import server_message
+from networks.copy_types import LLMError
 
 
 def permanent_error(

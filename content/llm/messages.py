@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from content.copy_types import Angle, AngleTask, CopyTask, DraftVariant
+from networks.copy_types import Angle, AngleTask, CopyTask, DraftVariant
 
 
 class Malformed(Exception):

@@ -21,16 +21,6 @@ import httpx2 as _http  # the openai client's transport (openai 3.x)
 import openai
 from django.conf import settings
 
-from content.copy_types import (
-    Angle,
-    AngleTask,
-    CopyResult,
-    CopyTask,
-    DraftVariant,
-    LLMError,
-    ModerationResult,
-    Usage,
-)
 from content.llm.errors import cause, check_refusal, mentions, permanent_error
 from content.llm.messages import (
     Malformed,
@@ -49,6 +39,16 @@ from content.llm.schemas import (
     copy_schema,
 )
 from content.openai_calls import GaveUp, RetryPolicy, client, host_of, redact
+from networks.copy_types import (
+    Angle,
+    AngleTask,
+    CopyResult,
+    CopyTask,
+    DraftVariant,
+    LLMError,
+    ModerationResult,
+    Usage,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -21,16 +21,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 
-from content.copy_types import (
-    Angle,
-    AngleTask,
-    ChannelSpec,
-    CopyResult,
-    CopyTask,
-    DraftVariant,
-    ModerationResult,
-    Usage,
-)
 from content.offline_writer.drafts import (
     STRUCTURES,
     Part,
@@ -43,6 +33,16 @@ from content.offline_writer.drafts import (
     sentences,
 )
 from content.offline_writer.lengths import measure, shorten
+from networks.copy_types import (
+    Angle,
+    AngleTask,
+    ChannelSpec,
+    CopyResult,
+    CopyTask,
+    DraftVariant,
+    ModerationResult,
+    Usage,
+)
 
 __all__ = ["RATIONALE_PREFIX", "OfflineWriter", "brand_fact", "measure", "shorten"]
 

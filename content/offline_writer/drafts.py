@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from content.copy_types import BrandFacts, CopyTask, DraftVariant
 from content.offline_writer.lengths import STOP
+from networks.copy_types import BrandFacts, CopyTask, DraftVariant
 
 STRUCTURES = ("question lead", "benefit lead", "short punchy")
 _QUESTIONS = ("Curious about {topic}?", "Still thinking about {topic}?")

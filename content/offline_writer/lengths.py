@@ -2,7 +2,7 @@
 
 `measure` is conservative (URLs as at least 23, characters outside the
 Latin/Greek/Cyrillic ranges and emoji as 2, like X), so a draft that fits here
-fits every network's own measure; `content.channel_rules` still checks.
+fits every network's own measure; `networks.textrules` still checks.
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def _instagram() -> NetworkImageLimits:
     return NetworkImageLimits(**{**rules.__dict__, "formats": allowed})
 
 
-#: Keyed by `channels.models.Network` values (plain strings, so this module does
+#: Keyed by `publishing.models.Network` values (plain strings, so this module does
 #: not import Django models).
 NETWORK_IMAGE_LIMITS: dict[str, NetworkImageLimits] = {
     # ≤ 1,000,000 bytes per image (the lexicon's maxSize), not 1 MiB.

@@ -130,7 +130,7 @@ def render_for_network(
     max_bytes: int | None = None,
     alt_text: str = "",
 ) -> list[Rendition]:
-    """The renditions `network` uses (a `channels.models.Network` value).
+    """The renditions `network` uses (a `publishing.models.Network` value).
 
     `max_bytes` replaces the limit of an instance-defined network (Mastodon: the
     instance's `image_size_limit`) and can only lower the others'.

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
-from campaigns.models import Workspace
-from campaigns.permissions import Action
 from campaigns.services.brands import require
 from content.models import AISettings
+from workspaces.models import Workspace
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 PROVIDERS = ("", "offline", "openai")
 

@@ -25,9 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
-from campaigns.models import Workspace
 from content import renditions
 from content.models import Asset, Rendition, RenditionsState
+from workspaces.models import Workspace
 
 logger = logging.getLogger("content.services.assets")
 
@@ -194,7 +194,7 @@ def thumbnail_of(image: Image.Image) -> tuple[bytes, str]:
 
 def workspace_networks(workspace: Workspace) -> list[str]:
     """The networks of the workspace's channel accounts that have image limits."""
-    from channels.models import ChannelAccount
+    from connections.models import ChannelAccount
 
     found = (
         ChannelAccount.objects.filter(workspace=workspace)

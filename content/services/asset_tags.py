@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from campaigns.models import ApiKey, User, Workspace
-from campaigns.permissions import Action
 from campaigns.services.brands import require
 from content.models import Asset, AssetTag
+from workspaces.models import ApiKey, User, Workspace
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50

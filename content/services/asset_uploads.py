@@ -24,8 +24,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from PIL import Image, ImageOps
 
-from campaigns.models import Workspace
-from campaigns.permissions import Action
 from campaigns.services.brands import require
 from content.models import Asset, AssetSource, RenditionsState
 from content.services import upload_budget
@@ -38,9 +36,11 @@ from content.services.asset_renditions import (
 )
 from content.services.asset_tags import by_fields, clean_tags, tag_rows
 from content.uploads import inspect_upload
+from workspaces.models import Workspace
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 # The name it had as one module with the rest of the library, so log filters
 # keep matching.
@@ -63,7 +63,7 @@ def asset_upload(
 ) -> tuple[Asset, bool]:
     """Check, clean and store one uploaded image; `(asset, created)`.
 
-    Raises `campaigns.counters.Throttled` when the workspace is past its upload
+    Raises `core.counters.Throttled` when the workspace is past its upload
     budget for the minute (before the file is decoded), and `UploadRejected`
     (a non-image, a decompression bomb, a file over `IMAGE_UPLOAD_MAX_BYTES`,
     an animation, a truncated file) before anything is written. A new asset is

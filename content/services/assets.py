@@ -29,10 +29,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from campaigns.errors import ConflictError
 from campaigns.lifecycle import ensure_editable
-from campaigns.models import Post, PostStatus, Workspace
-from campaigns.permissions import Action, visible_workspaces
+from campaigns.models import Post, PostStatus
 from campaigns.services.brands import require
 from content.models import Asset, PostImage
 from content.services.asset_renditions import make_renditions, remove_files
@@ -52,9 +50,12 @@ from content.services.asset_uploads import (
     upload_limit,
 )
 from content.uploads import UploadRejected
+from core.errors import ConflictError
+from workspaces.models import Workspace
+from workspaces.permissions import Action, visible_workspaces
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 logger = logging.getLogger(__name__)
 

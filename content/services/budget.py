@@ -13,10 +13,10 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.errors import ConflictError
-from campaigns.models import Workspace
-from content.copy_types import RenderedPrompt
 from content.models import AISettings, Generation, GenerationStatus
+from core.errors import ConflictError
+from networks.copy_types import RenderedPrompt
+from workspaces.models import Workspace
 
 OFFLINE = "offline"
 # What one call may write at most; the estimate assumes the worst case.

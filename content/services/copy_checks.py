@@ -2,7 +2,7 @@
 
 The copy that goes out to an account is its network's chosen variant, or,
 where none is chosen, the post's body (its topic when the body is empty): what
-`channels.publishing.build_request` sends. It is measured against the
+`publishing.delivery.build_request` sends. It is measured against the
 account's limits (`content.copy_limits`: the network's, or the account's own,
 as a Mastodon instance sets them), each part of a thread alone, and the post's
 chosen images are counted and weighed as the files that would go out.
@@ -23,10 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from campaigns.models import Post
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from content import copy_limits
-from content.channel_rules import Violation, rules_for
 from content.models import PostImage, Variant, VariantStatus
+from networks.textrules import Violation, rules_for
 
 LIMIT = "limit"  # the network refuses it: blocks the moves toward publishing
 RULE = "rule"  # the brand's rules (required hashtags and mentions, don't-words)
@@ -187,8 +187,8 @@ def _chosen_images(post: Post) -> list[PostImage]:
 def _outgoing_bytes(usage: PostImage, network: str) -> int:
     """The size of the file the publisher sends for this image on `network`:
     the network's rendition in its preferred format, else a generic one, else
-    the original (`channels.publishing.media_for` picks the same)."""
-    from channels.publishing import DEFAULT_FORMATS, PREFERRED_FORMATS
+    the original (`publishing.delivery.media_for` picks the same)."""
+    from publishing.delivery import DEFAULT_FORMATS, PREFERRED_FORMATS
 
     order = PREFERRED_FORMATS.get(network, ()) + DEFAULT_FORMATS
     renditions = list(usage.asset.renditions.all())

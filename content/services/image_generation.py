@@ -23,10 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from campaigns.errors import ConflictError
 from campaigns.lifecycle import ensure_editable
 from campaigns.models import BrandProfile, Job, JobStatus, Post
-from campaigns.permissions import Action
 from campaigns.services import jobs
 from campaigns.services.brands import require
 from content.images import (
@@ -44,9 +42,11 @@ from content.services.assets import StoredImage, store_image
 # disclosure_for is re-exported: its callers and tests import it from here.
 from content.services.image_provenance import disclosure_for as disclosure_for
 from content.services.image_provenance import provenance_note, visible_label
+from core.errors import ConflictError
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.cache import cache
 
-from content.copy_types import LLMError
+from networks.copy_types import LLMError
 
 SLOT_TTL = 600  # seconds; longer than any one call with its retries
 WAIT = 300.0  # seconds a call waits for a slot before giving up

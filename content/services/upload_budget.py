@@ -5,7 +5,7 @@ PNG can declare 38 megapixels (just under `content.uploads.MAX_PIXELS`); the
 request decodes it to check it, and the images worker then makes a thumbnail
 and a dozen renditions from it. Without a budget one workspace could keep the
 web processes and the images queue busy for everyone. Two counters per
-workspace per minute, in the shared cache (`campaigns.counters`):
+workspace per minute, in the shared cache (`core.counters`):
 
 - `MEDIA_UPLOADS_PER_MINUTE` uploads, counted before the file is read;
 - `MEDIA_MEGAPIXELS_PER_MINUTE` megapixels, as the file's header declares them,
@@ -21,7 +21,7 @@ import math
 
 from django.conf import settings
 
-from campaigns.counters import Throttled, count
+from core.counters import Throttled, count
 
 WINDOW = 60
 

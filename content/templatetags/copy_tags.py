@@ -9,9 +9,9 @@ from typing import Any
 from django import template
 
 from campaigns import lifecycle
-from channels.models import ChannelAccount, Network
-from content import channel_rules
+from connections.models import ChannelAccount, Network
 from content.services.copy_checks import account_limits, limit_problems
+from networks import textrules as channel_rules
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from content import channel_rules
+from networks import textrules as channel_rules
 
 register = template.Library()
 

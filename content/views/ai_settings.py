@@ -11,16 +11,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from campaigns.permissions import Action, can
-from campaigns.views.common import (
+from content.forms import AISettingsForm
+from content.services.ai_settings import ai_settings_update
+from content.services.budget import ai_settings_for, month_spend, resolve_provider
+from workspaces.permissions import Action, can
+from workspaces.views.common import (
     WorkspaceRequest,
     apply_validation_error,
     require,
     workspace_view,
 )
-from content.forms import AISettingsForm
-from content.services.ai_settings import ai_settings_update
-from content.services.budget import ai_settings_for, month_spend, resolve_provider
 
 FORBIDDEN = "Only owners and admins can change the AI settings."
 

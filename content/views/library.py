@@ -33,15 +33,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns.counters import Throttled
-from campaigns.errors import ConflictError
-from campaigns.permissions import Action, can
-from campaigns.views.common import WorkspaceRequest, is_htmx, require, workspace_view
 from content import services
 from content.models import Asset, AssetTag, Rendition
 from content.services.asset_renditions import requeue_if_stale
 from content.services.assets import upload_limit
 from content.uploads import UploadRejected
+from core.counters import Throttled
+from core.errors import ConflictError
+from workspaces.permissions import Action, can
+from workspaces.views.common import WorkspaceRequest, is_htmx, require, workspace_view
 
 PAGE = "content/library/page.html"
 GRID = "content/library/_grid.html"

@@ -12,15 +12,16 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from campaigns import lifecycle
-from campaigns.models import Post, Role, User
-from campaigns.permissions import Action, can, role_in_workspace
-from campaigns.views.common import WorkspaceRequest
-from channels.models import ChannelAccount, Network
-from content import channel_rules
+from campaigns.models import Post
+from connections.models import ChannelAccount, Network
 from content.forms import GenerateForm
 from content.models import Generation, Variant, VariantStatus
 from content.services import copy_checks
 from content.services.budget import resolve_provider
+from networks import textrules as channel_rules
+from workspaces.models import Role, User
+from workspaces.permissions import Action, can, role_in_workspace
+from workspaces.views.common import WorkspaceRequest
 
 PANEL = "content/variants/_panel.html"
 STREAM_SALT = "content.variant-stream"

@@ -24,10 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import lifecycle
-from campaigns.errors import ConflictError
 from campaigns.models import Job, JobStatus, Post
-from campaigns.permissions import Action, can
-from campaigns.views.common import WorkspaceRequest, is_htmx, require, workspace_view
 from content import renditions, services
 from content.models import (
     Asset,
@@ -39,6 +36,9 @@ from content.models import (
 )
 from content.services.image_generation import CANCELED_MESSAGE, KIND, max_images
 from content.views.library import provider_name
+from core.errors import ConflictError
+from workspaces.permissions import Action, can
+from workspaces.views.common import WorkspaceRequest, is_htmx, require, workspace_view
 
 PANEL = "content/images/_panel.html"
 PROGRESS = "content/images/_progress.html"
@@ -117,7 +117,7 @@ def _box(asset: Asset, rendition: Rendition | None) -> dict[str, float] | None:
 def previews(post: Post, asset: Asset) -> list[NetworkPreview]:
     """Per network of the post: each format it takes, with the stored rendition
     (the network's own, else the generic one) and its crop on the source."""
-    from channels.models import Network
+    from connections.models import Network
 
     labels = dict(Network.choices)
     format_labels = dict(RenditionFormat.choices)

@@ -18,14 +18,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from campaigns.errors import ConflictError
-from campaigns.permissions import Action
-from campaigns.views.common import WorkspaceRequest, require, workspace_view
 from content import services
-from content.copy_types import LLMError
 from content.models import Variant
 from content.views.panel import STREAM_SALT
 from content.views.variants import EDIT_FORBIDDEN, _post
+from core.errors import ConflictError
+from networks.copy_types import LLMError
+from workspaces.permissions import Action
+from workspaces.views.common import WorkspaceRequest, require, workspace_view
 
 logger = logging.getLogger(__name__)
 TOKEN_MAX_AGE = 60 * 60 * 12

@@ -15,14 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.errors import ConflictError
 from campaigns.models import Post
-from campaigns.permissions import Action
-from campaigns.views.common import WorkspaceRequest, is_htmx, require, workspace_view
 from content import services
 from content.forms import GenerateForm, VariantTextForm
 from content.models import Generation, Variant
 from content.views.panel import render_panel
+from core.errors import ConflictError
+from workspaces.permissions import Action
+from workspaces.views.common import WorkspaceRequest, is_htmx, require, workspace_view
 
 EDIT_FORBIDDEN = "Only editors, admins and owners write copy."
 

@@ -14,7 +14,7 @@ from analytics.posting_times import (
     Slot,
     best_slots,
 )
-from channels.models import ChannelAccount, Network
+from connections.models import ChannelAccount, Network
 
 MONDAY = date(2025, 3, 24)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.models import ApiKeyScope
+from workspaces.models import ApiKeyScope
 
 ID_FILTERS = [
     ("/api/v1/variants/", "generation"),

@@ -1,15 +1,15 @@
 """The schema names every status the API can answer; a long query is a 414.
 
 Some answers come from the machinery every view runs through, not from the
-view: `campaigns.api.schema_hooks` declares them on each operation.
+view: `core.api.schema_hooks` declares them on each operation.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from campaigns.api.base import MAX_QUERY_STRING
-from campaigns.models import ApiKeyScope
+from workspaces.api.base import MAX_QUERY_STRING
+from workspaces.models import ApiKeyScope
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 

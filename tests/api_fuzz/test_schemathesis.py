@@ -12,7 +12,7 @@ Time: 3 min on two cores shared with other work (2026-12: 96 operations,
 about 4,800 requests, the coverage phase most of it); SCHEMATHESIS_MAX_EXAMPLES
 raises the examples per operation for a deeper run by hand. The stateful phase
 follows the links the schema declares from each create to the new object's
-operations (campaigns.api.schema_hooks.link_created_objects) and those
+operations (core.api.schema_hooks.link_created_objects) and those
 schemathesis infers, bounded by tests/api_fuzz/schemathesis.toml (2026-12: 31
 scenarios in 21 s). No operation is excluded.
 """
@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from campaigns.models import ApiKeyScope, PostStatus, Role
-from channels import publishing
-from channels.models import Network
+from campaigns.models import PostStatus
+from connections.models import Network
+from publishing import delivery as publishing
 from tests.factories import (
     BrandProfileFactory,
     CampaignFactory,
@@ -42,6 +42,7 @@ from tests.factories import (
     api_key,
     member,
 )
+from workspaces.models import ApiKeyScope, Role
 
 SEED = 20261207
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -84,7 +85,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         "DEFAULT_THROTTLE_RATES": {"caller": "1000000/minute"},
     }
     # Checks that send bad credentials would otherwise trip the per-address
-    # bad-key back-off (campaigns.signin_throttle) and turn the run into 429s.
+    # bad-key back-off (workspaces.signin_throttle) and turn the run into 429s.
     settings.API_KEY_FREE_FAILURES = 1_000_000
     settings.SIGNIN_ADDRESS_FREE_FAILURES = 1_000_000
     # Thousands of expected 4xx would each write a warning line: time, not news
@@ -140,7 +141,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert f"✅  {phase}" in output, output[:3000]
     # The stateful phase followed the schema's own links (create, then act on
-    # the new object: campaigns.api.schema_hooks.link_created_objects).
+    # the new object: core.api.schema_hooks.link_created_objects).
     links = re.search(r"API Links:\s+(\d+) covered / (\d+) selected", output)
     assert links, output[:3000]
     assert int(links[1]) >= 1 and int(links[2]) > 400, links[0]

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from campaigns.models import ApiKeyScope
 from tests.factories import CampaignFactory
+from workspaces.models import ApiKeyScope
 
 
 @pytest.mark.parametrize(

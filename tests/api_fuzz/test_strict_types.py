@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.models import ApiKeyScope, BrandProfile, Workspace
-from channels.models import ChannelAccount
+from campaigns.models import BrandProfile
+from connections.models import ChannelAccount
 from tests.factories import BrandProfileFactory, ChannelAccountFactory
+from workspaces.models import ApiKeyScope, Workspace
 
 
 def _refused(response, field: str, message: str) -> None:

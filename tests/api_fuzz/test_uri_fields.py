@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import PostStatus
-from channels import publishing
-from channels.models import Network, Publication
+from connections.models import Network
+from publishing import delivery as publishing
+from publishing.models import Publication
 from tests.factories import ChannelAccountFactory, ConnectedAccountFactory, PostFactory
 
 

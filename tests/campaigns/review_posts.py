@@ -11,7 +11,7 @@ from typing import Any
 
 from campaigns import lifecycle
 from campaigns.models import Post
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from content import services as content_services
 from content.models import Variant
 from tests.content.media import image_bytes

@@ -1,6 +1,6 @@
 """The pages say who proposes a plan's topics and angles: the offline planner
 by default, the workspace's LLM once one is set for copy (the planner asks it
-then: campaigns.planner.angles)."""
+then: workflow.planner.angles)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.models import ApiKeyScope, BrandProfile, Role
+from campaigns.models import BrandProfile
 from tests.factories import BrandProfileFactory, CampaignFactory
+from workspaces.models import ApiKeyScope, Role
 
 URL = "/api/v1/brands/"
 

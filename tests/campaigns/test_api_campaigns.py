@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.models import ApiKeyScope, Campaign, Job, JobStatus, Role
+from campaigns.models import Campaign, Job, JobStatus
 from tests.factories import (
     BrandProfileFactory,
     CampaignFactory,
     ChannelAccountFactory,
 )
+from workspaces.models import ApiKeyScope, Role
 
 URL = "/api/v1/campaigns/"
 

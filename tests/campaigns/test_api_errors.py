@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import cache
 
 from campaigns import services
-from campaigns.models import (
+from workspaces.models import (
     ApiKey,
     ApiKeyScope,
     Invitation,

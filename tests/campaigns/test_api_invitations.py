@@ -7,9 +7,9 @@ import re
 import pytest
 
 from campaigns import services
-from campaigns.models import ApiKeyScope, Invitation, Role
 from config.celery import app as celery_app
 from tests.factories import UserFactory
+from workspaces.models import ApiKeyScope, Invitation, Role
 
 URL = "/api/v1/invitations/"
 LINK = re.compile(r"http://testserver/invitations/([\w-]+)/")

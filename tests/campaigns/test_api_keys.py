@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from campaigns import services
-from campaigns.models import ApiKey, ApiKeyScope, Role
 from tests.factories import WorkspaceFactory, api_key
+from workspaces.models import ApiKey, ApiKeyScope, Role
 
 URL = "/api/v1/api-keys/"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from campaigns import services
-from campaigns.models import ApiKeyScope, Membership, Role
 from tests.factories import UserFactory, WorkspaceFactory, api_key, member
+from workspaces.models import ApiKeyScope, Membership, Role
 
 URL = "/api/v1/members/"
 MANAGERS = [Role.OWNER, Role.ADMIN]

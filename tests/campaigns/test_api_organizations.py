@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from campaigns.models import ApiKeyScope, Membership, Organization, Role
 from tests.factories import UserFactory
+from workspaces.models import ApiKeyScope, Membership, Organization, Role
 
 URL = "/api/v1/organizations/"
 

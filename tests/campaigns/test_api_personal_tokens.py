@@ -11,10 +11,11 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from campaigns.models import PersonalAccessToken, PostStatus, PostStatusChange
-from campaigns.services import personal_tokens
+from campaigns.models import PostStatus, PostStatusChange
 from tests.campaigns.twofactor_helpers import enrol
 from tests.factories import PostFactory
+from workspaces.models import PersonalAccessToken
+from workspaces.services import personal_tokens
 
 URL = "/api/v1/personal-access-tokens/"
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import ApiKeyScope, CampaignChannel, Post, Role
+from campaigns.models import CampaignChannel, Post
 from tests.factories import (
     CampaignFactory,
     ChannelAccountFactory,
@@ -18,6 +18,7 @@ from tests.factories import (
     WorkspaceFactory,
     member,
 )
+from workspaces.models import ApiKeyScope, Role
 
 URL = "/api/v1/posts/"
 

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from campaigns import lifecycle
-from campaigns.models import ApiKeyScope, Post, PostStatus, Role
+from campaigns.models import Post, PostStatus
 from tests.factories import CampaignFactory, PostFactory
+from workspaces.models import ApiKeyScope, Role
 
 URL = "/api/v1/posts/"
 S = PostStatus

@@ -10,13 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns.models import ApiKeyScope, Post, PostComment, PostStatus, User
+from campaigns.models import Post, PostComment, PostStatus
 from tests.factories import (
     CampaignFactory,
     ChannelAccountFactory,
     PillarFactory,
     PostFactory,
 )
+from workspaces.models import ApiKeyScope, User
 
 URL = "/api/v1/posts/"
 

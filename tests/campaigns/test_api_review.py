@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.models import ApiKeyScope, PostStatus
+from campaigns.models import PostStatus
 from content import services as content_services
 from content.models import Variant
 from tests.campaigns.review_posts import (
@@ -15,6 +15,7 @@ from tests.campaigns.review_posts import (
     post_in_review,
 )
 from tests.content.media import media_root
+from workspaces.models import ApiKeyScope
 
 __all__ = ["media_root"]  # fixture
 pytestmark = pytest.mark.usefixtures("media_root")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.api.base import not_found
-from campaigns.api.urls import urlpatterns
+from config.api_urls import urlpatterns
+from workspaces.api.base import not_found
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -89,7 +89,7 @@ def test_the_schema_offers_the_methods_each_view_answers(schema):
     }
     assert offered["/api/v1/members/{id}/"] == {"get", "patch", "delete"}
     assert offered["/api/v1/workspaces/{id}/"] == {"get", "patch"}
-    # PATCH: the two-factor rule (campaigns.twofactor).
+    # PATCH: the two-factor rule (workspaces.twofactor).
     assert offered["/api/v1/organizations/{id}/"] == {"get", "patch"}
     assert offered["/api/v1/personal-access-tokens/{id}/"] == {"get"}
     assert offered["/api/v1/personal-access-tokens/{id}/revoke/"] == {"post"}

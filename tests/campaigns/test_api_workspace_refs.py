@@ -1,6 +1,6 @@
 """A workspace is named by its id or its slug everywhere in the API: in URLs,
 in a body's `workspace` field and in `?workspace=` filters, through one helper
-(`campaigns.api.workspace_refs`). Another tenant's id or slug reads exactly like
+(`workspaces.api.workspace_refs`). Another tenant's id or slug reads exactly like
 one that does not exist: 404 in a URL, "No such workspace." in a body field, an
 empty list in a filter."""
 
@@ -14,8 +14,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from campaigns import services
-from campaigns.api.workspace_refs import find_workspace
-from campaigns.models import Workspace
 from tests.content.media import image_bytes, media_root
 from tests.factories import (
     BrandProfileFactory,
@@ -25,6 +23,8 @@ from tests.factories import (
     WorkspaceFactory,
     api_key,
 )
+from workspaces.api.workspace_refs import find_workspace
+from workspaces.models import Workspace
 
 __all__ = ["media_root"]  # fixture
 
@@ -173,7 +173,7 @@ def _api_modules() -> list:  # type: ignore[type-arg]
     import pkgutil
 
     found = []
-    for package in ("campaigns.api", "channels.api", "content.api"):
+    for package in ("campaigns.api", "publishing.api", "content.api"):
         root = importlib.import_module(package)
         for info in pkgutil.iter_modules(root.__path__):
             found.append(importlib.import_module(f"{package}.{info.name}"))
@@ -188,8 +188,8 @@ def test_every_workspace_field_and_filter_is_the_one_class() -> None:
 
     from django_filters.filterset import BaseFilterSet
 
-    from campaigns.api.common import StrictSerializer
-    from campaigns.api.workspace_refs import WorkspaceField, WorkspaceFilter
+    from core.api.common import StrictSerializer
+    from workspaces.api.workspace_refs import WorkspaceField, WorkspaceFilter
 
     fields, filtersets = set(), set()
     for module in _api_modules():
@@ -365,7 +365,7 @@ def test_create_api_key_takes_the_id_too(tenant) -> None:
 
     from django.core.management import call_command
 
-    from campaigns.models import ApiKey
+    from workspaces.models import ApiKey
 
     out = StringIO()
     call_command(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.models import ApiKeyScope, Role, Workspace
 from tests.factories import WorkspaceFactory, api_key
+from workspaces.models import ApiKeyScope, Role, Workspace
 
 URL = "/api/v1/workspaces/"
 

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns import lifecycle
-from campaigns.models import PostStatus, WorkspaceSettingChange
+from campaigns.models import PostStatus
 from tests.factories import (
     CampaignFactory,
     ConnectedAccountFactory,
@@ -22,6 +22,7 @@ from tests.factories import (
     WorkspaceFactory,
     api_key,
 )
+from workspaces.models import WorkspaceSettingChange
 
 S = PostStatus
 KEY_APPROVE = (
@@ -185,7 +186,7 @@ def test_another_workspaces_id_is_still_404_for_the_policy(tenant, user_client):
 
 
 def test_a_keys_publication_approve_says_a_person_must_approve(tenant, key_client):
-    from channels.models import Publication
+    from publishing.models import Publication
 
     post = _post(tenant.workspace)
     account = post.accounts.get()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from campaigns.client_address import (
+from core.client_address import (
     UNKNOWN,
     TrustedProxyHeadersMiddleware,
     address_digest,
@@ -94,7 +94,7 @@ def test_the_api_throttle_counts_the_caller_not_a_made_up_header(settings) -> No
     from django.contrib.auth.models import AnonymousUser
     from rest_framework.request import Request
 
-    from campaigns.api.common import CallerRateThrottle
+    from core.api.common import CallerRateThrottle
 
     settings.TRUSTED_PROXIES = [PROXY]
     keys = set()

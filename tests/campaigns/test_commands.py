@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from campaigns import services
-from campaigns.models import ApiKey
 from tests.factories import WorkspaceFactory
+from workspaces.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from campaigns import ical
-from campaigns.models import PostStatus, Role
+from campaigns.models import PostStatus
 from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 WHEN = datetime(2031, 5, 6, 7, 30, tzinfo=UTC)

@@ -9,11 +9,12 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 
 from campaigns import lifecycle
-from campaigns.errors import ConflictError
 from campaigns.lifecycle import MOVES, TransitionNotAllowed
-from campaigns.models import ApiKeyScope, Post, PostStatus, PostStatusChange
+from campaigns.models import Post, PostStatus, PostStatusChange
 from campaigns.signals import post_status_changed
+from core.errors import ConflictError
 from tests.factories import ConnectedAccountFactory, PostFactory, api_key
+from workspaces.models import ApiKeyScope
 
 NOW = datetime(2025, 5, 6, 9, 0, tzinfo=UTC)
 SOON = NOW + timedelta(days=2)

@@ -130,7 +130,7 @@ def test_no_template_prints_utc_after_a_time():
 
 
 def test_a_zone_the_database_lacks_keeps_utc_rather_than_failing(tenant, web):
-    from campaigns.models import Workspace
+    from workspaces.models import Workspace
 
     Workspace.objects.filter(pk=tenant.workspace.pk).update(time_zone="Mars/Olympus")
     page = web(tenant.owner, tenant.workspace).get(reverse("approvals"))
@@ -142,7 +142,7 @@ def test_a_streamed_body_renders_in_the_workspace_zone_too():
     """The variant stream renders its partials after the view returned."""
     from zoneinfo import ZoneInfo
 
-    from campaigns.middleware import _in_zone
+    from workspaces.middleware import _in_zone
 
     def body():
         for _ in range(2):

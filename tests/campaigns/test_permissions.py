@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.models import ApiKeyScope, Role
-from campaigns.permissions import (
+from campaigns.services import api_key_revoke
+from tests.factories import WorkspaceFactory, api_key, member
+from workspaces.models import ApiKeyScope, Role
+from workspaces.permissions import (
     Action,
     can,
     can_in_organization,
     visible_workspaces,
 )
-from campaigns.services import api_key_revoke
-from tests.factories import WorkspaceFactory, api_key, member
 
 EXPECTED = {
     Role.OWNER: set(Action),
@@ -41,7 +41,7 @@ def test_org_wide_role_and_workspace_role_combine_to_the_stronger(db):
     ws = WorkspaceFactory()
     sibling = WorkspaceFactory(organization=ws.organization)
     person = member(ws, Role.CLIENT)
-    from campaigns.models import Membership
+    from workspaces.models import Membership
 
     Membership.objects.create(
         user=person, organization=ws.organization, role=Role.ADMIN

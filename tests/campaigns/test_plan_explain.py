@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from analytics.posting_times import describe_time
 from campaigns import services
-from campaigns.models import Role
-from campaigns.planner import plan_campaign
 from tests.factories import CampaignFactory, ChannelAccountFactory, cadence, member
+from workflow.planner import plan_campaign
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_describe_time(network, when, expected) -> None:
 
 
 def test_an_api_key_move_is_named_as_such(tenant) -> None:
-    from campaigns.plan_explain import record_move
+    from workflow.plan_explain import record_move
 
     with time_machine.travel(NOW, tick=True):
         post = _planned_post(tenant)

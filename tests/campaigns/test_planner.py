@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.posting_times import Slot
-from campaigns import lifecycle, planner
+from campaigns import lifecycle
 from campaigns.models import (
     Campaign,
     Job,
@@ -28,10 +28,9 @@ from campaigns.models import (
     PostStatus,
     PostStatusChange,
 )
-from campaigns.planner import largest_remainder, plan_campaign, spread_evenly
 from campaigns.services.jobs import job_create
 from campaigns.signals import post_status_changed
-from channels.models import Network
+from connections.models import Network
 from tests.factories import (
     CampaignFactory,
     ChannelAccountFactory,
@@ -39,6 +38,8 @@ from tests.factories import (
     WorkspaceFactory,
     cadence,
 )
+from workflow import planner
+from workflow.planner import largest_remainder, plan_campaign, spread_evenly
 
 NOW = datetime(2025, 3, 20, 10, 17, tzinfo=UTC)  # a Thursday, ten days before DST
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC", "Asia/Kolkata"]
@@ -508,7 +509,7 @@ def test_run_plan_job_fails_readably_and_logs_the_traceback(
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(planner, "plan_campaign", explode)
-    with caplog.at_level(logging.ERROR, logger="campaigns.planner"):
+    with caplog.at_level(logging.ERROR, logger="workflow.planner"):
         planner.run_plan_job(job.pk)
 
     job.refresh_from_db()

@@ -14,9 +14,9 @@ import pytest
 import time_machine
 
 from campaigns.models import Objective
-from campaigns.plan_topics import natural_case, phrases_for
-from campaigns.planner import plan_campaign
 from tests.factories import CampaignFactory, ChannelAccountFactory, cadence
+from workflow.plan_topics import natural_case, phrases_for
+from workflow.planner import plan_campaign
 
 pytestmark = pytest.mark.django_db
 

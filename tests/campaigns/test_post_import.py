@@ -9,16 +9,11 @@ from datetime import UTC, date, datetime
 import pytest
 
 from campaigns.api import post_import
-from campaigns.models import (
-    ApiKeyScope,
-    Post,
-    PostOrigin,
-    PostStatus,
-    PostStatusChange,
-)
+from campaigns.models import Post, PostOrigin, PostStatus, PostStatusChange
 from campaigns.services import imports
 from campaigns.signals import post_status_changed
 from tests.factories import CampaignFactory, ChannelAccountFactory
+from workspaces.models import ApiKeyScope
 
 URL = "/api/v1/posts/import/"
 HEADER = "campaign,topic,angle,scheduled_at,accounts,pillar,notes\n"

@@ -19,7 +19,7 @@ from campaigns.terms import (
     parse_names,
     terms_for,
 )
-from channels.models import Network
+from connections.models import Network
 from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
 
 URL = "/api/v1/posts/"

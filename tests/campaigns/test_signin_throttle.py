@@ -12,8 +12,8 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from campaigns import signin_throttle
 from tests.factories import PASSWORD, UserFactory
+from workspaces import signin_throttle
 
 pytestmark = pytest.mark.usefixtures("static_files")
 

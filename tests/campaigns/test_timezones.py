@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from campaigns.timezones import (
+from core.timezones import (
     Ambiguous,
     Nonexistent,
     is_ambiguous,

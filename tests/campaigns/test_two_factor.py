@@ -12,10 +12,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns import twofactor
-from campaigns.models import Membership
 from tests.campaigns.twofactor_helpers import app_code, enrol, unthrottle, wrong_code
 from tests.factories import PASSWORD, UserFactory
+from workspaces import twofactor
+from workspaces.models import Membership
 
 pytestmark = pytest.mark.usefixtures("static_files")
 

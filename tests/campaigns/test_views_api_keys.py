@@ -7,8 +7,8 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from campaigns.models import ApiKey, ApiKeyScope, Role
 from tests.factories import api_key
+from workspaces.models import ApiKey, ApiKeyScope, Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import PostComment, PostStatus
-from campaigns.services.review import STALE_MESSAGE, review_fingerprint
 from content import services as content_services
 from content.models import Variant
 from tests.campaigns.review_posts import (
@@ -23,6 +22,7 @@ from tests.campaigns.review_posts import (
 )
 from tests.content.media import media_root
 from tests.factories import ChannelAccountFactory, PostFactory
+from workflow.review import STALE_MESSAGE, review_fingerprint
 
 __all__ = ["media_root"]  # fixture
 pytestmark = pytest.mark.usefixtures("static_files", "media_root")
@@ -339,7 +339,7 @@ def test_more_posts_cost_only_their_approval_checks_in_queries(tenant, web):
 def test_copy_edited_after_publishing_started_is_listed_for_reviewers(
     tenant, other_tenant, web
 ):
-    from channels.models import Publication
+    from publishing.models import Publication
 
     def waiting(t, topic):
         account = ChannelAccountFactory(workspace=t.workspace, network="x")

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from campaigns import lifecycle
-from campaigns.models import PostComment, PostStatus, Role
-from campaigns.services.review import review_fingerprint
+from campaigns.models import PostComment, PostStatus
 from tests.factories import CampaignFactory, PostFactory
+from workflow.review import review_fingerprint
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.models import BrandProfile, Role
+from campaigns.models import BrandProfile
 from tests.factories import BrandProfileFactory
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 WRITERS = [Role.OWNER, Role.ADMIN, Role.EDITOR]

@@ -10,16 +10,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.models import PostStatus, Role
-from campaigns.timezones import to_local
-from channels.models import Network
+from campaigns.models import PostStatus
+from connections.models import Network
 from content.models import Asset
+from core.timezones import to_local
 from tests.factories import (
     CampaignFactory,
     ChannelAccountFactory,
     PillarFactory,
     PostFactory,
 )
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 # A fixed "now" a few days before the campaign, so every test time is future.
@@ -47,7 +48,7 @@ def campaign(tenant):
 
 
 def _at(day: date, hour: int, minute: int = 0, tz: str = BERLIN) -> datetime:
-    from campaigns.timezones import local_to_utc
+    from core.timezones import local_to_utc
 
     return local_to_utc(datetime(day.year, day.month, day.day, hour, minute), tz)
 

@@ -7,17 +7,11 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from campaigns.models import (
-    Campaign,
-    CampaignStatus,
-    Job,
-    JobStatus,
-    PostStatus,
-    Role,
-)
+from campaigns.models import Campaign, CampaignStatus, Job, JobStatus, PostStatus
 from campaigns.services.plans import PLAN_JOB
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 WRITERS = [Role.OWNER, Role.ADMIN, Role.EDITOR]

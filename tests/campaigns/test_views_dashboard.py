@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import CampaignStatus, PostStatus
-from channels import publishing
-from channels.models import AccountStatus, Network, Publication
-from channels.models import PublicationStatus as PS
+from connections.models import AccountStatus, Network
+from publishing import delivery as publishing
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns.models import Post, PostOrigin, Role
+from campaigns.models import Post, PostOrigin
 from tests.factories import CampaignFactory
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 

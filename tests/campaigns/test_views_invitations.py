@@ -9,8 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from campaigns import services
-from campaigns.models import Membership, Role, User
 from tests.factories import PASSWORD, UserFactory
+from workspaces.models import Membership, Role, User
 
 pytestmark = pytest.mark.usefixtures("static_files")
 NEW_PASSWORD = "a-Fresh-passw0rd-42"

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns import services
-from campaigns.models import Invitation, Membership, Role
+from workspaces.models import Invitation, Membership, Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 MANAGERS = [Role.OWNER, Role.ADMIN]

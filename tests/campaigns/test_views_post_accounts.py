@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from campaigns.models import CampaignChannel, Role
-from campaigns.timezones import local_to_utc, to_local
+from campaigns.models import CampaignChannel
+from core.timezones import local_to_utc, to_local
 from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 NOW = datetime(2025, 3, 20, 8, 0, tzinfo=UTC)

@@ -9,14 +9,15 @@ import time_machine
 from django.urls import reverse
 
 from campaigns import lifecycle
-from campaigns.models import Post, PostComment, PostOrigin, PostStatus, Role
-from campaigns.timezones import local_to_utc, to_local
+from campaigns.models import Post, PostComment, PostOrigin, PostStatus
+from core.timezones import local_to_utc, to_local
 from tests.factories import (
     CampaignFactory,
     ChannelAccountFactory,
     PillarFactory,
     PostFactory,
 )
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 NOW = datetime(2025, 3, 20, 8, 0, tzinfo=UTC)
@@ -316,8 +317,8 @@ def test_another_workspaces_post_is_404_everywhere(tenant, other_tenant, web):
 
 
 def test_a_post_of_another_visible_workspace_switches_to_it(tenant, web, campaign):
-    from campaigns.models import Membership
     from tests.factories import WorkspaceFactory
+    from workspaces.models import Membership
 
     second = WorkspaceFactory(organization=tenant.workspace.organization)
     post = PostFactory(campaign=CampaignFactory(workspace=second))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.models import PersonalAccessToken
-from campaigns.services import personal_tokens
 from tests.campaigns.twofactor_helpers import enrol
+from workspaces.models import PersonalAccessToken
+from workspaces.services import personal_tokens
 
 pytestmark = pytest.mark.usefixtures("static_files")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.models import Role
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 EDITORS = [Role.OWNER, Role.ADMIN]

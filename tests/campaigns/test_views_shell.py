@@ -8,9 +8,9 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from campaigns.models import Membership, Organization, Role, Workspace
 from campaigns.views import placeholders
 from tests.factories import UserFactory, WorkspaceFactory
+from workspaces.models import Membership, Organization, Role, Workspace
 
 pytestmark = pytest.mark.usefixtures("static_files")
 

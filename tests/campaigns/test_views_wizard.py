@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from campaigns.models import BrandProfile, Campaign, Job, Role
+from campaigns.models import BrandProfile, Campaign, Job
 from tests.factories import BrandProfileFactory, ChannelAccountFactory
+from workspaces.models import Role
 
 pytestmark = pytest.mark.usefixtures("static_files")
 
@@ -290,8 +291,8 @@ def test_another_workspaces_brand_and_accounts_cannot_be_chosen(
 
 def test_wizard_input_stays_in_its_workspace(tenant, web):
     """Input typed in one workspace does not show up in another one's wizard."""
-    from campaigns.models import Membership
     from tests.factories import WorkspaceFactory
+    from workspaces.models import Membership
 
     second = WorkspaceFactory(organization=tenant.workspace.organization)
     Membership.objects.create(

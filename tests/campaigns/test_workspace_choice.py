@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.models import Membership, Role, User
-from campaigns.workspace_choice import choose_workspace
 from tests.factories import (
     PASSWORD,
     OrganizationFactory,
@@ -15,6 +13,8 @@ from tests.factories import (
     UserFactory,
     WorkspaceFactory,
 )
+from workspaces.models import Membership, Role, User
+from workspaces.workspace_choice import choose_workspace
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("static_files")]
 

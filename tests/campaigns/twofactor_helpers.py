@@ -7,8 +7,8 @@ import time
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from campaigns import twofactor
-from campaigns.models import User
+from workspaces import twofactor
+from workspaces.models import User
 
 
 def enrol(user: User) -> tuple[TOTPDevice, list[str]]:

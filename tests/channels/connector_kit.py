@@ -13,10 +13,11 @@ from django.utils import timezone
 from PIL import Image
 
 from campaigns.models import PostStatus
-from channels import publishing
-from channels.connectors.base import ConnectorError, MediaItem, PublishRequest
-from channels.models import ChannelAccount, Publication
-from channels.models import PublicationStatus as PS
+from connections.models import ChannelAccount
+from networks.base import ConnectorError, MediaItem, PublishRequest
+from publishing import delivery as publishing
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.factories import PostFactory
 
 

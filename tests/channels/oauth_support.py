@@ -17,12 +17,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import User, Workspace
-from channels.models import (
-    ChannelAccount,
-    Network,
-)
+from connections.models import ChannelAccount, Network
 from tests.fakes.oauth import FakeOAuth
+from workspaces.models import User, Workspace
 
 CLIENTS = {"x-client": "x-secret", "li-client": "li-secret", "fb-app": "fb-secret"}
 CALLBACK = "/channels/oauth/callback/"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from channels.accounts import account_check
+from connections.accounts import account_check
 from content import services
 from content.models import Variant
 from tests.factories import ChannelAccountFactory, PostFactory

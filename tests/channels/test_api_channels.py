@@ -10,20 +10,18 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import ApiKeyScope, PostStatus
-from channels import connectors, oauth, publishing
-from channels.connectors import Capabilities, ConnectorError
-from channels.connectors.base import AccountCheck
-from channels.models import (
-    AccountStatus,
-    ChannelAccount,
-    MastodonApp,
-    Network,
-    Publication,
-)
-from channels.models import PublicationStatus as PS
-from channels.outbound_urls import HTTPS_ONLY
+import networks as connectors
+from campaigns.models import PostStatus
+from connections import oauth
+from connections.models import AccountStatus, ChannelAccount, MastodonApp, Network
+from core.outbound_urls import HTTPS_ONLY
+from networks import Capabilities, ConnectorError
+from networks.base import AccountCheck
+from publishing import delivery as publishing
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory
+from workspaces.models import ApiKeyScope
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import ApiKeyScope, PostStatus
-from channels import publishing
-from channels.models import Network, Publication, PublishAttempt
-from channels.models import PublicationStatus as PS
+from campaigns.models import PostStatus
+from connections.models import Network
+from publishing import delivery as publishing
+from publishing.models import Publication, PublishAttempt
+from publishing.models import PublicationStatus as PS
 from tests.factories import ConnectedAccountFactory, PostFactory
+from workspaces.models import ApiKeyScope
 
 pytestmark = pytest.mark.django_db
 

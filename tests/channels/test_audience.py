@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.models import ApiKeyScope
-from channels.models import AccountStatus, Network, Subscriber, SubscriberStatus
+from connections.models import AccountStatus, Network
+from publishing.models import Subscriber, SubscriberStatus
 from tests.channels import test_connector_email as mail
 from tests.channels.test_connector_email import Smtp, newsletter_account, subscriber
 from tests.factories import ChannelAccountFactory
+from workspaces.models import ApiKeyScope
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""`channels.connectors.apicall.multipart`: the one multipart/form-data body
+"""`networks.apicall.multipart`: the one multipart/form-data body
 the connectors send (Mastodon and Facebook uploads), read back the way a
 server's parser reads it; and the credential reading every connector shares."""
 
@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from channels.connectors import apicall
-from channels.connectors.base import ConnectorError, MediaItem, credentials_of
+from networks import apicall
+from networks.base import ConnectorError, MediaItem, credentials_of
 
 
 def parts(body: bytes, content_type: str) -> list[tuple[str, str | None, bytes]]:

@@ -15,18 +15,19 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from channels import http
-from channels.connector_store import connector_store
-from channels.connectors import get_connector
-from channels.connectors.base import (
+from connections.connector_store import connector_store
+from connections.models import AccountStatus, Network
+from core import http
+from networks import get_connector
+from networks.base import (
     ConnectorError,
     MediaItem,
     MemoryStore,
     PublishRequest,
 )
-from channels.connectors.bluesky import BlueskyConnector, rkey_for
-from channels.models import AccountStatus, Network
-from channels.models import PublicationStatus as PS
+from networks.bluesky.connector import BlueskyConnector
+from networks.bluesky.text import rkey_for
+from publishing.models import PublicationStatus as PS
 from tests.peers.pds import Pds
 
 
@@ -298,7 +299,8 @@ def test_end_to_end_through_the_outbox_keeps_the_session_encrypted(
 ) -> None:
     from django.db import connection
 
-    from channels.models import ChannelAccount, Publication
+    from connections.models import ChannelAccount
+    from publishing.models import Publication
     from tests.channels.test_publications import run, scheduled_post
 
     _post, (publication,) = scheduled_post(Network.BLUESKY)
@@ -405,7 +407,7 @@ class StallingProxy:
 def test_no_answer_after_sending_is_ambiguous_then_found_not_reposted(
     bsky, pds, settings
 ) -> None:
-    from channels.models import Publication
+    from publishing.models import Publication
     from tests.channels.test_publications import run, scheduled_post
 
     proxy = StallingProxy(pds.url, stall=2.0)

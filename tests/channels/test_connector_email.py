@@ -17,21 +17,18 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 
-from campaigns.models import PostStatus, Role
-from channels import newsletter, publishing
-from channels.connectors import ConnectorError, get_connector
-from channels.connectors.email import EmailConnector
-from channels.models import (
-    EmailDelivery,
-    Network,
-    Publication,
-    Subscriber,
-    SubscriberStatus,
-)
-from channels.models import PublicationStatus as PS
+from campaigns.models import PostStatus
+from connections.models import Network
+from networks import ConnectorError, get_connector
+from networks.email.connector import EmailConnector
+from publishing import delivery as publishing
+from publishing import newsletter
+from publishing.models import EmailDelivery, Publication, Subscriber, SubscriberStatus
+from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory, member
 from tests.integration.test_smtp_tls import _self_signed
 from tests.realservices import MailCollector, ReceivedMail, free_port
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from channels import publishing
-from channels.connectors import get_connector, graph
-from channels.connectors.facebook import FacebookConnector
-from channels.models import PublicationStatus as PS
+from networks import get_connector, graph
+from networks.facebook.connector import FacebookConnector
+from publishing import delivery as publishing
+from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import error_of, jpeg, queued_publication, request_for
 from tests.factories import ChannelAccountFactory
 from tests.fakes.graph import FakeGraph, graph_error

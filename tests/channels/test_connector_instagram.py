@@ -15,12 +15,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from channels import publishing
-from channels.connectors import get_connector
-from channels.connectors.base import MediaItem
-from channels.connectors.instagram import InstagramConnector, public_url
-from channels.models import Publication
-from channels.models import PublicationStatus as PS
+from networks import get_connector
+from networks.base import MediaItem
+from networks.instagram.connector import InstagramConnector, public_url
+from publishing import delivery as publishing
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import error_of, jpeg, queued_publication, request_for
 from tests.factories import ChannelAccountFactory
 from tests.fakes.graph import FakeGraph, graph_error

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from channels import publishing
-from channels.connectors import get_connector
-from channels.connectors.linkedin import LinkedInConnector
-from channels.models import PublicationStatus as PS
+from networks import get_connector
+from networks.linkedin.connector import LinkedInConnector
+from publishing import delivery as publishing
+from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import (
     error_of,
     jpeg,

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
-from channels.connectors import get_connector
-from channels.connectors.base import ConnectorError, MediaItem, PublishRequest
-from channels.connectors.mastodon import MastodonConnector, plain_text, status_length
-from channels.models import AccountStatus, Network, PublishAttempt
-from channels.models import PublicationStatus as PS
+from connections.models import AccountStatus, Network
+from networks import get_connector
+from networks.base import ConnectorError, MediaItem, PublishRequest
+from networks.mastodon.client import status_length
+from networks.mastodon.connector import MastodonConnector, plain_text
+from publishing.models import PublicationStatus as PS
+from publishing.models import PublishAttempt
 from tests.fakes.mastodon import FakeMastodon, rate_limited_headers
 
 KEY = "adloop-0123456789abcdef0123456789abcdef"
@@ -91,7 +93,7 @@ def test_a_retry_with_the_same_key_makes_no_second_status(
 def test_images_are_uploaded_with_alt_text_and_attached_once_processed(
     connector, mastodon_server, image, monkeypatch
 ) -> None:
-    from channels.connectors.mastodon import connector as mastodon
+    from networks.mastodon import connector as mastodon
 
     monkeypatch.setattr(mastodon, "MEDIA_POLL_SECONDS", 0.01)
     mastodon_server.media_polls = 2  # 202, then 206 twice, then 200

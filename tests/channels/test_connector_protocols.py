@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.connectors import (
+from networks import (
     REGISTRY,
     Connector,
     SupportsCheck,

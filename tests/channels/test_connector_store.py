@@ -1,6 +1,6 @@
 """Connectors persist only through the `ConnectorStore` they are handed: run
 with a `MemoryStore` and no database, what they keep lands in the store; the
-database's store (`channels.connector_store`) keeps the rules the connectors
+database's store (`connections.connector_store`) keeps the rules the connectors
 kept before (a session only for the app password it was made with, a container
 id only while the publication is being published)."""
 
@@ -11,21 +11,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from campaigns.models import Role
-from channels.accounts import account_check
-from channels.connector_store import connector_store
-from channels.connectors.base import ConnectorError, MemoryStore, Recipient
-from channels.connectors.bluesky import BlueskyConnector
-from channels.connectors.email import EmailConnector
-from channels.connectors.instagram import InstagramConnector
-from channels.models import (
-    ChannelAccount,
-    EmailDelivery,
-    Publication,
-    Subscriber,
-    SubscriberStatus,
-)
-from channels.models import PublicationStatus as PS
+from connections.accounts import account_check
+from connections.connector_store import connector_store
+from connections.models import ChannelAccount
+from networks.base import ConnectorError, MemoryStore, Recipient
+from networks.bluesky.connector import BlueskyConnector
+from networks.email.connector import EmailConnector
+from networks.instagram.connector import InstagramConnector
+from publishing.models import EmailDelivery, Publication, Subscriber, SubscriberStatus
+from publishing.models import PublicationStatus as PS
 from tests.channels import test_connector_bluesky as bluesky_tests
 from tests.channels import test_connector_email as email_tests
 from tests.channels.connector_kit import jpeg, queued_publication, request_for
@@ -33,6 +27,7 @@ from tests.channels.test_connector_email import Smtp, credentials
 from tests.factories import ChannelAccountFactory, member
 from tests.fakes.graph import FakeGraph
 from tests.peers.pds import Pds
+from workspaces.models import Role
 
 # The email tests' real SMTP server (STARTTLS and AUTH), as fixtures here too.
 smtp, server = email_tests.smtp, email_tests.server

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from channels import publishing
-from channels.connectors.base import ConnectorError
-from channels.connectors.webhook import WebhookConnector
-from channels.models import Network
-from channels.models import PublicationStatus as PS
+from connections.models import Network
+from networks.base import ConnectorError
+from networks.webhook.connector import WebhookConnector
+from publishing import delivery as publishing
+from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import error_of, queued_publication, request_for
 from tests.factories import ChannelAccountFactory
 from tests.fakes.recording import FakeServer, Recorded, Reply

@@ -16,12 +16,12 @@ from django.utils import timezone
 from PIL import Image
 
 from campaigns.models import PostStatus
-from channels import publishing
-from channels.connectors import ConnectorError, PublishRequest, get_connector
-from channels.connectors.base import MediaItem
-from channels.connectors.wordpress import WordPressConnector
-from channels.models import Network
-from channels.models import PublicationStatus as PS
+from connections.models import Network
+from networks import ConnectorError, PublishRequest, get_connector
+from networks.base import MediaItem
+from networks.wordpress.connector import WordPressConnector
+from publishing import delivery as publishing
+from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory
 from tests.peers.wordpress import WordPress
 
@@ -171,7 +171,7 @@ def test_an_invalid_parameter_is_permanent_and_named(wp: WordPress) -> None:
     assert "No such shelf" in caught.value.message
     # WordPress's own 400 rest_invalid_param, e.g. a featured image that is not one.
     site_call = WordPressConnector()
-    from channels.connectors.wordpress import _Site
+    from networks.wordpress.connector import _Site
 
     with pytest.raises(ConnectorError) as caught:
         _Site(acct).call("POST", "posts", body={"title": "x", "status": "nonsense"})
@@ -231,7 +231,7 @@ def test_the_posts_tags_and_categories_are_found_or_made(wp: WordPress) -> None:
 
 
 def test_a_term_the_user_may_not_make_is_permanent_and_named(wp: WordPress) -> None:
-    from channels.connectors.wordpress import _Site
+    from networks.wordpress.connector import _Site
 
     acct = account(wp, username=wp.author, app_password=wp.author_password)
     with pytest.raises(ConnectorError) as caught:
@@ -281,7 +281,7 @@ def test_the_post_carries_its_pillar_and_hashtags_to_wordpress(wp: WordPress) ->
 
 
 def test_chosen_terms_replace_the_defaults_and_other_networks_get_none() -> None:
-    from channels.connectors.webhook import WebhookConnector
+    from networks.webhook.connector import WebhookConnector
 
     acct = ChannelAccountFactory(
         network=Network.WORDPRESS,

@@ -11,12 +11,12 @@ from django.utils import timezone
 from PIL import Image
 
 from campaigns.models import PostStatus
-from channels import publishing
-from channels.connectors import get_connector
-from channels.connectors.base import ConnectorError, MediaItem, PublishRequest
-from channels.connectors.x import XConnector
-from channels.models import Publication
-from channels.models import PublicationStatus as PS
+from networks import get_connector
+from networks.base import ConnectorError, MediaItem, PublishRequest
+from networks.x.connector import XConnector
+from publishing import delivery as publishing
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory
 from tests.fakes.x import FakeX, Tweet
 

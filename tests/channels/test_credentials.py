@@ -11,10 +11,10 @@ from django.db import connection
 from django.forms import modelform_factory
 from rest_framework import serializers
 
-from channels import crypto
-from channels.api.serializers import ChannelAccountSerializer
-from channels.fields import REDACTED, Ciphertext, SecretDict
-from channels.models import ChannelAccount, MastodonApp
+from connections.api.serializers import ChannelAccountSerializer
+from connections.models import ChannelAccount, MastodonApp
+from core import crypto
+from core.fields import REDACTED, Ciphertext, SecretDict
 from tests.factories import ChannelAccountFactory, UserFactory
 
 SECRET = "tok-" + "s3cr3t" * 6  # long and unmistakable in any output

@@ -7,16 +7,12 @@ from datetime import UTC, date, time, timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.timezones import slot_to_utc
-from channels import dispatcher, publishing
-from channels.models import (
-    AccountStatus,
-    ChannelAccount,
-    Network,
-    Publication,
-    PublishAttempt,
-)
-from channels.models import PublicationStatus as PS
+from connections.models import AccountStatus, ChannelAccount, Network
+from core.timezones import slot_to_utc
+from publishing import delivery as publishing
+from publishing import dispatcher
+from publishing.models import Publication, PublishAttempt
+from publishing.models import PublicationStatus as PS
 from tests.channels.test_publications import scheduled_post
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from channels import services
+from publishing import services
 
 pytestmark = pytest.mark.django_db
 

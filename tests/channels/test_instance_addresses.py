@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from channels.models import ChannelAccount, MastodonApp
-from channels.oauth import OAuthError, normalize_instance
-from channels.outbound_urls import PRIVATE_REFUSED, is_private_host, url_problem
+from connections.models import ChannelAccount, MastodonApp
+from connections.oauth import OAuthError, normalize_instance
+from core.outbound_urls import PRIVATE_REFUSED, is_private_host, url_problem
 
 pytestmark = pytest.mark.django_db
 

@@ -17,11 +17,14 @@ from celery import current_app
 from django.db import connections
 from django.utils import timezone
 
-from channels import broker, connectors, dispatcher, publishing
-from channels.connectors import Capabilities, PublishResult
-from channels.models import Network, Publication, PublishAttempt
-from channels.models import PublicationStatus as PS
-from channels.tasks import publish_batch
+import networks as connectors
+from connections.models import Network
+from networks import Capabilities, PublishResult
+from publishing import broker, dispatcher
+from publishing import delivery as publishing
+from publishing.models import Publication, PublishAttempt
+from publishing.models import PublicationStatus as PS
+from publishing.tasks import publish_batch
 from tests import testenv
 from tests.channels.test_publications import queue, scheduled_post
 from tests.integration import outbox

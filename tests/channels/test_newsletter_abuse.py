@@ -17,8 +17,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from channels import newsletter
-from channels.models import Subscriber, SubscriberStatus
+from publishing import newsletter
+from publishing.models import Subscriber, SubscriberStatus
 from tests.channels import test_connector_email as mail
 from tests.channels.test_connector_email import newsletter_account, subscriber
 

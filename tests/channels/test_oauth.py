@@ -1,4 +1,4 @@
-"""OAuth connect flows (channels/oauth/flow.py) against a local authorization
+"""OAuth connect flows (connections/oauth/flow.py) against a local authorization
 server that speaks the networks' documented endpoints (tests/fakes/oauth.py):
 the browser's trip to the network is a real HTTP GET of the authorize URL, whose
 302 carries the code back to AdLoop's callback view. Refresh: test_oauth_refresh.py."""
@@ -14,9 +14,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import Role
-from channels import oauth
-from channels.models import (
+from connections import oauth
+from connections.models import (
     AccountStatus,
     ChannelAccount,
     MastodonApp,
@@ -35,6 +34,7 @@ from tests.channels.oauth_support import (
     start,
 )
 from tests.fakes.oauth import FakeOAuth, s256
+from workspaces.models import Role
 
 # Fixtures shared with the other test_oauth*.py file.
 idp = oauth_support.idp

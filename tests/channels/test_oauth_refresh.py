@@ -1,4 +1,4 @@
-"""OAuth token refresh (channels/oauth/refresh.py): rotation before expiry, a
+"""OAuth token refresh (connections/oauth/refresh.py): rotation before expiry, a
 revoked grant marking the account `needs_reconnect`, transient failures, and
 concurrent refreshes, against the local authorization server of
 tests/fakes/oauth.py."""
@@ -14,14 +14,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from campaigns.models import Role
-from channels import oauth, reconnect
-from channels.models import (
-    AccountStatus,
-    ChannelAccount,
-    Network,
-)
-from channels.oauth import refresh as oauth_refresh
+from connections import oauth, reconnect
+from connections.models import AccountStatus, ChannelAccount, Network
+from connections.oauth import refresh as oauth_refresh
 from tests.channels import oauth_support
 from tests.channels.oauth_support import (
     browser,
@@ -30,6 +25,7 @@ from tests.channels.oauth_support import (
 )
 from tests.factories import member
 from tests.fakes.oauth import FakeOAuth
+from workspaces.models import Role
 
 # Fixtures shared with the other test_oauth*.py file.
 idp = oauth_support.idp
@@ -84,7 +80,7 @@ def test_invalid_grant_marks_needs_reconnect_and_emails_owners_and_admins(
     monkeypatch: pytest.MonkeyPatch,
     caplog: Any,
 ) -> None:
-    from channels import tasks
+    from publishing import tasks
 
     sent: list[int] = []
 
@@ -212,7 +208,7 @@ def test_tokens_of_a_refresh_overtaken_by_a_disconnect_or_reconnect_are_dropped(
 ) -> None:
     """While the refresh request is at the network, a person disconnects the
     account (its credentials wiped) or reconnects it (a new grant)."""
-    from channels import accounts
+    from connections import accounts
 
     client = browser(tenant.owner, tenant.workspace)
     due(x_account)
@@ -262,7 +258,7 @@ def test_the_scheduler_runs_refresh_due_tokens_periodically(
 ) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from channels.management.commands import run_scheduler
+    from publishing.management.commands import run_scheduler
 
     seen: dict[str, Any] = {}
 

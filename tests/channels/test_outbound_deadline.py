@@ -1,6 +1,6 @@
 """Outbound calls cannot hold the server: a total deadline across connect, send
 and every read, and a cap on the answer's size, in the one HTTP client
-(channels/http.py), against real slow servers on 127.0.0.1; "Test connection"
+(core/http.py), against real slow servers on 127.0.0.1; "Test connection"
 answers within its shorter deadline with a clear message."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import reverse
 
-from channels import http
-from channels.connectors import ConnectorError
-from channels.connectors.apicall import call
-from channels.models import ChannelAccount, Network
+from connections.models import ChannelAccount, Network
+from core import http
+from networks import ConnectorError
+from networks.apicall import call
 from tests.factories import ChannelAccountFactory
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"

@@ -9,10 +9,10 @@ import html
 import pytest
 from django.urls import reverse
 
-from channels.connectors import ConnectorError, get_connector
-from channels.connectors.webhook import WebhookConnector
-from channels.models import ChannelAccount, Network
-from channels.outbound_urls import HTTPS_ONLY, PRIVATE_REFUSED, url_problem
+from connections.models import ChannelAccount, Network
+from core.outbound_urls import HTTPS_ONLY, PRIVATE_REFUSED, url_problem
+from networks import ConnectorError, get_connector
+from networks.webhook.connector import WebhookConnector
 from tests.factories import ChannelAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_channels_page_plain_http_names_the_setting(tenant, web) -> None:
 
 def test_test_connection_to_a_private_address_says_why(tenant) -> None:
     """A name that resolves privately passes the form; the call itself is refused
-    by channels.http, and "Test connection" says why in the same words."""
+    by core.http, and "Test connection" says why in the same words."""
     account = ChannelAccountFactory(
         workspace=tenant.workspace,
         network=Network.WEBHOOK,

@@ -1,4 +1,4 @@
-"""`channels.preview`: the approval card's text, link and images per network
+"""`publishing.preview`: the approval card's text, link and images per network
 agree with what the connectors send for the same request."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from channels.connectors import PublishRequest, get_connector
-from channels.connectors.facebook import FacebookConnector
-from channels.connectors.x import parts_of
-from channels.preview import CARD, FIELD, IN_TEXT, NOT_SENT, ImageOut, channel_out
-from channels.publishing import split_thread
+from networks import PublishRequest, get_connector
+from networks.facebook.connector import FacebookConnector
+from networks.x.api import parts_of
+from publishing.delivery import split_thread
+from publishing.preview import CARD, FIELD, IN_TEXT, NOT_SENT, ImageOut, channel_out
 
 LINK = "https://www.shop.example/spring"
 THREAD = "First part.\n---\nSecond part.\n  ---  \nThird part."

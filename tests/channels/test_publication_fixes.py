@@ -2,7 +2,7 @@
 retry can help; "Edit" (the copy, on that channel's tab) or "Reconnect" (the
 account) otherwise, with the API's retry answering 409 and the reason. And an
 edit of the copy after publishing started holds only that network's
-publications for a review (`channels.publication_review`), with the rules of
+publications for a review (`publishing.publication_review`), with the rules of
 post approval: reviewers, clients, admins and owners approve, never the person
 who edited it; another workspace's publication is 404."""
 
@@ -15,14 +15,16 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.errors import ConflictError
 from campaigns.models import PostStatus
-from channels import dispatcher, publishing
-from channels.connectors import ConnectorError, PublishResult
-from channels.models import AccountStatus, ChannelAccount, Network, Publication
-from channels.models import PublicationStatus as PS
-from channels.publication_review import publication_approve
+from connections.models import AccountStatus, ChannelAccount, Network
 from content.services.variants import rule_report_for, variant_update_text
+from core.errors import ConflictError
+from networks import ConnectorError, PublishResult
+from publishing import delivery as publishing
+from publishing import dispatcher
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
+from publishing.publication_review import publication_approve
 from tests.channels.test_publications import ScriptedConnector, run, scripted  # noqa: F401
 from tests.factories import ConnectedAccountFactory, PostFactory
 

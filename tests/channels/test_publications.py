@@ -9,12 +9,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+import networks as connectors
 from campaigns import lifecycle
 from campaigns.models import PostStatus
-from channels import connectors, publishing
-from channels.connectors import Capabilities, ConnectorError, PublishResult
-from channels.models import Network, Publication, PublishAttempt
-from channels.models import PublicationStatus as PS
+from connections.models import Network
+from networks import Capabilities, ConnectorError, PublishResult
+from publishing import delivery as publishing
+from publishing.models import Publication, PublishAttempt
+from publishing.models import PublicationStatus as PS
 from tests.factories import ConnectedAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from campaigns import lifecycle
 from campaigns.models import Post, PostStatus, PostStatusChange
-from channels.models import Publication
-from channels.models import PublicationStatus as PS
-from channels.publishing import creating
+from publishing.delivery import creating
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.factories import ConnectedAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,17 +12,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+import networks as connectors
 from campaigns.models import Post, PostStatus, PostStatusChange
-from channels import connectors, dispatcher, publishing
-from channels.connectors import Capabilities, ConnectorError, PublishResult
-from channels.models import (
-    AccountStatus,
-    ChannelAccount,
-    Network,
-    Publication,
-    PublishAttempt,
-)
-from channels.models import PublicationStatus as PS
+from connections.models import AccountStatus, ChannelAccount, Network
+from networks import Capabilities, ConnectorError, PublishResult
+from publishing import delivery as publishing
+from publishing import dispatcher
+from publishing.models import Publication, PublishAttempt
+from publishing.models import PublicationStatus as PS
 from tests.channels.test_publications import queue, scheduled_post
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +156,7 @@ def test_a_batch_shares_its_statements(by_text, settings) -> None:
 def test_the_dispatcher_sends_batches(settings, monkeypatch) -> None:
     settings.PUBLISH_TASK_BATCH = 3
     sent: list[list[int]] = []
-    from channels import tasks
+    from publishing import tasks
 
     monkeypatch.setattr(
         tasks.publish_batch, "apply_async", lambda args: sent.append(args[0])

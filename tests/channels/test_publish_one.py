@@ -14,12 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import lifecycle
-from campaigns.errors import ConflictError
 from campaigns.models import Post, PostStatus
-from channels import dispatcher, post_status, publishing
-from channels.connectors import ConnectorError, PublishResult
-from channels.models import Network, Publication
-from channels.models import PublicationStatus as PS
+from connections.models import Network
+from core.errors import ConflictError
+from networks import ConnectorError, PublishResult
+from publishing import delivery as publishing
+from publishing import dispatcher, post_status
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.channels.test_publications import run, scheduled_post, scripted  # noqa: F401
 from tests.factories import ChannelAccountFactory, ConnectedAccountFactory, PostFactory
 from tests.fakes.sink import SinkServer
@@ -29,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="session")
 def _sink() -> Iterator[SinkServer]:
-    from channels import http
+    from core import http
 
     server = SinkServer().start()
     yield server

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from campaigns.models import PostStatus
-from channels import publishing
-from channels.connectors import Capabilities
+from networks import Capabilities
+from publishing import delivery as publishing
 from tests.factories import ConnectedAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,11 +15,13 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from channels import dispatcher, publishing, ratelimit
-from channels.connectors import Capabilities
-from channels.models import Network, Publication, PublishAttempt
-from channels.models import PublicationStatus as PS
-from channels.ratelimit import Bucket, FileStore, Limit, RedisStore
+from connections.models import Network
+from networks import Capabilities
+from publishing import delivery as publishing
+from publishing import dispatcher, ratelimit
+from publishing.models import Publication, PublishAttempt
+from publishing.models import PublicationStatus as PS
+from publishing.ratelimit import Bucket, FileStore, Limit, RedisStore
 from tests import testenv
 from tests.channels import test_publications
 from tests.channels.test_publications import ScriptedConnector, scheduled_post
@@ -110,7 +112,7 @@ CHILD = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
-    from channels.ratelimit import Bucket, FileStore, Limit, RedisStore
+    from publishing.ratelimit import Bucket, FileStore, Limit, RedisStore
     kind, _, where = sys.argv[1].partition(":")
     store = FileStore(Path(where)) if kind == "file" else RedisStore(where)
     name, go, tries = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
@@ -230,7 +232,7 @@ class ThreadingConnector(ScriptedConnector):
 def test_a_thread_costs_one_token_per_part(
     scripted: type[ScriptedConnector], one_per_hour, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from channels import connectors
+    import networks as connectors
     from content.models import Variant
 
     monkeypatch.setitem(

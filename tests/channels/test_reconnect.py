@@ -1,4 +1,4 @@
-"""The one rule for marking an account `needs_reconnect` (channels/reconnect.py):
+"""The one rule for marking an account `needs_reconnect` (connections/reconnect.py):
 fenced against a newer state, idempotent, and it emails owners and admins once."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from channels import reconnect, tasks
-from channels.models import AccountStatus, ChannelAccount
+from connections import reconnect
+from connections.models import AccountStatus, ChannelAccount
+from publishing import tasks
 from tests.factories import ConnectedAccountFactory
 
 

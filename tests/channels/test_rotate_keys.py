@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from channels import crypto
-from channels.models import ChannelAccount, MastodonApp
+from connections.models import ChannelAccount, MastodonApp
+from core import crypto
 from tests.factories import ChannelAccountFactory
 
 OLD_KEY = secrets.token_urlsafe(32)

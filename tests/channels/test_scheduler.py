@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from channels import services
-from channels.models import SchedulerHeartbeat
+from publishing import services
+from publishing.models import SchedulerHeartbeat
 from tests.integration.procs import PYTHON, ROOT, child_env, wait_until
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from channels.connectors import ConnectorError
-from channels.connectors.email import EmailConnector
-from channels.models import Network
+from connections.models import Network
+from networks import ConnectorError
+from networks.email.connector import EmailConnector
 from tests.factories import ChannelAccountFactory
 from tests.realservices import MailCollector, free_port
 

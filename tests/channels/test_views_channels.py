@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import PostStatus
-from channels import publishing
-from channels.models import AccountStatus, ChannelAccount, Network, Publication
-from channels.models import PublicationStatus as PS
+from connections.models import AccountStatus, ChannelAccount, Network
+from publishing import delivery as publishing
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_editors_cannot_connect(tenant, web):
 
 
 def test_test_connection_without_a_check_says_so(tenant, web, monkeypatch):
-    from channels import connectors
+    import networks as connectors
 
     monkeypatch.delitem(connectors.REGISTRY, "instagram", raising=False)
     connectors.get_connector.cache_clear()

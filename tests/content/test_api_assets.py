@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from campaigns.models import ApiKeyScope, Job, PostStatus
+from campaigns.models import Job, PostStatus
 from content import services
 from content.models import Asset, AssetTag, PostImage
 from tests.content.media import (
@@ -24,6 +24,7 @@ from tests.content.media import (
     rendered,
 )
 from tests.factories import PostFactory
+from workspaces.models import ApiKeyScope
 
 __all__ = ["media_root"]  # fixture
 

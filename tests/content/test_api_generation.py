@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.models import ApiKeyScope
 from content import services
 from content.models import AISettings, Generation, GenerationStatus, Variant
 from tests.content.conftest import post_with_channels, run
+from workspaces.models import ApiKeyScope
 
 pytestmark = pytest.mark.django_db
 

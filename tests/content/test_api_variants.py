@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from campaigns.models import ApiKeyScope
 from content import services
 from content.models import Variant, VariantEdit, VariantStatus
 from tests.content.conftest import post_with_channels, run
+from workspaces.models import ApiKeyScope
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from PIL import Image
 
-from campaigns.errors import ConflictError
 from campaigns.models import PostStatus
 from content import services
 from content.models import (
@@ -29,6 +28,7 @@ from content.renditions import NETWORK_IMAGE_LIMITS
 from content.services import asset_uploads
 from content.services.assets import clean_tags
 from content.tasks import render_asset
+from core.errors import ConflictError
 from tests.content.media import files_under, image_bytes, media_root, rendered
 from tests.factories import ChannelAccountFactory, PostFactory
 

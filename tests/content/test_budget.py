@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.errors import ConflictError
 from content import services
 from content.models import AISettings, Generation, GenerationStatus
+from core.errors import ConflictError
 from tests.content.conftest import post_with_channels, run
 
 pytestmark = pytest.mark.django_db

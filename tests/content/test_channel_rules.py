@@ -11,7 +11,8 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from content.channel_rules import (
+from networks.copy_types import BrandFacts
+from networks.textrules import (
     RULES,
     check,
     graphemes,
@@ -19,7 +20,6 @@ from content.channel_rules import (
     shorten,
     spec_for,
 )
-from content.copy_types import BrandFacts
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man, woman, girl (ZWJ)
 FAMILY4 = FAMILY + "\u200d\U0001f466"  # + boy: 4 x 4 bytes + 3 ZWJ x 3 = 25 bytes
@@ -302,7 +302,7 @@ def test_the_copy_rules_agree_with_the_connectors_capabilities(network: str) -> 
     """The editor's counter and the copy generator read `RULES`; the publisher
     reads the connector's capabilities: one limit, or copy that passed the
     editor would be refused at publish time."""
-    from channels.connectors import get_connector
+    from networks import get_connector
 
     capabilities = get_connector(network).capabilities
     if capabilities.text_limit is not None:

@@ -13,12 +13,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from campaigns import lifecycle
-from campaigns.errors import ConflictError
 from campaigns.models import Post, PostStatus
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from content import services
 from content.models import Asset, PostImage, Rendition, Variant, VariantStatus
 from content.services.copy_checks import limit_problems, post_copy_findings
+from core.errors import ConflictError
 from tests.factories import ChannelAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,14 +4,14 @@ thread, image count and size (`content.copy_limits`, `limit_violations`)."""
 
 from __future__ import annotations
 
-from content.channel_rules import check, limit_violations, parts_for, split_thread
 from content.copy_limits import (
     clean_account_limits,
     image_violations,
     limits_for,
     text_violations,
 )
-from content.copy_types import BrandFacts
+from networks.copy_types import BrandFacts
+from networks.textrules import check, limit_violations, parts_for, split_thread
 
 MB = 1024 * 1024
 
@@ -130,7 +130,7 @@ def test_an_account_limit_equal_to_the_networks_is_not_called_its_own():
 
 
 def test_the_part_shown_is_the_one_furthest_over_else_the_longest():
-    from content.channel_rules import measure_parts, worst_part
+    from networks.textrules import measure_parts, worst_part
 
     parts = measure_parts("x", "short\n---\n" + "a" * 290 + "\n---\n" + "b" * 200)
     assert [m.length for m in parts] == [5, 290, 200]

@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from campaigns.errors import ConflictError
 from campaigns.models import Post
-from campaigns.planner import plan_campaign
 from content import services
 from content.models import Generation, GenerationStatus, Variant
 from content.services.generation import run as generation_module
+from core.errors import ConflictError
 from tests.content.conftest import post_with_channels, run
 from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
+from workflow.planner import plan_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -302,8 +302,8 @@ def test_offline_planner_makes_no_llm_request(tenant, llm_server):
 
 
 def test_provider_slots_bound_calls_across_processes(settings):
-    from content.copy_types import LLMError
     from content.services.limits import provider_slot
+    from networks.copy_types import LLMError
 
     settings.LLM_CONCURRENCY = 2
     with provider_slot("openai"), provider_slot("openai"):

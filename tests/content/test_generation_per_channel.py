@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns.models import ApiKeyScope
 from content.models import Generation, Variant
 from tests.content.conftest import post_with_channels, run
+from workspaces.models import ApiKeyScope
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("static_files")]
 HX = {"HTTP_HX_REQUEST": "true"}

@@ -17,11 +17,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from PIL import Image
 
-from campaigns.errors import ConflictError
 from campaigns.models import AIDisclosure, Job, JobStatus
 from content import services
 from content.models import Asset, AssetSource, PostImage
 from content.services import image_generation
+from core.errors import ConflictError
 from tests.content.conftest import post_with_channels
 from tests.content.media import media_root
 from tests.factories import PostFactory
@@ -441,7 +441,7 @@ def test_the_web_app_and_the_publishing_worker_do_not_import_torch() -> None:
     code = (
         "import sys, django\n"
         "django.setup()\n"
-        "import config.wsgi, channels.tasks, channels.publishing, content.tasks\n"
+        "import config.wsgi, publishing.tasks, publishing.delivery, content.tasks\n"
         "import content.services, content.api.assets\n"
         "heavy = sorted(m for m in ('torch', 'diffusers', 'transformers')\n"
         "               if m in sys.modules)\n"

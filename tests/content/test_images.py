@@ -557,7 +557,7 @@ def test_image_tasks_go_to_the_images_queue() -> None:
 
 
 def test_the_demo_worker_consumes_the_images_queue_too() -> None:
-    from channels.management.commands.run_all import Command
+    from publishing.management.commands.run_all import Command
 
     children = Command()._children(
         {"host": "127.0.0.1", "port": 8000, "threads": 2, "concurrency": 2}

@@ -8,15 +8,6 @@ import time
 
 import pytest
 
-from content.copy_types import (
-    AngleTask,
-    BrandFacts,
-    ChannelSpec,
-    CopyResult,
-    CopyTask,
-    LLMError,
-    RenderedPrompt,
-)
 from content.llm import (
     ANGLES_SCHEMA,
     COPY_SCHEMA,
@@ -25,6 +16,15 @@ from content.llm import (
     get_provider,
 )
 from content.offline_writer import OfflineWriter
+from networks.copy_types import (
+    AngleTask,
+    BrandFacts,
+    ChannelSpec,
+    CopyResult,
+    CopyTask,
+    LLMError,
+    RenderedPrompt,
+)
 from tests.llm_server import LLMServer
 
 KEY = "sk-test-0123456789abcdef-secret"

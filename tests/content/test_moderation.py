@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from content.channel_rules import measure
-from content.copy_types import BrandFacts, ModerationResult
 from content.moderation import apply_ai_label, gate
+from networks.copy_types import BrandFacts, ModerationResult
+from networks.textrules import measure
 
 BRAND = BrandFacts(name="Acme", dont_words=("cheap",))
 

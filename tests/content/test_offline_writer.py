@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from content.copy_types import (
+from content.llm import copy_schema
+from content.offline_writer import OfflineWriter, measure, shorten
+from networks.copy_types import (
     AngleTask,
     BrandFacts,
     ChannelSpec,
@@ -17,8 +19,6 @@ from content.copy_types import (
     CopyTask,
     RenderedPrompt,
 )
-from content.llm import copy_schema
-from content.offline_writer import OfflineWriter, measure, shorten
 
 BRAND = BrandFacts(
     name="AdLoop",

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from content.copy_types import BrandFacts, ChannelSpec, CopyTask, RenderedPrompt
 from content.offline_writer import OfflineWriter, brand_fact
+from networks.copy_types import BrandFacts, ChannelSpec, CopyTask, RenderedPrompt
 
 BRIEF = (
     "Launch our new single-origin espresso from Huila, Colombia to home "

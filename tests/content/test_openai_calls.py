@@ -16,17 +16,17 @@ import httpx2
 import openai
 import pytest
 
-from content.copy_types import (
+from content.image_providers.remote import RemoteImageProvider
+from content.images import ImageError, ImageRequest, get_image_provider
+from content.llm import OpenAICompatibleProvider, get_provider
+from content.openai_calls import BACKOFF_CAP_SECONDS, RetryPolicy, retry_after
+from networks.copy_types import (
     BrandFacts,
     ChannelSpec,
     CopyTask,
     LLMError,
     RenderedPrompt,
 )
-from content.image_providers.remote import RemoteImageProvider
-from content.images import ImageError, ImageRequest, get_image_provider
-from content.llm import OpenAICompatibleProvider, get_provider
-from content.openai_calls import BACKOFF_CAP_SECONDS, RetryPolicy, retry_after
 from tests.llm_server import LLMServer, Recorded
 
 TASK = CopyTask(

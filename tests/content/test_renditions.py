@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from channels.models import Network
+from connections.models import Network
 from content.renditions import (
     FORMATS,
     NETWORK_IMAGE_LIMITS,

@@ -17,16 +17,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.counters import Throttled
-from campaigns.models import ApiKeyScope, PostStatus
-from channels import publishing
-from channels.connectors import Capabilities
+from campaigns.models import PostStatus
 from config.celery import app as celery_app
 from content import services, tasks
 from content.models import Asset, PostImage, RenditionsState
 from content.services.asset_renditions import render_asset
+from core.counters import Throttled
+from networks import Capabilities
+from publishing import delivery as publishing
 from tests.content.media import files_under, image_bytes, media_root, rendered
 from tests.factories import ConnectedAccountFactory, PostFactory
+from workspaces.models import ApiKeyScope
 
 __all__ = ["media_root"]  # fixture
 

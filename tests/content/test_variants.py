@@ -51,7 +51,7 @@ def test_edit_refuses_empty_text_and_locked_posts(tenant):
     with pytest.raises(ValidationError):
         services.variant_update_text(variant=variant, by=tenant.editor, text="  ")
     lifecycle.transition(post, "cancel", by=tenant.editor)
-    from campaigns.errors import ConflictError
+    from core.errors import ConflictError
 
     with pytest.raises(ConflictError):
         services.variant_update_text(variant=variant, by=tenant.editor, text="x")

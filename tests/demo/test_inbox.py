@@ -12,12 +12,13 @@ import time
 import pytest
 from django.urls import reverse
 
-from channels import http, publishing
-from channels.connectors.webhook import sign
-from channels.models import Network
-from channels.models import PublicationStatus as PS
+from connections.models import Network
+from core import http
 from demo import inbox
 from demo.models import DemoDelivery
+from networks.webhook.connector import sign
+from publishing import delivery as publishing
+from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import queued_publication
 from tests.factories import ChannelAccountFactory, member
 
@@ -166,7 +167,7 @@ def test_everything_is_404_when_the_inbox_is_off(client, web, settings) -> None:
     assert DemoDelivery.objects.count() == 0
 
 
-# --- The loopback allow-list (channels/http.py) ------------------------------------
+# --- The loopback allow-list (core/http.py) ------------------------------------
 
 
 def test_only_the_exact_inbox_receiver_on_site_url_is_allowed(inbox_on, db) -> None:

@@ -14,10 +14,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import Campaign, CampaignChannel, Post, PostStatus, User
-from channels.models import ChannelAccount, Network, Publication
+from campaigns.models import Campaign, CampaignChannel, Post, PostStatus
+from connections.models import ChannelAccount, Network
 from demo import inbox
 from demo.seed import FIRST_TOPIC, REVIEW_TOPIC
+from publishing.models import Publication
+from workspaces.models import User
 
 pytestmark = pytest.mark.django_db
 

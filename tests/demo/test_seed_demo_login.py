@@ -10,7 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaigns.models import (
+from publishing.management.commands.run_all import _demo_sign_in
+from workspaces.models import (
     ApiKey,
     Invitation,
     Membership,
@@ -19,8 +20,7 @@ from campaigns.models import (
     User,
     Workspace,
 )
-from campaigns.permissions import role_in_workspace
-from channels.management.commands.run_all import _demo_sign_in
+from workspaces.permissions import role_in_workspace
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.models import Role
 from tests.e2e.signin import sign_in
 from tests.factories import WorkspaceFactory, member
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 

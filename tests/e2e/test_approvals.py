@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.models import PostStatus, Role
+from campaigns.models import PostStatus
 from content import services as content_services
 from content.models import Variant
 from tests.campaigns.review_posts import post_in_review
 from tests.content.media import image_bytes, media_root
 from tests.factories import WorkspaceFactory, member
+from workspaces.models import Role
 
 __all__ = ["media_root"]  # fixture
 from tests.e2e.signin import sign_in

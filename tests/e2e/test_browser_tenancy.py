@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from campaigns.models import ApiKey, Membership, Role
 from tests.factories import PASSWORD, UserFactory, WorkspaceFactory
+from workspaces.models import ApiKey, Membership, Role
 
 pytestmark = pytest.mark.e2e
 

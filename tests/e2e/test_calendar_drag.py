@@ -7,8 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Role
-from campaigns.timezones import local_to_utc, to_local
+from core.timezones import local_to_utc, to_local
 from tests.factories import (
     PASSWORD,
     CampaignFactory,
@@ -17,6 +16,7 @@ from tests.factories import (
     WorkspaceFactory,
     member,
 )
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 BERLIN = "Europe/Berlin"

@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns.models import Role
-from campaigns.timezones import local_to_utc
+from core.timezones import local_to_utc
 from tests.e2e.signin import sign_in
 from tests.factories import (
     CampaignFactory,
@@ -19,6 +18,7 @@ from tests.factories import (
     WorkspaceFactory,
     member,
 )
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 BERLIN = "Europe/Berlin"

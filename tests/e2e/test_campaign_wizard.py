@@ -14,9 +14,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Job, JobStatus, Membership, Post, Role
+from campaigns.models import Campaign, Job, JobStatus, Post
 from tests.factories import PASSWORD, UserFactory, WorkspaceFactory
 from tests.realservices import CeleryWorker
+from workspaces.models import Membership, Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 

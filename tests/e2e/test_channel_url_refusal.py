@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.models import Role
-from channels.models import ChannelAccount
-from channels.outbound_urls import PRIVATE_REFUSED
+from connections.models import ChannelAccount
+from core.outbound_urls import PRIVATE_REFUSED
 from tests.factories import PASSWORD, WorkspaceFactory, member
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 

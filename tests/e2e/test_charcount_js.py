@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from content.channel_rules import RULES, measure, parts_for
+from networks.textrules import RULES, measure, parts_for
 from tests.content.test_channel_rules import CASES
 
 pytestmark = pytest.mark.e2e

@@ -10,11 +10,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns.models import CampaignStatus, PostStatus, Role
-from campaigns.timezones import local_to_utc
-from channels import publishing
-from channels.models import AccountStatus, Network, Publication
-from channels.models import PublicationStatus as PS
+from campaigns.models import CampaignStatus, PostStatus
+from connections.models import AccountStatus, Network
+from core.timezones import local_to_utc
+from publishing import delivery as publishing
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.e2e.signin import sign_in
 from tests.factories import (
     CampaignFactory,
@@ -23,6 +24,7 @@ from tests.factories import (
     WorkspaceFactory,
     member,
 )
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 BERLIN = "Europe/Berlin"

@@ -8,14 +8,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.models import Role
-from channels import publishing
-from channels.models import Network
-from channels.models import PublicationStatus as PS
+from connections.models import Network
 from demo import inbox
+from publishing import delivery as publishing
+from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import queued_publication
 from tests.e2e.signin import sign_in
 from tests.factories import ChannelAccountFactory, WorkspaceFactory, member
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.models import Role
 from content.models import Asset
 from tests.content.media import image_bytes, media_root, rendered
 from tests.factories import PASSWORD, WorkspaceFactory, member
+from workspaces.models import Role
 
 __all__ = ["media_root"]  # fixture
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from channels.models import Subscriber
+from publishing.models import Subscriber
 from tests.channels.test_connector_email import newsletter_account
 
 pytestmark = pytest.mark.e2e

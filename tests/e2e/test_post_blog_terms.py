@@ -10,9 +10,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns.models import Role
 from campaigns.terms import MAX_NAME
-from channels.models import Network
+from connections.models import Network
 from tests.factories import (
     PASSWORD,
     CampaignFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     WorkspaceFactory,
     member,
 )
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 

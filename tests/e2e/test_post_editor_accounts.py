@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns.models import CampaignChannel, Role
-from campaigns.timezones import local_to_utc
+from campaigns.models import CampaignChannel
+from core.timezones import local_to_utc
 from tests.factories import (
     PASSWORD,
     CampaignFactory,
@@ -21,6 +21,7 @@ from tests.factories import (
     WorkspaceFactory,
     member,
 )
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 BERLIN = "Europe/Berlin"

@@ -16,12 +16,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns import lifecycle
-from campaigns.models import Post, Role
-from channels import dispatcher, publishing
-from channels.models import Network, Publication
-from channels.models import PublicationStatus as PS
+from campaigns.models import Post
+from connections.models import Network
 from content.models import Variant
 from content.services.variants import rule_report_for, variant_update_text
+from publishing import delivery as publishing
+from publishing import dispatcher
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
 from tests.e2e.signin import sign_in
 from tests.factories import (
     ChannelAccountFactory,
@@ -31,13 +33,14 @@ from tests.factories import (
     member,
 )
 from tests.fakes.sink import SinkServer
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def sink(settings) -> Iterator[SinkServer]:
-    from channels import http
+    from core import http
 
     settings.OUTBOUND_ALLOW_PRIVATE = True
     settings.DISPATCH_MAX_QUEUED = 0

@@ -8,9 +8,9 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from campaigns.models import PersonalAccessToken, Role
 from tests.campaigns.twofactor_helpers import app_code
 from tests.factories import PASSWORD, WorkspaceFactory, member
+from workspaces.models import PersonalAccessToken, Role
 
 pytestmark = pytest.mark.e2e
 

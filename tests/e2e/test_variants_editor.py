@@ -9,7 +9,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.models import Role
 from content.models import Generation, Variant
 from tests.factories import (
     PASSWORD,
@@ -19,6 +18,7 @@ from tests.factories import (
     member,
 )
 from tests.realservices import CeleryWorker
+from workspaces.models import Role
 
 pytestmark = pytest.mark.e2e
 

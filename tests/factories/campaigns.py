@@ -19,7 +19,7 @@ from campaigns.models import (
     PostOrigin,
     PostStatus,
 )
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from tests.factories.channels import ChannelAccountFactory
 from tests.factories.tenancy import WorkspaceFactory
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from channels.models import ChannelAccount, Network
+from connections.models import ChannelAccount, Network
 from tests.factories.tenancy import WorkspaceFactory
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import factory
 
 from campaigns import services
-from campaigns.models import (
+from workspaces.models import (
     ApiKeyScope,
     Membership,
     Organization,

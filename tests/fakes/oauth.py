@@ -1,5 +1,5 @@
 """A local OAuth 2.0 authorization server playing the endpoints AdLoop's connect
-flows use (channels/oauth.py), as the networks document them:
+flows use (connections/oauth.py), as the networks document them:
 
 - X (https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/
   authorization-code): `GET /i/oauth2/authorize` (PKCE required),

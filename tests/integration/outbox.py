@@ -40,16 +40,11 @@ def make_due_publications(
     Made with bulk inserts (a few seconds for 20,000): what is measured is the
     publishing, not the making.
     """
-    from campaigns.models import (
-        BrandProfile,
-        Campaign,
-        Organization,
-        Post,
-        PostStatus,
-        Workspace,
-    )
-    from channels.models import ChannelAccount, Network, Publication
-    from channels.publishing import new_idempotency_key
+    from campaigns.models import BrandProfile, Campaign, Post, PostStatus
+    from connections.models import ChannelAccount, Network
+    from publishing.delivery import new_idempotency_key
+    from publishing.models import Publication
+    from workspaces.models import Organization, Workspace
 
     tag = tag or secrets.token_hex(4)
     due = due or timezone.now()

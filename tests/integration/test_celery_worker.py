@@ -9,9 +9,9 @@ import pytest
 from django.db import transaction
 
 from campaigns import services
-from campaigns.models import Invitation, Role
 from tests.factories import WorkspaceFactory, member
 from tests.realservices import CeleryWorker, SmtpServer
+from workspaces.models import Invitation, Role
 
 pytestmark = pytest.mark.integration
 

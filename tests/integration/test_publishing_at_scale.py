@@ -19,7 +19,7 @@ the test's own, publishing to a local webhook sink that deduplicates by
 
 The processes keep production's hard timeouts (5 minutes queued, 15 publishing)
 and run with short leases and a short queued grace (`ENV` below), so only the
-leases (`channels/lease.py`) and the broker queue check (`channels/broker.py`)
+leases (`publishing/lease.py`) and the broker queue check (`publishing/broker.py`)
 can bring lost work back within the runs' two-minute limits; the four runs take
 about two minutes. How fast recovery is with production's values is
 `bench/recovery.py`, not a timed test.
@@ -38,8 +38,8 @@ import pytest
 from django.db import connection
 
 from campaigns.models import Post, PostStatus
-from channels.models import Publication, PublishAttempt
-from channels.models import PublicationStatus as PS
+from publishing.models import Publication, PublishAttempt
+from publishing.models import PublicationStatus as PS
 from tests import testenv
 from tests.fakes.sink import SinkServer
 from tests.integration import outbox

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from campaigns import services
-from campaigns.models import Role
 from tests.factories import WorkspaceFactory, member
 from tests.realservices import MailCollector, free_port
+from workspaces.models import Role
 
 pytestmark = pytest.mark.integration
 

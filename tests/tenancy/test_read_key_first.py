@@ -83,7 +83,7 @@ def test_a_person_without_the_permission_gets_403_before_the_body_is_checked(
     worlds: tuple[World, World],
 ) -> None:
     mine, _ = worlds
-    from campaigns.models import Membership, Role
+    from workspaces.models import Membership, Role
 
     editor = Membership.objects.get(pk=mine.ids["membership"]).user
     assert Membership.objects.get(pk=mine.ids["membership"]).role == Role.EDITOR
@@ -104,8 +104,8 @@ def test_a_person_who_may_not_cancel_a_job_gets_403_not_its_state(
     """A client may not cancel jobs: 403, not the 409 that says a plan runs to
     its end (`ApiViewSet.action_permissions`)."""
     mine, _ = worlds
-    from campaigns.models import Role
     from tests.factories import member
+    from workspaces.models import Role
 
     client = APIClient()
     client.force_authenticate(member(mine.workspace, Role.CLIENT))
@@ -133,8 +133,8 @@ def test_a_client_gets_403_on_every_write_it_may_not_make_whatever_the_body(
     client may not make answers 403 before its body or the object's state
     (`ApiViewSet.action_permissions`)."""
     mine, _ = worlds
-    from campaigns.models import Role
     from tests.factories import member
+    from workspaces.models import Role
 
     client = APIClient()
     client.force_authenticate(member(mine.workspace, Role.CLIENT))
@@ -166,8 +166,8 @@ def test_a_client_gets_403_on_every_create_it_may_make_nowhere_whatever_the_body
     workspace gets 403 before the body is read (`ApiViewSet.create_permission`),
     never a 400 that describes the body."""
     mine, _ = worlds
-    from campaigns.models import Role
     from tests.factories import member
+    from workspaces.models import Role
 
     client = APIClient()
     client.force_authenticate(member(mine.workspace, Role.CLIENT))

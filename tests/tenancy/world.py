@@ -21,18 +21,10 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from campaigns import lifecycle, services
-from campaigns.models import (
-    ApiKeyScope,
-    Job,
-    Membership,
-    Role,
-    User,
-    Workspace,
-)
-from campaigns.services import personal_tokens
-from channels.models import Publication, Subscriber
+from campaigns.models import Job
 from content import services as content_services
 from content.models import Generation, Rendition, Variant
+from publishing.models import Publication, Subscriber
 from tests.content.media import image_bytes
 from tests.factories import (
     BrandProfileFactory,
@@ -45,6 +37,8 @@ from tests.factories import (
     api_key,
     member,
 )
+from workspaces.models import ApiKeyScope, Membership, Role, User, Workspace
+from workspaces.services import personal_tokens
 
 # `/api/v1/<segment>/…` → the key of `World.ids` whose id goes into `{id}`.
 RESOURCES: dict[str, str] = {

@@ -15,12 +15,10 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
-from campaigns.errors import ConflictError
 from campaigns.lifecycle import ensure_editable
-from campaigns.models import ApiKey, Post, User
-from campaigns.permissions import Action
+from campaigns.models import Post
 from campaigns.services.brands import require
-from channels.models import ChannelAccount, Network
+from connections.models import ChannelAccount, Network
 from content.models import (
     Generation,
     GenerationStatus,
@@ -40,9 +38,12 @@ from content.services.writing import (
     plan_for,
     post_for_generation,
 )
+from core.errors import ConflictError
+from workspaces.models import ApiKey, User
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 __all__ = [
     "MAX_COUNT",

@@ -15,8 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Post
-from channels.models import ChannelAccount
-from content.copy_types import LLMError
+from connections.models import ChannelAccount
 from content.models import (
     Generation,
     GenerationStatus,
@@ -32,6 +31,7 @@ from content.services.writing import (
     post_for_generation,
     write_channel,
 )
+from networks.copy_types import LLMError
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import lifecycle
-from campaigns.models import ApiKey, Post, PostStatus, User
-from campaigns.permissions import Action
+from campaigns.models import Post, PostStatus
 from campaigns.services.brands import require
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from content.models import (
     Variant,
     VariantEdit,
@@ -33,9 +32,11 @@ from content.services.writing import (
     post_for_generation,
     violation_dicts,
 )
+from workspaces.models import ApiKey, User
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 __all__ = [
     "MAX_TEXT",
@@ -84,7 +85,7 @@ def _unified_diff(before: str, after: str) -> str:
 
 
 def rule_report_for(variant: Variant, text: str) -> dict[str, object]:
-    from content import channel_rules
+    from networks import textrules as channel_rules
 
     lengths = [
         limit
@@ -250,8 +251,8 @@ def variant_delete(*, variant: Variant, by: Principal) -> None:
 
 def variant_gate_override(*, variant: Variant, by: Principal) -> Variant:
     """Record that an owner or admin accepts a variant the gate failed."""
-    from campaigns.models import Role, User
-    from campaigns.permissions import role_in_workspace
+    from workspaces.models import Role, User
+    from workspaces.permissions import role_in_workspace
 
     post = post_for_generation(variant.post)
     # Only a person has a role (a key or an anonymous caller has none).

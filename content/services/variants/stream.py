@@ -17,10 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import lifecycle
-from campaigns.models import ApiKey, Post, User
-from campaigns.permissions import Action
+from campaigns.models import Post
 from campaigns.services.brands import require
-from content.copy_types import CopyResult, LLMError
 from content.models import Generation, GenerationStatus, Variant
 from content.services import budget
 from content.services.generation import LabelMaker, finish, store
@@ -33,9 +31,12 @@ from content.services.writing import (
     post_for_generation,
     stream_channel,
 )
+from networks.copy_types import CopyResult, LLMError
+from workspaces.models import ApiKey, User
+from workspaces.permissions import Action
 
 if TYPE_CHECKING:
-    from campaigns.permissions import Principal
+    from workspaces.permissions import Principal
 
 logger = logging.getLogger(__name__)
 

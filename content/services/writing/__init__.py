@@ -6,7 +6,7 @@ threads run: call the provider, check the channel rules, send violations back
 once, shorten and flag what still breaks them, then the brand-safety gate and
 the AI label.
 
-The providers (`content.llm`), the channel rules (`content.channel_rules`) and
+The providers (`content.llm`), the channel rules (`networks.textrules`) and
 the gate (`content.moderation`) are imported where they are used, so importing
 the services loads no client library.
 """

@@ -2,7 +2,7 @@
 provider, check the channel rules, send violations back once, shorten and flag
 what still breaks them, then the brand-safety gate and the AI label.
 
-The channel rules (`content.channel_rules`) and the gate (`content.moderation`)
+The channel rules (`networks.textrules`) and the gate (`content.moderation`)
 are imported where they are used, so importing the services loads neither.
 """
 
@@ -16,7 +16,9 @@ from typing import Any
 from django.conf import settings
 
 from campaigns.models import Post
-from content.copy_types import (
+from content.services import budget, limits
+from content.services.writing.task import brand_facts
+from networks.copy_types import (
     BrandFacts,
     ChannelSpec,
     CopyResult,
@@ -24,8 +26,6 @@ from content.copy_types import (
     DraftVariant,
     Usage,
 )
-from content.services import budget, limits
-from content.services.writing.task import brand_facts
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _add(a: Usage, b: Usage) -> Usage:
 def measure_report(network: str, text: str, spec: ChannelSpec) -> Any:
     """The measure of what goes out: for a thread, the part furthest over
     (else the longest), with `part` and `parts` saying which."""
-    from content import channel_rules
+    from networks import textrules as channel_rules
 
     parts = channel_rules.measure_parts(network, text, max_length=spec.max_length)
     index = channel_rules.worst_part(parts)
@@ -103,7 +103,7 @@ def measure_report(network: str, text: str, spec: ChannelSpec) -> Any:
 
 
 def _violations(text: str, spec: ChannelSpec, brand: BrandFacts) -> list[Any]:
-    from content import channel_rules
+    from networks import textrules as channel_rules
 
     return list(
         channel_rules.check(
@@ -257,7 +257,7 @@ def _checked(
     provider: Any,
 ) -> CheckedText:
     """One variant's text shortened if it still breaks a rule, then gated."""
-    from content import channel_rules
+    from networks import textrules as channel_rules
 
     network = spec.network
     violations = _violations(text, spec, ctx.brand) if first else []

@@ -13,15 +13,15 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, TypedDict
 
 from campaigns.models import BrandProfile, Post
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from content import prompts
-from content.copy_types import (
+from content.services import budget
+from networks.copy_types import (
     BrandFacts,
     ChannelSpec,
     CopyTask,
     RenderedPrompt,
 )
-from content.services import budget
 
 COPY_TEMPLATE = "copy"
 
@@ -148,7 +148,8 @@ def _specs(accounts: list[ChannelAccount]) -> tuple[ChannelSpec, ...]:
     """One spec per network (the first account of it carries the id), with the
     strictest length any of its accounts allows (a Mastodon instance's own),
     so the copy written fits every account it may be chosen for."""
-    from content import channel_rules, copy_limits
+    from content import copy_limits
+    from networks import textrules as channel_rules
 
     specs: dict[str, ChannelSpec] = {}
     for account in sorted(accounts, key=lambda a: (a.network, a.pk)):

@@ -31,20 +31,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from campaigns import services
-from campaigns.models import (
-    BrandProfile,
-    Campaign,
-    CampaignStatus,
-    Objective,
-    Organization,
-    Role,
-    User,
-    Workspace,
-)
-from campaigns.planner import plan_campaign
+from campaigns.models import BrandProfile, Campaign, CampaignStatus, Objective
 from campaigns.services.campaigns import Cadence, PillarSpec
-from channels.models import ChannelAccount
+from connections.models import ChannelAccount
 from demo.seed import seed_demo_inbox
+from workflow.planner import plan_campaign
+from workspaces.models import Organization, Role, User, Workspace
 
 DEMO_EMAIL = "demo@adloop.local"
 ORGANIZATION = {"name": "Demo Agency", "slug": "demo-agency"}

@@ -1,0 +1,348 @@
+"""Channel accounts: connecting, renaming, disabling, testing and disconnecting.
+
+The API (`connections.api.accounts`) and the Channels page both call these; the
+rules live here once. Who may: `Action.MANAGE_CHANNELS` (owners, admins and
+write keys) for every change and for "Test connection" (it stores the outcome
+on the account).
+
+Credential-based networks store a JSON object, encrypted at rest
+(`ChannelAccount.credentials`); the keys each connector reads:
+
+- bluesky: `handle`, `app_password`, `service` (the PDS URL, default
+  https://bsky.social);
+- webhook: `secret` (the URL is the account's `external_id`, see
+  `networks.webhook.connector.account_webhook_settings`);
+- email: `host`, `port`, `security` ("starttls", "ssl" or "none"),
+  `username`, `password`, `from_email`, `from_name`;
+- wordpress: `site_url`, `username`, `app_password`.
+
+OAuth networks (Mastodon, X, LinkedIn, Facebook, Instagram) connect through
+`connections.oauth`: `account_oauth_start` returns the network's authorization URL.
+
+Disconnecting keeps the row (its published history stays readable) but wipes the
+credentials, disables it and cancels what it still had scheduled, with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from connections.connector_store import connector_store
+from connections.models import AccountStatus, ChannelAccount, Network
+from connections.reconnect import account_mark_needs_reconnect
+from content.copy_limits import clean_account_limits
+from core import outbound_deadline
+from core.errors import ConflictError
+from networks import ConnectorError, ConnectorNotAvailable, get_connector
+from publishing.models import Publication
+from publishing.models import PublicationStatus as PS
+from workspaces.models import Workspace
+from workspaces.permissions import Action, can
+
+logger = logging.getLogger("adloop.channels")
+
+CREDENTIAL_NETWORKS = frozenset(
+    {Network.BLUESKY, Network.WEBHOOK, Network.EMAIL, Network.WORDPRESS}
+)
+OAUTH_NETWORKS = frozenset(
+    {Network.MASTODON, Network.X, Network.LINKEDIN, Network.FACEBOOK, Network.INSTAGRAM}
+)
+DISCONNECTED_REASON = "The channel account was disconnected."
+FORBIDDEN = "Only owners and admins can manage channel accounts."
+
+
+def _require(by: Any, workspace: Workspace) -> None:
+    if by is None or not can(by, Action.MANAGE_CHANNELS, workspace):
+        raise PermissionDenied(FORBIDDEN)
+
+
+def capabilities_for(network: str) -> dict[str, Any] | None:
+    """The registered connector's capabilities as a dict; None when the network
+    has no connector yet (so the editor and the API can say so)."""
+    try:
+        connector = get_connector(network)
+    except (ConnectorNotAvailable, ImportError, AttributeError):
+        return None
+    caps = connector.capabilities
+    return {
+        "text_limit": caps.text_limit,
+        "max_images": caps.max_images,
+        "max_image_bytes": caps.max_image_bytes,
+        "threads": caps.threads,
+        "first_comment": caps.first_comment,
+        "link_cards": caps.link_cards,
+    }
+
+
+@sensitive_variables("credentials")
+def _identity(network: str, credentials: dict[str, Any]) -> tuple[str, str]:
+    """(external id, handle) shown for a credential-based account: never a secret."""
+    if network == Network.BLUESKY:
+        handle = str(credentials["handle"]).lstrip("@")
+        return "", f"@{handle}"
+    if network == Network.EMAIL:
+        return "", str(credentials.get("from_email", ""))
+    if network == Network.WORDPRESS:
+        return "", str(credentials["site_url"])
+    return "", ""
+
+
+def _unique_name(workspace: Workspace, network: str, name: str, pk: int | None) -> None:
+    taken = ChannelAccount.objects.filter(
+        workspace=workspace, network=network, name=name
+    )
+    if pk is not None:
+        taken = taken.exclude(pk=pk)
+    if taken.exists():
+        raise ValidationError(
+            {"name": ["This workspace already has an account with this name here."]}
+        )
+
+
+@sensitive_variables("credentials", "secret")
+def account_connect(
+    *,
+    workspace: Workspace,
+    network: str,
+    name: str,
+    credentials: dict[str, Any],
+    by: Any,
+    url: str = "",
+    account: ChannelAccount | None = None,
+) -> ChannelAccount:
+    """Store a credential-based account (new, or `account` being reconnected).
+
+    The credentials are not tried here: "Test connection" (`account_check`)
+    does that, so a network that is down does not block saving the settings.
+    `url` is the webhook's address (kept as the external id, not a secret).
+    """
+    _require(by, workspace)
+    if network not in CREDENTIAL_NETWORKS:
+        raise ValidationError(
+            {"network": [f"{Network(network).label} connects by signing in (OAuth)."]}
+        )
+    name = name.strip()
+    external_id, handle = _identity(network, credentials)
+    if network == Network.WEBHOOK:
+        external_id = url
+        handle = url.split("//", 1)[-1].split("/", 1)[0]
+    if account is not None and account.network != network:
+        raise ValidationError({"network": ["That account is on another network."]})
+    now = timezone.now()
+    with transaction.atomic():
+        if account is None:
+            account = ChannelAccount(workspace=workspace, network=network)
+        else:
+            account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+        account.name = (name or account.name or handle or Network(network).label)[:200]
+        _unique_name(workspace, network, account.name, account.pk)
+        account.handle = handle[:255]
+        account.external_id = external_id[:255]
+        account.credentials = dict(credentials)
+        account.status = AccountStatus.CONNECTED
+        account.last_error = ""
+        account.connected_at = now
+        account.token_expires_at = None
+        try:
+            with transaction.atomic():
+                account.save()
+        except IntegrityError as exc:
+            raise ValidationError(
+                {"name": ["This workspace already has an account with this name here."]}
+            ) from exc
+    logger.info("connected channel account %s (%s)", account.pk, network)
+    return account
+
+
+def account_oauth_start(
+    *,
+    workspace: Workspace,
+    network: str,
+    by: Any,
+    instance_url: str = "",
+    account: ChannelAccount | None = None,
+) -> str:
+    """The network's authorization URL for a new account or a reconnect.
+
+    `connections.oauth.OAuthError` becomes a 400 on `instance_url` (a bad
+    instance) or a 409 (the network is not set up on this server).
+    """
+    from connections import oauth
+
+    _require(by, workspace)
+    if network not in OAUTH_NETWORKS:
+        raise ValidationError(
+            {"network": [f"{Network(network).label} connects with its own settings."]}
+        )
+    if getattr(by, "is_authenticated", False) is not True or not hasattr(by, "email"):
+        raise PermissionDenied("Connecting by signing in needs a person, not a key.")
+    target: Any = (
+        account
+        if account is not None
+        else oauth.PendingConnection(workspace=workspace, instance_url=instance_url)
+    )
+    try:
+        return oauth.oauth_start(target, network, user=by)
+    except oauth.OAuthError as exc:
+        if network == Network.MASTODON and exc.kind in ("config", "transient"):
+            raise ValidationError({"instance_url": [str(exc)]}) from None
+        raise ConflictError(str(exc), code="oauth_unavailable") from None
+
+
+def account_update(
+    account: ChannelAccount,
+    *,
+    by: Any,
+    name: str | None = None,
+    enabled: bool | None = None,
+) -> ChannelAccount:
+    """Rename, disable or enable an account.
+
+    Enabling an account that was disconnected (no credentials left) is refused
+    for networks that need them: reconnect it instead.
+    """
+    _require(by, account.workspace)
+    with transaction.atomic():
+        account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+        if name is not None:
+            name = name.strip()
+            if not name:
+                raise ValidationError({"name": ["Give the account a name."]})
+            _unique_name(account.workspace, account.network, name, account.pk)
+            account.name = name[:200]
+        if enabled is False:
+            account.status = AccountStatus.DISABLED
+        elif enabled is True and account.status == AccountStatus.DISABLED:
+            needs = account.network in CREDENTIAL_NETWORKS | OAUTH_NETWORKS
+            if needs and account.connected_at and not account.credentials:
+                raise ConflictError(
+                    "This account was disconnected: reconnect it instead.",
+                    code="needs_reconnect",
+                )
+            account.status = AccountStatus.CONNECTED
+        account.save()
+    return account
+
+
+def account_disconnect(account: ChannelAccount, *, by: Any) -> list[int]:
+    """Disconnect: cancel its scheduled publications (with the reason), wipe the
+    credentials and disable it. Returns the ids of the canceled publications."""
+    from publishing.delivery import CANCELABLE, publication_move
+
+    _require(by, account.workspace)
+    with transaction.atomic():
+        ids = list(
+            Publication.objects.filter(
+                account=account, status__in=CANCELABLE
+            ).values_list("pk", flat=True)
+        )
+        canceled = publication_move(
+            ids,
+            to=PS.CANCELED,
+            sources=CANCELABLE,
+            error=DISCONNECTED_REASON,
+            error_kind="disconnected",
+        )
+        ChannelAccount.objects.filter(pk=account.pk).update(
+            credentials=None,
+            token_expires_at=None,
+            refresh_lease_until=None,
+            status=AccountStatus.DISABLED,
+            last_error=DISCONNECTED_REASON,
+        )
+    logger.info(
+        "disconnected channel account %s; %d publications canceled",
+        account.pk,
+        len(canceled),
+    )
+    return canceled
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    ok: bool
+    message: str
+    account: ChannelAccount
+
+
+def _check_of(account: ChannelAccount, label: str) -> Any:
+    """The connector's `check`, or the 409 that says why there is none."""
+    try:
+        connector = get_connector(account.network)
+    except (ConnectorNotAvailable, ImportError):
+        raise ConflictError(
+            f"Publishing to {label} is not available yet, so the connection "
+            "cannot be tested.",
+            code="connector_unavailable",
+        ) from None
+    check = getattr(connector, "check", None)
+    if check is None:
+        raise ConflictError(
+            f"The {label} connector cannot test a connection yet.",
+            code="check_unavailable",
+        )
+    if not account.credentials:
+        raise ConflictError(
+            "This account has no credentials: connect it first.",
+            code="not_connected",
+        )
+    return check
+
+
+def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
+    """Run the connector's `check()` and record when, what and the status.
+
+    A refused credential (`ConnectorError.reconnect`) marks the account
+    `needs_reconnect` by the rule publishing and refresh use too
+    (`connections.reconnect`: fenced, and the owners and admins are emailed);
+    any other failure (a
+    network that is down or too slow: the whole check has
+    OUTBOUND_CHECK_TIMEOUT_SECONDS; an answer too large) only records the
+    message. A network
+    without a connector, or a connector without `check()`, is a 409.
+    """
+    _require(by, account.workspace)
+    label = Network(account.network).label
+    check = _check_of(account, label)
+    now = timezone.now()
+    fields: dict[str, Any] = {"last_checked_at": now}
+    try:
+        # A web thread waits for it: every call of the check together ends
+        # within OUTBOUND_CHECK_TIMEOUT_SECONDS, however slowly a server answers.
+        with outbound_deadline.deadline(settings.OUTBOUND_CHECK_TIMEOUT_SECONDS):
+            found = check(account, store=connector_store)
+    except ConnectorError as exc:
+        ok, message = False, exc.message
+        fields["last_error"] = exc.message[:2000]
+        # Only a definite refusal of the credentials; a permanent problem that
+        # is not about them (an answer too large, a refused address) is shown
+        # without taking the account out of publishing.
+        if exc.reconnect:
+            account_mark_needs_reconnect(account=account, message=exc.message)
+    except Exception:  # a connector bug: say so, do not answer 500
+        logger.exception("channel account %s: check crashed", account.pk)
+        ok, message = False, "The connection test stopped with an internal error."
+        fields["last_error"] = message
+    else:
+        ok, message = True, f"Connected to {label}."
+        fields["last_error"] = ""
+        if account.status == AccountStatus.NEEDS_RECONNECT:
+            fields["status"] = AccountStatus.CONNECTED
+        if found.avatar_url:
+            fields["avatar_url"] = found.avatar_url[:1000]
+        if found.handle and account.network != Network.WEBHOOK:
+            fields["handle"] = found.handle[:255]
+        if found.external_id and not account.external_id:
+            fields["external_id"] = found.external_id[:255]
+        if isinstance(found.detail.get("limits"), dict):  # e.g. a Mastodon instance's
+            fields["limits"] = clean_account_limits(found.detail["limits"])
+    ChannelAccount.objects.filter(pk=account.pk).update(**fields)
+    return CheckOutcome(ok, message, ChannelAccount.objects.get(pk=account.pk))

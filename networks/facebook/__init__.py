@@ -1,0 +1,1 @@
+"""facebook: its connector (`connector`) and its text rules (`rules`)."""

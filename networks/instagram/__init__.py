@@ -1,0 +1,1 @@
+"""instagram: its connector (`connector`) and its text rules (`rules`)."""

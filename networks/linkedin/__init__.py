@@ -1,0 +1,1 @@
+"""linkedin: its connector (`connector`) and its text rules (`rules`)."""

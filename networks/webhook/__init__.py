@@ -1,0 +1,1 @@
+"""webhook: its connector (`connector`) and its text rules (`rules`)."""

@@ -1,0 +1,1 @@
+"""wordpress: its connector (`connector`) and its text rules (`rules`)."""

@@ -1,0 +1,32 @@
+"""Celery entry points for publishing: ids in, a service call, nothing else.
+
+`acks_late` (with `CELERY_TASK_REJECT_ON_WORKER_LOST`): a worker killed mid-task
+leaves its message unacknowledged instead of lost. Either way the dispatcher's
+sweep re-drives the row; the task's conditional claim makes a second delivery
+harmless. Retries are not Celery's: a transient error puts the row back to
+`scheduled` with a backoff time, so no message waits in the broker for an hour.
+"""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from connections import reconnect
+from publishing import delivery as publishing
+
+
+@shared_task(
+    name="channels.publish_batch", bind=True, acks_late=True, ignore_result=True
+)
+def publish_batch(self: Task, publication_ids: list[int]) -> dict[int, str]:
+    """What the dispatcher sends: up to PUBLISH_TASK_BATCH queued publications."""
+    return publishing.publication_publish_many(
+        publication_ids, task_id=self.request.id or ""
+    )
+
+
+@shared_task(name="channels.notify_account_needs_reconnect", ignore_result=True)
+def notify_account_needs_reconnect(account_id: int) -> int:
+    """Email the workspace's owners and admins (sent by a worker, not the
+    request or the refresh job that found the revoked grant)."""
+    return reconnect.account_reconnect_notice_send(account_id=account_id)
