@@ -1,6 +1,6 @@
 /*
  * Live character counters in each network's own measure: a port of
- * content/channel_rules/measuring.py `measure` (same limits, same patterns, same results;
+ * networks/textrules/measuring.py `measure` (same limits, same patterns, same results;
  * tests/content/test_charcount_js.py runs both on one table of cases).
  *
  * Use: <textarea id="copy-x" data-charcount-network="x"
@@ -51,7 +51,7 @@
     wordpress: rule(null, CHARS)
   };
 
-  // --- patterns: keep in step with content/channel_rules/measuring.py -------
+  // --- patterns: keep in step with networks/textrules/measuring.py -------
   var WORD = "\\p{L}\\p{M}\\p{Nd}_";
   var URL_END = "[^\\s<>\"'.,;:!?)\\]}\u2026]";
   var URL_PATH = "(?:/(?:[^\\s<>\"]*" + URL_END + ")?)?";
