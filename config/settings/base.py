@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     # Bottom up, as the layers in pyproject.toml ([tool.importlinter]) run.
     "workspaces",
+    "events",
     "connections",
     "campaigns",
     "content",
