@@ -38,10 +38,10 @@ from django.views.decorators.debug import sensitive_variables
 from connections.connector_store import connector_store
 from connections.models import AccountStatus, ChannelAccount, Network
 from connections.reconnect import account_mark_needs_reconnect
-from content.copy_limits import clean_account_limits
 from core import outbound_deadline
 from core.errors import ConflictError
 from networks import ConnectorError, ConnectorNotAvailable, get_connector
+from networks.limits import clean_account_limits
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from workspaces.models import Workspace

@@ -74,7 +74,7 @@ class ChannelAccount(models.Model):
     # Limits this account sets itself, where its network lets it (a Mastodon
     # instance's max_characters, max_media_attachments, image_size_limit), as
     # {"max_length", "max_images", "max_image_bytes"}; read by "Test
-    # connection". Empty: the network's limits (`content.copy_limits`).
+    # connection". Empty: the network's limits (`networks.limits`).
     limits = models.JSONField(
         default=dict,
         blank=True,

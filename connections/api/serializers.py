@@ -17,8 +17,8 @@ from rest_framework import serializers
 from connections import accounts
 from connections.api.channel_accounts import named_choice
 from connections.models import AccountStatus, ChannelAccount, Network
-from content import copy_limits
 from core.api.common import ModelSerializer, StrictSerializer
+from networks import limits as copy_limits
 from networks.textrules import rules_for
 from publishing import newsletter
 from publishing.models import Subscriber, SubscriberStatus

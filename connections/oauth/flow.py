@@ -183,8 +183,8 @@ def _store_instance_limits(account: ChannelAccount) -> None:
     """Keep the instance's own limits on the account (its max_characters may be
     far from 500), so copy is checked against them before anything is sent.
     Best effort: the connector answers the defaults when the instance is silent."""
-    from content.copy_limits import clean_account_limits
     from networks import get_connector
+    from networks.limits import clean_account_limits
     from networks.mastodon.client import account_limits
 
     connector: Any = get_connector(Network.MASTODON)

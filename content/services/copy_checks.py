@@ -3,7 +3,7 @@
 The copy that goes out to an account is its network's chosen variant, or,
 where none is chosen, the post's body (its topic when the body is empty): what
 `publishing.delivery.build_request` sends. It is measured against the
-account's limits (`content.copy_limits`: the network's, or the account's own,
+account's limits (`networks.limits`: the network's, or the account's own,
 as a Mastodon instance sets them), each part of a thread alone, and the post's
 chosen images are counted and weighed as the files that would go out.
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from campaigns.models import Post
 from connections.models import ChannelAccount
-from content import copy_limits
 from content.models import PostImage, Variant, VariantStatus
+from networks import limits as copy_limits
 from networks.textrules import Violation, rules_for
 
 LIMIT = "limit"  # the network refuses it: blocks the moves toward publishing

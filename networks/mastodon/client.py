@@ -224,7 +224,7 @@ class MastodonClient:
 
 def account_limits(limits: InstanceLimits) -> dict[str, int]:
     """An instance's limits as an account stores them (`ChannelAccount.limits`,
-    read by `content.copy_limits` before anything is sent)."""
+    read by `networks.limits` before anything is sent)."""
     out = {
         "max_length": limits.max_characters,
         "max_images": limits.max_media_attachments,

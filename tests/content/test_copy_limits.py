@@ -1,16 +1,16 @@
 """A channel account's limits and what copy and images break, before anything
 is sent: length per account (a Mastodon instance's own), each part of a
-thread, image count and size (`content.copy_limits`, `limit_violations`)."""
+thread, image count and size (`networks.limits`, `limit_violations`)."""
 
 from __future__ import annotations
 
-from content.copy_limits import (
+from networks.copy_types import BrandFacts
+from networks.limits import (
     clean_account_limits,
     image_violations,
     limits_for,
     text_violations,
 )
-from networks.copy_types import BrandFacts
 from networks.textrules import check, limit_violations, parts_for, split_thread
 
 MB = 1024 * 1024

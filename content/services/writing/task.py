@@ -148,7 +148,7 @@ def _specs(accounts: list[ChannelAccount]) -> tuple[ChannelSpec, ...]:
     """One spec per network (the first account of it carries the id), with the
     strictest length any of its accounts allows (a Mastodon instance's own),
     so the copy written fits every account it may be chosen for."""
-    from content import copy_limits
+    from networks import limits as copy_limits
     from networks import textrules as channel_rules
 
     specs: dict[str, ChannelSpec] = {}
