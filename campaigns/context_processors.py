@@ -4,8 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from campaigns.selectors import switcher_workspaces
 from workspaces.permissions import allowed_actions
+from workspaces.selectors import switcher_workspaces
 
 
 def workspace(request: HttpRequest) -> dict[str, Any]:

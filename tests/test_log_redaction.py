@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from campaigns import services
 from config.logging import RedactSecretsFilter, redact
+from workspaces.services.api_keys import api_key_create
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def test_redact_leaves_ordinary_text_alone():
 
 
 def test_adloop_api_key_is_masked_in_log_records(tenant, caplog):
-    issued = services.api_key_create(
+    issued = api_key_create(
         organization=tenant.workspace.organization, name="ci", scope="read"
     )
     logger = logging.getLogger("adloop.test")

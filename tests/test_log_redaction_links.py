@@ -11,9 +11,9 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from campaigns import services
 from config.logging import RedactSecretsFilter, redact
 from workspaces.models import Role
+from workspaces.services.invitations import invitation_create
 
 
 def test_a_real_password_reset_link_loses_its_token(tenant) -> None:
@@ -30,7 +30,7 @@ def test_a_real_password_reset_link_loses_its_token(tenant) -> None:
 
 
 def test_a_real_invitation_link_loses_its_token(tenant, caplog) -> None:
-    issued = services.invitation_create(
+    issued = invitation_create(
         organization=tenant.workspace.organization,
         workspace=tenant.workspace,
         email="new.person@example.test",

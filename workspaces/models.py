@@ -306,6 +306,12 @@ class ApiKey(models.Model):
     is_authenticated = True
     is_anonymous = False
 
+    @property
+    def throttle_ident(self) -> str:
+        """Its request budget (`core.api.common.CallerRateThrottle`): a key's own,
+        apart from the people whose primary keys may equal its."""
+        return f"key:{self.pk}"
+
 
 class WorkspaceSettingChange(models.Model):
     """One change of a workspace's policy (`approval_required`): who, when, from,

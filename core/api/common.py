@@ -168,13 +168,11 @@ class CallerRateThrottle(throttling.SimpleRateThrottle):
         return rates.get(self.scope)
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
-        from workspaces.models import ApiKey
-
         principal = request.user
-        if isinstance(principal, ApiKey):
-            ident = f"key:{principal.pk}"
-        elif principal is not None and principal.is_authenticated:
-            ident = f"user:{principal.pk}"
+        if principal is not None and principal.is_authenticated:
+            # A principal that is not a person (an API key) names its own budget,
+            # so core needs to know no model: people share `user:<pk>`.
+            ident = getattr(principal, "throttle_ident", None) or f"user:{principal.pk}"
         else:
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}

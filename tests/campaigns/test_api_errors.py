@@ -11,7 +11,6 @@ import json
 import pytest
 from django.core.cache import cache
 
-from campaigns import services
 from workspaces.models import (
     ApiKey,
     ApiKeyScope,
@@ -291,7 +290,7 @@ def test_an_unexpected_error_answers_500_without_details(
     def broken(**kwargs):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(services, "organization_create", broken)
+    monkeypatch.setattr("workspaces.api.organizations.organization_create", broken)
     response = user_client(tenant.owner).post(ORGS, {"name": "X"}, format="json")
     error = _error(response, 500)
     assert error["code"] == "server_error"

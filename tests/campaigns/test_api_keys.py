@@ -11,9 +11,9 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from campaigns import services
 from tests.factories import WorkspaceFactory, api_key
 from workspaces.models import ApiKey, ApiKeyScope, Role
+from workspaces.services.api_keys import api_key_revoke
 
 URL = "/api/v1/api-keys/"
 
@@ -206,7 +206,7 @@ def test_list_shows_keys_reaching_the_managed_workspaces(
 def test_list_filters_active_keys(tenant, user_client):
     _, active = api_key(tenant.workspace)
     _, revoked = api_key(tenant.workspace)
-    services.api_key_revoke(api_key=revoked)
+    api_key_revoke(api_key=revoked)
     client = user_client(tenant.owner)
     assert [k["id"] for k in client.get(URL, {"active": "true"}).json()["results"]] == [
         active.pk

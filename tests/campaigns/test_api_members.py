@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns import services
 from tests.factories import UserFactory, WorkspaceFactory, api_key, member
 from workspaces.models import ApiKeyScope, Membership, Role
+from workspaces.services.api_keys import api_key_revoke
 
 URL = "/api/v1/members/"
 MANAGERS = [Role.OWNER, Role.ADMIN]
@@ -383,7 +383,7 @@ def test_keys_cannot_change_members(tenant, key_client, scope):
 
 def test_a_revoked_key_answers_401(tenant, api_client):
     secret, key = api_key(tenant.workspace, ApiKeyScope.WRITE)
-    services.api_key_revoke(api_key=key)
+    api_key_revoke(api_key=key)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     error = _error(api_client.get(URL), 401)
     assert error == {

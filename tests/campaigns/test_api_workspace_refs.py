@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from campaigns import services
 from tests.content.media import image_bytes, media_root
 from tests.factories import (
     BrandProfileFactory,
@@ -25,6 +24,7 @@ from tests.factories import (
 )
 from workspaces.api.workspace_refs import find_workspace
 from workspaces.models import Workspace
+from workspaces.services.tenancy import workspace_create
 
 __all__ = ["media_root"]  # fixture
 
@@ -60,10 +60,10 @@ def test_an_old_all_digit_slug_is_found_unless_an_id_wins(tenant) -> None:
 
 def test_new_slugs_are_never_a_number_alone(tenant) -> None:
     org = tenant.workspace.organization
-    made = services.workspace_create(organization=org, name="2026")
+    made = workspace_create(organization=org, name="2026")
     assert made.slug == "workspace-2026"
     with pytest.raises(ValidationError) as caught:
-        services.workspace_create(organization=org, name="Year", slug="2027")
+        workspace_create(organization=org, name="Year", slug="2027")
     assert "a number alone" in caught.value.message_dict["slug"][0]
 
 
@@ -173,7 +173,14 @@ def _api_modules() -> list:  # type: ignore[type-arg]
     import pkgutil
 
     found = []
-    for package in ("campaigns.api", "publishing.api", "content.api"):
+    for package in (
+        "workspaces.api",
+        "connections.api",
+        "campaigns.api",
+        "content.api",
+        "publishing.api",
+        "workflow.api",
+    ):
         root = importlib.import_module(package)
         for info in pkgutil.iter_modules(root.__path__):
             found.append(importlib.import_module(f"{package}.{info.name}"))

@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from campaigns import services
 from tests.factories import WorkspaceFactory
 from workspaces.models import ApiKey
+from workspaces.services.api_keys import api_key_authenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def test_create_api_key_prints_only_a_working_key(tenant) -> None:
     secret = out.strip()
     assert secret and " " not in secret
     assert secret not in err
-    key = services.api_key_authenticate(secret)
+    key = api_key_authenticate(secret)
     assert key is not None
     assert (key.workspace, key.scope, key.name) == (tenant.workspace, "write", "CI")
 
@@ -36,7 +36,7 @@ def test_create_api_key_defaults_to_read_and_can_reach_the_organization(
     tenant,
 ) -> None:
     out, _ = _run("create_api_key", tenant.workspace.slug, "--organization")
-    key = services.api_key_authenticate(out.strip())
+    key = api_key_authenticate(out.strip())
     assert key is not None
     assert key.scope == "read"
     assert key.workspace is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.services import api_key_revoke
 from tests.factories import WorkspaceFactory, api_key, member
 from workspaces.models import ApiKeyScope, Role
 from workspaces.permissions import (
@@ -13,6 +12,7 @@ from workspaces.permissions import (
     can_in_organization,
     visible_workspaces,
 )
+from workspaces.services.api_keys import api_key_revoke
 
 EXPECTED = {
     Role.OWNER: set(Action),

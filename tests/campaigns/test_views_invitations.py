@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from campaigns import services
 from tests.factories import PASSWORD, UserFactory
 from workspaces.models import Membership, Role, User
+from workspaces.services.invitations import invitation_create, invitation_revoke
 
 pytestmark = pytest.mark.usefixtures("static_files")
 NEW_PASSWORD = "a-Fresh-passw0rd-42"
@@ -18,7 +18,7 @@ NEW_PASSWORD = "a-Fresh-passw0rd-42"
 
 @pytest.fixture
 def issued(tenant):
-    return services.invitation_create(
+    return invitation_create(
         organization=tenant.workspace.organization,
         workspace=tenant.workspace,
         email="newcomer@example.test",
@@ -125,7 +125,7 @@ def test_expired_invitation_gives_a_clear_page(client, tenant, issued):
 
 
 def test_revoked_and_unknown_tokens_give_the_same_clear_page(client, tenant, issued):
-    services.invitation_revoke(invitation=issued.invitation)
+    invitation_revoke(invitation=issued.invitation)
     for path in (issued.accept_path, "/invitations/not-a-real-token/"):
         response = client.get(path)
         assert response.status_code == 404

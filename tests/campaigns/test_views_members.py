@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from campaigns import services
 from workspaces.models import Invitation, Membership, Role
+from workspaces.services.invitations import invitation_create
 
 pytestmark = pytest.mark.usefixtures("static_files")
 MANAGERS = [Role.OWNER, Role.ADMIN]
@@ -14,7 +14,7 @@ OTHERS = [Role.EDITOR, Role.REVIEWER, Role.CLIENT]
 
 
 def _invite(tenant, email="new@example.test", role=Role.EDITOR):
-    return services.invitation_create(
+    return invitation_create(
         organization=tenant.workspace.organization,
         workspace=tenant.workspace,
         email=email,

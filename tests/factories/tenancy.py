@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import factory
 
-from campaigns import services
 from workspaces.models import (
     ApiKeyScope,
     Membership,
@@ -14,6 +13,7 @@ from workspaces.models import (
     User,
     Workspace,
 )
+from workspaces.services.api_keys import api_key_create
 
 PASSWORD = "a-Strong-test-passw0rd"
 
@@ -80,7 +80,7 @@ def api_key(
 ) -> tuple[str, object]:
     """A fresh key (secret, row) for a workspace, or organization-wide."""
     org = organization or workspace.organization  # type: ignore[union-attr]
-    issued = services.api_key_create(
+    issued = api_key_create(
         organization=org, workspace=workspace, name="test key", scope=scope
     )
     return issued.secret, issued.api_key

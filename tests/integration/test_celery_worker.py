@@ -8,10 +8,10 @@ import re
 import pytest
 from django.db import transaction
 
-from campaigns import services
 from tests.factories import WorkspaceFactory, member
 from tests.realservices import CeleryWorker, SmtpServer
 from workspaces.models import Invitation, Role
+from workspaces.services.invitations import invitation_by_token, invitation_create
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ def test_invitation_is_mailed_by_a_real_worker_after_commit(
     recipient = "new.editor@example.test"
 
     with transaction.atomic():
-        services.invitation_create(
+        invitation_create(
             organization=workspace.organization,
             workspace=workspace,
             email=recipient,
@@ -42,4 +42,4 @@ def test_invitation_is_mailed_by_a_real_worker_after_commit(
     token_hash = hashlib.sha256(match.group(1).encode()).hexdigest()
     invitation = Invitation.objects.get(email=recipient)
     assert invitation.token_hash == token_hash
-    assert services.invitation_by_token(match.group(1)) == invitation
+    assert invitation_by_token(match.group(1)) == invitation

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import services
 from tests.factories import WorkspaceFactory, member
 from tests.realservices import MailCollector, free_port
 from workspaces.models import Role
+from workspaces.services.invitations import invitation_create, invitation_email_send
 
 pytestmark = pytest.mark.integration
 
@@ -132,7 +132,7 @@ def test_invitation_goes_out_over_starttls_with_auth(
     smtp_settings, tls_smtp: TlsSmtp
 ) -> None:
     workspace = WorkspaceFactory()
-    issued = services.invitation_create(
+    issued = invitation_create(
         organization=workspace.organization,
         workspace=workspace,
         email="tls.person@example.test",
@@ -140,9 +140,7 @@ def test_invitation_goes_out_over_starttls_with_auth(
         invited_by=member(workspace, Role.OWNER),
         send=False,
     )
-    assert services.invitation_email_send(
-        invitation_id=issued.invitation.pk, token=issued.token
-    )
+    assert invitation_email_send(invitation_id=issued.invitation.pk, token=issued.token)
     mail = tls_smtp.mailbox.wait_for(
         lambda m: "tls.person@example.test" in m.rcpt_tos, timeout=10
     )
@@ -157,7 +155,7 @@ def test_wrong_smtp_password_fails_at_once_instead_of_hanging(
 ) -> None:
     smtp_settings.EMAIL_HOST_PASSWORD = "wrong"
     workspace = WorkspaceFactory()
-    issued = services.invitation_create(
+    issued = invitation_create(
         organization=workspace.organization,
         workspace=workspace,
         email="nobody@example.test",
@@ -167,6 +165,4 @@ def test_wrong_smtp_password_fails_at_once_instead_of_hanging(
     )
     # Not in send_invitation_email's retry list: a wrong password is permanent.
     with pytest.raises(smtplib.SMTPAuthenticationError):
-        services.invitation_email_send(
-            invitation_id=issued.invitation.pk, token=issued.token
-        )
+        invitation_email_send(invitation_id=issued.invitation.pk, token=issued.token)

@@ -20,7 +20,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from campaigns import lifecycle, services
+from campaigns import lifecycle
 from campaigns.models import Job
 from content import services as content_services
 from content.models import Generation, Rendition, Variant
@@ -39,6 +39,7 @@ from tests.factories import (
 )
 from workspaces.models import ApiKeyScope, Membership, Role, User, Workspace
 from workspaces.services import personal_tokens
+from workspaces.services.invitations import invitation_create
 
 # `/api/v1/<segment>/…` → the key of `World.ids` whose id goes into `{id}`.
 RESOURCES: dict[str, str] = {
@@ -223,7 +224,7 @@ def build_world(tag: str) -> World:
         unsubscribe_token=f"unsub-{tag}-0123456789abcdef0123456789",
     )
     job = Job.objects.create(workspace=workspace, kind="plan")
-    invitation = services.invitation_create(
+    invitation = invitation_create(
         organization=workspace.organization,
         email=f"invitee-{tag}@example.test",
         role=Role.EDITOR,

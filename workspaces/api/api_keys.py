@@ -20,7 +20,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns import services
 from core.api.common import StrictSerializer
 from core.api.docs import RETRY_AFTER, errors
 from workspaces.api.base import ApiViewSet
@@ -39,6 +38,7 @@ from workspaces.permissions import (
     visible_workspaces,
     workspaces_where,
 )
+from workspaces.services.api_keys import api_key_create, api_key_revoke
 
 FORBIDDEN = "Managing API keys needs an owner or admin role; keys cannot manage keys."
 
@@ -224,7 +224,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         )
         if not allowed:
             raise exceptions.PermissionDenied(FORBIDDEN)
-        issued = services.api_key_create(
+        issued = api_key_create(
             organization=organization,
             workspace=workspace,
             name=data.validated_data["name"],
@@ -263,4 +263,4 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
                 "This key reaches the whole organization; its owners and admins "
                 "revoke it."
             )
-        return Response(ApiKeySerializer(services.api_key_revoke(api_key=key)).data)
+        return Response(ApiKeySerializer(api_key_revoke(api_key=key)).data)

@@ -8,9 +8,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from campaigns.services import api_key_authenticate
 from workspaces import signin_throttle
 from workspaces.models import ApiKey
+from workspaces.services.api_keys import api_key_authenticate
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

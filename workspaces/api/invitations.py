@@ -17,7 +17,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns import services
 from core.api.common import StrictSerializer
 from core.api.docs import RETRY_AFTER, errors
 from workspaces.api.base import ApiViewSet
@@ -30,6 +29,7 @@ from workspaces.permissions import (
     visible_workspaces,
     workspaces_where,
 )
+from workspaces.services.invitations import invitation_create, invitation_revoke
 
 STATUSES = ["pending", "accepted", "revoked", "expired"]
 FORBIDDEN = "Managing invitations needs an owner or admin role in the workspace."
@@ -180,7 +180,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         workspace = data.validated_data["workspace"]
         if not can(self.principal(), Action.MANAGE_MEMBERS, workspace):
             raise exceptions.PermissionDenied(FORBIDDEN)
-        issued = services.invitation_create(
+        issued = invitation_create(
             organization=workspace.organization,
             workspace=workspace,
             email=data.validated_data["email"],
@@ -208,5 +208,5 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
-        invitation = services.invitation_revoke(invitation=self.get_object())
+        invitation = invitation_revoke(invitation=self.get_object())
         return Response(InvitationSerializer(invitation).data)

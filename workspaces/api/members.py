@@ -22,10 +22,9 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns import services
-from campaigns.services import ConflictError
 from core.api.common import StrictSerializer
 from core.api.docs import RETRY_AFTER, errors
+from core.errors import ConflictError
 from workspaces.api.base import ApiViewSet
 from workspaces.api.workspace_refs import (
     WorkspaceField,
@@ -40,6 +39,7 @@ from workspaces.permissions import (
     forget_cached_roles,
     visible_workspaces,
 )
+from workspaces.services.tenancy import membership_remove, membership_set
 
 if TYPE_CHECKING:  # `Principal` exists only for type checkers.
     from workspaces.permissions import Principal
@@ -205,7 +205,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         # POST adds; it never silently changes an existing role (that is PATCH).
         if Membership.objects.filter(user=user, workspace=workspace).exists():
             raise ConflictError(f"{user.email} is already a member; PATCH the role.")
-        membership = services.membership_set(
+        membership = membership_set(
             user=user,
             organization=workspace.organization,
             workspace=workspace,
@@ -229,7 +229,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         membership = self._changeable()
         data = MembershipUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.membership_set(
+        membership = membership_set(
             user=membership.user,
             organization=membership.organization,
             workspace=membership.workspace,
@@ -245,6 +245,6 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         responses={204: None, **errors(403, 404, 409)},
     )
     def destroy(self, request: Request, pk: str) -> Response:
-        services.membership_remove(membership=self._changeable())
+        membership_remove(membership=self._changeable())
         forget_cached_roles(self.principal())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -17,7 +17,6 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns import services
 from core.api.common import StrictSerializer
 from core.api.docs import RETRY_AFTER, errors
 from core.api.strict_fields import StrictBooleanField
@@ -25,6 +24,7 @@ from workspaces import twofactor
 from workspaces.api.base import ApiViewSet
 from workspaces.models import Organization
 from workspaces.permissions import is_api_key, visible_organizations
+from workspaces.services.tenancy import organization_create
 
 
 class OrganizationSerializer(serializers.ModelSerializer[Organization]):
@@ -104,7 +104,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
             )
         data = OrganizationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        organization = services.organization_create(
+        organization = organization_create(
             owner=self.principal(), **data.validated_data
         )
         return Response(

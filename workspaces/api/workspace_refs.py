@@ -2,7 +2,7 @@
 way everywhere: in a URL (`/api/v1/workspaces/acme/`), in a body's `workspace`
 field and in a `?workspace=` filter.
 
-Everything goes through `campaigns.selectors.find_workspace` (also used by
+Everything goes through `workspaces.selectors.find_workspace` (also used by
 `manage.py create_api_key`), so every place resolves a name alike:
 - digits are an id, anything else a slug (slugs made by AdLoop always contain a
   letter; an older all-digit slug is still found by its slug when no visible
@@ -24,9 +24,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 from rest_framework.relations import PKOnlyObject
 
-from campaigns.selectors import find_workspace
 from workspaces.models import Workspace
 from workspaces.permissions import visible_workspaces
+from workspaces.selectors import find_workspace
 
 HELP = "A workspace id (12) or slug (acme)."
 

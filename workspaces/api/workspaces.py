@@ -23,7 +23,6 @@ from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campaigns import services
 from core.api.common import StrictSerializer
 from core.api.docs import RETRY_AFTER, errors
 from workspaces.api.base import ApiViewSet, id_or_slug
@@ -38,6 +37,7 @@ from workspaces.permissions import (
     visible_organizations,
     visible_workspaces,
 )
+from workspaces.services.tenancy import workspace_create, workspace_update
 
 
 class WorkspaceSerializer(serializers.ModelSerializer[Workspace]):
@@ -178,7 +178,7 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
             and data.validated_data.get("approval_required") is False
         ):
             raise exceptions.PermissionDenied(APPROVAL_POLICY_FORBIDDEN)
-        workspace = services.workspace_create(**data.validated_data)
+        workspace = workspace_create(**data.validated_data)
         return Response(WorkspaceSerializer(workspace).data, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -210,7 +210,7 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
             )
         data = WorkspaceUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        workspace = services.workspace_update(
+        workspace = workspace_update(
             workspace=workspace, by=self.principal(), **data.validated_data
         )
         return Response(WorkspaceSerializer(workspace).data)

@@ -89,7 +89,7 @@ def invitation_create(
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
     )
     if send:
-        from campaigns.tasks import send_invitation_email
+        from workspaces.tasks import send_invitation_email
 
         transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
     return IssuedInvitation(invitation=invitation, token=token)

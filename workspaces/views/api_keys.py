@@ -18,11 +18,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from campaigns import selectors, services
-from campaigns.forms import ApiKeyForm
-from campaigns.services import IssuedApiKey
+from workspaces import selectors
+from workspaces.forms import ApiKeyForm
 from workspaces.models import ApiKey, Workspace
 from workspaces.permissions import Action, can_in_organization
+from workspaces.services.api_keys import IssuedApiKey, api_key_create, api_key_revoke
 from workspaces.views.common import (
     WorkspaceRequest,
     apply_validation_error,
@@ -80,7 +80,7 @@ def create(request: WorkspaceRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST)
     if form.is_valid():
         try:
-            issued = services.api_key_create(
+            issued = api_key_create(
                 organization=workspace.organization,
                 workspace=workspace,
                 name=form.cleaned_data["name"],
@@ -109,6 +109,6 @@ def revoke(request: WorkspaceRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             "This key reaches the whole organization; its owners and admins revoke it."
         )
-    services.api_key_revoke(api_key=key)
+    api_key_revoke(api_key=key)
     messages.success(request, f"The key “{key.name}” is revoked.")
     return _page(request, workspace) if is_htmx(request) else redirect("api-keys")

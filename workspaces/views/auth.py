@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
-from campaigns.forms import LoginForm
 from workspaces import signin_throttle, twofactor
+from workspaces.forms import LoginForm
 from workspaces.models import User
 
 

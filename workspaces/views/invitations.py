@@ -17,17 +17,17 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from campaigns import services
-from campaigns.forms import InvitationSignUpForm
-from campaigns.services import ConflictError
+from core.errors import ConflictError
+from workspaces.forms import InvitationSignUpForm
 from workspaces.middleware import SESSION_KEY
 from workspaces.models import Invitation, Membership, User
+from workspaces.services.invitations import invitation_accept, invitation_by_token
 
 PAGE = "campaigns/invitation_accept.html"
 
 
 def accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = services.invitation_by_token(token)
+    invitation = invitation_by_token(token)
     if invitation is None:
         return render(request, "campaigns/invitation_invalid.html", status=404)
     user = request.user
@@ -41,7 +41,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         if request.method != "POST":
             return render(request, PAGE, context)
         try:
-            membership = services.invitation_accept(invitation=invitation, user=user)
+            membership = invitation_accept(invitation=invitation, user=user)
         except ValidationError as error:
             context["error"] = " ".join(error.messages)
             return render(request, PAGE, context, status=403)
@@ -57,9 +57,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 with transaction.atomic():
                     new_user = form.save()
-                    membership = services.invitation_accept(
-                        invitation=invitation, user=new_user
-                    )
+                    membership = invitation_accept(invitation=invitation, user=new_user)
             except (ValidationError, ConflictError) as error:
                 messages_ = getattr(error, "messages", None) or [str(error)]
                 form.add_error(None, messages_)

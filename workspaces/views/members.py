@@ -16,9 +16,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from campaigns import selectors, services
-from campaigns.forms import WORKSPACE_ROLES, InviteForm, MemberRoleForm
-from campaigns.services import ConflictError
+from core.errors import ConflictError
+from workspaces import selectors
+from workspaces.forms import WORKSPACE_ROLES, InviteForm, MemberRoleForm
 from workspaces.models import Membership, Role, Workspace
 from workspaces.permissions import (
     Action,
@@ -27,6 +27,8 @@ from workspaces.permissions import (
     forget_cached_roles,
     visible_workspaces,
 )
+from workspaces.services.invitations import invitation_create, invitation_revoke
+from workspaces.services.tenancy import membership_remove, membership_set
 from workspaces.views.common import (
     WorkspaceRequest,
     apply_validation_error,
@@ -105,7 +107,7 @@ def invite(request: WorkspaceRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            issued = services.invitation_create(
+            issued = invitation_create(
                 organization=workspace.organization,
                 workspace=workspace,
                 email=form.cleaned_data["email"],
@@ -127,7 +129,7 @@ def change_role(request: WorkspaceRequest, pk: int) -> HttpResponse:
     error = "Choose a role."
     if form.is_valid():
         try:
-            services.membership_set(
+            membership_set(
                 user=membership.user,
                 organization=membership.organization,
                 workspace=membership.workspace,
@@ -146,7 +148,7 @@ def change_role(request: WorkspaceRequest, pk: int) -> HttpResponse:
 def remove(request: WorkspaceRequest, pk: int) -> HttpResponse:
     membership = _membership(request, pk)
     try:
-        services.membership_remove(membership=membership)
+        membership_remove(membership=membership)
     except ConflictError as exc:
         return _page(request, row_errors={membership.pk: str(exc)}, status=409)
     forget_cached_roles(request.user)
@@ -168,5 +170,5 @@ def revoke_invitation(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(
         selectors.workspace_pending_invitations(workspace), pk=pk
     )
-    services.invitation_revoke(invitation=invitation)
+    invitation_revoke(invitation=invitation)
     return _done(request, f"The invitation of {invitation.email} is revoked.")

@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from campaigns import services
-from campaigns.forms import WorkspaceSettingsForm
+from workspaces.forms import WorkspaceSettingsForm
 from workspaces.middleware import SESSION_KEY
 from workspaces.permissions import Action, can, visible_workspaces
+from workspaces.services.tenancy import workspace_update
 from workspaces.views.common import (
     SignedInRequest,
     WorkspaceRequest,
@@ -58,7 +58,7 @@ def settings_page(request: WorkspaceRequest) -> HttpResponse:
         form = WorkspaceSettingsForm(request.POST, initial=initial)
         if form.is_valid():
             try:
-                services.workspace_update(
+                workspace_update(
                     workspace=workspace, by=request.user, **form.cleaned_data
                 )
             except ValidationError as error:

@@ -37,6 +37,11 @@ from connections.models import ChannelAccount
 from demo.seed import seed_demo_inbox
 from workflow.planner import plan_campaign
 from workspaces.models import Organization, Role, User, Workspace
+from workspaces.services.tenancy import (
+    membership_set,
+    organization_create,
+    workspace_create,
+)
 
 DEMO_EMAIL = "demo@adloop.local"
 ORGANIZATION = {"name": "Demo Agency", "slug": "demo-agency"}
@@ -130,17 +135,17 @@ def seed_tenancy(demo: Demo, out: Callable[[str], None]) -> None:
     demo.users[DEMO_EMAIL] = _person(DEMO_EMAIL, "Dana", "Demo", demo.password)
     org = Organization.objects.filter(slug=ORGANIZATION["slug"]).first()
     if org is None:
-        org = services.organization_create(
+        org = organization_create(
             name=ORGANIZATION["name"], slug=ORGANIZATION["slug"], owner=demo.owner
         )
         out(f"created organization {org.name}")
-    services.membership_set(user=demo.owner, organization=org, role=Role.OWNER)
+    membership_set(user=demo.owner, organization=org, role=Role.OWNER)
     demo.organization = org
 
     for spec in WORKSPACES:
         ws = Workspace.objects.filter(slug=spec["slug"]).first()
         if ws is None:
-            ws = services.workspace_create(
+            ws = workspace_create(
                 organization=org,
                 name=spec["name"],
                 slug=spec["slug"],
@@ -156,7 +161,7 @@ def seed_tenancy(demo: Demo, out: Callable[[str], None]) -> None:
 
     for email, first, last, role in PEOPLE:
         user = _person(email, first, last, demo.password)
-        services.membership_set(
+        membership_set(
             user=user, organization=org, workspace=demo.workspaces["demo"], role=role
         )
         demo.users[email] = user

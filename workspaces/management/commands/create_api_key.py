@@ -14,9 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import services
-from campaigns.selectors import find_workspace
 from workspaces.models import ApiKeyScope, Workspace
+from workspaces.selectors import find_workspace
+from workspaces.services.api_keys import api_key_create
 
 
 class Command(BaseCommand):
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 f"Known: {known or 'none'}."
             )
         try:
-            issued = services.api_key_create(
+            issued = api_key_create(
                 organization=workspace.organization,
                 workspace=None if options["organization"] else workspace,
                 name=options["name"],
