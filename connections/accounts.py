@@ -21,11 +21,16 @@ OAuth networks (Mastodon, X, LinkedIn, Facebook, Instagram) connect through
 
 Disconnecting keeps the row (its published history stays readable) but wipes the
 credentials, disables it and cancels what it still had scheduled, with a reason.
+What "scheduled" means is publishing's: it registers a disconnect listener
+(`register_disconnect_listener`, from its AppConfig.ready) that cancels them in
+the same transaction, since this package sits below publishing and cannot
+import it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,15 +40,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from connections.connector_store import connector_store
+from connections.connector_store import check_store
 from connections.models import AccountStatus, ChannelAccount, Network
 from connections.reconnect import account_mark_needs_reconnect
 from core import outbound_deadline
 from core.errors import ConflictError
 from networks import ConnectorError, ConnectorNotAvailable, get_connector
 from networks.limits import clean_account_limits
-from publishing.models import Publication
-from publishing.models import PublicationStatus as PS
 from workspaces.models import Workspace
 from workspaces.permissions import Action, can
 
@@ -232,25 +235,30 @@ def account_update(
     return account
 
 
+DisconnectListener = Callable[[ChannelAccount, str], list[int]]
+"""Called with the account and the reason, inside the disconnect's transaction
+(an exception undoes the disconnect); returns the ids of what it canceled."""
+
+_disconnect_listeners: list[DisconnectListener] = []
+
+
+def register_disconnect_listener(listener: DisconnectListener) -> None:
+    """Have `listener` run on every disconnect; registering twice is harmless
+    (AppConfig.ready may run more than once in tests)."""
+    if listener not in _disconnect_listeners:
+        _disconnect_listeners.append(listener)
+
+
 def account_disconnect(account: ChannelAccount, *, by: Any) -> list[int]:
     """Disconnect: cancel its scheduled publications (with the reason), wipe the
     credentials and disable it. Returns the ids of the canceled publications."""
-    from publishing.delivery import CANCELABLE, publication_move
-
     _require(by, account.workspace)
     with transaction.atomic():
-        ids = list(
-            Publication.objects.filter(
-                account=account, status__in=CANCELABLE
-            ).values_list("pk", flat=True)
-        )
-        canceled = publication_move(
-            ids,
-            to=PS.CANCELED,
-            sources=CANCELABLE,
-            error=DISCONNECTED_REASON,
-            error_kind="disconnected",
-        )
+        canceled = [
+            pk
+            for listener in _disconnect_listeners
+            for pk in listener(account, DISCONNECTED_REASON)
+        ]
         ChannelAccount.objects.filter(pk=account.pk).update(
             credentials=None,
             token_expires_at=None,
@@ -318,7 +326,7 @@ def account_check(account: ChannelAccount, *, by: Any) -> CheckOutcome:
         # A web thread waits for it: every call of the check together ends
         # within OUTBOUND_CHECK_TIMEOUT_SECONDS, however slowly a server answers.
         with outbound_deadline.deadline(settings.OUTBOUND_CHECK_TIMEOUT_SECONDS):
-            found = check(account, store=connector_store)
+            found = check(account, store=check_store())
     except ConnectorError as exc:
         ok, message = False, exc.message
         fields["last_error"] = exc.message[:2000]

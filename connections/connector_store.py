@@ -1,89 +1,49 @@
-"""The database behind `networks.base.ConnectorStore`: connectors
-never touch the ORM, so what they keep between calls (a Bluesky session, an
-Instagram container id, the newsletter's per-subscriber ledger) is written
-here, by the callers that hand this store in (the publishing service's
-`build_request`, "Test connection")."""
+"""The account's part of `networks.base.ConnectorStore`: a network session
+kept in the account's credentials (Bluesky), written under a row lock.
+
+"Test connection" hands in `check_store()`: a check only signs in, so the
+session is the one thing it may keep. The whole store, publications and the
+newsletter's ledger included, is `publishing.connector_store` (publishing hands
+it to the connectors it calls and reuses `account_session_save` from here).
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from connections.models import ChannelAccount
-from networks.base import Recipient
-from publishing.models import (
-    EmailDelivery,
-    Publication,
-    PublicationStatus,
-    Subscriber,
-    SubscriberStatus,
-)
+from networks.base import MemoryStore
 
 
-class OrmConnectorStore:
-    """Stateless: one instance serves every thread (`connector_store`)."""
+def account_session_save(
+    account_id: int, session: dict[str, str], *, app_password: str
+) -> None:
+    """Under a row lock, and only while the stored app password is still
+    the one the session was made with (a reconnect meanwhile wins)."""
+    with transaction.atomic():
+        current = (
+            ChannelAccount.objects.select_for_update().filter(pk=account_id).first()
+        )
+        if current is None:
+            return
+        stored = dict(current.credentials or {})
+        if str(stored.get("app_password") or "") != app_password:
+            return  # reconnected with another password: not our session
+        stored["session"] = session
+        current.credentials = stored
+        current.save(update_fields=["credentials"])
+
+
+class CheckStore(MemoryStore):
+    """The session goes to the database; anything else a connector might keep
+    during a check stays in this object, which lives as long as the check."""
 
     def save_session(
         self, account_id: int, session: dict[str, str], *, app_password: str
     ) -> None:
-        """Under a row lock, and only while the stored app password is still
-        the one the session was made with (a reconnect meanwhile wins)."""
-        with transaction.atomic():
-            current = (
-                ChannelAccount.objects.select_for_update().filter(pk=account_id).first()
-            )
-            if current is None:
-                return
-            stored = dict(current.credentials or {})
-            if str(stored.get("app_password") or "") != app_password:
-                return  # reconnected with another password: not our session
-            stored["session"] = session
-            current.credentials = stored
-            current.save(update_fields=["credentials"])
-
-    def remember_external_id(self, publication_id: int, external_id: str) -> None:
-        """Only while the row is `publishing` (it is then this worker's)."""
-        Publication.objects.filter(
-            pk=publication_id, status=PublicationStatus.PUBLISHING
-        ).update(external_id=external_id)
-
-    def remembered_external_id(self, publication_id: int) -> str:
-        return (
-            Publication.objects.filter(pk=publication_id)
-            .values_list("external_id", flat=True)
-            .first()
-        ) or ""
-
-    def newsletter_audience(
-        self, publication_id: int, account_id: int
-    ) -> tuple[int, list[Recipient]]:
-        sent = set(
-            EmailDelivery.objects.filter(publication_id=publication_id).values_list(
-                "subscriber_id", flat=True
-            )
-        )
-        pending = [
-            Recipient(id=s.pk, email=s.email, unsubscribe_token=s.unsubscribe_token)
-            for s in Subscriber.objects.filter(
-                account_id=account_id, status=SubscriberStatus.CONFIRMED
-            ).order_by("pk")
-            if s.pk not in sent
-        ]
-        return len(sent), pending
-
-    def newsletter_delivered(
-        self, publication_id: int, recipient_id: int, message_id: str
-    ) -> None:
-        EmailDelivery.objects.get_or_create(
-            publication_id=publication_id,
-            subscriber_id=recipient_id,
-            defaults={"message_id": message_id, "sent_at": timezone.now()},
-        )
-
-    def newsletter_bounced(self, recipient_id: int) -> None:
-        Subscriber.objects.filter(pk=recipient_id).update(
-            status=SubscriberStatus.BOUNCED
-        )
+        account_session_save(account_id, session, app_password=app_password)
 
 
-connector_store = OrmConnectorStore()
+def check_store() -> CheckStore:
+    """A fresh store per check: nothing from one check is seen by another."""
+    return CheckStore()

@@ -63,7 +63,7 @@ def account_mark_needs_reconnect(*, account: ChannelAccount, message: str) -> bo
 
 
 def _notify(account_id: int) -> None:
-    from publishing.tasks import notify_account_needs_reconnect
+    from connections.tasks import notify_account_needs_reconnect
 
     try:
         notify_account_needs_reconnect.delay(account_id)

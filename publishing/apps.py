@@ -12,7 +12,8 @@ class PublishingConfig(AppConfig):
 
     def ready(self) -> None:
         from campaigns import lifecycle
-        from publishing import failures
+        from connections import accounts
+        from publishing import account_hooks, failures
         from publishing.delivery import (
             publications_follow_post,
             publications_follow_status,
@@ -30,3 +31,8 @@ class PublishingConfig(AppConfig):
         lifecycle.register_time_listener(publications_follow_post)
         # Retrying a failed post that no retry can fix is not offered.
         lifecycle.register_retry_check(failures.post_retry_blocked)
+        # Disconnecting a channel account cancels its unsent publications, in
+        # the disconnect's transaction (see publishing.account_hooks).
+        accounts.register_disconnect_listener(
+            account_hooks.publications_cancel_for_account
+        )

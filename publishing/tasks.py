@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from connections import reconnect
 from publishing import delivery as publishing
 
 
@@ -23,10 +22,3 @@ def publish_batch(self: Task, publication_ids: list[int]) -> dict[int, str]:
     return publishing.publication_publish_many(
         publication_ids, task_id=self.request.id or ""
     )
-
-
-@shared_task(name="channels.notify_account_needs_reconnect", ignore_result=True)
-def notify_account_needs_reconnect(account_id: int) -> int:
-    """Email the workspace's owners and admins (sent by a worker, not the
-    request or the refresh job that found the revoked grant)."""
-    return reconnect.account_reconnect_notice_send(account_id=account_id)

@@ -3,28 +3,34 @@
 from django.urls import path
 
 from connections import views as channel_views
-from publishing import audience_views, newsletter_views, publication_views
+from publishing import (
+    audience_views,
+    channels_page,
+    newsletter_views,
+    publication_views,
+)
 from publishing.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    # The Channels page's actions and the OAuth callback (connections/views.py; the
-    # page is /channels/), a newsletter's audience (publishing/audience_views.py),
-    # publication actions and the calendar's status poll
-    # (publishing/publication_views.py).
+    # The Channels page and the forms posted to it (publishing/channels_page.py),
+    # its account actions and the OAuth callback (connections/views.py), a
+    # newsletter's audience (publishing/audience_views.py), publication actions
+    # and the calendar's status poll (publishing/publication_views.py).
+    path("channels/", channels_page.channel_accounts, name="channels"),
     path(
         "channels/connect/<slug:network>/",
-        channel_views.connect,
+        channels_page.connect,
         name="channel-connect",
     ),
     path(
-        "connections/oauth/callback/",
+        "channels/oauth/callback/",
         channel_views.oauth_callback,
         name="channel-oauth-callback",
     ),
     path(
-        "connections/oauth/<slug:network>/start/",
-        channel_views.oauth_start,
+        "channels/oauth/<slug:network>/start/",
+        channels_page.oauth_start,
         name="channel-oauth-start",
     ),
     path("channels/<int:pk>/test/", channel_views.test, name="channel-test"),
@@ -35,7 +41,7 @@ urlpatterns = [
     ),
     path(
         "channels/<int:pk>/disconnect/",
-        channel_views.disconnect,
+        channels_page.disconnect,
         name="channel-disconnect",
     ),
     path(

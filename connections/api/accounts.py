@@ -45,15 +45,16 @@ from connections.api.serializers import (
 )
 from connections.models import ChannelAccount
 from core.api.docs import RETRY_AFTER, errors
-from publishing.api.subscribers import SubscriberActions
 from workspaces.api.base import ApiViewSet
 from workspaces.permissions import Action, is_api_key, visible_workspaces
 
 
-# Listing and reading the accounts of every workspace the caller can see. (A
-# comment, not a docstring: drf-spectacular would show a docstring as the
-# description of every operation that has none of its own.)
-class ChannelAccountsBase(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+# The accounts of every workspace the caller can see, filtered and ordered
+# one way: the channels resources here and the newsletter's subscriber actions
+# on `/api/v1/channels/{id}/` (publishing.api.channel_subscribers). (A comment,
+# not a docstring: drf-spectacular would show a docstring as the description of
+# every operation that has none of its own.)
+class ChannelScope(ApiViewSet):
     filterset_class = ChannelFilter
     queryset = ChannelAccount.objects.none()  # schema only; see get_queryset
 
@@ -61,6 +62,13 @@ class ChannelAccountsBase(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         return ChannelAccount.objects.filter(
             workspace__in=visible_workspaces(self.principal())
         ).order_by("workspace_id", "network", "name", "pk")
+
+
+# Listing and reading them.
+class ChannelAccountsBase(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, ChannelScope
+):
+    pass
 
 
 @extend_schema(tags=["channels"], parameters=[RETRY_AFTER])
@@ -77,7 +85,7 @@ class ChannelAccountsBase(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         responses={200: ChannelSerializer, **errors(404)},
     ),
 )
-class ChannelViewSet(ChannelAccountsBase, SubscriberActions):
+class ChannelViewSet(ChannelAccountsBase):
     create_permission = Action.MANAGE_CHANNELS
     serializer_class = ChannelSerializer
 
@@ -86,8 +94,6 @@ class ChannelViewSet(ChannelAccountsBase, SubscriberActions):
         "destroy": Action.MANAGE_CHANNELS,
         "reconnect": Action.MANAGE_CHANNELS,
         "test": Action.MANAGE_CHANNELS,
-        "subscribers": Action.MANAGE_CHANNELS,
-        "subscriber": Action.MANAGE_CHANNELS,
     }
 
     def _connect(

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from connections.connector_store import connector_store
 from connections.models import AccountStatus, Network
 from core import http
 from networks import get_connector
@@ -27,6 +26,7 @@ from networks.base import (
 )
 from networks.bluesky.connector import BlueskyConnector
 from networks.bluesky.text import rkey_for
+from publishing.connector_store import connector_store
 from publishing.models import PublicationStatus as PS
 from tests.peers.pds import Pds
 

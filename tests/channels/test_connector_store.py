@@ -1,6 +1,6 @@
 """Connectors persist only through the `ConnectorStore` they are handed: run
 with a `MemoryStore` and no database, what they keep lands in the store; the
-database's store (`connections.connector_store`) keeps the rules the connectors
+database's store (`publishing.connector_store`) keeps the rules the connectors
 kept before (a session only for the app password it was made with, a container
 id only while the publication is being published)."""
 
@@ -12,12 +12,12 @@ from types import SimpleNamespace
 import pytest
 
 from connections.accounts import account_check
-from connections.connector_store import connector_store
 from connections.models import ChannelAccount
 from networks.base import ConnectorError, MemoryStore, Recipient
 from networks.bluesky.connector import BlueskyConnector
 from networks.email.connector import EmailConnector
 from networks.instagram.connector import InstagramConnector
+from publishing.connector_store import connector_store
 from publishing.models import EmailDelivery, Publication, Subscriber, SubscriberStatus
 from publishing.models import PublicationStatus as PS
 from tests.channels import test_connector_bluesky as bluesky_tests

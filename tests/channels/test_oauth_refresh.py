@@ -80,7 +80,7 @@ def test_invalid_grant_marks_needs_reconnect_and_emails_owners_and_admins(
     monkeypatch: pytest.MonkeyPatch,
     caplog: Any,
 ) -> None:
-    from publishing import tasks
+    from connections import tasks
 
     sent: list[int] = []
 

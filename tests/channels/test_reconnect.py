@@ -9,9 +9,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from connections import reconnect
+from connections import reconnect, tasks
 from connections.models import AccountStatus, ChannelAccount
-from publishing import tasks
 from tests.factories import ConnectedAccountFactory
 
 
