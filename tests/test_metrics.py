@@ -68,10 +68,9 @@ def test_metrics_refuse_a_missing_or_wrong_token(db, settings, header: str) -> N
     assert b"adloop_" not in answer.content
 
 
-def test_metrics_report_the_outbox_llm_use_and_latency(
-    db, tenant, settings, static_files
-) -> None:
-    settings.METRICS_TOKEN = TOKEN
+def _outbox(tenant: Any) -> None:
+    """One row for each state the outbox gauges tell apart (due and waiting,
+    published, failed recently and long ago) and a scheduler 30 s quiet."""
     now = timezone.now()
     _publication(tenant, 1, next_attempt_at=now - timedelta(seconds=90))
     _publication(tenant, 2, next_attempt_at=now + timedelta(hours=1))
@@ -96,6 +95,10 @@ def test_metrics_report_the_outbox_llm_use_and_latency(
     SchedulerHeartbeat.objects.create(
         name="s1", started_at=now, last_tick_at=now - timedelta(seconds=30)
     )
+
+
+def _llm_use(tenant: Any) -> None:
+    """Two generations, so the LLM counters must add up (tokens, spend)."""
     post = PostFactory(campaign__workspace=tenant.workspace)
     for cost in ("0.25", "0.50"):
         Generation.objects.create(
@@ -111,6 +114,14 @@ def test_metrics_report_the_outbox_llm_use_and_latency(
             tokens_out=40,
             cost=Decimal(cost),
         )
+
+
+def test_metrics_report_the_outbox_llm_use_and_latency(
+    db, tenant, settings, static_files
+) -> None:
+    settings.METRICS_TOKEN = TOKEN
+    _outbox(tenant)
+    _llm_use(tenant)
     Client().get("/login/")  # one observed request at least
 
     answer = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
