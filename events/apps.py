@@ -9,3 +9,8 @@ class EventsConfig(AppConfig):
     name = "events"
     verbose_name = "Events and audit log"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from events import receivers
+
+        receivers.connect()

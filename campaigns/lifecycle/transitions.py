@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.lifecycle import checks
+from campaigns.lifecycle.audit import record_moves
 from campaigns.lifecycle.listeners import StatusMove, copy_changed, status_changed
 from campaigns.lifecycle.moves import (
     MOVES,
@@ -166,6 +167,7 @@ def system_transition_many(
                 for post, source in moved
             ]
         )
+        record_moves([(p, c) for (p, _), c in zip(moved, changes, strict=True)])
         _emit_after_commit(
             [
                 _payload(post, change)
@@ -223,6 +225,7 @@ def record_creations(
             ],
             batch_size=batch_size,
         )
+        record_moves(list(zip(posts, changes, strict=True)))
         _emit_after_commit(
             [
                 _payload(post, change)
@@ -244,7 +247,7 @@ def _record(
     system: str,
     at: datetime,
 ) -> PostStatusChange:
-    return PostStatusChange.objects.create(
+    change = PostStatusChange.objects.create(
         post=post,
         from_status=source,
         to_status=target,
@@ -256,6 +259,8 @@ def _record(
         reason=reason,
         at=at,
     )
+    record_moves([(post, change)])  # the audit log's row, in this transaction
+    return change
 
 
 def _payload(post: Post, change: PostStatusChange) -> dict[str, object]:
