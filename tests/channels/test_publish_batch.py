@@ -64,8 +64,11 @@ def queued(text: str) -> Publication:
     return pub
 
 
-def test_each_row_gets_its_own_outcome(by_text, settings) -> None:
-    settings.PUBLISH_CALL_THREADS = 4
+def _one_of_each_outcome() -> tuple[
+    list[Publication], Publication, Publication, Publication, Publication, Publication
+]:
+    """Queued rows whose text (see ByTextConnector) or state leads each to a
+    different outcome, so one batch shows every branch."""
     ok = [queued(f"Fine {i}") for i in range(3)]
     busy = queued("A transient one")
     revoked = queued("A refused one")
@@ -76,6 +79,12 @@ def test_each_row_gets_its_own_outcome(by_text, settings) -> None:
     )
     taken = queued("Someone else has it")
     publishing.publication_move([taken.pk], to=PS.CANCELED, sources=[PS.QUEUED])
+    return ok, busy, revoked, crashed, held, taken
+
+
+def test_each_row_gets_its_own_outcome(by_text, settings) -> None:
+    settings.PUBLISH_CALL_THREADS = 4
+    ok, busy, revoked, crashed, held, taken = _one_of_each_outcome()
     ids = [p.pk for p in [*ok, busy, revoked, crashed, held, taken]] + [999999]
 
     outcomes = publishing.publication_publish_many(ids, task_id="batch-1")
