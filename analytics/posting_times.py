@@ -33,9 +33,9 @@ Sources the shapes follow (each network's prior names its own):
 - WordPress (a blog article) and webhooks: no study fits an unknown audience;
   a flat business-hours prior that prefers weekday mornings only slightly.
 
-The numbers below are our coarse reading of those charts (times local to the
-audience), rounded to one decimal; the studies publish heat maps, not these
-values.
+Each network package declares its prior (`networks/<key>/profile.py`, from
+the shapes in `networks.posting_shapes`); the model reads them through
+`networks.registry` and names no network.
 """
 
 from __future__ import annotations
@@ -47,12 +47,15 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from networks import registry
+from networks.posting_shapes import FALLBACK_PRIOR
+from networks.profile import FIRST_HOUR, NetworkPrior
+
 if TYPE_CHECKING:
     from connections.models import ChannelAccount
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-FIRST_HOUR = 7  # the grid runs 07:00 to 21:30 local, every half hour
-LAST_HOUR = 21
+# The grid runs 07:00 (`FIRST_HOUR`) to 21:30 local, every half hour.
 # People plan on round hours; half past scores a little lower so the planner
 # takes 10:00 before 10:30 when both are free.
 HALF_HOUR_FACTOR = 0.97
@@ -89,110 +92,8 @@ class PostingTimeModel(Protocol):
     ) -> list[Slot]: ...
 
 
-@dataclass(frozen=True)
-class NetworkPrior:
-    """An hour curve (07:00..21:00 local, one value per hour) times a weekday
-    curve (Monday..Sunday), both 0..1, and where their shape comes from."""
-
-    hours: tuple[float, ...]
-    weekdays: tuple[float, ...]
-    summary: str
-    source: str
-    # The shape said for a marketer, for "Why this slot" (see `describe_time`).
-    plain: str = ""
-
-    def __post_init__(self) -> None:
-        if len(self.hours) != LAST_HOUR - FIRST_HOUR + 1 or len(self.weekdays) != 7:
-            raise ValueError("a prior has 15 hour values and 7 weekday values")
-
-
-# Hour curves, 07:00 to 21:00 local, one value per hour.
-_BUSINESS = (0.5, 0.7, 0.9, 1.0, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.5, 0.4, 0.4, 0.3, 0.3)
-_MICROBLOG = (0.6, 0.8, 1.0, 1.0, 0.9, 0.9, 0.8, 0.7, 0.7, 0.6, 0.6, 0.6, 0.6, 0.5, 0.4)
-_FEDIVERSE = (0.5, 0.7, 0.9, 1.0, 0.9, 0.9, 0.8, 0.8, 0.7, 0.7, 0.7, 0.8, 0.8, 0.7, 0.6)
-_VISUAL = (0.5, 0.7, 0.9, 1.0, 1.0, 0.9, 0.8, 0.7, 0.7, 0.6, 0.6, 0.7, 0.7, 0.6, 0.5)
-_FACEBOOK = (0.6, 0.9, 1.0, 1.0, 1.0, 0.9, 0.8, 0.7, 0.6, 0.6, 0.6, 0.6, 0.6, 0.5, 0.4)
-_EMAIL = (0.6, 0.8, 0.9, 1.0, 0.9, 0.7, 0.7, 0.8, 0.7, 0.6, 0.5, 0.4, 0.4, 0.4, 0.3)
-_FLAT = (0.7, 0.8, 0.9, 1.0, 1.0, 0.9, 0.9, 0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.5, 0.5)
-# Weekday curves, Monday to Sunday.
-_WEEKDAYS_B2B = (0.8, 1.0, 1.0, 0.9, 0.7, 0.3, 0.3)
-_WEEKDAYS_SOCIAL = (0.9, 1.0, 1.0, 0.9, 0.8, 0.5, 0.4)
-_WEEKDAYS_SOFT = (0.9, 1.0, 1.0, 0.9, 0.9, 0.7, 0.7)
-_WEEKDAYS_EMAIL = (0.8, 1.0, 0.9, 1.0, 0.8, 0.4, 0.4)
-_WEEKDAYS_FLAT = (1.0, 1.0, 1.0, 1.0, 0.9, 0.8, 0.8)
-
-_SPROUT = "Sprout Social best-times study (2023)"
-_HOOTSUITE = "Hootsuite best-time report"
-_BUFFER = "Buffer best-time analyses"
-_FEDIVERSE_PLAIN = (
-    "typical engagement peaks mid-morning on weekdays, with evening reading too"
-)
-
-PRIORS: dict[str, NetworkPrior] = {
-    "linkedin": NetworkPrior(
-        _BUSINESS,
-        _WEEKDAYS_B2B,
-        "Tue-Thu business mornings",
-        f"{_SPROUT}; {_HOOTSUITE}; {_BUFFER}",
-        plain="engagement peaks on Tuesday to Thursday business mornings",
-    ),
-    "x": NetworkPrior(
-        _MICROBLOG,
-        _WEEKDAYS_SOCIAL,
-        "weekday mornings, busiest mid-week",
-        f"{_SPROUT}; {_BUFFER}",
-        plain="engagement peaks on weekday mornings, busiest mid-week",
-    ),
-    "facebook": NetworkPrior(
-        _FACEBOOK,
-        _WEEKDAYS_SOCIAL,
-        "weekdays 08:00-13:00, weakest on Sunday",
-        f"{_SPROUT}; {_HOOTSUITE}",
-        plain="engagement peaks on weekdays between 08:00 and 13:00",
-    ),
-    "instagram": NetworkPrior(
-        _VISUAL,
-        _WEEKDAYS_SOCIAL,
-        "late weekday mornings, a smaller evening peak",
-        f"{_SPROUT}; {_HOOTSUITE}; {_BUFFER}",
-        plain="engagement peaks in late weekday mornings, with a smaller evening peak",
-    ),
-    "mastodon": NetworkPrior(
-        _FEDIVERSE,
-        _WEEKDAYS_SOFT,
-        "X's microblog shape, flattened, with evening reading (no study yet)",
-        f"borrowed from X ({_SPROUT}; {_BUFFER})",
-        plain=_FEDIVERSE_PLAIN,
-    ),
-    "bluesky": NetworkPrior(
-        _FEDIVERSE,
-        _WEEKDAYS_SOFT,
-        "X's microblog shape, flattened, with evening reading (no study yet)",
-        f"borrowed from X ({_SPROUT}; {_BUFFER})",
-        plain=_FEDIVERSE_PLAIN,
-    ),
-    "email": NetworkPrior(
-        _EMAIL,
-        _WEEKDAYS_EMAIL,
-        "Tuesday and Thursday around 10:00",
-        "Mailchimp send-time insights (2014); GetResponse email benchmarks",
-        plain="opens peak around 10:00 on Tuesdays and Thursdays",
-    ),
-    "wordpress": NetworkPrior(
-        _FLAT,
-        _WEEKDAYS_FLAT,
-        "business hours, slightly favouring weekday mornings (no study fits)",
-        "none: a deliberately flat prior",
-        plain="readers are most active during business hours",
-    ),
-    "webhook": NetworkPrior(
-        _FLAT,
-        _WEEKDAYS_FLAT,
-        "business hours, slightly favouring weekday mornings (no study fits)",
-        "none: a deliberately flat prior",
-        plain="no audience data: business hours, weekday mornings slightly first",
-    ),
-}
+# Each network's prior, declared by its package (`networks/<key>/profile.py`).
+PRIORS: dict[str, NetworkPrior] = registry.posting_priors()
 
 
 class PriorPostingTimeModel:
@@ -224,8 +125,9 @@ class PriorPostingTimeModel:
         return list(slots if limit is None else slots[:limit])
 
     def _slots(self, network: str) -> list[Slot]:
-        prior = self.priors.get(network) or self.priors["webhook"]
-        label = network.capitalize() if network != "x" else "X"
+        prior = self.priors.get(network) or FALLBACK_PRIOR
+        known = registry.profile(network)
+        label = known.prior_name if known else network.capitalize()
         slots: list[Slot] = []
         for weekday, day_weight in enumerate(prior.weekdays):
             for hour_index, hour_weight in enumerate(prior.hours):
@@ -261,14 +163,6 @@ def best_slots(
 
 RELATIVE_BEST = 0.8  # a slot scoring this share of the week's best is "among the best"
 RELATIVE_GOOD = 0.6
-NETWORK_LABELS = {
-    "x": "X",
-    "linkedin": "LinkedIn",
-    "facebook": "Facebook",
-    "wordpress": "blog",
-    "email": "newsletter",
-    "webhook": "webhook",
-}
 _DAY_NAMES = (
     "Monday",
     "Tuesday",
@@ -312,7 +206,8 @@ def describe_time(
     else:
         quality = "is a quieter time"
     network = account.network
-    label = NETWORK_LABELS.get(network, network.capitalize())
+    known = registry.profile(network)
+    label = known.audience_name if known else network.capitalize()
     prior = PRIORS.get(network)
     why = f" ({prior.plain})" if prior is not None and prior.plain else ""
     when = f"{_DAY_NAMES[local.weekday()]} {at:%H:%M}"

@@ -1,24 +1,38 @@
-"""Connect forms of the Channels page, one per credential-based network.
+"""Connect forms of the Channels page, one per credential-based network, built
+from each network's declared fields (`networks/<key>/credentials.py`).
 
-Each form's `credentials()` builds the same JSON object the API stores (see
-`connections.accounts` for the keys each connector reads). Password inputs never
+Each form's `credentials()` builds the same JSON object the API stores (the
+declaration's `build`; see `connections.accounts` for the keys each connector
+reads). Password inputs never
 render their value back (`render_value=False`), so a secret is not echoed into
 the page after a failed submit.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
-from connections.models import Network
 from core.outbound_urls import url_problem
+from networks import registry
+from networks.credentials import (
+    CHOICE,
+    EMAIL,
+    INTEGER,
+    SECRET,
+    URL,
+    CredentialForm,
+    Field,
+)
 
-SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "None")]
+
+def instance_declaration() -> CredentialForm:
+    """The declared form of the network that asks only for its instance."""
+    return next(d for d in registry.credential_forms().values() if d.build is None)
 
 
-def _secret(label: str, **kw: Any) -> forms.CharField:
+def _secret(label: str | None, **kw: Any) -> forms.CharField:
     return forms.CharField(
         label=label,
         strip=False,
@@ -28,113 +42,69 @@ def _secret(label: str, **kw: Any) -> forms.CharField:
     )
 
 
-def _https(value: str) -> str:
-    problem = url_problem(value)
-    if problem:
-        raise forms.ValidationError(problem)
-    return value
+def form_field(field: Field) -> forms.Field:
+    """The page's input for one declared credential field."""
+    kw: dict[str, Any] = {"required": field.required, "help_text": field.help_text}
+    for name in ("initial", "min_length"):
+        if getattr(field, name) is not None:
+            kw[name] = getattr(field, name)
+    label = field.label or None
+    if field.kind == SECRET:
+        return _secret(label, **kw)
+    if field.max_length is not None:
+        kw["max_length"] = field.max_length
+    if field.kind == URL:
+        return forms.URLField(label=label, assume_scheme="https", **kw)
+    if field.kind == EMAIL:
+        return forms.EmailField(label=label, **kw)
+    if field.kind == INTEGER:
+        return forms.IntegerField(
+            label=label, min_value=field.min_value, max_value=field.max_value, **kw
+        )
+    if field.kind == CHOICE:
+        kw.pop("max_length", None)
+        return forms.ChoiceField(label=label, choices=field.choices, **kw)
+    return forms.CharField(label=label, **kw)
 
 
 class ConnectForm(forms.Form):
     network: str = ""
+    declared: CredentialForm | None = None
     name = forms.CharField(label="Display name", max_length=200, required=False)
     account = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def credentials(self) -> tuple[dict[str, Any], str]:
-        raise NotImplementedError
-
-
-class WebhookForm(ConnectForm):
-    network = Network.WEBHOOK
-    url = forms.URLField(label="Webhook URL", max_length=255, assume_scheme="https")
-    secret = _secret(
-        "Signing secret",
-        min_length=16,
-        help_text="16 characters or more; the receiver checks the HMAC signature.",
-    )
-
-    def clean_url(self) -> str:
-        return _https(self.cleaned_data["url"])
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for field in self.declared.fields if self.declared else ():
+            value = data.get(field.key)
+            if field.public_url and value and field.key not in self.errors:
+                problem = url_problem(value)
+                if problem:
+                    self.add_error(field.key, problem)
+        return data
 
     def credentials(self) -> tuple[dict[str, Any], str]:
-        return {"secret": self.cleaned_data["secret"]}, self.cleaned_data["url"]
+        """(the credentials object to store encrypted, the webhook URL)."""
+        if self.declared is None or self.declared.build is None:
+            raise NotImplementedError
+        return self.declared.build(self.cleaned_data)
 
 
-class BlueskyForm(ConnectForm):
-    network = Network.BLUESKY
-    handle = forms.CharField(
-        label="Handle", max_length=253, help_text="e.g. roastery.bsky.social"
-    )
-    app_password = _secret(
-        "App password", help_text="Settings → Privacy and security → App passwords."
-    )
-    service = forms.URLField(
-        label="Server",
-        required=False,
-        assume_scheme="https",
-        help_text="Leave empty for bsky.social.",
-    )
-
-    def clean_service(self) -> str:
-        value = self.cleaned_data["service"]
-        return _https(value) if value else value
-
-    def credentials(self) -> tuple[dict[str, Any], str]:
-        data = self.cleaned_data
-        return {
-            "handle": data["handle"].strip().lstrip("@"),
-            "app_password": data["app_password"],
-            "service": (data["service"] or "https://bsky.social").rstrip("/"),
-        }, ""
-
-
-class EmailForm(ConnectForm):
-    network = Network.EMAIL
-    host = forms.CharField(label="SMTP server", max_length=253)
-    port = forms.IntegerField(label="Port", min_value=1, max_value=65535, initial=587)
-    security = forms.ChoiceField(choices=SECURITY_CHOICES, initial="starttls")
-    username = forms.CharField(label="SMTP user", max_length=254, required=False)
-    password = _secret("SMTP password", required=False)
-    from_email = forms.EmailField(label="From address")
-    from_name = forms.CharField(label="From name", max_length=200, required=False)
-
-    def credentials(self) -> tuple[dict[str, Any], str]:
-        data = self.cleaned_data
-        return {
-            "host": data["host"].strip(),
-            "port": data["port"],
-            "security": data["security"],
-            "username": data["username"],
-            "password": data["password"],
-            "from_email": data["from_email"],
-            "from_name": data["from_name"],
-        }, ""
-
-
-class WordPressForm(ConnectForm):
-    network = Network.WORDPRESS
-    site_url = forms.URLField(label="Site address", assume_scheme="https")
-    username = forms.CharField(label="User", max_length=254)
-    app_password = _secret(
-        "Application password", help_text="Users → Profile → Application passwords."
-    )
-
-    def clean_site_url(self) -> str:
-        return _https(self.cleaned_data["site_url"])
-
-    def credentials(self) -> tuple[dict[str, Any], str]:
-        data = self.cleaned_data
-        return {
-            "site_url": data["site_url"].rstrip("/"),
-            "username": data["username"],
-            "app_password": data["app_password"],
-        }, ""
+def form_class(
+    declared: CredentialForm, base: type[forms.Form] = ConnectForm
+) -> type[forms.Form]:
+    """A form class with the declared fields, after `base`'s own."""
+    attrs: dict[str, Any] = {f.key: form_field(f) for f in declared.fields}
+    attrs.update(network=declared.network, declared=declared)
+    name = f"{declared.network.capitalize()}Form"
+    return type(name, (base,), attrs)
 
 
 class MastodonForm(forms.Form):
-    instance_url = forms.CharField(
-        label="Instance", max_length=255, help_text="e.g. mastodon.social"
-    )
+    """The instance an OAuth network with per-instance endpoints signs in at
+    (its declared field; the page and the flow read `instance_url`)."""
+
+    instance_url = form_field(instance_declaration().fields[0])
 
 
 class SendTestForm(forms.Form):
@@ -149,9 +119,9 @@ class SubscriberAddForm(forms.Form):
     )
 
 
+# The networks a person connects by typing settings, one form each.
 CONNECT_FORMS: dict[str, type[ConnectForm]] = {
-    Network.WEBHOOK: WebhookForm,
-    Network.BLUESKY: BlueskyForm,
-    Network.EMAIL: EmailForm,
-    Network.WORDPRESS: WordPressForm,
+    key: cast(type[ConnectForm], form_class(declared))
+    for key, declared in registry.credential_forms().items()
+    if declared.build is not None
 }

@@ -20,6 +20,7 @@ from networks.base import (
     SupportsCheck,
     SupportsLookup,
 )
+from networks.registry import profiles
 
 __all__ = [
     "REGISTRY",
@@ -34,17 +35,9 @@ __all__ = [
     "get_connector",
 ]
 
-REGISTRY: dict[str, str] = {
-    "webhook": "networks.webhook.connector.WebhookConnector",
-    "email": "networks.email.connector.EmailConnector",
-    "wordpress": "networks.wordpress.connector.WordPressConnector",
-    "mastodon": "networks.mastodon.connector.MastodonConnector",
-    "bluesky": "networks.bluesky.connector.BlueskyConnector",
-    "x": "networks.x.connector.XConnector",
-    "linkedin": "networks.linkedin.connector.LinkedInConnector",
-    "facebook": "networks.facebook.connector.FacebookConnector",
-    "instagram": "networks.instagram.connector.InstagramConnector",
-}
+# Network key → the connector's dotted path, from each package's profile
+# (`networks.registry`); a dict tests may patch.
+REGISTRY: dict[str, str] = {key: p.connector for key, p in profiles().items()}
 
 
 class ConnectorNotAvailable(LookupError):

@@ -52,7 +52,7 @@ class Limits:
 def _positive(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         return None
-    return value
+    return int(value)
 
 
 def clean_account_limits(values: Mapping[str, Any] | None) -> dict[str, int]:

@@ -12,8 +12,9 @@ Each publication costs one token per post it creates (1 + its thread parts),
 taken from the account's bucket and the network's (app-wide) bucket at once:
 either both are charged or neither is.
 
-Limits, per network (`DEFAULT_LIMITS`, from ../shared/CHANNELS.md; the figures
-are the networks' documented quotas, "official" where CHANNELS.md says so):
+Limits, per network (`DEFAULT_LIMITS`: each network package's `profile.py`
+declares its own, from ../shared/CHANNELS.md; the figures are the networks'
+documented quotas, "official" where CHANNELS.md says so):
 
 | network | per account | per network (app) | source |
 | --- | --- | --- | --- |
@@ -52,26 +53,11 @@ from typing import Any
 
 from django.conf import settings
 
+from networks import registry
+from networks.profile import Limit
 
-@dataclass(frozen=True)
-class Limit:
-    """`capacity` tokens, refilled evenly over `per_seconds` (a burst of at most
-    `capacity`, then `capacity / per_seconds` per second)."""
-
-    capacity: int
-    per_seconds: float
-
-    @property
-    def rate(self) -> float:
-        return self.capacity / self.per_seconds
-
-
-DEFAULT_LIMITS: dict[str, dict[str, Limit | None]] = {
-    "x": {"account": Limit(100, 15 * 60), "network": Limit(10_000, 24 * 3600)},
-    "mastodon": {"account": Limit(300, 5 * 60)},
-    "bluesky": {"account": Limit(5_000 // 3, 3600)},
-    "instagram": {"account": Limit(50, 24 * 3600)},
-}
+# Each network's own declaration (its package's profile), by network key.
+DEFAULT_LIMITS: dict[str, dict[str, Limit | None]] = registry.rate_limits()
 
 
 def limits_for(network: str) -> dict[str, Limit]:

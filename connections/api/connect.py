@@ -1,6 +1,7 @@
 """The input of connecting and reconnecting a channel: which settings each
 credential-based network takes, which it requires, and the credentials object
-stored (encrypted) from them; plus the schema's examples and responses for it.
+stored (encrypted) from them, all read from the networks' declarations
+(`networks/<key>/credentials.py`); plus the schema's examples and responses.
 """
 
 from __future__ import annotations
@@ -16,41 +17,54 @@ from connections.models import Network
 from core.api.common import StrictSerializer
 from core.api.docs import errors
 from core.outbound_urls import url_problem
+from networks import registry
+from networks.credentials import (
+    CHOICE,
+    EMAIL,
+    INTEGER,
+    SECRET,
+    URL,
+    CredentialForm,
+    Field,
+)
 from workspaces.api.workspace_refs import WorkspaceField
 
-SECURITY_CHOICES = [("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", "None")]
+
+def api_field(field: Field) -> serializers.Field[Any, Any, Any, Any]:
+    """The API's input for one declared credential field; every one is
+    optional here: `validate` says which the account's network requires."""
+    kw: dict[str, Any] = {"required": False}
+    if field.api_help:
+        kw["help_text"] = field.api_help
+    for name in ("max_length", "min_length"):
+        if getattr(field, name) is not None:
+            kw[name] = getattr(field, name)
+    if field.kind == SECRET:
+        return serializers.CharField(write_only=True, trim_whitespace=False, **kw)
+    if field.kind == URL:
+        return serializers.URLField(**kw)
+    if field.kind == EMAIL:
+        return serializers.EmailField(**kw)
+    if field.kind == INTEGER:
+        return serializers.IntegerField(
+            min_value=field.min_value, max_value=field.max_value, **kw
+        )
+    if field.kind == CHOICE:
+        return serializers.ChoiceField(choices=list(field.choices), **kw)
+    return serializers.CharField(**kw)
 
 
-def _secret(**kw: Any) -> serializers.CharField:
-    return serializers.CharField(
-        write_only=True, required=False, trim_whitespace=False, max_length=500, **kw
-    )
-
-
+# Each network's declared fields (`networks/<key>/credentials.py`), by key.
+DECLARED: dict[str, CredentialForm] = registry.credential_forms()
 # Which input fields each network uses; the others are refused for it.
-NETWORK_FIELDS: dict[str, tuple[str, ...]] = {
-    Network.WEBHOOK: ("url", "secret"),
-    Network.BLUESKY: ("handle", "app_password", "service"),
-    Network.EMAIL: (
-        "host",
-        "port",
-        "security",
-        "username",
-        "password",
-        "from_email",
-        "from_name",
-    ),
-    Network.WORDPRESS: ("site_url", "username", "app_password"),
-    Network.MASTODON: ("instance_url",),
-}
-REQUIRED: dict[str, tuple[str, ...]] = {
-    Network.WEBHOOK: ("url", "secret"),
-    Network.BLUESKY: ("handle", "app_password"),
-    Network.EMAIL: ("host", "port", "from_email"),
-    Network.WORDPRESS: ("site_url", "username", "app_password"),
-    Network.MASTODON: ("instance_url",),
-}
-ALL_FIELDS = {name for names in NETWORK_FIELDS.values() for name in names}
+NETWORK_FIELDS: dict[str, tuple[str, ...]] = {k: d.keys for k, d in DECLARED.items()}
+REQUIRED: dict[str, tuple[str, ...]] = {k: d.required for k, d in DECLARED.items()}
+# Every declared field once (the first network to declare a key describes it).
+FIELDS: dict[str, Field] = {}
+for _declared in DECLARED.values():
+    for _field in _declared.fields:
+        FIELDS.setdefault(_field.key, _field)
+ALL_FIELDS = set(FIELDS)
 
 
 def _check_url(value: str, field: str) -> dict[str, list[str]]:
@@ -63,36 +77,7 @@ class ChannelReconnectSerializer(StrictSerializer):
     from the account on reconnect (`context["network"]`)."""
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    url = serializers.URLField(
-        required=False, max_length=255, help_text="webhook: where to POST."
-    )
-    secret = _secret(
-        min_length=16, help_text="webhook: the HMAC signing secret (16+ characters)."
-    )
-    handle = serializers.CharField(
-        required=False, max_length=253, help_text="bluesky: e.g. roastery.bsky.social"
-    )
-    app_password = _secret(help_text="bluesky and wordpress: an app password.")
-    service = serializers.URLField(
-        required=False, help_text="bluesky: the PDS (default https://bsky.social)."
-    )
-    host = serializers.CharField(required=False, max_length=253, help_text="email")
-    port = serializers.IntegerField(
-        required=False, min_value=1, max_value=65535, help_text="email: 587 or 465"
-    )
-    security = serializers.ChoiceField(
-        choices=SECURITY_CHOICES, required=False, help_text="email; default starttls"
-    )
-    username = serializers.CharField(
-        required=False, max_length=254, help_text="email (SMTP) and wordpress"
-    )
-    password = _secret(help_text="email: the SMTP password.")
-    from_email = serializers.EmailField(required=False, help_text="email: sender")
-    from_name = serializers.CharField(required=False, max_length=200)
-    site_url = serializers.URLField(required=False, help_text="wordpress: the site")
-    instance_url = serializers.CharField(
-        required=False, max_length=255, help_text="mastodon: e.g. mastodon.social"
-    )
+    # The declared fields are added below, after `name`.
 
     def network_of(self, attrs: dict[str, Any]) -> str:
         # Not `network`: the create serializer declares a field of that name.
@@ -108,8 +93,8 @@ class ChannelReconnectSerializer(StrictSerializer):
         for name in REQUIRED.get(network, ()):
             if attrs.get(name) in (None, ""):
                 problems[name] = [f"Required to connect {label}."]
-        for name in ("url", "site_url", "service"):
-            if attrs.get(name):
+        for name, field in FIELDS.items():
+            if field.public_url and attrs.get(name):
                 problems.update(_check_url(attrs[name], name))
         if problems:
             raise serializers.ValidationError(problems)
@@ -118,32 +103,15 @@ class ChannelReconnectSerializer(StrictSerializer):
     def credentials(self) -> tuple[dict[str, Any], str]:
         """(the credentials object to store encrypted, the webhook URL)."""
         data = self.validated_data
-        network = self.network_of(data)
-        if network == Network.WEBHOOK:
-            return {"secret": data["secret"]}, data["url"]
-        if network == Network.BLUESKY:
-            return {
-                "handle": data["handle"].strip().lstrip("@"),
-                "app_password": data["app_password"],
-                "service": (data.get("service") or "https://bsky.social").rstrip("/"),
-            }, ""
-        if network == Network.EMAIL:
-            return {
-                "host": data["host"].strip(),
-                "port": data["port"],
-                "security": data.get("security") or "starttls",
-                "username": data.get("username", ""),
-                "password": data.get("password", ""),
-                "from_email": data["from_email"],
-                "from_name": data.get("from_name", ""),
-            }, ""
-        if network == Network.WORDPRESS:
-            return {
-                "site_url": data["site_url"].rstrip("/"),
-                "username": data["username"],
-                "app_password": data["app_password"],
-            }, ""
-        return {}, ""
+        declared = DECLARED.get(self.network_of(data))
+        if declared is None or declared.build is None:
+            return {}, ""
+        return declared.build(data)
+
+
+ChannelReconnectSerializer._declared_fields.update(
+    (key, api_field(field)) for key, field in FIELDS.items()
+)
 
 
 class ChannelCreateSerializer(ChannelReconnectSerializer):
@@ -187,7 +155,7 @@ CONNECT_RESPONSES = {
     201: ChannelSerializer,
     200: OpenApiResponse(
         AuthorizeSerializer,
-        description="OAuth networks (mastodon, x, linkedin, facebook, instagram): "
+        description=f"OAuth networks ({', '.join(registry.oauth_entries())}): "
         "where to send the person; needs a signed-in person, not a key (403).",
     ),
     **errors(400, 403, 404, 409),

@@ -4,7 +4,7 @@ and what a refused refresh means.
 
 - `providers`: each network's endpoints and habits, and `OAuthError`.
 - `tokens`: the token and profile requests and how their answers read.
-- `mastodon`: one app registration per instance; `provider_for`.
+- `instances`: one app registration per instance; `provider_for`.
 - `flow`: `oauth_start` and `oauth_callback` (state, PKCE, storing the tokens).
 - `refresh`: `refresh_due_tokens`, the periodic job; a definite refusal goes
   through `connections.reconnect`, the one rule for `needs_reconnect`.
@@ -16,9 +16,8 @@ names below are the package's public surface; importers use
 """
 
 from connections.oauth.flow import PendingConnection, oauth_callback, oauth_start
-from connections.oauth.mastodon import mastodon_app, normalize_instance, provider_for
+from connections.oauth.instances import instance_app, normalize_instance, provider_for
 from connections.oauth.providers import (
-    MASTODON_SCOPES,
     STATE_SALT,
     OAuthError,
     Provider,
@@ -30,12 +29,11 @@ from connections.oauth.providers import (
 from connections.oauth.refresh import refresh_account, refresh_due_tokens
 
 __all__ = [
-    "MASTODON_SCOPES",
     "STATE_SALT",
     "OAuthError",
     "PendingConnection",
     "Provider",
-    "mastodon_app",
+    "instance_app",
     "normalize_instance",
     "oauth_callback",
     "oauth_providers",

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from connections.models import AccountStatus, ChannelAccount, Network, OAuthState
-from connections.oauth.mastodon import normalize_instance, provider_for
+from connections.oauth.instances import normalize_instance, provider_for
 from connections.oauth.providers import (
     STATE_SALT,
     OAuthError,

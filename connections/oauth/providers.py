@@ -1,12 +1,12 @@
-"""Which networks connect by OAuth 2.0, and how each one does it: endpoints,
-scopes, client credentials (from settings, or Mastodon's per-instance app
-registration), PKCE, how a token is refreshed. Also `OAuthError`, the one
-error every step of a connect or refresh raises.
+"""The OAuth 2.0 providers, built from each network's entry
+(`networks/<key>/oauth.py`: endpoints, scopes, client credentials from settings
+or a per-instance app registration, PKCE, how a token is refreshed). Also
+`OAuthError`, the one error every step of a connect or refresh raises.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +14,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from connections.models import Network
+from networks import registry
+from networks.oauth import OAuthEntry
 
 STATE_SALT = "connections.oauth.state"
 
@@ -70,71 +72,50 @@ class Provider:
         return client_id, secret
 
 
-# Official endpoints. X: https://docs.x.com/resources/fundamentals/authentication/
-# oauth-2-0/authorization-code ; LinkedIn: https://learn.microsoft.com/linkedin/
-# shared/authentication/authorization-code-flow ; Facebook Login:
-# https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow
-# The hosts come from settings (read at call time) so tests and staging can point
+class _Settings(dict[str, str]):
+    """Reads `{NAME}` in an entry's URL templates as the setting NAME."""
+
+    def __missing__(self, name: str) -> str:
+        return str(getattr(settings, name))
+
+
+def endpoint(template: str, **values: str) -> str:
+    """An entry's URL template filled in: `values` (`instance`), else settings."""
+    return template.format_map(_Settings(values))
+
+
+def provider_of(entry: OAuthEntry, **values: str) -> Provider:
+    """The provider an entry declares, its URLs read now."""
+    return Provider(
+        network=entry.network,
+        authorize_url=endpoint(entry.authorize_url, **values),
+        token_url=endpoint(entry.token_url, **values),
+        profile_url=endpoint(entry.profile_url, **values),
+        scopes=entry.scopes,
+        client_id_setting=entry.client_id_setting,
+        client_secret_setting=entry.client_secret_setting,
+        scope_separator=entry.scope_separator,
+        pkce=entry.pkce,
+        client_auth=entry.client_auth,
+        refresh=entry.refresh,
+    )
+
+
+# Each network's entry lives in its package (`networks/<key>/oauth.py`); the
+# hosts come from settings, read at call time, so tests and staging can point
 # them at local servers: see config/settings.py, "Channel connectors".
 def oauth_providers() -> dict[str, Provider]:
-    """The OAuth networks other than Mastodon (whose endpoints are per instance)."""
-    x_api = settings.X_API_BASE_URL
-    graph = f"{settings.GRAPH_API_BASE_URL}/{settings.GRAPH_API_VERSION}"
-    dialog = f"{settings.FACEBOOK_DIALOG_BASE_URL}/{settings.GRAPH_API_VERSION}"
-    facebook = Provider(
-        network=Network.FACEBOOK,
-        authorize_url=f"{dialog}/dialog/oauth",
-        token_url=f"{graph}/oauth/access_token",
-        profile_url=f"{graph}/me?fields=id,name,picture",
-        scopes=("pages_show_list", "pages_manage_posts", "pages_read_engagement"),
-        client_id_setting="FACEBOOK_APP_ID",
-        client_secret_setting="FACEBOOK_APP_SECRET",  # noqa: S106 (a setting name)
-        scope_separator=",",
-        refresh="fb_exchange_token",
-    )
+    """The OAuth networks whose endpoints are fixed (not per instance)."""
     return {
-        Network.X: Provider(
-            network=Network.X,
-            authorize_url=settings.X_OAUTH_AUTHORIZE_URL,
-            token_url=f"{x_api}/2/oauth2/token",
-            profile_url=f"{x_api}/2/users/me?user.fields=profile_image_url",
-            scopes=(
-                "tweet.read",
-                "tweet.write",
-                "users.read",
-                "media.write",
-                "offline.access",
-            ),
-            client_id_setting="X_CLIENT_ID",
-            client_secret_setting="X_CLIENT_SECRET",  # noqa: S106 (a setting name)
-            client_auth="basic",
-        ),
-        Network.LINKEDIN: Provider(
-            network=Network.LINKEDIN,
-            authorize_url=f"{settings.LINKEDIN_OAUTH_BASE_URL}/oauth/v2/authorization",
-            token_url=f"{settings.LINKEDIN_OAUTH_BASE_URL}/oauth/v2/accessToken",
-            profile_url=f"{settings.LINKEDIN_API_BASE_URL}/v2/userinfo",
-            scopes=("openid", "profile", "w_member_social"),
-            client_id_setting="LINKEDIN_CLIENT_ID",
-            client_secret_setting="LINKEDIN_CLIENT_SECRET",  # noqa: S106 (a setting name)
-            pkce=False,  # LinkedIn's web flow authenticates with the client secret
-        ),
-        Network.FACEBOOK: facebook,
-        # Instagram publishes through the Facebook Login grant of its Page.
-        Network.INSTAGRAM: replace(
-            facebook,
-            network=Network.INSTAGRAM,
-            scopes=(
-                "pages_show_list",
-                "instagram_basic",
-                "instagram_content_publish",
-                "business_management",
-            ),
-        ),
+        key: provider_of(entry)
+        for key, entry in registry.oauth_entries().items()
+        if not entry.per_instance
     }
 
 
-MASTODON_SCOPES = ("read:accounts", "write:statuses", "write:media")
+def instance_entry() -> OAuthEntry:
+    """The entry of the network whose endpoints are per instance."""
+    return next(e for e in registry.oauth_entries().values() if e.per_instance)
 
 
 def redirect_uri() -> str:

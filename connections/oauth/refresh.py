@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from connections.models import AccountStatus, ChannelAccount
-from connections.oauth.mastodon import provider_for
+from connections.oauth.instances import provider_for
 from connections.oauth.providers import OAuthError, Provider, refresh_margin, setting
 from connections.oauth.tokens import merged_tokens, token_expiry, token_request
 from connections.reconnect import account_mark_needs_reconnect

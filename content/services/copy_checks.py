@@ -26,6 +26,8 @@ from campaigns.models import Post
 from connections.models import ChannelAccount
 from content.models import PostImage, Variant, VariantStatus
 from networks import limits as copy_limits
+from networks import registry
+from networks.profile import DEFAULT_FORMATS
 from networks.textrules import Violation, rules_for
 
 LIMIT = "limit"  # the network refuses it: blocks the moves toward publishing
@@ -188,9 +190,7 @@ def _outgoing_bytes(usage: PostImage, network: str) -> int:
     """The size of the file the publisher sends for this image on `network`:
     the network's rendition in its preferred format, else a generic one, else
     the original (`publishing.delivery.media_for` picks the same)."""
-    from publishing.delivery import DEFAULT_FORMATS, PREFERRED_FORMATS
-
-    order = PREFERRED_FORMATS.get(network, ()) + DEFAULT_FORMATS
+    order = registry.preferred_formats().get(network, ()) + DEFAULT_FORMATS
     renditions = list(usage.asset.renditions.all())
     for wanted in (network, ""):
         mine = [r for r in renditions if r.network == wanted]

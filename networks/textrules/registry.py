@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from networks.bluesky import rules as bluesky
-from networks.copy_types import ChannelSpec
-from networks.email import rules as email
-from networks.facebook import rules as facebook
-from networks.instagram import rules as instagram
-from networks.linkedin import rules as linkedin
-from networks.mastodon import rules as mastodon
-from networks.textrules.base import NetworkRules
-from networks.webhook import rules as webhook
-from networks.wordpress import rules as wordpress
-from networks.x import rules as x
+from types import ModuleType
 
-_NETWORKS = (
-    x,
-    bluesky,
-    mastodon,
-    linkedin,
-    facebook,
-    instagram,
-    email,
-    webhook,
-    wordpress,
+from networks import registry
+from networks.copy_types import ChannelSpec
+from networks.textrules.base import NetworkRules
+
+_NETWORKS: tuple[ModuleType, ...] = tuple(
+    module
+    for key in registry.NETWORKS
+    if (module := registry.part(key, "rules")) is not None
 )
 
 RULES: dict[str, NetworkRules] = {m.RULES.network: m.RULES for m in _NETWORKS}
 
-_NETWORK_NAMES = {m.RULES.network: m.NAME for m in _NETWORKS}
+_NETWORK_NAMES: dict[str, str] = {m.RULES.network: m.NAME for m in _NETWORKS}
 
 
 def rules_for(network: str) -> NetworkRules:

@@ -12,13 +12,14 @@ from typing import Any
 from django.db.models import QuerySet
 
 from campaigns.terms import terms_for
-from connections.connector_store import connector_store
-from networks import PublishRequest
+from networks import PublishRequest, registry
 from networks.base import MediaItem
+from networks.profile import DEFAULT_FORMATS
 
 # A `---` line splits a thread: one rule, shared with the checks before
 # sending (`networks.textrules`).
 from networks.textrules import split_thread
+from publishing.connector_store import connector_store
 from publishing.models import Publication
 
 logger = logging.getLogger("adloop.publishing")
@@ -86,17 +87,9 @@ def build_request(
     )
 
 
-# Which rendition format goes out first, per network (the others are fallbacks):
-# Instagram's feed favours 4:5, the link-card networks a landscape cut.
-PREFERRED_FORMATS: dict[str, tuple[str, ...]] = {
-    "instagram": ("portrait", "square"),
-    "x": ("landscape", "square", "wide"),
-    "linkedin": ("landscape", "square"),
-    "facebook": ("landscape", "square"),
-    "mastodon": ("landscape", "square"),
-    "bluesky": ("landscape", "square"),
-}
-DEFAULT_FORMATS = ("square", "landscape", "portrait", "wide", "story")
+# Which rendition format goes out first, per network (the others are
+# fallbacks): each network package's profile declares its own.
+PREFERRED_FORMATS: dict[str, tuple[str, ...]] = registry.preferred_formats()
 
 
 @dataclass

@@ -25,7 +25,7 @@ def _mastodon_server() -> Iterator[FakeMastodon]:
 @pytest.fixture
 def mastodon_server(_mastodon_server: FakeMastodon, settings) -> Iterator[FakeMastodon]:
     """The fake Mastodon instance on 127.0.0.1, reset, with local targets allowed."""
-    from networks import mastodon
+    from networks.mastodon import client as mastodon
 
     settings.OUTBOUND_ALLOW_PRIVATE = True
     _mastodon_server.reset()

@@ -17,6 +17,7 @@ from connections.models import AccountStatus, ChannelAccount, MastodonApp, Netwo
 from core.outbound_urls import HTTPS_ONLY
 from networks import Capabilities, ConnectorError
 from networks.base import AccountCheck
+from networks.mastodon.oauth import OAUTH as MASTODON_OAUTH
 from publishing import delivery as publishing
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
@@ -212,7 +213,7 @@ def test_oauth_networks_answer_the_authorization_url(tenant, user_client, settin
     MastodonApp.objects.create(
         instance_url="https://social.example",
         redirect_uri=oauth.redirect_uri(),
-        scopes=" ".join(oauth.MASTODON_SCOPES),
+        scopes=" ".join(MASTODON_OAUTH.scopes),
         client={"client_id": "m-client", "client_secret": "m-secret"},
     )
     mastodon = client.post(

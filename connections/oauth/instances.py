@@ -1,11 +1,13 @@
-"""Mastodon: one app registration per instance (AdLoop registers itself on
+"""Networks whose OAuth endpoints are per instance (their entry says
+`per_instance`): one app registration per instance (AdLoop registers itself on
 each instance the first time someone connects an account there), and
 `provider_for`, which picks a network's provider: a fixed one from
-`providers`, or for Mastodon the one built from the instance's registration.
+`providers`, or the one built from the instance's registration.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -15,23 +17,27 @@ from django.views.decorators.debug import sensitive_variables
 
 from connections.models import MastodonApp, Network
 from connections.oauth.providers import (
-    MASTODON_SCOPES,
     OAuthError,
     Provider,
+    endpoint,
+    instance_entry,
     oauth_providers,
+    provider_of,
     redirect_uri,
     setting,
 )
 from connections.oauth.tokens import post_json
 from core import outbound_urls
+from networks import registry
 
 
 def normalize_instance(url: str) -> str:
-    """`https://host[:port]` of a Mastodon instance (a bare host is accepted)."""
+    """`https://host[:port]` of an instance (a bare host is accepted)."""
     url = url.strip()
     if "://" not in url:
         url = f"https://{url}"
-    hint = "Give the Mastodon instance, e.g. mastodon.social."
+    entry = instance_entry()
+    hint = entry.instance_hint
     try:
         parts = urlsplit(url)
         host, port = (parts.hostname or "").lower(), parts.port
@@ -39,7 +45,7 @@ def normalize_instance(url: str) -> str:
         raise OAuthError(hint, kind="config") from None
     allow_http = setting("OUTBOUND_ALLOW_PRIVATE", False)
     if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
-        raise OAuthError("A Mastodon instance is reached over https.", kind="config")
+        raise OAuthError(entry.instance_https, kind="config")
     if not host:
         raise OAuthError(hint, kind="config")
     # An address written as such ([::1], [::ffff:127.0.0.1], 2130706433) is
@@ -51,11 +57,12 @@ def normalize_instance(url: str) -> str:
 
 
 @sensitive_variables("data", "client")
-def mastodon_app(instance_url: str) -> MastodonApp:
-    """The app registered on `instance_url`, registering it on first use
-    (`POST /api/v1/apps`, https://docs.joinmastodon.org/methods/apps/)."""
+def instance_app(instance_url: str) -> MastodonApp:
+    """The app registered on `instance_url`, registering it on first use (the
+    entry's `register_url`)."""
     instance_url = normalize_instance(instance_url)
-    scopes = " ".join(MASTODON_SCOPES)
+    entry = instance_entry()
+    scopes = " ".join(entry.scopes)
     app = MastodonApp.objects.filter(instance_url=instance_url).first()
     if app and app.redirect_uri == redirect_uri() and app.scopes == scopes:
         return app
@@ -68,7 +75,10 @@ def mastodon_app(instance_url: str) -> MastodonApp:
         }
     ).encode()
     data = post_json(
-        f"{instance_url}/api/v1/apps", body, headers={}, what="register AdLoop on"
+        endpoint(entry.register_url, instance=instance_url),
+        body,
+        headers={},
+        what="register AdLoop on",
     )
     client = {
         "client_id": data.get("client_id"),
@@ -93,19 +103,15 @@ def provider_for(
     """`client`: the Mastodon app that issued an account's tokens. A refresh must
     use it: the instance's current registration may be a newer one (SITE_URL
     changed), and its client id would be told `invalid_grant`."""
-    if network == Network.MASTODON:
+    entry = registry.oauth_entries().get(network)
+    if entry is not None and entry.per_instance:
         if client and client.get("client_id"):
             base = normalize_instance(instance_url)
         else:
-            app = mastodon_app(instance_url)
+            app = instance_app(instance_url)
             base, client = app.instance_url, app.client
-        return Provider(
-            network=network,
-            authorize_url=f"{base}/oauth/authorize",
-            token_url=f"{base}/oauth/token",
-            profile_url=f"{base}/api/v1/accounts/verify_credentials",
-            scopes=MASTODON_SCOPES,
-            refresh="refresh_token",
+        return replace(
+            provider_of(entry, instance=base),
             client_id=client["client_id"],
             client_secret=client.get("client_secret") or "",
         )

@@ -1,0 +1,34 @@
+"""How a network connects by OAuth 2.0, as data: its package's `oauth.py`
+declares `OAUTH`, an `OAuthEntry`; `connections.oauth` builds its providers
+from these (through `networks.registry`) and names no network.
+
+URLs are templates: `{NAME}` is the Django setting NAME, read at call time (so
+tests and staging can point them at local servers); `{instance}` is the
+account's own server where the network has one per instance (`per_instance`:
+AdLoop registers itself there as an app on first use, at `register_url`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OAuthEntry:
+    """One network's OAuth endpoints and habits."""
+
+    network: str
+    authorize_url: str
+    token_url: str
+    profile_url: str
+    scopes: tuple[str, ...]
+    client_id_setting: str = ""
+    client_secret_setting: str = ""
+    scope_separator: str = " "
+    pkce: bool = True
+    client_auth: str = "body"  # "basic": HTTP Basic (confidential clients)
+    refresh: str = "refresh_token"  # or "fb_exchange_token", or "" (none)
+    per_instance: bool = False
+    register_url: str = ""  # per_instance: where the app registers itself
+    instance_hint: str = ""  # per_instance: what to type when the address is unusable
+    instance_https: str = ""  # per_instance: the refusal of a plain-http address
