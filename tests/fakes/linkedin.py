@@ -90,40 +90,53 @@ class FakeLinkedIn(FakeServer):
                 },
             )
         if path.startswith("/rest/"):
-            version = request.headers.get("linkedin-version", "")
-            if not version:
-                return error(400, "A version must be present.", "VERSION_MISSING")
-            if version not in self.active_versions:
-                return error(
-                    426,
-                    f"Requested version {version} is not active",
-                    "NONEXISTENT_VERSION",
-                )
-            if request.headers.get("x-restli-protocol-version") != "2.0.0":
-                return error(400, "Rest.li protocol 2.0.0 is required.")
+            refused = self._version_refusal(request)
+            if refused is not None:
+                return refused
         if request.method == "POST" and path == "/rest/images":
-            if request.query.get("action") != ["initializeUpload"]:
-                return error(400, "Unknown action.")
-            owner = request.json()["initializeUploadRequest"]["owner"]
-            if not self._may_act_as(owner):
-                return error(403, f"Not enough permissions to act as {owner}.")
-            upload = str(next(self._ids))
-            urn = f"urn:li:image:C4E10AQ{upload}"
-            self._uploads[upload] = urn
-            self.images[urn] = None
-            return Reply(
-                200,
-                {
-                    "value": {
-                        "uploadUrlExpiresAt": 1_900_000_000_000,
-                        "uploadUrl": f"{self.base_url}/upload/{upload}",
-                        "image": urn,
-                    }
-                },
-            )
+            return self._initialize_upload(request)
         if request.method == "POST" and path == "/rest/posts":
             return self._post(request)
         return error(404, f"No resource {path}.")
+
+    def _version_refusal(self, request: Recorded) -> Reply | None:
+        """The versioned REST API's gate: a missing or retired version and the
+        wrong Rest.li protocol are refused before any resource is looked at."""
+        version = request.headers.get("linkedin-version", "")
+        if not version:
+            return error(400, "A version must be present.", "VERSION_MISSING")
+        if version not in self.active_versions:
+            return error(
+                426,
+                f"Requested version {version} is not active",
+                "NONEXISTENT_VERSION",
+            )
+        if request.headers.get("x-restli-protocol-version") != "2.0.0":
+            return error(400, "Rest.li protocol 2.0.0 is required.")
+        return None
+
+    def _initialize_upload(self, request: Recorded) -> Reply:
+        """Step one of LinkedIn's two-step image upload: the URN now, the bytes
+        later with a PUT to the returned upload URL."""
+        if request.query.get("action") != ["initializeUpload"]:
+            return error(400, "Unknown action.")
+        owner = request.json()["initializeUploadRequest"]["owner"]
+        if not self._may_act_as(owner):
+            return error(403, f"Not enough permissions to act as {owner}.")
+        upload = str(next(self._ids))
+        urn = f"urn:li:image:C4E10AQ{upload}"
+        self._uploads[upload] = urn
+        self.images[urn] = None
+        return Reply(
+            200,
+            {
+                "value": {
+                    "uploadUrlExpiresAt": 1_900_000_000_000,
+                    "uploadUrl": f"{self.base_url}/upload/{upload}",
+                    "image": urn,
+                }
+            },
+        )
 
     def _may_act_as(self, author: str) -> bool:
         return author == f"urn:li:person:{self.member}" or author in self.organizations
