@@ -376,74 +376,11 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _chat(self, body: dict[str, Any], b: Behaviour) -> None:
-        state = self.server_state
         kind = b.kind
         if kind == "hang":
             self._wait(b.hang_seconds)
             kind = "ok"
-        if kind == "bad_key":
-            key = self._key()
-            # Echo the key back like a careless server would: callers must redact.
-            self._send_json(
-                401,
-                _error(
-                    f"Incorrect API key provided: {key}.",
-                    "invalid_request_error",
-                    "invalid_api_key",
-                ),
-            )
-            return
-        if kind == "rate_limit":
-            headers = {}
-            if b.retry_after is not None:
-                headers["Retry-After"] = f"{b.retry_after:g}"
-            self._send_json(
-                429,
-                _error("Rate limit reached, slow down.", "requests", "rate_limit"),
-                headers,
-            )
-            return
-        if kind == "server_error":
-            self._send_json(
-                500, _error("The server had an error.", "server_error", None)
-            )
-            return
-        model = body.get("model")
-        if kind == "unknown_model" or model not in state.models:
-            self._send_json(
-                404,
-                _error(
-                    f"The model `{model}` does not exist or you do not have access.",
-                    "invalid_request_error",
-                    "model_not_found",
-                ),
-            )
-            return
-        rf_type = (body.get("response_format") or {}).get("type")
-        if kind == "no_json_schema" or (
-            rf_type == "json_schema" and not state.supports_json_schema
-        ):
-            self._send_json(
-                400,
-                _error(
-                    "response_format of type json_schema is not supported "
-                    "by this model.",
-                    "invalid_request_error",
-                    None,
-                    "response_format",
-                ),
-            )
-            return
-        if body.get("stream_options") and not state.accepts_stream_options:
-            self._send_json(
-                400,
-                _error(
-                    "Unrecognized request argument supplied: stream_options",
-                    "invalid_request_error",
-                    None,
-                    "stream_options",
-                ),
-            )
+        if self._refused_as_told(b, kind) or self._refused_request(body, kind):
             return
 
         refusal = None
@@ -461,6 +398,82 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(body, content, refusal)
         else:
             self._send_json(200, self._completion(body, content, refusal))
+
+    def _refused_as_told(self, b: Behaviour, kind: str) -> bool:
+        """The failures a test queues (bad key, rate limit, server error),
+        answered before the request is even read; True once answered."""
+        if kind == "bad_key":
+            key = self._key()
+            # Echo the key back like a careless server would: callers must redact.
+            self._send_json(
+                401,
+                _error(
+                    f"Incorrect API key provided: {key}.",
+                    "invalid_request_error",
+                    "invalid_api_key",
+                ),
+            )
+            return True
+        if kind == "rate_limit":
+            headers = {}
+            if b.retry_after is not None:
+                headers["Retry-After"] = f"{b.retry_after:g}"
+            self._send_json(
+                429,
+                _error("Rate limit reached, slow down.", "requests", "rate_limit"),
+                headers,
+            )
+            return True
+        if kind == "server_error":
+            self._send_json(
+                500, _error("The server had an error.", "server_error", None)
+            )
+            return True
+        return False
+
+    def _refused_request(self, body: dict[str, Any], kind: str) -> bool:
+        """What the real API refuses in the request itself (an unknown model, a
+        response_format or stream_options this server plays as unsupported);
+        True once answered."""
+        state = self.server_state
+        model = body.get("model")
+        if kind == "unknown_model" or model not in state.models:
+            self._send_json(
+                404,
+                _error(
+                    f"The model `{model}` does not exist or you do not have access.",
+                    "invalid_request_error",
+                    "model_not_found",
+                ),
+            )
+            return True
+        rf_type = (body.get("response_format") or {}).get("type")
+        if kind == "no_json_schema" or (
+            rf_type == "json_schema" and not state.supports_json_schema
+        ):
+            self._send_json(
+                400,
+                _error(
+                    "response_format of type json_schema is not supported "
+                    "by this model.",
+                    "invalid_request_error",
+                    None,
+                    "response_format",
+                ),
+            )
+            return True
+        if body.get("stream_options") and not state.accepts_stream_options:
+            self._send_json(
+                400,
+                _error(
+                    "Unrecognized request argument supplied: stream_options",
+                    "invalid_request_error",
+                    None,
+                    "stream_options",
+                ),
+            )
+            return True
+        return False
 
     def _images(self, body: dict[str, Any], b: Behaviour) -> None:
         kind = b.kind
