@@ -129,11 +129,13 @@ def build(
     data: Mapping[str, Any] | None = None,
     system: str = "",
     at: datetime | None = None,
+    target_repr: str | None = None,
 ) -> AuditEvent:
     """An unsaved audit row (for `record_all`); `record` saves one at once.
 
     `actor` is an `Actor`, a principal (`User`, `ApiKey`) or None; `key` names
-    the acting key when `actor` does not; `system` labels a system act.
+    the acting key when `actor` does not; `system` labels a system act;
+    `target_repr` replaces `str(target)` (which may load deferred fields).
     """
     if action not in ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}: add it to events.actions.")
@@ -155,7 +157,7 @@ def build(
     if target is not None:
         event.target_type = target._meta.model_name or ""
         event.target_id = str(target.pk)
-        event.target_repr = str(target)[:200]
+        event.target_repr = (str(target) if target_repr is None else target_repr)[:200]
     return event
 
 
