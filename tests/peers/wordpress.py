@@ -116,6 +116,38 @@ echo json_encode(array('admin' => $a, 'reader' => $r));
 """
 
 
+def _install_site(root: Path, db: str, url: str) -> dict[str, str]:
+    """Configure the copied site for `db` and `url` and run wp_install():
+    the application passwords it prints are the only way the tests get in."""
+    salts = "\n".join(
+        f"define('{name}', '{secrets.token_hex(24)}');"
+        for name in (
+            "AUTH_KEY",
+            "SECURE_AUTH_KEY",
+            "LOGGED_IN_KEY",
+            "NONCE_KEY",
+            "AUTH_SALT",
+            "SECURE_AUTH_SALT",
+            "LOGGED_IN_SALT",
+            "NONCE_SALT",
+        )
+    )
+    (root / "wp-config.php").write_text(CONFIG.format(db=db, url=url, salts=salts))
+    password = secrets.token_urlsafe(12)
+    (root / "adloop-install.php").write_text(INSTALL.format(password=password))
+    done = subprocess.run(
+        ["php", "adloop-install.php"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    (root / "adloop-install.php").unlink()
+    if done.returncode != 0:
+        _unavailable(f"wp_install failed: {done.stdout[-500:]} {done.stderr[-500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="session")
 def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
     """A fresh WordPress site on a free port (see the module docstring)."""
@@ -133,35 +165,7 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPress]:
         (root / "wp-content" / "uploads").mkdir(parents=True, exist_ok=True)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        salts = "\n".join(
-            f"define('{name}', '{secrets.token_hex(24)}');"
-            for name in (
-                "AUTH_KEY",
-                "SECURE_AUTH_KEY",
-                "LOGGED_IN_KEY",
-                "NONCE_KEY",
-                "AUTH_SALT",
-                "SECURE_AUTH_SALT",
-                "LOGGED_IN_SALT",
-                "NONCE_SALT",
-            )
-        )
-        (root / "wp-config.php").write_text(CONFIG.format(db=db, url=url, salts=salts))
-        password = secrets.token_urlsafe(12)
-        (root / "adloop-install.php").write_text(INSTALL.format(password=password))
-        done = subprocess.run(
-            ["php", "adloop-install.php"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        (root / "adloop-install.php").unlink()
-        if done.returncode != 0:
-            _unavailable(
-                f"wp_install failed: {done.stdout[-500:]} {done.stderr[-500:]}"
-            )
-        keys = json.loads(done.stdout.strip().splitlines()[-1])
+        keys = _install_site(root, db, url)
         log = (root.parent / "php-server.log").open("wb")
         process = subprocess.Popen(
             ["php", "-S", f"127.0.0.1:{port}", "-t", str(root)],
