@@ -172,6 +172,32 @@ def build_world(tag: str) -> World:
     editor = member(workspace, Role.EDITOR)
     write_secret, _ = api_key(workspace, ApiKeyScope.WRITE)
     read_secret, read_key = api_key(workspace, ApiKeyScope.READ)
+    planned = _plan_rows(workspace, editor, tag)
+    account: Any = planned["account"]
+    post: Any = planned["post"]
+    copy = _copy_rows(post, account, tag)
+    rest = _workspace_rows(workspace, owner, editor, account, tag)
+    UserFactory()  # someone in no workspace, so "every user" is never "every row"
+    token = personal_tokens.token_create(user=owner, name=f"Token {tag}")
+    world = World(workspace, owner, write_secret, read_secret, token.secret)
+    objects: dict[str, models.Model] = {
+        "organization": workspace.organization,
+        "workspace": workspace,
+        "api_key": read_key,
+        **planned,
+        **copy,
+        **rest,
+        "personal_token": token.token,
+    }
+    world.ids = {key: row.pk for key, row in objects.items()}
+    world.ids["workspace_slug"] = workspace.slug
+    world.rows = [*objects.values(), owner, editor, *post.history.all()]
+    return world
+
+
+def _plan_rows(workspace: Workspace, editor: User, tag: str) -> dict[str, models.Model]:
+    """An account, a brand, a campaign with a pillar, and a post already
+    submitted: in review is the state where most writes are still allowed."""
     account = ConnectedAccountFactory(workspace=workspace, network="email")
     brand = BrandProfileFactory(workspace=workspace, name=f"Brand {tag}")
     campaign = CampaignFactory(
@@ -188,6 +214,13 @@ def build_world(tag: str) -> World:
         scheduled_at=timezone.now() + timedelta(days=5),
     )
     lifecycle.transition(post, "submit", by=editor)
+    return {"account": account, "brand": brand, "campaign": campaign, "post": post}
+
+
+def _copy_rows(post: Any, account: Any, tag: str) -> dict[str, models.Model]:
+    """A generation, its variant and a publication waiting for review: each
+    still open, so a foreign write to them would change them."""
+    workspace = post.workspace
     generation = Generation.objects.create(
         workspace=workspace,
         post=post,
@@ -216,6 +249,18 @@ def build_world(tag: str) -> World:
         next_attempt_at=due,
         idempotency_key=f"sweep-{tag}",
     )
+    return {"generation": generation, "variant": variant, "publication": publication}
+
+
+def _workspace_rows(
+    workspace: Workspace,
+    owner: User,
+    editor: User,
+    account: Any,
+    tag: str,
+) -> dict[str, models.Model]:
+    """The rest the API names by id: a subscriber, a job, an invitation, the
+    editor's membership, an asset and one of its renditions."""
     subscriber = Subscriber.objects.create(
         workspace=workspace,
         account=account,
@@ -244,32 +289,14 @@ def build_world(tag: str) -> World:
         bytes=1,
         file=asset.file.name,
     )
-    UserFactory()  # someone in no workspace, so "every user" is never "every row"
-    token = personal_tokens.token_create(user=owner, name=f"Token {tag}")
-    world = World(workspace, owner, write_secret, read_secret, token.secret)
-    objects: dict[str, models.Model] = {
-        "organization": workspace.organization,
-        "workspace": workspace,
-        "api_key": read_key,
-        "account": account,
-        "brand": brand,
-        "campaign": campaign,
-        "post": post,
-        "generation": generation,
-        "variant": variant,
-        "publication": publication,
+    return {
         "subscriber": subscriber,
         "job": job,
         "invitation": invitation,
         "membership": membership,
         "asset": asset,
         "rendition": rendition,
-        "personal_token": token.token,
     }
-    world.ids = {key: row.pk for key, row in objects.items()}
-    world.ids["workspace_slug"] = workspace.slug
-    world.rows = [*objects.values(), owner, editor, *post.history.all()]
-    return world
 
 
 def _asset(workspace: Workspace, owner: User) -> models.Model:
