@@ -76,30 +76,17 @@ def _seed() -> str:
     return secret
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(
-    live_server, settings, monkeypatch, tmp_path: Path
-) -> None:
-    # A fuzzer is one very busy caller, and it sends bad keys on purpose.
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"caller": "1000000/minute"},
-    }
-    # Checks that send bad credentials would otherwise trip the per-address
-    # bad-key back-off (workspaces.signin_throttle) and turn the run into 429s.
-    settings.API_KEY_FREE_FAILURES = 1_000_000
-    settings.SIGNIN_ADDRESS_FREE_FAILURES = 1_000_000
-    # Thousands of expected 4xx would each write a warning line: time, not news
-    # (a 5xx still fails the run).
-    monkeypatch.setattr(logging.getLogger("django.request"), "level", logging.ERROR)
-    secret = _seed()
+def _st_command(url: str, secret: str, report_dir: Path) -> list[str]:
+    """The `st run` line: every phase, a fixed seed and example count (so a
+    failure reproduces), the write key on every call, a JUnit report."""
     command = [
         str(Path(sys.executable).with_name("st")),
         "--config-file",
         str(CONFIG),
         "run",
-        f"{live_server.url}/api/schema/?format=json",
+        f"{url}/api/schema/?format=json",
         "--url",
-        live_server.url,
+        url,
         "--phases",
         "examples,coverage,fuzzing,stateful",
         "--checks",
@@ -122,10 +109,30 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         "--report",
         "junit",
         "--report-dir",
-        str(tmp_path),
+        str(report_dir),
     ]
     for operation in EXCLUDED_OPERATIONS:
         command += ["--exclude-operation-id", operation]
+    return command
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    live_server, settings, monkeypatch, tmp_path: Path
+) -> None:
+    # A fuzzer is one very busy caller, and it sends bad keys on purpose.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"caller": "1000000/minute"},
+    }
+    # Checks that send bad credentials would otherwise trip the per-address
+    # bad-key back-off (workspaces.signin_throttle) and turn the run into 429s.
+    settings.API_KEY_FREE_FAILURES = 1_000_000
+    settings.SIGNIN_ADDRESS_FREE_FAILURES = 1_000_000
+    # Thousands of expected 4xx would each write a warning line: time, not news
+    # (a 5xx still fails the run).
+    monkeypatch.setattr(logging.getLogger("django.request"), "level", logging.ERROR)
+    secret = _seed()
+    command = _st_command(live_server.url, secret, tmp_path)
     result = subprocess.run(
         command,
         capture_output=True,
