@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,28 +41,12 @@ def make_due_publications(
     Made with bulk inserts (a few seconds for 20,000): what is measured is the
     publishing, not the making.
     """
-    from campaigns.models import BrandProfile, Campaign, Post, PostStatus
     from connections.models import ChannelAccount, Network
-    from publishing.delivery import new_idempotency_key
-    from publishing.models import Publication
-    from workspaces.models import Organization, Workspace
 
     tag = tag or secrets.token_hex(4)
     due = due or timezone.now()
     with transaction.atomic():
-        org = Organization.objects.create(name=f"Load {tag}", slug=f"load-{tag}")
-        workspace = Workspace.objects.create(
-            organization=org, name=f"Load {tag}", slug=f"load-{tag}"
-        )
-        brand = BrandProfile.objects.create(workspace=workspace, name="Load")
-        campaign = Campaign.objects.create(
-            workspace=workspace,
-            brand=brand,
-            name=f"Load {tag}",
-            start_date=due.date(),
-            end_date=due.date() + timedelta(days=1),
-            time_zone="UTC",
-        )
+        workspace, campaign = _load_campaign(tag, due)
         targets = [
             ChannelAccount.objects.create(
                 workspace=workspace,
@@ -73,44 +58,91 @@ def make_due_publications(
             for i in range(accounts)
         ]
         times = [due + timedelta(seconds=spread * i / count) for i in range(count)]
-        posts = Post.objects.bulk_create(
-            [
-                Post(
-                    workspace=workspace,
-                    campaign=campaign,
-                    topic=f"Load {tag} {i}",
-                    body=f"Post {i} of {count}.",
-                    status=PostStatus.SCHEDULED,
-                    scheduled_at=times[i],
-                )
-                for i in range(count)
-            ],
-            batch_size=2000,
-        )
-        links = Post.accounts.through
-        links.objects.bulk_create(
-            [
-                links(post_id=post.pk, channelaccount_id=targets[i % accounts].pk)
-                for i, post in enumerate(posts)
-            ],
-            batch_size=2000,
-        )
-        publications = Publication.objects.bulk_create(
-            [
-                Publication(
-                    workspace=workspace,
-                    post=post,
-                    account=targets[i % accounts],
-                    network=Network.WEBHOOK,
-                    due_at=times[i],
-                    next_attempt_at=times[i],
-                    idempotency_key=new_idempotency_key(),
-                )
-                for i, post in enumerate(posts)
-            ],
-            batch_size=2000,
-        )
+        posts = _bulk_posts(workspace, campaign, tag, times)
+        publications = _bulk_publications(workspace, posts, targets, times)
     return [p.pk for p in publications]
+
+
+def _load_campaign(tag: str, due: datetime) -> tuple[Any, Any]:
+    """An organization, workspace, brand and campaign of their own, named by
+    `tag`, so several loads (and the suite's other rows) never mix."""
+    from campaigns.models import BrandProfile, Campaign
+    from workspaces.models import Organization, Workspace
+
+    org = Organization.objects.create(name=f"Load {tag}", slug=f"load-{tag}")
+    workspace = Workspace.objects.create(
+        organization=org, name=f"Load {tag}", slug=f"load-{tag}"
+    )
+    brand = BrandProfile.objects.create(workspace=workspace, name="Load")
+    campaign = Campaign.objects.create(
+        workspace=workspace,
+        brand=brand,
+        name=f"Load {tag}",
+        start_date=due.date(),
+        end_date=due.date() + timedelta(days=1),
+        time_zone="UTC",
+    )
+    return workspace, campaign
+
+
+def _bulk_posts(
+    workspace: Any, campaign: Any, tag: str, times: list[datetime]
+) -> list[Any]:
+    """One scheduled post per due time, in batches of 2,000: one statement per
+    batch, not one per post."""
+    from campaigns.models import Post, PostStatus
+
+    count = len(times)
+    return Post.objects.bulk_create(
+        [
+            Post(
+                workspace=workspace,
+                campaign=campaign,
+                topic=f"Load {tag} {i}",
+                body=f"Post {i} of {count}.",
+                status=PostStatus.SCHEDULED,
+                scheduled_at=times[i],
+            )
+            for i in range(count)
+        ],
+        batch_size=2000,
+    )
+
+
+def _bulk_publications(
+    workspace: Any, posts: list[Any], targets: list[Any], times: list[datetime]
+) -> list[Any]:
+    """Each post's account link and its one publication, round robin over the
+    accounts, so the load is spread as a real workspace's would be."""
+    from campaigns.models import Post
+    from connections.models import Network
+    from publishing.delivery import new_idempotency_key
+    from publishing.models import Publication
+
+    accounts = len(targets)
+    links = Post.accounts.through
+    links.objects.bulk_create(
+        [
+            links(post_id=post.pk, channelaccount_id=targets[i % accounts].pk)
+            for i, post in enumerate(posts)
+        ],
+        batch_size=2000,
+    )
+    return Publication.objects.bulk_create(
+        [
+            Publication(
+                workspace=workspace,
+                post=post,
+                account=targets[i % accounts],
+                network=Network.WEBHOOK,
+                due_at=times[i],
+                next_attempt_at=times[i],
+                idempotency_key=new_idempotency_key(),
+            )
+            for i, post in enumerate(posts)
+        ],
+        batch_size=2000,
+    )
 
 
 @dataclass
