@@ -37,9 +37,10 @@ class _Tenant:
         self.reviewer = member(workspace, Role.REVIEWER, email="rea@example.test")
 
 
-def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
-    live_server, page, screenshot, media_root: Path
-):
+def _two_posts_in_review():
+    """A post whose copy is ready (two images, X and Mastodon connected,
+    Bluesky planning only) and one that must not pass: its Mastodon copy is
+    over the limit and its Bluesky copy fails the gate."""
     workspace = WorkspaceFactory(name="Bike Works", time_zone="Europe/Berlin")
     tenant = _Tenant(workspace)
     failing = post_in_review(tenant)  # Bluesky copy fails the gate
@@ -58,10 +59,20 @@ def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
     for account in post.accounts.exclude(network="bluesky"):  # Bluesky: planning
         account.credentials = {"token": "connected"}
         account.save(update_fields=["credentials"])
+    return tenant, post, failing
 
-    sign_in(page, live_server.url, tenant.reviewer.email)
-    page.goto(f"{live_server.url}/approvals/")
-    card = page.locator(f"#approval-{post.pk}")
+
+def _open_the_queue(page, url: str, tenant: _Tenant, post):
+    sign_in(page, url, tenant.reviewer.email)
+    page.goto(f"{url}/approvals/")
+    return page.locator(f"#approval-{post.pk}")
+
+
+def test_a_reviewer_reads_each_channels_copy_on_the_card(
+    live_server, page, screenshot, media_root: Path
+):
+    tenant, post, failing = _two_posts_in_review()
+    card = _open_the_queue(page, live_server.url, tenant, post)
     expect(card.locator(".approval-channel")).to_have_count(3)
     x = card.locator('[data-channel="x"]')
     expect(x.get_by_text("Part 1 of 2")).to_be_visible()
@@ -96,6 +107,14 @@ def test_a_reviewer_reads_the_copy_and_approves_from_the_card(
     expect(card.locator("[data-planning-only]")).to_have_count(1)
     expect(card.locator('[data-channel="bluesky"]')).to_contain_text("Planning only")
     screenshot("1-queue")
+
+
+def test_a_stale_card_is_refused_then_approves_and_a_change_shows_its_diff(
+    live_server, page, screenshot, media_root: Path
+):
+    tenant, post, _ = _two_posts_in_review()
+    card = _open_the_queue(page, live_server.url, tenant, post)
+    expect(card.locator(".approval-channel")).to_have_count(3)
 
     # Someone edits the X copy while the reviewer reads: approving is refused.
     chosen_x = Variant.objects.get(post=post, network="x", status="chosen")
