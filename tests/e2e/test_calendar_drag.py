@@ -22,7 +22,9 @@ pytestmark = pytest.mark.e2e
 BERLIN = "Europe/Berlin"
 
 
-def test_drag_a_post_to_another_day_keeps_its_local_time(live_server, page, screenshot):
+def _two_posts_in_a_berlin_week():
+    """A Tuesday 09:45 post to drag and a Thursday one to refuse, in a week
+    well ahead inside one month view, in a zone that is not the server's."""
     workspace = WorkspaceFactory(name="Bay Bakery", time_zone=BERLIN)
     person = member(workspace, Role.EDITOR, email="eda@example.test")
     account = ChannelAccountFactory(workspace=workspace, name="Bakery")
@@ -59,7 +61,12 @@ def test_drag_a_post_to_another_day_keeps_its_local_time(live_server, page, scre
         ),
         accounts=[account],
     )
+    return person, campaign, monday, post, other
 
+
+def test_drag_a_post_to_another_day_keeps_its_local_time(live_server, page, screenshot):
+    person, campaign, monday, post, other = _two_posts_in_a_berlin_week()
+    source_day = monday + timedelta(days=1)
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Email address").fill(person.email)
     page.get_by_label("Password").fill(PASSWORD)
