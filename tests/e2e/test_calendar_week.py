@@ -33,9 +33,15 @@ def _boxes_overlap(a: dict, b: dict) -> bool:
     )
 
 
-def test_three_posts_at_ten_are_all_visible_in_the_week_view(
-    live_server, page, screenshot
-):
+def _none_overlap(boxes: list) -> None:
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _boxes_overlap(a, b), (a, b)
+
+
+def _three_posts_at_ten():
+    """Three posts in one hour (10:00, 10:05, 10:10) of a Wednesday well
+    ahead, one with a title far too long for a card: the crowded case."""
     workspace = WorkspaceFactory(name="Bay Bakery", time_zone=BERLIN)
     person = member(workspace, Role.EDITOR, email="eda@example.test")
     account = ChannelAccountFactory(workspace=workspace, name="Bakery")
@@ -65,6 +71,13 @@ def test_three_posts_at_ten_are_all_visible_in_the_week_view(
         )
         for n, topic in enumerate(topics)
     ]
+    return person, wednesday, posts
+
+
+def test_three_posts_at_ten_are_all_visible_in_the_week_view(
+    live_server, page, screenshot
+):
+    person, wednesday, posts = _three_posts_at_ten()
     sign_in(page, live_server.url, person.email)
 
     page.goto(f"{live_server.url}/calendar/?view=week&date={wednesday:%Y-%m-%d}")
@@ -90,9 +103,7 @@ def test_three_posts_at_ten_are_all_visible_in_the_week_view(
         box = card.bounding_box()
         assert box and box["height"] > 10 and box["width"] > 40
         boxes.append(box)
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            assert not _boxes_overlap(a, b), (a, b)
+    _none_overlap(boxes)
     # Every card lies inside its hour's cell: nothing spills over 11:00.
     cell = slot.bounding_box()
     assert cell
@@ -113,9 +124,7 @@ def test_three_posts_at_ten_are_all_visible_in_the_week_view(
         card = page.locator(f"#post-{post.pk}")
         expect(card.locator(".post-card-topic")).to_be_visible()
         boxes.append(card.bounding_box())
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            assert not _boxes_overlap(a, b), (a, b)
+    _none_overlap(boxes)
     screenshot("3-narrow", full_page=False)
 
 
