@@ -7,11 +7,8 @@ The catch-all at the end answers unknown addresses in the API's error format
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from campaigns.api.brands import BrandViewSet
 from campaigns.api.campaigns import CampaignViewSet
-from campaigns.api.jobs import JobViewSet
 from campaigns.api.post_import import PostImportViewSet
-from campaigns.api.posts import PostViewSet
 from connections.api.accounts import ChannelAccountViewSet, ChannelViewSet
 from content.api.assets import AssetViewSet, PostImagesViewSet
 from content.api.generations import (
@@ -20,7 +17,12 @@ from content.api.generations import (
     WorkspaceAISpendViewSet,
 )
 from content.api.variants import VariantViewSet
+from events.api.audit_events import AuditEventViewSet
+from publishing.api.channel_subscribers import ChannelSubscriberViewSet
 from publishing.api.publications import PublicationViewSet
+from workflow.api.brands import BrandViewSet
+from workflow.api.jobs import JobViewSet
+from workflow.api.posts import PostViewSet
 from workspaces.api.api_keys import ApiKeyViewSet
 from workspaces.api.base import not_found
 from workspaces.api.invitations import InvitationViewSet
@@ -62,5 +64,16 @@ router.register("posts", PostImagesViewSet, basename="api-post-images")
 # deprecated read-only alias of "channels".
 router.register("channels", ChannelViewSet, basename="api-channel")
 router.register("publications", PublicationViewSet, basename="api-publication")
+router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
 
-urlpatterns = [*router.urls, re_path(r"^(?P<path>.*)$", not_found)]
+# A newsletter channel's subscribers (publishing.api.channel_subscribers), on
+# the channels resource. A router of its own: the same basename as "channels"
+# above keeps the route names those actions have always had.
+subscriber_router = SimpleRouter()
+subscriber_router.register("channels", ChannelSubscriberViewSet, basename="api-channel")
+
+urlpatterns = [
+    *router.urls,
+    *subscriber_router.urls,
+    re_path(r"^(?P<path>.*)$", not_found),
+]

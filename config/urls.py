@@ -23,4 +23,6 @@ urlpatterns = [
     path("", include("content.urls")),
     path("", include("demo.urls")),
     path("", include("campaigns.urls")),
+    # After campaigns: its posts/<pk>/move/ before the post actions' catch-all.
+    path("", include("workflow.urls")),
 ]

@@ -6,7 +6,7 @@ pillar's share, the topic's source). The slot text is computed when shown,
 from the post's CURRENT time: "Thursday 10:00 is among the best times for
 Bluesky audiences in Europe/Berlin (...)". After a person moves a post, it
 says so first ("Moved by Mara Lindqvist from Tue 8 Dec, 10:00."), from the
-note `record_move` leaves when the time changes.
+note `campaigns.services.posts.record_move` leaves when the time changes.
 """
 
 from __future__ import annotations
@@ -14,31 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from analytics.posting_times import describe_time
 from campaigns.models import Post
 from core.timezones import to_local
-from workspaces.models import User
-
-
-def record_move(post: Post, by: object, was: datetime | None) -> None:
-    """Note on a planned post that a person moved it from `was` (not saved here:
-    the caller saves the post). Posts without a planned slot are left alone."""
-    reason = post.plan_reason
-    if not isinstance(reason, dict) or "slot" not in reason:
-        return
-    if was is None or post.scheduled_at is None or post.scheduled_at == was:
-        return
-    who = by.display_name if isinstance(by, User) else "an API key"
-    post.plan_reason = {
-        **reason,
-        "moved": {
-            "by": who,
-            "from": was.isoformat(),
-            "at": timezone.now().isoformat(timespec="seconds"),
-        },
-    }
 
 
 def _parse(value: Any) -> datetime | None:

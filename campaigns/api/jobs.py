@@ -2,6 +2,8 @@
 
 A client that started a job (e.g. `POST /api/v1/campaigns/{id}/plan/`, 202)
 polls `GET /api/v1/jobs/{id}/` until `status` is `succeeded` or `failed`.
+Canceling one (an image job) needs content: `workflow.api.jobs` adds it and is
+what config/api_urls.py mounts.
 """
 
 from __future__ import annotations
@@ -10,17 +12,13 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from campaigns.models import Job, JobStatus
 from connections.api.channel_accounts import named_choice
 from core.api.docs import RETRY_AFTER, errors
-from core.errors import ConflictError
 from workspaces.api.base import ApiViewSet
 from workspaces.api.workspace_refs import WorkspaceFilter
-from workspaces.permissions import Action, visible_workspaces
+from workspaces.permissions import visible_workspaces
 
 
 class JobSerializer(serializers.ModelSerializer[Job]):
@@ -91,30 +89,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     filterset_class = JobFilter
     queryset = Job.objects.none()  # schema only; see get_queryset
 
-    action_permissions = {"cancel": Action.EDIT_CONTENT}
-
     def get_queryset(self) -> QuerySet[Job]:
         return Job.objects.filter(
             workspace__in=visible_workspaces(self.principal())
         ).order_by("-created_at", "-pk")
-
-    @extend_schema(
-        summary="Cancel a job",
-        description="Image jobs stop before their next image (the ones made stay); "
-        "a plan runs to its end, so canceling one answers 409 `not_cancelable`, "
-        "as does a job that already ended.",
-        request=None,
-        responses={200: JobSerializer, **errors(403, 404, 409)},
-    )
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str) -> Response:
-        from content.services.image_generation import KIND, image_job_cancel
-
-        job = self.get_object()
-        if job.kind != KIND:
-            raise ConflictError(
-                f"A {job.kind} job cannot be canceled; it runs to its end.",
-                code="not_cancelable",
-            )
-        job = image_job_cancel(job=job, by=self.principal())
-        return Response(JobSerializer(job).data)

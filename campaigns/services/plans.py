@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from celery import current_app
+
 from campaigns.models import Campaign, Job, JobStatus
 from campaigns.services.brands import require
 from campaigns.services.jobs import enqueue, job_create
@@ -14,6 +16,8 @@ if TYPE_CHECKING:
     from workspaces.permissions import Principal
 
 PLAN_JOB = "plan"
+# The planner's task (workflow.tasks, above this app), looked up by its name.
+PLAN_TASK = "campaigns.tasks.run_plan_job"
 
 
 def plan_request(*, campaign: Campaign, by: Principal) -> Job:
@@ -46,7 +50,5 @@ def plan_request(*, campaign: Campaign, by: Principal) -> Job:
         by=by,
         input={"campaign_id": campaign.pk},
     )
-    from campaigns.tasks import run_plan_job
-
-    enqueue(run_plan_job, job)
+    enqueue(current_app.tasks[PLAN_TASK], job)
     return job

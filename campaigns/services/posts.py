@@ -28,9 +28,7 @@ from campaigns.models import (
 from campaigns.services.brands import require
 from campaigns.terms import clean_terms
 from connections.models import ChannelAccount
-from content.models import Asset
 from core.timezones import to_local
-from workflow.plan_explain import record_move
 from workspaces.models import ApiKey, User
 from workspaces.permissions import Action, can
 
@@ -176,7 +174,7 @@ def _validate(
             _add(errors, "pillar", "No such pillar in this campaign.")
         post.pillar = pillar
     if "image" in data:
-        image: Asset | None = data["image"]
+        image = data["image"]  # a content Asset, or None
         if image is not None and image.workspace_id != post.workspace_id:
             _add(errors, "image", "No such image in this workspace.")
         post.image = image
@@ -233,6 +231,25 @@ def post_create(
         post.accounts.set(accounts)
         lifecycle.record_creation(post, by=by)
     return post
+
+
+def record_move(post: Post, by: object, was: datetime | None) -> None:
+    """Note on a planned post that a person moved it from `was` (not saved here:
+    the caller saves the post). Posts without a planned slot are left alone."""
+    reason = post.plan_reason
+    if not isinstance(reason, dict) or "slot" not in reason:
+        return
+    if was is None or post.scheduled_at is None or post.scheduled_at == was:
+        return
+    who = by.display_name if isinstance(by, User) else "an API key"
+    post.plan_reason = {
+        **reason,
+        "moved": {
+            "by": who,
+            "from": was.isoformat(),
+            "at": timezone.now().isoformat(timespec="seconds"),
+        },
+    }
 
 
 def post_update(*, post: Post, by: Principal, data: dict[str, Any]) -> Post:

@@ -230,7 +230,7 @@ def _boolean(value: str | None) -> bool | None:
 @extend_schema(tags=["media library"], parameters=[RETRY_AFTER])
 class PostImagesViewSet(ApiViewSet):
     """Only the `images` action on posts (the rest of a post is in
-    `campaigns.api.posts`)."""
+    `workflow.api.posts`)."""
 
     serializer_class = JobSerializer
     queryset = Post.objects.none()  # schema only; see get_queryset

@@ -109,7 +109,7 @@ BUDGET_409 = OpenApiResponse(
 @extend_schema(tags=["copy generation"], parameters=[RETRY_AFTER])
 class PostGenerateViewSet(ApiViewSet):
     """Only the `generate` action on posts (the rest of a post is in
-    `campaigns.api.posts`)."""
+    `workflow.api.posts`)."""
 
     serializer_class = GenerationSerializer
     queryset = Post.objects.none()  # schema only; see get_queryset

@@ -109,7 +109,7 @@ def test_describe_time(network, when, expected) -> None:
 
 
 def test_an_api_key_move_is_named_as_such(tenant) -> None:
-    from workflow.plan_explain import record_move
+    from campaigns.services.posts import record_move
 
     with time_machine.travel(NOW, tick=True):
         post = _planned_post(tenant)

@@ -21,7 +21,7 @@ READERS = [Role.REVIEWER, Role.CLIENT]
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     """Plan requests enqueue after commit; these tests only look at the job row."""
-    monkeypatch.setattr("campaigns.tasks.run_plan_job.delay", lambda job_id: None)
+    monkeypatch.setattr("workflow.tasks.run_plan_job.delay", lambda job_id: None)
 
 
 def _campaign(tenant, **kwargs):

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("static_files")
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    monkeypatch.setattr("campaigns.tasks.run_plan_job.delay", lambda job_id: None)
+    monkeypatch.setattr("workflow.tasks.run_plan_job.delay", lambda job_id: None)
 
 
 def step(name: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from campaigns.models import Post, PostStatus
+from publishing.models import Publication, PublicationStatus
 from workspaces.permissions import Action, can
 
 register = template.Library()
@@ -52,8 +53,6 @@ def approvals_waiting(context: dict[str, Any]) -> int:
         or not can(request.user, Action.APPROVE, workspace)
     ):
         return 0
-    from publishing.models import Publication, PublicationStatus
-
     posts = Post.objects.filter(workspace=workspace, status=PostStatus.IN_REVIEW)
     # A copy edited after its post started publishing waits for a review too.
     copies = Publication.objects.filter(

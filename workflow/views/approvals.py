@@ -24,9 +24,9 @@ from django.views.decorators.http import require_POST
 from campaigns import lifecycle, selectors, services
 from campaigns.models import Post
 from campaigns.views.post_forms import ReasonForm
-from campaigns.views.posts import transition, workspace_post
 from core.errors import ConflictError
 from workflow import review
+from workflow.views.posts import transition, workspace_post
 from workspaces.models import Role, User, Workspace
 from workspaces.permissions import Action, can, role_in_workspace
 from workspaces.views.common import (

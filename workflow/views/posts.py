@@ -21,8 +21,12 @@ from django.views.decorators.http import require_POST
 from campaigns import lifecycle, services
 from campaigns.models import Post, PostOrigin, PostStatus
 from campaigns.views.post_forms import NewPostForm, PostForm, ReasonForm
+from content.views.panel import panel_context
+from content.views.post_images import images_context
 from core.errors import ConflictError
 from core.timezones import to_local
+from workflow import review
+from workflow.plan_explain import explain
 from workspaces.middleware import SESSION_KEY
 from workspaces.models import User
 from workspaces.permissions import Action, can, visible_workspaces
@@ -71,8 +75,6 @@ def transition(request: WorkspaceRequest, post: Post, action: str) -> str | None
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         if action == "approve":  # what the page showed, when it says what that was
-            from workflow import review
-
             review.approve_reviewed(
                 post=post,
                 by=request.user,
@@ -88,8 +90,6 @@ def transition(request: WorkspaceRequest, post: Post, action: str) -> str | None
 
 def _plan_reasons(post: Post) -> list[tuple[str, str]]:
     """Said for a marketer, for the post's current time (workflow.plan_explain)."""
-    from workflow.plan_explain import explain
-
     return explain(post)
 
 
@@ -113,8 +113,6 @@ def _editor(
     editable = may_edit and post.status not in lifecycle.LOCKED_STATES
     actions = [lifecycle.MOVES[a] for a in lifecycle.allowed_actions(post, user)]
     if any(move.action == "approve" for move in actions):
-        from workflow import review
-
         fingerprint = review.review_fingerprint(post)
     else:
         fingerprint = ""
@@ -146,12 +144,8 @@ def _editor(
             else ""
         ),
     }
-    from content.views.panel import panel_context  # the copy variants panel
-
-    context.update(panel_context(request, post))
-    from content.views.post_images import images_context  # the Images panel
-
-    context.update(images_context(request, post))
+    context.update(panel_context(request, post))  # the copy variants panel
+    context.update(images_context(request, post))  # the Images panel
     return render(request, PAGE, context, status=status)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from campaigns.api.post_serializers import ReasonSerializer
+from workflow.api.post_serializers import ReasonSerializer
 from workflow.review import ChannelCard
 
 

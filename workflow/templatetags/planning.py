@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import template
 
+from workflow.planner.angles import angle_source as source
 from workspaces.models import Workspace
 
 register = template.Library()
@@ -16,6 +17,4 @@ register = template.Library()
 def angle_source(workspace: Workspace | None) -> str:
     if workspace is None:
         return "the offline planner (rules, no AI)"
-    from workflow.planner.angles import angle_source as source
-
     return source(workspace)

@@ -14,13 +14,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from campaigns import selectors, services
-from campaigns.forms import OnboardingForm
 from connections.forms import CONNECT_FORMS
+from content.services.budget import ai_settings_for, month_spend
 from workflow.overview import workspace_overview
+from workspaces import selectors
+from workspaces.forms import OnboardingForm
 from workspaces.middleware import SESSION_KEY
 from workspaces.models import Role
 from workspaces.permissions import Action, can, role_in_workspace
+from workspaces.services.tenancy import organization_create, workspace_create
 from workspaces.views.common import SignedInRequest, apply_validation_error
 
 
@@ -44,8 +46,6 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         "can_manage_workspace": can(user, Action.MANAGE_WORKSPACE, workspace),
         "can_manage_keys": can(user, Action.MANAGE_API_KEYS, workspace),
     }
-    from content.services.budget import ai_settings_for, month_spend
-
     context["ai_spend"], context["ai_tokens"] = month_spend(workspace)
     context["ai_settings"] = ai_settings_for(workspace)
     context["overview"] = workspace_overview(workspace, user)
@@ -64,11 +64,11 @@ def onboarding(request: SignedInRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                organization = services.organization_create(
+                organization = organization_create(
                     name=data["organization_name"],
                     owner=request.user,
                 )
-                workspace = services.workspace_create(
+                workspace = workspace_create(
                     organization=organization,
                     name=data["workspace_name"],
                     time_zone=data["time_zone"],

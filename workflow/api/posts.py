@@ -26,7 +26,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campaigns import lifecycle, selectors, services
-from campaigns.api.post_serializers import (
+from campaigns.models import (
+    Post,
+)
+from core.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
+from publishing.models import Publication
+from workflow import review as review_service
+from workflow.api.post_serializers import (
     CommentCreateSerializer,
     CommentSerializer,
     HistorySerializer,
@@ -37,13 +43,7 @@ from campaigns.api.post_serializers import (
     ReasonSerializer,
     RejectSerializer,
 )
-from campaigns.api.review import ApproveSerializer, ReviewSerializer
-from campaigns.models import (
-    Post,
-)
-from core.api.docs import RETRY_AFTER, ErrorResponseSerializer, errors
-from publishing.models import Publication
-from workflow import review as review_service
+from workflow.api.review import ApproveSerializer, ReviewSerializer
 from workspaces.api.base import ApiViewSet
 from workspaces.permissions import Action
 
