@@ -5,11 +5,11 @@ and a long piece a stated choice:
 
 - a module outside the tests: at most 400 lines (migrations are generated);
 - a test module (under tests/, or named test_*.py / conftest.py): at most 600;
-- a function (or method) of a module outside the tests over 60 lines, counted
-  from its `def` to its last line, says why it is one piece: a comment starting
-  `# One piece:` before its first statement (after the docstring, if any). Test
-  functions are left to their module's limit: a browser scenario reads best as
-  one story, and a fake server's handler as one table of answers.
+- a function (or method) over 60 lines, counted from its `def` to its last
+  line, in the tests as elsewhere, says why it is one piece: a comment starting
+  `# One piece:` before its first statement (after the docstring, if any). A
+  test splits along its own phases (arrangement helpers, fixtures, separate
+  tests); a browser story whose steps need each other's state says so.
 
 The walk skips what is not ours: .venv, node_modules, var, migrations, hidden
 and build folders.
@@ -125,10 +125,7 @@ def test_no_module_is_over_its_line_limit() -> None:
 
 def test_a_function_over_60_lines_says_why_it_is_one_piece() -> None:
     found = [
-        f
-        for path in _python_files()
-        if not _is_test_module(path)
-        for f in _long_functions_without_reason(path)
+        f for path in _python_files() for f in _long_functions_without_reason(path)
     ]
     assert not found, (
         f"Split these, or start them with a `{ONE_PIECE} <why>` comment:\n"
