@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
-from campaigns.forms import choice_field, time_zone_choices
+from campaigns.forms import choice_field
 from campaigns.models import BrandProfile, Campaign, CampaignStatus, Objective
 from campaigns.views.brand_forms import list_text
-from connections.models import ChannelAccount, Network
+from connections.models import ChannelAccount
+from workspaces.forms import time_zone_choices
 from workspaces.models import Workspace
 
 
@@ -325,11 +326,3 @@ class CampaignForm(WizardBriefForm, WizardDatesForm):
 
 class CampaignStatusForm(forms.Form):
     status = forms.ChoiceField(choices=CampaignStatus.choices)
-
-
-class ChannelAccountForm(forms.Form):
-    name = forms.CharField(label="Display name", max_length=200)
-    network = forms.ChoiceField(choices=Network.choices)
-    handle = forms.CharField(
-        max_length=255, required=False, help_text="e.g. @roastery@mastodon.social"
-    )
