@@ -28,6 +28,9 @@ def test_wizard_generates_a_plan_through_the_worker_and_shows_it_on_the_calendar
     screenshot,
     celery_worker: CeleryWorker,
 ):
+    # One piece: one browser session walks the whole wizard; each step needs the
+    # previous one's state (the wizard keeps its draft in the session), and the
+    # plan and calendar checks need the campaign the last step made.
     workspace = WorkspaceFactory(name="Harbour Coffee", time_zone="Europe/Berlin")
     person = UserFactory(email="ines@example.test", first_name="Ines")
     Membership.objects.create(
