@@ -35,20 +35,7 @@ def _workspace():
     publication and a blog that needs reconnecting."""
     workspace = WorkspaceFactory(name="Bay Bakery", time_zone=BERLIN)
     admin = member(workspace, Role.ADMIN, email="ada@example.test")
-    hook = ChannelAccountFactory(
-        workspace=workspace,
-        name="Shop webhook",
-        network=Network.WEBHOOK,
-        credentials={"secret": "s" * 24, "url": "https://hooks.example.com/x"},
-    )
-    ChannelAccountFactory(
-        workspace=workspace,
-        name="Bakery blog",
-        network=Network.WORDPRESS,
-        status=AccountStatus.NEEDS_RECONNECT,
-        credentials={"site_url": "https://blog.example"},
-        last_error="WordPress refused the application password.",
-    )
+    hook = _accounts(workspace)
     today = timezone.localdate()
     campaign = CampaignFactory(
         workspace=workspace,
@@ -84,6 +71,32 @@ def _workspace():
         status=PostStatus.IN_REVIEW,
         accounts=[hook],
     )
+    failed = _failed_post(campaign, hook)
+    return admin, due, review, failed
+
+
+def _accounts(workspace):
+    """The webhook the posts go to, and a blog that needs reconnecting (the
+    dashboard's "broken" list); returns the webhook."""
+    hook = ChannelAccountFactory(
+        workspace=workspace,
+        name="Shop webhook",
+        network=Network.WEBHOOK,
+        credentials={"secret": "s" * 24, "url": "https://hooks.example.com/x"},
+    )
+    ChannelAccountFactory(
+        workspace=workspace,
+        name="Bakery blog",
+        network=Network.WORDPRESS,
+        status=AccountStatus.NEEDS_RECONNECT,
+        credentials={"site_url": "https://blog.example"},
+        last_error="WordPress refused the application password.",
+    )
+    return hook
+
+
+def _failed_post(campaign, hook):
+    """A post whose only publication failed, left as the publisher leaves it."""
     failed = PostFactory(
         campaign=campaign, topic="Harvest loaf launch", accounts=[hook]
     )
@@ -99,7 +112,7 @@ def _workspace():
     )
     # As the publisher leaves it: the post's only publication failed.
     type(failed).objects.filter(pk=failed.pk).update(status=PostStatus.FAILED)
-    return admin, due, review, failed
+    return failed
 
 
 def test_the_dashboard_shows_what_is_due_waiting_and_broken(
