@@ -27,7 +27,9 @@ pytestmark = pytest.mark.e2e
 BERLIN = "Europe/Berlin"
 
 
-def test_choose_accounts_and_add_one_to_the_campaign(live_server, page, screenshot):
+def _a_post_on_main_with_sky_on_offer():
+    """A campaign on Main only, the workspace's Sky not yet in it, and another
+    workspace's account that must never be offered."""
     workspace = WorkspaceFactory(name="Bay Bakery", time_zone=BERLIN)
     editor = member(workspace, Role.EDITOR, email="eda@example.test")
     main = ChannelAccountFactory(workspace=workspace, network="mastodon", name="Main")
@@ -51,7 +53,11 @@ def test_choose_accounts_and_add_one_to_the_campaign(live_server, page, screensh
         ),
         accounts=[main],
     )
+    return editor, main, sky, campaign, post
 
+
+def test_choose_accounts_and_add_one_to_the_campaign(live_server, page, screenshot):
+    editor, main, sky, campaign, post = _a_post_on_main_with_sky_on_offer()
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Email address").fill(editor.email)
     page.get_by_label("Password").fill(PASSWORD)
