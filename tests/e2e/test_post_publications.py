@@ -66,13 +66,9 @@ def _variant(post: Post, network: str, text: str) -> None:
     variant.save(update_fields=["rule_report"])
 
 
-def test_publish_one_row_then_fix_and_review_the_other(
-    live_server, page, screenshot, sink, monkeypatch
-):
-    # The scheduler's tick and the worker's task run in this process below; the
-    # claimed ids are not sent to the broker, where a Celery worker started by
-    # an earlier test of the session (tests/realservices.py) could take them.
-    monkeypatch.setattr(dispatcher, "enqueue", lambda ids: None)
+def _post_on_three_accounts(sink: SinkServer):
+    """Approved and scheduled for a Friday ahead: a webhook row (to the sink),
+    a connected Bluesky row, and a planning-only account with no row."""
     workspace = WorkspaceFactory(name="Bay Bakery")
     editor = member(workspace, Role.EDITOR, email="eda@example.test")
     reviewer = member(workspace, Role.REVIEWER, email="rita@example.test")
@@ -108,7 +104,37 @@ def test_publish_one_row_then_fix_and_review_the_other(
     lifecycle.transition(post, "schedule", by=editor)
     rows = {p.account_id: p for p in Publication.objects.filter(post=post)}
     assert set(rows) == {hook.pk, sky.pk}  # planning only: none
+    return editor, reviewer, hook, sky, friday, post, rows
 
+
+def _bluesky_refuses_the_copy(publication: Publication) -> None:
+    """What the worker leaves on Friday when Bluesky refuses the text: due
+    now, failed as invalid (a retry cannot help)."""
+    Publication.objects.filter(pk=publication.pk).update(
+        due_at=timezone.now(), due_override=True
+    )
+    publishing.publication_move(
+        [publication.pk],
+        to=PS.FAILED,
+        sources=[PS.SCHEDULED],
+        error="The post is 301 characters; Bluesky allows 300.",
+        error_kind="invalid",
+        finished_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def no_broker(monkeypatch) -> None:
+    """The scheduler's tick and the worker's task run in the test's process; the
+    claimed ids are not sent to the broker, where a Celery worker started by
+    an earlier test of the session (tests/realservices.py) could take them."""
+    monkeypatch.setattr(dispatcher, "enqueue", lambda ids: None)
+
+
+def test_publish_one_row_then_fix_and_review_the_other(
+    live_server, page, screenshot, sink, no_broker
+):
+    editor, reviewer, hook, sky, friday, post, rows = _post_on_three_accounts(sink)
     sign_in(page, live_server.url, editor.email)
     page.goto(f"{live_server.url}/posts/{post.pk}/")
     section = page.locator("#publications")
@@ -136,17 +162,7 @@ def test_publish_one_row_then_fix_and_review_the_other(
     screenshot("2-partly-published")
 
     # Friday: Bluesky refuses the copy. A retry cannot help: Edit, not Retry.
-    Publication.objects.filter(pk=rows[sky.pk].pk).update(
-        due_at=timezone.now(), due_override=True
-    )
-    publishing.publication_move(
-        [rows[sky.pk].pk],
-        to=PS.FAILED,
-        sources=[PS.SCHEDULED],
-        error="The post is 301 characters; Bluesky allows 300.",
-        error_kind="invalid",
-        finished_at=timezone.now(),
-    )
+    _bluesky_refuses_the_copy(rows[sky.pk])
     page.reload()
     expect(sky_row.locator(".status-badge")).to_have_text("Failed")
     expect(sky_row.get_by_role("button", name="Retry")).to_have_count(0)
