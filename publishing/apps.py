@@ -12,8 +12,8 @@ class PublishingConfig(AppConfig):
 
     def ready(self) -> None:
         from campaigns import lifecycle
-        from connections import accounts
-        from publishing import account_hooks, failures
+        from connections import accounts, audience
+        from publishing import account_hooks, failures, newsletter
         from publishing.delivery import (
             publications_follow_post,
             publications_follow_status,
@@ -36,3 +36,5 @@ class PublishingConfig(AppConfig):
         accounts.register_disconnect_listener(
             account_hooks.publications_cancel_for_account
         )
+        # The accounts API shows an email channel's subscribers per status.
+        audience.register_audience_counter(newsletter.audience_counts)

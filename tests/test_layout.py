@@ -108,7 +108,7 @@ def _long_functions_without_reason(path: Path, root: Path = ROOT) -> list[str]:
 def test_the_walk_finds_the_apps_and_the_tests() -> None:
     """The limits below are only as good as the walk: it sees the code."""
     found = {p.relative_to(ROOT).parts[0] for p in _python_files()}
-    for folder in ("campaigns", "channels", "content", "config", "bench", "tests"):
+    for folder in ("campaigns", "publishing", "networks", "content", "config", "tests"):
         assert folder in found, found
     assert ".venv" not in found and "var" not in found
 

@@ -16,12 +16,11 @@ from rest_framework import serializers
 
 from connections import accounts
 from connections.api.channel_accounts import named_choice
+from connections.audience import audience_counts
 from connections.models import AccountStatus, ChannelAccount, Network
 from core.api.common import ModelSerializer, StrictSerializer
 from networks import limits as copy_limits
 from networks.textrules import rules_for
-from publishing import newsletter
-from publishing.models import Subscriber, SubscriberStatus
 from workspaces.api.workspace_refs import WorkspaceFilter
 
 
@@ -112,27 +111,8 @@ class ChannelSerializer(ModelSerializer):
     def get_audience(self, account: ChannelAccount) -> dict[str, int] | None:
         if account.network != Network.EMAIL:
             return None
-        return newsletter.audience_counts([account.pk])[account.pk]
-
-
-class SubscriberSerializer(serializers.ModelSerializer[Subscriber]):
-    status = named_choice("SubscriberStatus", SubscriberStatus.choices, read_only=True)
-
-    class Meta:
-        model = Subscriber
-        fields = [
-            "id",
-            "email",
-            "status",
-            "created_at",
-            "confirmed_at",
-            "unsubscribed_at",
-        ]
-        read_only_fields = fields
-
-
-class SubscriberCreateSerializer(StrictSerializer):
-    email = serializers.EmailField(max_length=254)
+        counts = audience_counts([account.pk])
+        return None if counts is None else counts[account.pk]
 
 
 class ChannelUpdateSerializer(StrictSerializer):

@@ -1,24 +1,46 @@
 """The subscriber list of an email newsletter channel:
 `/api/v1/channels/{id}/subscribers/` (list, add with double opt-in) and
 `…/subscribers/{subscriber_id}/` (unsubscribe). The rules live in
-`publishing.newsletter`; `ChannelViewSet` mixes these actions in.
+`publishing.newsletter`; `ChannelSubscriberViewSet` (channel_subscribers.py)
+serves them under the channels' routes.
 """
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from connections.api.serializers import SubscriberCreateSerializer, SubscriberSerializer
+from connections.api.channel_accounts import named_choice
 from connections.models import ChannelAccount
+from core.api.common import StrictSerializer
 from core.api.docs import errors
 from publishing import newsletter
 from publishing.models import Subscriber, SubscriberStatus
 from workspaces.api.base import ApiViewSet
+
+
+class SubscriberSerializer(serializers.ModelSerializer[Subscriber]):
+    status = named_choice("SubscriberStatus", SubscriberStatus.choices, read_only=True)
+
+    class Meta:
+        model = Subscriber
+        fields = [
+            "id",
+            "email",
+            "status",
+            "created_at",
+            "confirmed_at",
+            "unsubscribed_at",
+        ]
+        read_only_fields = fields
+
+
+class SubscriberCreateSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
 
 
 class SubscriberActions(ApiViewSet):
