@@ -23,10 +23,16 @@ from workspaces.models import Role
 pytestmark = pytest.mark.e2e
 
 
-def test_generate_edit_and_stream_variants_in_the_post_editor(
-    live_server, page, screenshot, celery_worker: CeleryWorker, settings
-):
-    settings.LLM_PROVIDER = "offline"
+def _sign_in(page, url: str, email: str) -> None:
+    page.goto(f"{url}/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/")
+
+
+def _a_post_on_x_and_mastodon():
+    """Two networks, so each tab's variants and counter are its own."""
     workspace = WorkspaceFactory(name="Bay Bakery")
     editor = member(workspace, Role.EDITOR, email="eda@example.test")
     accounts = [
@@ -41,12 +47,18 @@ def test_generate_edit_and_stream_variants_in_the_post_editor(
         accounts=accounts,
         link="https://example.test/sourdough",
     )
+    return editor, post
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email address").fill(editor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+
+def test_generate_edit_and_stream_variants_in_the_post_editor(
+    live_server, page, screenshot, celery_worker: CeleryWorker, settings
+):
+    # One piece: one browser session walks generate, edit and stream; each step
+    # needs the previous one's state (X's variants after Mastodon's, the edit
+    # on a generated variant, the streamed one labelled after A and B).
+    settings.LLM_PROVIDER = "offline"
+    editor, post = _a_post_on_x_and_mastodon()
+    _sign_in(page, live_server.url, editor.email)
 
     page.goto(f"{live_server.url}/posts/{post.pk}/")
     panel = page.locator("#variants-panel")
@@ -139,12 +151,9 @@ def test_generate_edit_and_stream_variants_in_the_post_editor(
     screenshot("5-after-stream")
 
 
-def test_limits_in_the_editor_body_counter_badge_and_choose(
-    live_server, page, screenshot
-):
-    """The post body counts per ticked channel account, live, in each network's
-    measure and the account's own limit; a variant over Bluesky's limit lists
-    the problem in its badge and cannot be chosen."""
+def _a_post_with_a_variant_over_bluesky():
+    """A post on Bluesky with Mastodon (its instance's own 100-grapheme limit)
+    on offer, and a variant one grapheme over Bluesky's 300."""
     workspace = WorkspaceFactory(name="Bay Bakery")
     editor = member(workspace, Role.EDITOR, email="eda@example.test")
     bluesky = ChannelAccountFactory(
@@ -163,12 +172,17 @@ def test_limits_in_the_editor_body_counter_badge_and_choose(
     over = Variant.objects.create(
         workspace=workspace, post=post, network="bluesky", label="A", text="a" * 301
     )
+    return editor, bluesky, mastodon, post, over
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email address").fill(editor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
+
+def test_limits_in_the_editor_body_counter_badge_and_choose(
+    live_server, page, screenshot
+):
+    """The post body counts per ticked channel account, live, in each network's
+    measure and the account's own limit; a variant over Bluesky's limit lists
+    the problem in its badge and cannot be chosen."""
+    editor, bluesky, mastodon, post, over = _a_post_with_a_variant_over_bluesky()
+    _sign_in(page, live_server.url, editor.email)
     page.goto(f"{live_server.url}/posts/{post.pk}/")
 
     counters = page.locator("[data-charcount-channels]")
