@@ -52,7 +52,8 @@ def bulk_set(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        updated: int = cursor.rowcount
+        return updated
 
 
 def _concrete_field(field: object) -> models.Field[Any, Any]:

@@ -87,7 +87,7 @@ def check_broker() -> dict[str, Any]:
     start = time.monotonic()
     options = dict(getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {})
     try:
-        with Connection(
+        with Connection(  # type: ignore[no-untyped-call]  # kombu ships no types
             url,
             transport_options=options,
             connect_timeout=BROKER_TIMEOUT_SECONDS,

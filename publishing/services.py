@@ -81,19 +81,18 @@ def publication_act(
     "retry". Raises what the service raises (`ConflictError`, PermissionDenied)."""
     # Imported here: publishing.delivery is the worker's heavy side and imports
     # much of the app; the heartbeat above must not pull it in.
-    from publishing import delivery as publishing
-    from publishing import publication_review
+    from publishing import delivery, publication_review
 
     if name == "publish-now":
-        publishing.publish_now(publication, by=by)
+        delivery.publish_now(publication, by=by)
     elif name == "retry":
-        publishing.publication_retry(publication, by=by)
+        delivery.publication_retry(publication, by=by)
     elif name == "cancel":
-        publishing.publication_cancel(publication, by=by)
+        delivery.publication_cancel(publication, by=by)
     elif name == "approve":
         publication_review.publication_approve(publication, by=by)
     elif name == "resolve":
-        publishing.publication_resolve(
+        delivery.publication_resolve(
             publication,
             outcome=_resolved_as(outcome),
             by=by,

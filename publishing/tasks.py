@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from publishing import delivery as publishing
+from publishing import delivery
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]  # Celery ships no types
     name="channels.publish_batch", bind=True, acks_late=True, ignore_result=True
 )
 def publish_batch(self: Task, publication_ids: list[int]) -> dict[int, str]:
     """What the dispatcher sends: up to PUBLISH_TASK_BATCH queued publications."""
-    return publishing.publication_publish_many(
+    return delivery.publication_publish_many(
         publication_ids, task_id=self.request.id or ""
     )

@@ -110,16 +110,16 @@ def review_posts(posts: Iterable[Post]) -> list[Post]:
 
 def _measures(account: ChannelAccount, out: ChannelOut) -> tuple[PartMeasure, ...]:
     from content.services.copy_checks import account_limits
-    from networks import textrules as channel_rules
+    from networks import textrules
 
     try:
-        rules = channel_rules.rules_for(out.network)
+        rules = textrules.rules_for(out.network)
     except ValueError:  # a network without text rules
         return ()
     limit = account_limits(account).max_length
     measures = []
     for part in out.parts:
-        m = channel_rules.measure(out.network, part, max_length=limit)
+        m = textrules.measure(out.network, part, max_length=limit)
         text = f"{m.length}" + (f" / {m.limit}" if m.limit else "") + f" {m.unit}"
         if rules.subject_only:
             text = f"Subject: {text}"

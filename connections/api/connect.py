@@ -36,7 +36,8 @@ def api_field(field: Field) -> serializers.Field[Any, Any, Any, Any]:
     kw: dict[str, Any] = {"required": False}
     if field.api_help:
         kw["help_text"] = field.api_help
-    for name in ("max_length", "min_length"):
+    # Only the bounds a field declares (an integer's min/max, a text's lengths).
+    for name in ("max_length", "min_length", "min_value", "max_value"):
         if getattr(field, name) is not None:
             kw[name] = getattr(field, name)
     if field.kind == SECRET:
@@ -46,9 +47,7 @@ def api_field(field: Field) -> serializers.Field[Any, Any, Any, Any]:
     if field.kind == EMAIL:
         return serializers.EmailField(**kw)
     if field.kind == INTEGER:
-        return serializers.IntegerField(
-            min_value=field.min_value, max_value=field.max_value, **kw
-        )
+        return serializers.IntegerField(**kw)
     if field.kind == CHOICE:
         return serializers.ChoiceField(choices=list(field.choices), **kw)
     return serializers.CharField(**kw)

@@ -11,7 +11,7 @@ from django import template
 from campaigns import lifecycle
 from connections.models import ChannelAccount, Network
 from content.services.copy_checks import account_limits, limit_problems
-from networks import textrules as channel_rules
+from networks import textrules
 
 register = template.Library()
 
@@ -46,7 +46,7 @@ def body_counters(
             "max_length": account_limits(account).max_length,
         }
         for account in _accounts(form)
-        if account.network in channel_rules.RULES
+        if account.network in textrules.RULES
     ]
     return {
         "rows": rows,

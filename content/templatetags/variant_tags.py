@@ -9,14 +9,14 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from networks import textrules as channel_rules
+from networks import textrules
 
 register = template.Library()
 
 _KINDS = (
-    ("link", channel_rules.ANY_URL_RE),
-    ("tag", channel_rules.HASHTAG_RE),
-    ("mention", channel_rules.MENTION_RE),
+    ("link", textrules.ANY_URL_RE),
+    ("tag", textrules.HASHTAG_RE),
+    ("mention", textrules.MENTION_RE),
 )
 
 

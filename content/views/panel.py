@@ -18,7 +18,7 @@ from content.forms import GenerateForm
 from content.models import Generation, Variant, VariantStatus
 from content.services import copy_checks
 from content.services.budget import resolve_provider
-from networks import textrules as channel_rules
+from networks import textrules
 from workspaces.models import Role, User
 from workspaces.permissions import Action, can, role_in_workspace
 from workspaces.views.common import WorkspaceRequest
@@ -42,7 +42,7 @@ class Channel:
     def max_length(self) -> int | None:
         """The strictest length the channel's accounts allow (an account may
         set its own, as a Mastodon instance does): what the counter shows."""
-        if self.network not in channel_rules.RULES:
+        if self.network not in textrules.RULES:
             return None
         lengths = [
             limit
@@ -51,7 +51,7 @@ class Channel:
         ]
         if lengths:
             return min(lengths)
-        return channel_rules.RULES[self.network].max_length
+        return textrules.RULES[self.network].max_length
 
     @property
     def chosen(self) -> Variant | None:
@@ -91,7 +91,7 @@ def _annotate(variant: Variant, accounts: list[ChannelAccount]) -> None:
     """What the variant's badge lists: every limit its text breaks for the
     channel's accounts, the brand's rules and the gate's reasons (`problems`);
     the blocking limits (`limit_problems`) say why it cannot be chosen."""
-    if variant.network in channel_rules.RULES:
+    if variant.network in textrules.RULES:
         limits = copy_checks.variant_findings(variant, accounts)
     else:  # a network without rules (removed since): nothing to measure
         limits = []

@@ -34,7 +34,7 @@ class IdField(forms.IntegerField):
 
 
 @extend_schema_field(ID_SCHEMA)
-class IdFilter(filters.Filter):
+class IdFilter(filters.Filter):  # type: ignore[misc]  # django-filter is untyped
     """`?name=<id>`: the objects whose `field_name` is that id."""
 
     field_class = IdField

@@ -39,7 +39,7 @@ def _phrase_pattern(phrase: str) -> regex.Pattern[str]:
 
 def _split_hashtag(tag: str) -> str:
     """ "#CheapDeals" → "Cheap Deals", "#cheap_deals" → "cheap deals"."""
-    spaced = regex.sub(r"(?<=\p{Ll})(?=\p{Lu})|_", " ", tag)
+    spaced: str = regex.sub(r"(?<=\p{Ll})(?=\p{Lu})|_", " ", tag)  # untyped
     return spaced
 
 

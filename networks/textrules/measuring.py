@@ -78,7 +78,8 @@ class Measure:
 
 
 def graphemes(text: str) -> list[str]:
-    return regex.findall(r"\X", text)
+    found: list[str] = regex.findall(r"\X", text)  # regex is untyped
+    return found
 
 
 def _utf16_units(text: str) -> int:
@@ -113,16 +114,19 @@ def _x_plain_weight(text: str) -> int:
 
 def _mastodon_countable(text: str) -> str:
     text = SCHEME_URL_RE.sub("x" * 23, text)
-    return MENTION_RE.sub(lambda m: "@" + m.group(1), text)
+    plain: str = MENTION_RE.sub(lambda m: "@" + m.group(1), text)  # regex is untyped
+    return plain
 
 
 def _without_urls(text: str) -> str:
-    return ANY_URL_RE.sub(" ", text)
+    plain: str = ANY_URL_RE.sub(" ", text)  # regex is untyped
+    return plain
 
 
 def hashtags_in(text: str) -> list[str]:
     """Hashtags as written, without "#", outside URLs ("/#anchor" is not one)."""
-    return HASHTAG_RE.findall(_without_urls(text))
+    found: list[str] = HASHTAG_RE.findall(_without_urls(text))  # regex is untyped
+    return found
 
 
 def mentions_in(text: str) -> list[str]:

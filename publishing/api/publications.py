@@ -160,7 +160,7 @@ class ResolveSerializer(StrictSerializer):
         return attrs
 
 
-class PublicationFilter(filters.FilterSet):
+class PublicationFilter(filters.FilterSet):  # type: ignore[misc]  # untyped base
     workspace = WorkspaceFilter()
     post = IdFilter(field_name="post_id")
     account = IdFilter(field_name="account_id")

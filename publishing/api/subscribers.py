@@ -49,7 +49,7 @@ class SubscriberActions(ApiViewSet):
     def _unfiltered(self, pk: str) -> ChannelAccount:
         """The account by id, without the list's filters: the subscriber
         endpoints' `status` and `search` are about subscribers, not channels."""
-        account = get_object_or_404(self.get_queryset(), pk=pk)
+        account: ChannelAccount = get_object_or_404(self.get_queryset(), pk=pk)
         self.check_object_permissions(self.request, account)
         return account
 

@@ -43,6 +43,7 @@ publish task's body: claim, call, record).
 """
 
 from networks import PublishResult
+from networks.profile import DEFAULT_FORMATS
 
 # Re-exported for preview and review: the thread rule the sending side uses too.
 from networks.textrules import THREAD_SEPARATOR, split_thread
@@ -70,7 +71,6 @@ from publishing.delivery.moves import (
 )
 from publishing.delivery.outcomes import retry_delay
 from publishing.delivery.request import (
-    DEFAULT_FORMATS,
     PREFERRED_FORMATS,
     build_request,
     media_for,

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from campaigns.models import PostStatus
 from connections.models import Network
-from publishing import delivery as publishing
+from publishing import delivery
 from tests.factories import (
     BrandProfileFactory,
     CampaignFactory,
@@ -70,7 +70,7 @@ def _seed() -> str:
     post.scheduled_at = timezone.now() + timedelta(hours=2)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    publishing.publication_create_for_post(post)
+    delivery.publication_create_for_post(post)
     PostFactory(campaign=campaign, accounts=[account])  # a draft
     secret, _ = api_key(ws, ApiKeyScope.WRITE)
     return secret

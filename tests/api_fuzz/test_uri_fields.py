@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from campaigns.models import PostStatus
 from connections.models import Network
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication
 from tests.factories import ChannelAccountFactory, ConnectedAccountFactory, PostFactory
 
@@ -47,7 +47,7 @@ def test_a_publication_without_a_url_reads_null(tenant, user_client):
     post.scheduled_at = timezone.now() + timedelta(hours=2)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    (publication,) = publishing.publication_create_for_post(post)
+    (publication,) = delivery.publication_create_for_post(post)
     client = user_client(tenant.editor)
     assert client.get(f"/api/v1/publications/{publication.pk}/").json()["url"] is None
     Publication.objects.filter(pk=publication.pk).update(url="https://m.example/1")

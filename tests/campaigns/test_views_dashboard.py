@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from campaigns.models import CampaignStatus, PostStatus
 from connections.models import AccountStatus, Network
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.factories import CampaignFactory, ChannelAccountFactory, PostFactory
@@ -54,7 +54,7 @@ def _failed(workspace, kind: str = "permanent", topic: str = "Broken post"):
     post.scheduled_at = timezone.now() + timedelta(hours=2)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(post)
+    [publication] = delivery.publication_create_for_post(post)
     Publication.objects.filter(pk=publication.pk).update(
         status=PS.FAILED,
         error_kind=kind,

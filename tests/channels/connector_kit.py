@@ -15,7 +15,7 @@ from PIL import Image
 from campaigns.models import PostStatus
 from connections.models import ChannelAccount
 from networks.base import ConnectorError, MediaItem, PublishRequest
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.factories import PostFactory
@@ -66,10 +66,10 @@ def queued_publication(
     post.scheduled_at = timezone.now()
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(post)
+    [publication] = delivery.publication_create_for_post(post)
     requeue(publication)
     return publication
 
 
 def requeue(publication: Publication) -> None:
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])

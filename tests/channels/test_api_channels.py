@@ -18,7 +18,7 @@ from core.outbound_urls import HTTPS_ONLY
 from networks import Capabilities, ConnectorError
 from networks.base import AccountCheck
 from networks.mastodon.oauth import OAUTH as MASTODON_OAUTH
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory
@@ -310,7 +310,7 @@ def test_disconnect_cancels_scheduled_publications_with_a_reason(tenant, user_cl
     post.scheduled_at = timezone.now() + timedelta(hours=2)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(post)
+    [publication] = delivery.publication_create_for_post(post)
     response = user_client(tenant.admin).delete(f"{URL}{account.pk}/")
     assert response.status_code == 204, response.content
     publication.refresh_from_db()

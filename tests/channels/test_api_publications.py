@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns.models import PostStatus
 from connections.models import Network
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication, PublishAttempt
 from publishing.models import PublicationStatus as PS
 from tests.factories import ConnectedAccountFactory, PostFactory
@@ -35,7 +35,7 @@ def _scheduled(workspace, *networks, hours=2):
     post.scheduled_at = (timezone.now() + timedelta(hours=hours)).replace(microsecond=0)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    return post, publishing.publication_create_for_post(post)
+    return post, delivery.publication_create_for_post(post)
 
 
 def _move(publication: Publication, to: str, **fields) -> None:
@@ -116,7 +116,7 @@ def test_retry_a_failed_publication(tenant, user_client):
     client = user_client(tenant.editor)
     error = _error(client.post(f"{URL}{publication.pk}/retry/"), 409)
     assert error["allowed"] == ["publish-now", "cancel"]
-    publishing.publication_move(
+    delivery.publication_move(
         [publication.pk], to=PS.FAILED, sources=[PS.SCHEDULED], error="Refused."
     )
     response = client.post(f"{URL}{publication.pk}/retry/")

@@ -21,8 +21,7 @@ from campaigns.models import PostStatus
 from connections.models import Network
 from networks import ConnectorError, get_connector
 from networks.email.connector import EmailConnector
-from publishing import delivery as publishing
-from publishing import newsletter
+from publishing import delivery, newsletter
 from publishing.models import EmailDelivery, Publication, Subscriber, SubscriberStatus
 from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory, member
@@ -159,13 +158,13 @@ def queued_publication(account, text: str = "Fresh beans today.\n\nCome by!"):
     post.scheduled_at = timezone.now() - timedelta(seconds=1)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(post)
+    [publication] = delivery.publication_create_for_post(post)
     return publication
 
 
 def run(publication: Publication) -> str:
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
-    return publishing.publication_publish(publication.pk, task_id="t-mail")
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    return delivery.publication_publish(publication.pk, task_id="t-mail")
 
 
 def test_the_registry_serves_the_email_connector() -> None:
@@ -385,6 +384,6 @@ def test_check_logs_in_and_send_test_delivers_one_message(server: Smtp) -> None:
 
 def test_validate_names_missing_settings() -> None:
     account = ChannelAccountFactory(network=Network.EMAIL, credentials={"port": 25})
-    request = publishing.build_request(queued_publication(account))
+    request = delivery.build_request(queued_publication(account))
     problems = EmailConnector().validate(request)
     assert problems and "SMTP server" in problems[0] and "sender" in problems[0]

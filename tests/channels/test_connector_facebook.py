@@ -11,7 +11,7 @@ import pytest
 
 from networks import get_connector, graph
 from networks.facebook.connector import FacebookConnector
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import error_of, jpeg, queued_publication, request_for
 from tests.factories import ChannelAccountFactory
@@ -211,7 +211,7 @@ def test_check_reads_the_page(graph_api: FakeGraph, account) -> None:
 def test_end_to_end_through_the_publish_task(graph_api: FakeGraph, account) -> None:
     assert isinstance(get_connector("facebook"), FacebookConnector)
     publication = queued_publication(account, link="https://beans.example/x")
-    assert publishing.publication_publish(publication.pk) == "published"
+    assert delivery.publication_publish(publication.pk) == "published"
     publication.refresh_from_db()
     [post] = graph_api.fb_posts
     assert (publication.status, publication.external_id) == (PS.PUBLISHED, post.id)
@@ -219,7 +219,7 @@ def test_end_to_end_through_the_publish_task(graph_api: FakeGraph, account) -> N
 
     graph_api.tokens.clear()
     second = queued_publication(account, body="Another.")
-    assert publishing.publication_publish(second.pk) == "failed"
+    assert delivery.publication_publish(second.pk) == "failed"
     second.refresh_from_db()
     account.refresh_from_db()
     assert "reconnect" in second.error

@@ -18,7 +18,7 @@ from PIL import Image
 from networks import get_connector
 from networks.base import MediaItem
 from networks.instagram.connector import InstagramConnector, public_url
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import error_of, jpeg, queued_publication, request_for
@@ -228,7 +228,7 @@ def test_container_recorded_before_publish_and_a_lost_answer_resolved_by_lookup(
     publication = queued_publication(account, body="Autumn roast is here. #coffee")
     attach_image(publication)
     graph_api.lose_answer("POST", "/media_publish$")
-    assert publishing.publication_publish(publication.pk) == "retry"
+    assert delivery.publication_publish(publication.pk) == "retry"
     publication.refresh_from_db()
     [container] = graph_api.containers.values()
     # Recorded before media_publish: the call whose answer was lost came after.
@@ -236,8 +236,8 @@ def test_container_recorded_before_publish_and_a_lost_answer_resolved_by_lookup(
     assert (publication.status, publication.error_kind) == (PS.SCHEDULED, "ambiguous")
     [published] = graph_api.ig_media  # Instagram did publish it
 
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
-    assert publishing.publication_publish(publication.pk) == "published"
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    assert delivery.publication_publish(publication.pk) == "published"
     publication.refresh_from_db()
     assert publication.external_id == published.id
     assert publication.url == published.permalink
@@ -255,15 +255,15 @@ def test_a_container_still_in_progress_is_reused_by_the_retry(
     graph_api.polls_until_finished = 10_000
     publication = queued_publication(account)
     attach_image(publication)
-    assert publishing.publication_publish(publication.pk) == "retry"
+    assert delivery.publication_publish(publication.pk) == "retry"
     publication.refresh_from_db()
     assert publication.error_kind == "transient"
     [container] = graph_api.containers.values()
     assert publication.external_id == f"ig-container:{container.id}"
 
     graph_api.polls_until_finished = 0
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
-    assert publishing.publication_publish(publication.pk) == "published"
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    assert delivery.publication_publish(publication.pk) == "published"
     assert len(graph_api.containers) == 1
     [published] = graph_api.ig_media
     publication.refresh_from_db()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from networks import get_connector
 from networks.linkedin.connector import LinkedInConnector
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import (
     error_of,
@@ -177,7 +177,7 @@ def test_end_to_end_published_then_a_lost_answer_is_unconfirmed(
 ) -> None:
     assert isinstance(get_connector("linkedin"), LinkedInConnector)
     publication = queued_publication(account)
-    assert publishing.publication_publish(publication.pk) == "published"
+    assert delivery.publication_publish(publication.pk) == "published"
     publication.refresh_from_db()
     [post] = linkedin_api.posts
     assert (publication.status, publication.external_id) == (PS.PUBLISHED, post.urn)
@@ -186,7 +186,7 @@ def test_end_to_end_published_then_a_lost_answer_is_unconfirmed(
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 0.5
     second = queued_publication(account, body="Winter blend is here.")
     linkedin_api.lose_answer("POST", "/rest/posts")
-    assert publishing.publication_publish(second.pk) == "unconfirmed"
+    assert delivery.publication_publish(second.pk) == "unconfirmed"
     second.refresh_from_db()
     assert second.status == PS.UNCONFIRMED
     assert len(linkedin_api.posts) == 2  # it did go out: a person resolves it

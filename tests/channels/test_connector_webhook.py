@@ -11,7 +11,7 @@ import pytest
 from connections.models import Network
 from networks.base import ConnectorError
 from networks.webhook.connector import WebhookConnector
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import error_of, queued_publication, request_for
 from tests.factories import ChannelAccountFactory
@@ -126,7 +126,7 @@ def test_check_without_settings_says_what_is_missing() -> None:
 def test_end_to_end_through_the_publish_task(receiver):
     account = webhook(receiver.base_url + "/hook")
     publication = queued_publication(account, body="Published by the task.")
-    publishing.publication_publish(publication.pk)
+    delivery.publication_publish(publication.pk)
     publication.refresh_from_db()
     assert publication.status == PS.PUBLISHED and publication.external_id == "msg-1"
     assert receiver.acted[publication.idempotency_key]["text"] == (

@@ -20,7 +20,7 @@ from connections.models import Network
 from networks import ConnectorError, PublishRequest, get_connector
 from networks.base import MediaItem
 from networks.wordpress.connector import WordPressConnector
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory
 from tests.peers.wordpress import WordPress
@@ -197,10 +197,10 @@ def test_end_to_end_through_the_publish_service(wp: WordPress) -> None:
     post.scheduled_at = timezone.now() - timedelta(seconds=1)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(post)
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    [publication] = delivery.publication_create_for_post(post)
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
 
-    assert publishing.publication_publish(publication.pk, task_id="t-wp") == "published"
+    assert delivery.publication_publish(publication.pk, task_id="t-wp") == "published"
     publication.refresh_from_db()
     created = read(wp, f"posts/{publication.external_id}")
     assert created["slug"] == publication.idempotency_key  # type: ignore[index]
@@ -260,16 +260,14 @@ def test_the_post_carries_its_pillar_and_hashtags_to_wordpress(wp: WordPress) ->
     post.scheduled_at = timezone.now() - timedelta(seconds=1)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["pillar", "scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(post)
-    built = publishing.build_request(publication, connector=WordPressConnector())
+    [publication] = delivery.publication_create_for_post(post)
+    built = delivery.build_request(publication, connector=WordPressConnector())
     assert built.extra == {
         "tags": ["SpringRoast", "beans"],
         "categories": ["Behind the scenes"],
     }
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
-    assert (
-        publishing.publication_publish(publication.pk, task_id="t-wp2") == "published"
-    )
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    assert delivery.publication_publish(publication.pk, task_id="t-wp2") == "published"
     publication.refresh_from_db()
     created = read(wp, f"posts/{publication.external_id}")
     tags = {t["id"]: t["name"] for t in read(wp, "tags", per_page=100)}  # type: ignore[union-attr]
@@ -297,9 +295,7 @@ def test_chosen_terms_replace_the_defaults_and_other_networks_get_none() -> None
         scheduled_at=timezone.now() + timedelta(hours=1),
     )
     post.accounts.set([acct])
-    [publication] = publishing.publication_create_for_post(post)
-    built = publishing.build_request(publication, connector=WordPressConnector())
+    [publication] = delivery.publication_create_for_post(post)
+    built = delivery.build_request(publication, connector=WordPressConnector())
     assert built.extra == {"tags": ["Chosen"], "categories": []}
-    assert (
-        publishing.build_request(publication, connector=WebhookConnector()).extra == {}
-    )
+    assert delivery.build_request(publication, connector=WebhookConnector()).extra == {}

@@ -14,7 +14,7 @@ from campaigns.models import PostStatus
 from networks import get_connector
 from networks.base import ConnectorError, MediaItem, PublishRequest
 from networks.x.connector import XConnector
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory
@@ -279,8 +279,8 @@ def _queued_publication(account) -> Publication:
     post.scheduled_at = timezone.now()
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(post)
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    [publication] = delivery.publication_create_for_post(post)
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
     return publication
 
 
@@ -293,12 +293,12 @@ def test_end_to_end_publish_and_an_ambiguous_retry_resolved_by_lookup(
     settings.OUTBOUND_READ_TIMEOUT_SECONDS = 0.5
     publication = _queued_publication(account)
     x_api.lose_answer("POST", "/2/tweets$")
-    assert publishing.publication_publish(publication.pk) == "retry"
+    assert delivery.publication_publish(publication.pk) == "retry"
     publication.refresh_from_db()
     assert (publication.status, publication.error_kind) == (PS.SCHEDULED, "ambiguous")
 
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
-    assert publishing.publication_publish(publication.pk) == "published"
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    assert delivery.publication_publish(publication.pk) == "published"
     publication.refresh_from_db()
     [tweet] = x_api.tweets
     assert publication.status == PS.PUBLISHED

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from connections.models import AccountStatus, ChannelAccount, Network
 from core.timezones import slot_to_utc
-from publishing import delivery as publishing
-from publishing import dispatcher
+from publishing import delivery, dispatcher
 from publishing.models import Publication, PublishAttempt
 from publishing.models import PublicationStatus as PS
 from tests.channels.test_publications import scheduled_post
@@ -36,7 +35,7 @@ def test_dispatch_keeps_at_most_the_cap_queued_in_due_order(settings) -> None:
     assert queued == {p.pk for p in pubs[:3]}  # the longest due first
     assert dispatcher.dispatch() == 0  # full: nothing more until one leaves
 
-    publishing.publication_move([pubs[0].pk], to=PS.CANCELED, sources=[PS.QUEUED])
+    delivery.publication_move([pubs[0].pk], to=PS.CANCELED, sources=[PS.QUEUED])
     assert dispatcher.dispatch() == 1
     assert Publication.objects.get(pk=pubs[3].pk).status == PS.QUEUED
     assert Publication.objects.get(pk=pubs[4].pk).status == PS.SCHEDULED
@@ -72,11 +71,11 @@ def test_a_held_account_waits_and_goes_out_when_connected_again(settings, held) 
 
 def test_an_account_disabled_after_the_claim_sends_nothing() -> None:
     _, [pub] = scheduled_post(Network.WEBHOOK, when=timezone.now())
-    publishing.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    delivery.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
     ChannelAccount.objects.filter(pk=pub.account_id).update(
         status=AccountStatus.DISABLED
     )
-    assert publishing.publication_publish(pub.pk, task_id="t") == "held"
+    assert delivery.publication_publish(pub.pk, task_id="t") == "held"
     pub.refresh_from_db()
     assert pub.status == PS.SCHEDULED and pub.attempts == 0
     assert not PublishAttempt.objects.filter(publication=pub).exists()

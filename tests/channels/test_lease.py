@@ -20,8 +20,7 @@ from django.utils import timezone
 import networks as connectors
 from connections.models import Network
 from networks import Capabilities, PublishResult
-from publishing import broker, dispatcher
-from publishing import delivery as publishing
+from publishing import broker, delivery, dispatcher
 from publishing.models import Publication, PublishAttempt
 from publishing.models import PublicationStatus as PS
 from publishing.tasks import publish_batch
@@ -78,7 +77,7 @@ def _claimed_then_killed(network: str) -> Publication:
     _, [pub] = scheduled_post(network)
     queue(pub)
     with pytest.raises(WorkerKilled):
-        publishing.publication_publish_many([pub.pk], task_id="t-dead")
+        delivery.publication_publish_many([pub.pk], task_id="t-dead")
     return Publication.objects.get(pk=pub.pk)
 
 
@@ -154,7 +153,7 @@ def test_renewing_the_lease_keeps_a_slow_calls_row_from_being_stolen(
 
     def worker() -> None:
         try:
-            outcome.update(publishing.publication_publish_many([pub.pk]))
+            outcome.update(delivery.publication_publish_many([pub.pk]))
         finally:
             connections.close_all()
 
@@ -221,7 +220,7 @@ def _queued_rows(count: int, *, age: float) -> list[int]:
     for _ in range(count):
         _, [pub] = scheduled_post(Network.WEBHOOK)
         ids.append(pub.pk)
-    publishing.publication_move(
+    delivery.publication_move(
         ids,
         to=PS.QUEUED,
         sources=[PS.SCHEDULED],

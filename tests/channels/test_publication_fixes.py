@@ -20,8 +20,7 @@ from connections.models import AccountStatus, ChannelAccount, Network
 from content.services.variants import rule_report_for, variant_update_text
 from core.errors import ConflictError
 from networks import ConnectorError, PublishResult
-from publishing import delivery as publishing
-from publishing import dispatcher
+from publishing import delivery, dispatcher
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from publishing.publication_review import publication_approve
@@ -62,7 +61,7 @@ def _post(tenant, *networks, approval=True):
         )
         variant.rule_report = rule_report_for(variant, variant.text)
         variant.save(update_fields=["rule_report"])
-    pubs = publishing.publication_create_for_post(post)
+    pubs = delivery.publication_create_for_post(post)
     return post, {p.network: p for p in pubs}
 
 
@@ -182,7 +181,7 @@ def test_revoked_credentials_offer_reconnect_then_retry_once_reconnected(
     assert pub.error_kind == "auth"
     assert pub.account.status == AccountStatus.NEEDS_RECONNECT
     with pytest.raises(ConflictError, match="reconnect"):
-        publishing.publication_retry(pub, by=tenant.editor)
+        delivery.publication_retry(pub, by=tenant.editor)
 
     ChannelAccount.objects.filter(pk=pub.account_id).update(
         status=AccountStatus.CONNECTED, connected_at=timezone.now()
@@ -190,7 +189,7 @@ def test_revoked_credentials_offer_reconnect_then_retry_once_reconnected(
     pub = _fresh(pub)
     body = user_client(tenant.editor).get(f"{URL}{pub.pk}/").json()
     assert body["fix"] == "retry" and "retry" in body["allowed_actions"]
-    assert publishing.publication_retry(pub, by=tenant.editor).status == PS.SCHEDULED
+    assert delivery.publication_retry(pub, by=tenant.editor).status == PS.SCHEDULED
 
 
 def test_a_transient_failure_still_offers_retry(
@@ -227,7 +226,7 @@ def test_without_required_approval_an_edit_makes_the_failure_retryable(
     variant_update_text(variant=variant, by=tenant.editor, text="Shorter beans.")
     pub = _fresh(pub)
     assert (pub.status, pub.error_kind) == (PS.FAILED, "edited")
-    again = publishing.publication_retry(pub, by=tenant.editor)
+    again = delivery.publication_retry(pub, by=tenant.editor)
     assert again.status == PS.SCHEDULED and again.variant_id == variant.pk
 
 
@@ -291,7 +290,7 @@ def test_a_reviewer_approves_and_only_that_publication_goes_out(
     assert released.variant_id == variant.pk and released.error == ""
     assert dispatcher.claim_due() == [bluesky.pk]
     scripted.script = [PublishResult("2")]
-    assert publishing.publication_publish(bluesky.pk) == "published"
+    assert delivery.publication_publish(bluesky.pk) == "published"
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHED
     assert _fresh(mastodon).attempts == 1  # never sent again

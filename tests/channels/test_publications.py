@@ -14,7 +14,7 @@ from campaigns import lifecycle
 from campaigns.models import PostStatus
 from connections.models import Network
 from networks import Capabilities, ConnectorError, PublishResult
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication, PublishAttempt
 from publishing.models import PublicationStatus as PS
 from tests.factories import ConnectedAccountFactory, PostFactory
@@ -65,16 +65,16 @@ def scheduled_post(*networks: str, when=None):
     post.scheduled_at = when or timezone.now() + timedelta(hours=1)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    return post, publishing.publication_create_for_post(post)
+    return post, delivery.publication_create_for_post(post)
 
 
 def queue(publication: Publication) -> None:
-    publishing.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    delivery.publication_move([publication.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
 
 
 def run(publication: Publication) -> str:
     queue(publication)
-    return publishing.publication_publish(publication.pk, task_id="t-1")
+    return delivery.publication_publish(publication.pk, task_id="t-1")
 
 
 def test_scheduling_a_post_creates_one_publication_per_account() -> None:
@@ -85,7 +85,7 @@ def test_scheduling_a_post_creates_one_publication_per_account() -> None:
     # Scheduling again refreshes instead of duplicating, keeping the key.
     post.scheduled_at += timedelta(hours=2)
     post.save(update_fields=["scheduled_at"])
-    again = publishing.publication_create_for_post(post)
+    again = delivery.publication_create_for_post(post)
     assert [p.pk for p in again] == [p.pk for p in pubs]
     assert [p.idempotency_key for p in again] == [p.idempotency_key for p in pubs]
     assert all(p.due_at == post.scheduled_at for p in again)
@@ -141,7 +141,7 @@ def test_a_second_delivery_of_the_task_publishes_nothing(scripted) -> None:
     _, [pub] = scheduled_post(Network.MASTODON)
     scripted.script = [PublishResult("1")]
     assert run(pub) == "published"
-    assert publishing.publication_publish(pub.pk) == "skipped"
+    assert delivery.publication_publish(pub.pk) == "skipped"
     assert len(scripted.calls) == 1
 
 
@@ -251,7 +251,7 @@ def test_a_canceled_publication_makes_the_post_partly_published(
     scripted, tenant
 ) -> None:
     post, pubs = scheduled_post(Network.MASTODON, Network.MASTODON)
-    publishing.publication_move([pubs[1].pk], to=PS.CANCELED, sources=[PS.SCHEDULED])
+    delivery.publication_move([pubs[1].pk], to=PS.CANCELED, sources=[PS.SCHEDULED])
     scripted.script = [PublishResult("1")]
     run(pubs[0])
     post.refresh_from_db()
@@ -267,13 +267,13 @@ def test_status_changes_fire_the_event_hook(
     def listen(sender, **kw):
         seen.append((kw["from_status"], kw["to_status"]))
 
-    publishing.publication_status_changed.connect(listen)
+    delivery.publication_status_changed.connect(listen)
     try:
         scripted.script = [PublishResult("1")]
         with django_capture_on_commit_callbacks(execute=True):
             run(pub)
     finally:
-        publishing.publication_status_changed.disconnect(listen)
+        delivery.publication_status_changed.disconnect(listen)
     assert seen == [
         ("scheduled", "queued"),
         ("queued", "publishing"),
@@ -284,17 +284,15 @@ def test_status_changes_fire_the_event_hook(
 def test_a_finished_attempt_cannot_overwrite_a_newer_one() -> None:
     _, [pub] = scheduled_post(Network.MASTODON)
     queue(pub)
-    publishing.publication_move(
+    delivery.publication_move(
         [pub.pk], to=PS.PUBLISHING, sources=[PS.QUEUED], fence=0, attempts=1
     )
     # Attempt 1 was swept and re-claimed as attempt 2; attempt 1 ends late.
-    publishing.publication_move(
-        [pub.pk], to=PS.QUEUED, sources=[PS.PUBLISHING], fence=1
-    )
-    publishing.publication_move(
+    delivery.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.PUBLISHING], fence=1)
+    delivery.publication_move(
         [pub.pk], to=PS.PUBLISHING, sources=[PS.QUEUED], fence=1, attempts=2
     )
-    assert not publishing.publication_move(
+    assert not delivery.publication_move(
         [pub.pk], to=PS.FAILED, sources=[PS.PUBLISHING], fence=1
     )
     pub.refresh_from_db()
@@ -309,8 +307,8 @@ def test_person_resolves_an_unconfirmed_publication(scripted, tenant) -> None:
     Publication.objects.filter(pk=pub.pk).update(workspace=tenant.workspace)
     pub.refresh_from_db()
     with pytest.raises(Exception, match="role"):
-        publishing.publication_resolve(pub, outcome="published", by=tenant.client)
-    done = publishing.publication_resolve(
+        delivery.publication_resolve(pub, outcome="published", by=tenant.client)
+    done = delivery.publication_resolve(
         pub, outcome="published", by=tenant.editor, external_id="77"
     )
     post.refresh_from_db()
@@ -335,7 +333,7 @@ def test_retry_of_a_failed_publication_reschedules_it_and_the_post(
         "transient",
         PostStatus.FAILED,
     )
-    again = publishing.publication_retry(pub, by=tenant.editor)
+    again = delivery.publication_retry(pub, by=tenant.editor)
     post.refresh_from_db()
     assert again.status == PS.SCHEDULED and again.due_override
     # The post follows its publication (publishing again); its time is its own.
@@ -352,9 +350,9 @@ def test_cancel_only_before_a_worker_has_it(tenant) -> None:
     _, [pub] = scheduled_post(Network.MASTODON)
     Publication.objects.filter(pk=pub.pk).update(workspace=tenant.workspace)
     pub.refresh_from_db()
-    assert publishing.publication_cancel(pub, by=tenant.editor).status == PS.CANCELED
+    assert delivery.publication_cancel(pub, by=tenant.editor).status == PS.CANCELED
     with pytest.raises(Exception, match="cannot be canceled"):
-        publishing.publication_cancel(pub, by=tenant.editor)
+        delivery.publication_cancel(pub, by=tenant.editor)
 
 
 def test_variant_copy_is_what_gets_published(scripted) -> None:
@@ -373,5 +371,5 @@ def test_variant_copy_is_what_gets_published(scripted) -> None:
     )
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["status"])
-    [pub] = publishing.publication_create_for_post(post)
-    assert publishing.build_request(pub).text == "Variant copy."
+    [pub] = delivery.publication_create_for_post(post)
+    assert delivery.build_request(pub).text == "Variant copy."

@@ -16,8 +16,7 @@ import networks as connectors
 from campaigns.models import Post, PostStatus, PostStatusChange
 from connections.models import AccountStatus, ChannelAccount, Network
 from networks import Capabilities, ConnectorError, PublishResult
-from publishing import delivery as publishing
-from publishing import dispatcher
+from publishing import delivery, dispatcher
 from publishing.models import Publication, PublishAttempt
 from publishing.models import PublicationStatus as PS
 from tests.channels.test_publications import queue, scheduled_post
@@ -78,7 +77,7 @@ def _one_of_each_outcome() -> tuple[
         status=AccountStatus.DISABLED
     )
     taken = queued("Someone else has it")
-    publishing.publication_move([taken.pk], to=PS.CANCELED, sources=[PS.QUEUED])
+    delivery.publication_move([taken.pk], to=PS.CANCELED, sources=[PS.QUEUED])
     return ok, busy, revoked, crashed, held, taken
 
 
@@ -87,7 +86,7 @@ def test_each_row_gets_its_own_outcome(by_text, settings) -> None:
     ok, busy, revoked, crashed, held, taken = _one_of_each_outcome()
     ids = [p.pk for p in [*ok, busy, revoked, crashed, held, taken]] + [999999]
 
-    outcomes = publishing.publication_publish_many(ids, task_id="batch-1")
+    outcomes = delivery.publication_publish_many(ids, task_id="batch-1")
 
     assert outcomes == {
         **{p.pk: "published" for p in ok},
@@ -149,7 +148,7 @@ def test_a_batch_shares_its_statements(by_text, settings) -> None:
     def statements(count: int) -> int:
         pubs = [queued(f"Fine {i}") for i in range(count)]
         with CaptureQueriesContext(connection) as ctx:
-            publishing.publication_publish_many([p.pk for p in pubs])
+            delivery.publication_publish_many([p.pk for p in pubs])
         assert (
             Publication.objects.filter(
                 pk__in=[p.pk for p in pubs], status=PS.PUBLISHED
@@ -208,7 +207,7 @@ def test_a_slow_call_does_not_hold_back_the_others_outcome(
     connectors.get_connector.cache_clear()
     try:
         fast, slow = queued("A fast one"), queued("A slow one")
-        outcomes = publishing.publication_publish_many([fast.pk, slow.pk])
+        outcomes = delivery.publication_publish_many([fast.pk, slow.pk])
     finally:
         connectors.get_connector.cache_clear()
     assert outcomes == {fast.pk: "published", slow.pk: "published"}

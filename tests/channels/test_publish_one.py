@@ -18,8 +18,7 @@ from campaigns.models import Post, PostStatus
 from connections.models import Network
 from core.errors import ConflictError
 from networks import ConnectorError, PublishResult
-from publishing import delivery as publishing
-from publishing import dispatcher, post_status
+from publishing import delivery, dispatcher, post_status
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.channels.test_publications import run, scheduled_post, scripted  # noqa: F401
@@ -107,11 +106,11 @@ def test_planning_only_accounts_get_no_publication(issue_post) -> None:
 
 def test_publish_now_publishes_that_one_only(issue_post, sink, tenant) -> None:
     post, hook, sky, _, when = issue_post
-    publishing.publish_now(hook, by=tenant.editor)
+    delivery.publish_now(hook, by=tenant.editor)
 
     assert dispatcher.dispatch() == 1
     assert Publication.objects.get(pk=sky.pk).status == PS.SCHEDULED
-    outcomes = publishing.publication_publish_many([hook.pk], task_id="t-now")
+    outcomes = delivery.publication_publish_many([hook.pk], task_id="t-now")
     assert outcomes == {hook.pk: "published"}
     assert dict(sink.state.requests) == {hook.idempotency_key: 1}
 
@@ -134,9 +133,9 @@ def test_the_posts_api_says_which_publication_went_out(
     issue_post, sink, tenant, user_client
 ) -> None:
     post, hook, sky, _, when = issue_post
-    publishing.publish_now(hook, by=tenant.editor)
+    delivery.publish_now(hook, by=tenant.editor)
     dispatcher.dispatch()
-    publishing.publication_publish_many([hook.pk], task_id="t")
+    delivery.publication_publish_many([hook.pk], task_id="t")
     body = user_client(tenant.client).get(f"/api/v1/posts/{post.pk}/").json()
     assert body["status"] == "partly_published"
     assert body["scheduled_at"] == when.isoformat().replace("+00:00", "Z")
@@ -160,7 +159,7 @@ def test_a_row_published_now_keeps_its_time_when_the_post_moves(
     from campaigns.services.posts import post_reschedule
 
     post, hook, sky, _, when = issue_post
-    mine = publishing.publish_now(hook, by=tenant.editor)
+    mine = delivery.publish_now(hook, by=tenant.editor)
     assert mine.due_override and mine.due_at <= timezone.now()
 
     later = when + timedelta(days=1)
@@ -186,7 +185,7 @@ def test_publish_now_on_a_planning_only_account_says_why(tenant) -> None:
     type(pub.account).objects.filter(pk=pub.account_id).update(credentials=None)
     pub = Publication.objects.select_related("account", "workspace").get(pk=pub.pk)
     with pytest.raises(ConflictError, match="planning only"):
-        publishing.publish_now(pub, by=tenant.editor)
+        delivery.publish_now(pub, by=tenant.editor)
 
 
 # --- The post's status, derived from its publications ------------------------------
@@ -265,9 +264,9 @@ def test_the_post_page_shows_each_publications_state(
     tenant, web, issue_post, sink
 ) -> None:
     post, hook, sky, _, _ = issue_post
-    publishing.publish_now(hook, by=tenant.editor)
+    delivery.publish_now(hook, by=tenant.editor)
     dispatcher.dispatch()
-    publishing.publication_publish_many([hook.pk], task_id="t")
+    delivery.publication_publish_many([hook.pk], task_id="t")
     html = (
         web(tenant.editor).get(reverse("post-editor", args=[post.pk])).content.decode()
     )
@@ -347,7 +346,7 @@ def test_an_unknown_outcome_sent_again_sets_the_post_publishing(
     post.refresh_from_db()
     assert post.status == PostStatus.UNCONFIRMED
     pub = Publication.objects.select_related("workspace").get(pk=pub.pk)
-    again = publishing.publication_resolve(pub, outcome="retry", by=tenant.editor)
+    again = delivery.publication_resolve(pub, outcome="retry", by=tenant.editor)
     post.refresh_from_db()
     assert again.due_override and again.status == PS.SCHEDULED
     assert post.status == PostStatus.PUBLISHING

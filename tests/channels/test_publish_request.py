@@ -7,7 +7,7 @@ import pytest
 
 from campaigns.models import PostStatus
 from networks import Capabilities
-from publishing import delivery as publishing
+from publishing import delivery
 from tests.factories import ConnectedAccountFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def publication_with(text: str, network: str = "mastodon"):
     )
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["status"])
-    [pub] = publishing.publication_create_for_post(post)
+    [pub] = delivery.publication_create_for_post(post)
     return pub
 
 
@@ -45,14 +45,14 @@ THREAD = "First part, the hook.\n---\nSecond part.\n  ---  \n\nThird part.\n---\
 
 
 def test_a_variant_with_separators_is_a_thread_where_the_network_threads() -> None:
-    request = publishing.build_request(publication_with(THREAD), connector=Threads())
+    request = delivery.build_request(publication_with(THREAD), connector=Threads())
     assert request.text == "First part, the hook."
     assert request.thread == ("Second part.", "Third part.")
     assert request.title == "Autumn roast launch"
 
 
 def test_elsewhere_the_parts_are_joined_and_no_separator_is_sent() -> None:
-    request = publishing.build_request(publication_with(THREAD), connector=NoThreads())
+    request = delivery.build_request(publication_with(THREAD), connector=NoThreads())
     assert request.text == "First part, the hook.\n\nSecond part.\n\nThird part."
     assert request.thread == ()
     assert "---" not in request.text
@@ -60,11 +60,11 @@ def test_elsewhere_the_parts_are_joined_and_no_separator_is_sent() -> None:
 
 def test_dashes_inside_a_line_do_not_split() -> None:
     text = "Prices --- lower than ever.\n----\nStill one part."
-    request = publishing.build_request(publication_with(text), connector=Threads())
+    request = delivery.build_request(publication_with(text), connector=Threads())
     assert request.text == text
     assert request.thread == ()
 
 
 def test_no_images_attached_means_no_media() -> None:
-    request = publishing.build_request(publication_with("Hi."), connector=Threads())
+    request = delivery.build_request(publication_with("Hi."), connector=Threads())
     assert request.media == ()

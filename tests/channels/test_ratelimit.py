@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from connections.models import Network
 from networks import Capabilities
-from publishing import delivery as publishing
-from publishing import dispatcher, ratelimit
+from publishing import delivery, dispatcher, ratelimit
 from publishing.models import Publication, PublishAttempt
 from publishing.models import PublicationStatus as PS
 from publishing.ratelimit import Bucket, FileStore, Limit, RedisStore
@@ -198,12 +197,12 @@ def test_an_empty_bucket_defers_the_publication_without_an_attempt(
     other, [second] = scheduled_post(Network.MASTODON, when=now)
     other.accounts.set([first.account])
     Publication.objects.filter(pk=second.pk).update(account=first.account)
-    scripted.script = [publishing.PublishResult(external_id="m-1")]
+    scripted.script = [delivery.PublishResult(external_id="m-1")]
 
     for pub in (first, second):
-        publishing.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
-    assert publishing.publication_publish(first.pk) == "published"
-    assert publishing.publication_publish(second.pk) == "deferred"
+        delivery.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    assert delivery.publication_publish(first.pk) == "published"
+    assert delivery.publication_publish(second.pk) == "deferred"
 
     second.refresh_from_db()
     assert second.status == PS.SCHEDULED
@@ -255,12 +254,12 @@ def test_a_thread_costs_one_token_per_part(
         status="chosen",
     )
     Publication.objects.filter(pk=thread.pk).update(variant=variant)
-    scripted.script = [publishing.PublishResult(external_id="m-1")]
+    scripted.script = [delivery.PublishResult(external_id="m-1")]
     for pub in (single, thread):
-        publishing.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
-    assert publishing.publication_publish(single.pk) == "published"
+        delivery.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    assert delivery.publication_publish(single.pk) == "published"
     # 2 tokens left, the thread needs 3: deferred until one more is back (20 min).
-    assert publishing.publication_publish(thread.pk) == "deferred"
+    assert delivery.publication_publish(thread.pk) == "deferred"
     thread.refresh_from_db()
     assert thread.next_attempt_at >= now + timedelta(minutes=20)
     connectors.get_connector.cache_clear()
@@ -275,10 +274,10 @@ def test_each_account_has_its_own_bucket(
     _, [b] = scheduled_post(Network.MASTODON, when=now)
     assert a.account_id != b.account_id
     scripted.script = [
-        publishing.PublishResult(external_id="m-1"),
-        publishing.PublishResult(external_id="m-2"),
+        delivery.PublishResult(external_id="m-1"),
+        delivery.PublishResult(external_id="m-2"),
     ]
     for pub in (a, b):
-        publishing.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
-    assert publishing.publication_publish(a.pk) == "published"
-    assert publishing.publication_publish(b.pk) == "published"
+        delivery.publication_move([pub.pk], to=PS.QUEUED, sources=[PS.SCHEDULED])
+    assert delivery.publication_publish(a.pk) == "published"
+    assert delivery.publication_publish(b.pk) == "published"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from campaigns.models import PostStatus
 from connections.models import AccountStatus, ChannelAccount, Network
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.factories import ChannelAccountFactory, PostFactory
@@ -31,7 +31,7 @@ def _scheduled(workspace, network=Network.WEBHOOK):
     post.scheduled_at = timezone.now() + timedelta(hours=3)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(post)
+    [publication] = delivery.publication_create_for_post(post)
     return post, publication
 
 

@@ -24,7 +24,7 @@ from content.models import Asset, PostImage, RenditionsState
 from content.services.asset_renditions import render_asset
 from core.counters import Throttled
 from networks import Capabilities
-from publishing import delivery as publishing
+from publishing import delivery
 from tests.content.media import files_under, image_bytes, media_root, rendered
 from tests.factories import ConnectedAccountFactory, PostFactory
 from workspaces.models import ApiKeyScope
@@ -153,12 +153,12 @@ def test_publishing_cuts_a_still_processing_image_itself(
     PostImage.objects.create(post=post, asset=asset, position=0, chosen=True)
     post.status = PostStatus.SCHEDULED
     post.save(update_fields=["status"])
-    [publication] = publishing.publication_create_for_post(post)
+    [publication] = delivery.publication_create_for_post(post)
 
     class Connector:
         capabilities = Capabilities(threads=False, max_images=4)
 
-    request = publishing.build_request(publication, connector=Connector())
+    request = delivery.build_request(publication, connector=Connector())
     asset.refresh_from_db()
     assert asset.renditions_state == RenditionsState.READY
     [item] = request.media

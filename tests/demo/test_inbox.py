@@ -17,7 +17,7 @@ from core import http
 from demo import inbox
 from demo.models import DemoDelivery
 from networks.webhook.connector import sign
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import queued_publication
 from tests.factories import ChannelAccountFactory, member
@@ -58,17 +58,17 @@ def test_a_real_webhook_arrives_through_the_publishing_path(
     inbox_on.SITE_URL = live_server.url
     account = _inbox_account()
     publication = queued_publication(account, body="Fresh roast, delivered.")
-    publishing.publication_publish(publication.pk)
+    delivery.publication_publish(publication.pk)
 
     publication.refresh_from_db()
     assert publication.status == PS.PUBLISHED, publication.error
-    [delivery] = DemoDelivery.objects.all()
-    assert publication.external_id == f"demo-{delivery.pk}"
-    assert publication.url.endswith(f"/demo/inbox/#delivery-{delivery.pk}")
-    assert delivery.verified and delivery.workspace == account.workspace
-    assert delivery.event == "post.published"
-    assert json.loads(delivery.body)["text"] == "Fresh roast, delivered."
-    assert delivery.idempotency_key == publication.idempotency_key
+    [arrived] = DemoDelivery.objects.all()
+    assert publication.external_id == f"demo-{arrived.pk}"
+    assert publication.url.endswith(f"/demo/inbox/#delivery-{arrived.pk}")
+    assert arrived.verified and arrived.workspace == account.workspace
+    assert arrived.event == "post.published"
+    assert json.loads(arrived.body)["text"] == "Fresh roast, delivered."
+    assert arrived.idempotency_key == publication.idempotency_key
 
 
 def test_a_bad_signature_is_recorded_as_not_verified_and_refused(

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from campaigns.models import CampaignStatus, PostStatus
 from connections.models import AccountStatus, Network
 from core.timezones import local_to_utc
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.e2e.signin import sign_in
@@ -103,7 +103,7 @@ def _failed_post(campaign, hook):
     failed.scheduled_at = timezone.now() + timedelta(hours=1)
     failed.status = PostStatus.SCHEDULED
     failed.save(update_fields=["scheduled_at", "status"])
-    [publication] = publishing.publication_create_for_post(failed)
+    [publication] = delivery.publication_create_for_post(failed)
     Publication.objects.filter(pk=publication.pk).update(
         status=PS.FAILED,
         error_kind="permanent",

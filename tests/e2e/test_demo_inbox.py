@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from connections.models import Network
 from demo import inbox
-from publishing import delivery as publishing
+from publishing import delivery
 from publishing.models import PublicationStatus as PS
 from tests.channels.connector_kit import queued_publication
 from tests.e2e.signin import sign_in
@@ -37,7 +37,7 @@ def test_a_published_post_arrives_in_the_demo_inbox(
     account.external_id = inbox.hook_url(account.pk)
     account.save(update_fields=["external_id"])
     publication = queued_publication(account, body="Sourdough is back on Friday.")
-    publishing.publication_publish(publication.pk)
+    delivery.publication_publish(publication.pk)
     publication.refresh_from_db()
     assert publication.status == PS.PUBLISHED, publication.error
 
@@ -45,11 +45,11 @@ def test_a_published_post_arrives_in_the_demo_inbox(
     page.get_by_role("link", name="Demo inbox").click()
     expect(page.get_by_role("heading", name="Demo inbox")).to_be_visible()
     expect(page.get_by_text("not a real network").first).to_be_visible()
-    delivery = page.locator("li.demo-delivery")
-    expect(delivery).to_have_count(1)
-    expect(delivery).to_contain_text("Signature verified: yes")
-    expect(delivery).to_contain_text("(Europe/Berlin)")
-    expect(delivery).to_contain_text('"text": "Sourdough is back on Friday."')
+    received = page.locator("li.demo-delivery")
+    expect(received).to_have_count(1)
+    expect(received).to_contain_text("Signature verified: yes")
+    expect(received).to_contain_text("(Europe/Berlin)")
+    expect(received).to_contain_text('"text": "Sourdough is back on Friday."')
     screenshot("inbox")
 
     other = WorkspaceFactory(name="Elsewhere")

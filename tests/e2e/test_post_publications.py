@@ -20,8 +20,7 @@ from campaigns.models import Post
 from connections.models import Network
 from content.models import Variant
 from content.services.variants import rule_report_for, variant_update_text
-from publishing import delivery as publishing
-from publishing import dispatcher
+from publishing import delivery, dispatcher
 from publishing.models import Publication
 from publishing.models import PublicationStatus as PS
 from tests.e2e.signin import sign_in
@@ -113,7 +112,7 @@ def _bluesky_refuses_the_copy(publication: Publication) -> None:
     Publication.objects.filter(pk=publication.pk).update(
         due_at=timezone.now(), due_override=True
     )
-    publishing.publication_move(
+    delivery.publication_move(
         [publication.pk],
         to=PS.FAILED,
         sources=[PS.SCHEDULED],
@@ -147,7 +146,7 @@ def test_publish_one_row_then_fix_and_review_the_other(
     expect(page.get_by_text("Shop webhook: goes out now")).to_be_visible()
     # The scheduler's tick and the worker's task, in this process.
     assert dispatcher.dispatch() == 1
-    publishing.publication_publish_many([rows[hook.pk].pk], task_id="e2e")
+    delivery.publication_publish_many([rows[hook.pk].pk], task_id="e2e")
     assert dict(sink.state.requests) == {rows[hook.pk].idempotency_key: 1}
 
     page.reload()

@@ -85,16 +85,16 @@ def _unified_diff(before: str, after: str) -> str:
 
 
 def rule_report_for(variant: Variant, text: str) -> dict[str, object]:
-    from networks import textrules as channel_rules
+    from networks import textrules
 
     lengths = [
         limit
         for account in _accounts_of(variant, variant.post)
         if (limit := copy_checks.account_limits(account).max_length) is not None
     ]
-    spec = channel_rules.spec_for(variant.network, min(lengths) if lengths else None)
+    spec = textrules.spec_for(variant.network, min(lengths) if lengths else None)
     brand = GateContext.for_post(variant.post, provider=variant.provider).brand
-    violations = channel_rules.check(
+    violations = textrules.check(
         text, network=variant.network, brand=brand, max_length=spec.max_length
     )
     return {

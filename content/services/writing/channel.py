@@ -92,10 +92,10 @@ def _add(a: Usage, b: Usage) -> Usage:
 def measure_report(network: str, text: str, spec: ChannelSpec) -> Any:
     """The measure of what goes out: for a thread, the part furthest over
     (else the longest), with `part` and `parts` saying which."""
-    from networks import textrules as channel_rules
+    from networks import textrules
 
-    parts = channel_rules.measure_parts(network, text, max_length=spec.max_length)
-    index = channel_rules.worst_part(parts)
+    parts = textrules.measure_parts(network, text, max_length=spec.max_length)
+    index = textrules.worst_part(parts)
     report: dict[str, Any] = asdict(parts[index])
     if len(parts) > 1:
         report["part"], report["parts"] = index + 1, len(parts)
@@ -103,10 +103,10 @@ def measure_report(network: str, text: str, spec: ChannelSpec) -> Any:
 
 
 def _violations(text: str, spec: ChannelSpec, brand: BrandFacts) -> list[Any]:
-    from networks import textrules as channel_rules
+    from networks import textrules
 
     return list(
-        channel_rules.check(
+        textrules.check(
             text, network=spec.network, brand=brand, max_length=spec.max_length
         )
     )
@@ -257,17 +257,17 @@ def _checked(
     provider: Any,
 ) -> CheckedText:
     """One variant's text shortened if it still breaks a rule, then gated."""
-    from networks import textrules as channel_rules
+    from networks import textrules
 
     network = spec.network
     violations = _violations(text, spec, ctx.brand) if first else []
     shortened = False
     if violations:
-        text, shortened = channel_rules.shorten(
+        text, shortened = textrules.shorten(
             text,
             network=network,
             max_length=spec.max_length,
-            keep=channel_rules.required_tokens(ctx.brand),
+            keep=textrules.required_tokens(ctx.brand),
         )
     text, gate, passed = gate_text(
         text, network, ctx, provider, max_length=spec.max_length

@@ -149,7 +149,7 @@ def _specs(accounts: list[ChannelAccount]) -> tuple[ChannelSpec, ...]:
     strictest length any of its accounts allows (a Mastodon instance's own),
     so the copy written fits every account it may be chosen for."""
     from networks import limits as copy_limits
-    from networks import textrules as channel_rules
+    from networks import textrules
 
     specs: dict[str, ChannelSpec] = {}
     for account in sorted(accounts, key=lambda a: (a.network, a.pk)):
@@ -161,7 +161,7 @@ def _specs(accounts: list[ChannelAccount]) -> tuple[ChannelSpec, ...]:
                 and (limit := copy_limits.limits_for(a.network, a.limits).max_length)
                 is not None
             ]
-            spec = channel_rules.spec_for(
+            spec = textrules.spec_for(
                 account.network, min(lengths) if lengths else None
             )
             specs[account.network] = replace(spec, account_id=account.pk)
