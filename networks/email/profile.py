@@ -2,7 +2,7 @@
 the account's own `rate_per_second`, kept by the connector."""
 
 from networks.posting_shapes import NEWSLETTER, WEEKDAYS_NEWSLETTER
-from networks.profile import NetworkPrior, Profile
+from networks.profile import LINK_APPENDED, ImageLimits, NetworkPrior, Profile
 
 PROFILE = Profile(
     key="email",
@@ -17,4 +17,12 @@ PROFILE = Profile(
         plain="opens peak around 10:00 on Tuesdays and Thursdays",
     ),
     audience_label="newsletter",
+    # Inline or hosted images in a newsletter: small, and no WebP (Outlook).
+    image_limits=ImageLimits(1_000_000, ("landscape", "wide")),
+    ai_label="This email was written with the help of AI.",
+    # The handle is the sender's address.
+    handle_as_is=True,
+    link=LINK_APPENDED,
+    # The topic is the subject.
+    titled=True,
 )

@@ -8,7 +8,7 @@ from networks.posting_shapes import (
     SPROUT,
     WEEKDAYS_B2B,
 )
-from networks.profile import NetworkPrior, Profile
+from networks.profile import LINK_APPENDED, ImageLimits, NetworkPrior, Profile
 
 PROFILE = Profile(
     key="linkedin",
@@ -22,4 +22,7 @@ PROFILE = Profile(
     ),
     preferred_formats=("landscape", "square"),
     audience_label="LinkedIn",
+    # Generous in practice; kept at sizes that upload quickly.
+    image_limits=ImageLimits(8 * 1024 * 1024, ("landscape", "square", "portrait")),
+    link=LINK_APPENDED,
 )

@@ -1,7 +1,7 @@
 """X's declarations (see `networks.profile`)."""
 
 from networks.posting_shapes import BUFFER, MICROBLOG, SPROUT, WEEKDAYS_SOCIAL
-from networks.profile import Limit, NetworkPrior, Profile
+from networks.profile import LINK_APPENDED, ImageLimits, Limit, NetworkPrior, Profile
 
 PROFILE = Profile(
     key="x",
@@ -21,4 +21,11 @@ PROFILE = Profile(
     preferred_formats=("landscape", "square", "wide"),
     prior_label="X",
     audience_label="X",
+    # JPG/PNG/GIF/WEBP ≤ 5 MB (official).
+    image_limits=ImageLimits(
+        5 * 1024 * 1024,
+        ("landscape", "square", "wide"),
+        content_types=frozenset({"image/jpeg", "image/png", "image/webp"}),
+    ),
+    link=LINK_APPENDED,
 )
