@@ -10,7 +10,8 @@ trimmed), required, and its checks (lengths, bounds, choices; `public_url`:
 an address AdLoop will call, checked with `core.outbound_urls`). `build`
 turns the checked values into (the credentials object stored encrypted, the
 webhook URL or ""); a network without `build` (an OAuth network asking only
-where its instance is) stores nothing from its form.
+where its instance is) stores nothing from its form. `identity` says which
+external id and handle the account shows for what was stored.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ class Field:
 
 
 Build = Callable[[Mapping[str, Any]], tuple[dict[str, Any], str]]
+# (the stored credentials, the webhook URL or "") -> (external id, handle)
+# shown for the account: never a secret.
+Identity = Callable[[Mapping[str, Any], str], tuple[str, str]]
+
+
+def no_identity(credentials: Mapping[str, Any], url: str) -> tuple[str, str]:
+    return "", ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class CredentialForm:
     network: str
     fields: tuple[Field, ...]
     build: Build | None = None
+    identity: Identity = no_identity
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -17,6 +17,11 @@ def _build(data: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     }, ""
 
 
+def _identity(credentials: Mapping[str, Any], url: str) -> tuple[str, str]:
+    handle = str(credentials["handle"]).lstrip("@")
+    return "", f"@{handle}"
+
+
 CREDENTIALS = CredentialForm(
     network="bluesky",
     fields=(
@@ -44,4 +49,5 @@ CREDENTIALS = CredentialForm(
         ),
     ),
     build=_build,
+    identity=_identity,
 )

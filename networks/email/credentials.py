@@ -28,6 +28,10 @@ def _build(data: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     }, ""
 
 
+def _identity(credentials: Mapping[str, Any], url: str) -> tuple[str, str]:
+    return "", str(credentials.get("from_email", ""))
+
+
 CREDENTIALS = CredentialForm(
     network="email",
     fields=(
@@ -66,4 +70,5 @@ CREDENTIALS = CredentialForm(
         Field("from_name", "From name", required=False, max_length=200),
     ),
     build=_build,
+    identity=_identity,
 )

@@ -10,6 +10,11 @@ def _build(data: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     return {"secret": data["secret"]}, data["url"]
 
 
+def _identity(credentials: Mapping[str, Any], url: str) -> tuple[str, str]:
+    """The URL is the external id; its host is the handle."""
+    return url, url.split("//", 1)[-1].split("/", 1)[0]
+
+
 CREDENTIALS = CredentialForm(
     network="webhook",
     fields=(
@@ -30,4 +35,5 @@ CREDENTIALS = CredentialForm(
         ),
     ),
     build=_build,
+    identity=_identity,
 )

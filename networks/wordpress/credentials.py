@@ -15,6 +15,10 @@ def _build(data: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     }, ""
 
 
+def _identity(credentials: Mapping[str, Any], url: str) -> tuple[str, str]:
+    return "", str(credentials["site_url"])
+
+
 CREDENTIALS = CredentialForm(
     network="wordpress",
     fields=(
@@ -39,4 +43,5 @@ CREDENTIALS = CredentialForm(
         ),
     ),
     build=_build,
+    identity=_identity,
 )
