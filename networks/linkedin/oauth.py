@@ -1,7 +1,18 @@
 """LinkedIn's OAuth 2.0 (https://learn.microsoft.com/linkedin/shared/
 authentication/authorization-code-flow)."""
 
-from networks.oauth import OAuthEntry
+from collections.abc import Mapping
+from typing import Any
+
+from networks.oauth import OAuthEntry, OAuthProfile
+
+
+def _read_profile(data: Mapping[str, Any], profile_url: str) -> OAuthProfile:
+    """OpenID Connect userinfo: no handle."""
+    return OAuthProfile(
+        str(data.get("sub", "")), data.get("name", ""), "", data.get("picture", "")
+    )
+
 
 OAUTH = OAuthEntry(
     network="linkedin",
@@ -12,4 +23,5 @@ OAUTH = OAuthEntry(
     client_id_setting="LINKEDIN_CLIENT_ID",
     client_secret_setting="LINKEDIN_CLIENT_SECRET",  # noqa: S106 (a setting name)
     pkce=False,  # LinkedIn's web flow authenticates with the client secret
+    read_profile=_read_profile,
 )
