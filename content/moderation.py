@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from networks import registry
 from networks.copy_types import BrandFacts, ModerationResult
+from networks.profile import HASHTAG_AI_LABEL
 from networks.textrules import (
     dont_word_violations,
     find_phrases,
@@ -51,18 +53,8 @@ SPONSORED_TAGS: tuple[str, ...] = ("#ad", "#sponsored")
 # - Bluesky self-labels only accept content-warning values (porn, nudity, ...).
 NATIVE_AI_FLAGS: dict[str, str] = {}
 
-HASHTAG_AI_LABEL = "#AI"
-AI_LABELS: dict[str, str] = {
-    "x": HASHTAG_AI_LABEL,
-    "bluesky": HASHTAG_AI_LABEL,
-    "mastodon": HASHTAG_AI_LABEL,
-    "linkedin": HASHTAG_AI_LABEL,
-    "facebook": HASHTAG_AI_LABEL,
-    "instagram": HASHTAG_AI_LABEL,
-    "webhook": HASHTAG_AI_LABEL,
-    "email": "This email was written with the help of AI.",
-    "wordpress": "This post was written with the help of AI.",
-}
+# Each network's AI label is its profile's (`networks.<key>.profile`).
+AI_LABELS: dict[str, str] = {k: p.ai_label for k, p in registry.profiles().items()}
 
 
 @dataclass(frozen=True)
