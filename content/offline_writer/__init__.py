@@ -33,6 +33,7 @@ from content.offline_writer.drafts import (
     sentences,
 )
 from content.offline_writer.lengths import measure, shorten
+from networks import registry
 from networks.copy_types import (
     Angle,
     AngleTask,
@@ -47,8 +48,8 @@ from networks.copy_types import (
 __all__ = ["RATIONALE_PREFIX", "OfflineWriter", "brand_fact", "measure", "shorten"]
 
 RATIONALE_PREFIX = "offline draft: rules, no AI"
-# Networks whose posts do not make a URL in the text clickable.
-_NO_LINKS = {"instagram"}
+# Networks whose posts do not make a URL in the text clickable (their profiles say).
+_NO_LINKS = {k for k, p in registry.profiles().items() if not p.links_clickable}
 
 
 class OfflineWriter:
