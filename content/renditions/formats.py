@@ -3,9 +3,12 @@ describe a rendition; no image work here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image, ImageCms
+
+from networks import registry
+from networks.profile import ImageLimits
 
 #: Output sizes (width, height) in pixels.
 FORMATS: dict[str, tuple[int, int]] = {
@@ -47,7 +50,7 @@ class RenditionTooLarge(RenditionError):
 
 @dataclass(frozen=True)
 class NetworkImageLimits:
-    """What one network accepts for a feed image (CHANNELS.md, kept conservative).
+    """What one network accepts for a feed image (its declared `ImageLimits`).
 
     `formats` are the renditions made for the network, in order of preference.
     `instance_defined` means the limit is a default that the server states itself
@@ -76,62 +79,30 @@ class NetworkImageLimits:
         )
 
 
-def _instagram() -> NetworkImageLimits:
-    # Feed images: 4:5 ... 1.91:1, 320-1440 px wide, JPEG only (Graph API).
-    # landscape is 1200x628 = 1.9108:1, just over 1.91 (refused); story is 9:16,
-    # wide is 1920 px wide: what is left is square and portrait, derived, not typed.
+def _limits(declared: ImageLimits) -> NetworkImageLimits:
+    """A network's declared limits; formats left undeclared are derived: every
+    size within its aspect and width bounds, in FORMATS' order."""
     rules = NetworkImageLimits(
-        max_bytes=8 * MB,
-        formats=(),
-        content_types=frozenset({JPEG}),
-        min_aspect=4 / 5,
-        max_aspect=1.91,
-        min_width=320,
-        max_width=1440,
+        max_bytes=declared.max_bytes,
+        formats=declared.formats or (),
+        content_types=declared.content_types,
+        min_aspect=declared.min_aspect,
+        max_aspect=declared.max_aspect,
+        min_width=declared.min_width,
+        max_width=declared.max_width,
+        instance_defined=declared.instance_defined,
     )
-    allowed = tuple(fmt for fmt in FORMATS if rules.allows(fmt))
-    return NetworkImageLimits(**{**rules.__dict__, "formats": allowed})
+    if declared.formats is not None:
+        return rules
+    return replace(rules, formats=tuple(fmt for fmt in FORMATS if rules.allows(fmt)))
 
 
-#: Keyed by `publishing.models.Network` values (plain strings, so this module does
-#: not import Django models).
+#: Keyed by network (plain strings, so this module does not import Django
+#: models); each network's profile declares its own (`networks.<key>.profile`).
 NETWORK_IMAGE_LIMITS: dict[str, NetworkImageLimits] = {
-    # ≤ 1,000,000 bytes per image (the lexicon's maxSize), not 1 MiB.
-    "bluesky": NetworkImageLimits(
-        max_bytes=1_000_000, formats=("square", "portrait", "landscape")
-    ),
-    # Instagram: see _instagram().
-    "instagram": _instagram(),
-    # JPG/PNG/GIF/WEBP ≤ 5 MB (official).
-    "x": NetworkImageLimits(
-        max_bytes=5 * MB,
-        formats=("landscape", "square", "wide"),
-        content_types=frozenset({JPEG, PNG, WEBP}),
-    ),
-    # Instance-defined; 16 MB is Mastodon's default image_size_limit.
-    "mastodon": NetworkImageLimits(
-        max_bytes=16 * MB,
-        formats=("landscape", "square", "wide"),
-        content_types=frozenset({JPEG, PNG, WEBP}),
-        instance_defined=True,
-    ),
-    # Generous in practice; kept at sizes that upload quickly.
-    "linkedin": NetworkImageLimits(
-        max_bytes=8 * MB, formats=("landscape", "square", "portrait")
-    ),
-    "facebook": NetworkImageLimits(
-        max_bytes=8 * MB, formats=("landscape", "square", "portrait", "story")
-    ),
-    # Inline or hosted images in a newsletter: small, and no WebP (Outlook).
-    "email": NetworkImageLimits(max_bytes=1_000_000, formats=("landscape", "wide")),
-    # The receiver decides; hand over every format at a size any service takes.
-    "webhook": NetworkImageLimits(max_bytes=5 * MB, formats=tuple(FORMATS)),
-    # WordPress ≥ 5.8 serves WebP; 2 MB is the common upload_max_filesize.
-    "wordpress": NetworkImageLimits(
-        max_bytes=2 * MB,
-        formats=("wide", "landscape"),
-        content_types=frozenset({JPEG, PNG, WEBP}),
-    ),
+    key: _limits(profile.image_limits)
+    for key, profile in registry.profiles().items()
+    if profile.image_limits is not None
 }
 
 
