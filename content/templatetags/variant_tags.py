@@ -9,7 +9,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from networks import textrules
+from networks import registry, textrules
 
 register = template.Library()
 
@@ -66,12 +66,10 @@ def initial(name: str) -> str:
 
 @register.filter
 def handle(account: Any) -> str:
-    """ "@name" for social networks (once, whether stored with "@" or not)."""
+    """ "@name" for social networks (once, whether stored with "@" or not); as
+    stored where the network's handles are addresses (`Profile.handle_as_is`)."""
     value = (getattr(account, "handle", "") or "").strip()
-    if not value or getattr(account, "network", "") in {
-        "email",
-        "webhook",
-        "wordpress",
-    }:
+    profile = registry.profile(getattr(account, "network", ""))
+    if not value or (profile is not None and profile.handle_as_is):
         return value
     return "@" + value.lstrip("@")

@@ -59,7 +59,6 @@ ALLOWED: dict[str, str] = {
     "connections/accounts.py": "to move: which networks connect how (helper B's)",
     "connections/oauth/flow.py": "to move: the per-instance limits after sign-in",
     "connections/oauth/tokens.py": "to move: each network's profile answer",
-    "content/templatetags/variant_tags.py": "to move: handles shown as is",
     "publishing/channels_page.py": "to move: the instance form (MastodonForm)",
     "publishing/preview.py": "to move: how each connector lays out a post",
 }
