@@ -17,6 +17,8 @@ connector do with a request (no database, no network):
   `max_images` (none for email);
 - a blog's tags and categories where the connector says `terms` (WordPress).
 
+Each network's profile declares its part (`Profile.link`, `titled`,
+`without_images`; `networks.<key>.profile`), so no network is named here.
 `tests/channels/test_preview.py` holds each rule to the connector's own code.
 """
 
@@ -27,15 +29,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from networks import ConnectorNotAvailable, get_connector
+from networks import ConnectorNotAvailable, get_connector, registry
 from networks.apicall import with_link
+from networks.profile import (
+    LINK_APPENDED,
+    LINK_APPENDED_WITH_IMAGES,
+    LINK_CARD_WITHOUT_IMAGES,
+    LINK_FIELD,
+    LINK_TEXT_ONLY,
+)
 from publishing.delivery import split_thread
 
 # How a network's connector carries the post's link (see the module docstring).
 IN_TEXT, CARD, FIELD, NOT_SENT = "in_text", "card", "field", "not_sent"
-_APPENDS = frozenset({"x", "linkedin", "email", "wordpress"})
 # The post's topic goes out as the subject or title here.
-TITLED = frozenset({"email", "wordpress"})
+TITLED = frozenset(k for k, p in registry.profiles().items() if p.titled)
 
 
 @dataclass(frozen=True)
@@ -97,16 +105,22 @@ def _capabilities(network: str) -> dict[str, Any]:
         return {}
 
 
-def _link_mode(network: str, link: str, text: str, images: bool) -> str:
-    if network in _APPENDS:
+def _link_of(network: str) -> str:
+    """How the network's connector carries a post's link (its profile says)."""
+    profile = registry.profile(network)
+    return profile.link if profile is not None else LINK_TEXT_ONLY
+
+
+def _link_mode(how: str, link: str, text: str, images: bool) -> str:
+    if how == LINK_APPENDED:
         return IN_TEXT
-    if network == "facebook":
+    if how == LINK_APPENDED_WITH_IMAGES:
         return IN_TEXT if images else CARD
-    if network == "webhook":
+    if how == LINK_FIELD:
         return FIELD
     if link in text:
         return IN_TEXT
-    if network == "bluesky" and not images:
+    if how == LINK_CARD_WITHOUT_IMAGES and not images:
         return CARD
     return NOT_SENT
 
@@ -134,8 +148,9 @@ def channel_out(
     notes: list[str] = []
     out_link = None
     if link:
-        mode = _link_mode(network, link, text, bool(sent))
-        if network in _APPENDS or (network == "facebook" and sent):
+        how = _link_of(network)
+        mode = _link_mode(how, link, text, bool(sent))
+        if how == LINK_APPENDED or (how == LINK_APPENDED_WITH_IMAGES and sent):
             # the connector's own rule: added to the first part unless there
             parts[0] = with_link(parts[0], link)
         host = urlsplit(link).hostname or link
@@ -152,9 +167,10 @@ def channel_out(
         )
     if not caps:
         notes.append("AdLoop has no connector for this network yet.")
-    if network == "instagram" and not sent:
+    profile = registry.profile(network)
+    if profile is not None and profile.without_images and not sent:
         # the connector's own validate refuses it at publish time
-        notes.append("An Instagram post needs at least one image; this one has none.")
+        notes.append(profile.without_images)
     return ChannelOut(
         network=network,
         parts=tuple(parts),

@@ -60,7 +60,6 @@ ALLOWED: dict[str, str] = {
     "connections/oauth/flow.py": "to move: the per-instance limits after sign-in",
     "connections/oauth/tokens.py": "to move: each network's profile answer",
     "publishing/channels_page.py": "to move: the instance form (MastodonForm)",
-    "publishing/preview.py": "to move: how each connector lays out a post",
 }
 
 
