@@ -6,18 +6,11 @@ write keys) for every change and for "Test connection" (it stores the outcome
 on the account).
 
 Credential-based networks store a JSON object, encrypted at rest
-(`ChannelAccount.credentials`); the keys each connector reads:
-
-- bluesky: `handle`, `app_password`, `service` (the PDS URL, default
-  https://bsky.social);
-- webhook: `secret` (the URL is the account's `external_id`, see
-  `networks.webhook.connector.account_webhook_settings`);
-- email: `host`, `port`, `security` ("starttls", "ssl" or "none"),
-  `username`, `password`, `from_email`, `from_name`;
-- wordpress: `site_url`, `username`, `app_password`.
-
-OAuth networks (Mastodon, X, LinkedIn, Facebook, Instagram) connect through
-`connections.oauth`: `account_oauth_start` returns the network's authorization URL.
+(`ChannelAccount.credentials`): what each network's declared form builds
+(`networks/<key>/credentials.py`), which also says the external id and handle
+the account shows. OAuth networks (those with `networks/<key>/oauth.py`)
+connect through `connections.oauth`: `account_oauth_start` returns the
+network's authorization URL.
 
 Disconnecting keeps the row (its published history stays readable) but wipes the
 credentials, disables it and cancels what it still had scheduled, with a reason.
@@ -45,19 +38,18 @@ from connections.models import AccountStatus, ChannelAccount, Network
 from connections.reconnect import account_mark_needs_reconnect
 from core import outbound_deadline
 from core.errors import ConflictError
-from networks import ConnectorError, ConnectorNotAvailable, get_connector
+from networks import ConnectorError, ConnectorNotAvailable, get_connector, registry
 from networks.limits import clean_account_limits
 from workspaces.models import Workspace
 from workspaces.permissions import Action, can
 
 logger = logging.getLogger("adloop.channels")
 
+# Which networks connect how, as their packages declare it.
 CREDENTIAL_NETWORKS = frozenset(
-    {Network.BLUESKY, Network.WEBHOOK, Network.EMAIL, Network.WORDPRESS}
+    key for key, form in registry.credential_forms().items() if form.build is not None
 )
-OAUTH_NETWORKS = frozenset(
-    {Network.MASTODON, Network.X, Network.LINKEDIN, Network.FACEBOOK, Network.INSTAGRAM}
-)
+OAUTH_NETWORKS = frozenset(registry.oauth_entries())
 DISCONNECTED_REASON = "The channel account was disconnected."
 FORBIDDEN = "Only owners and admins can manage channel accounts."
 
@@ -86,16 +78,10 @@ def capabilities_for(network: str) -> dict[str, Any] | None:
 
 
 @sensitive_variables("credentials")
-def _identity(network: str, credentials: dict[str, Any]) -> tuple[str, str]:
-    """(external id, handle) shown for a credential-based account: never a secret."""
-    if network == Network.BLUESKY:
-        handle = str(credentials["handle"]).lstrip("@")
-        return "", f"@{handle}"
-    if network == Network.EMAIL:
-        return "", str(credentials.get("from_email", ""))
-    if network == Network.WORDPRESS:
-        return "", str(credentials["site_url"])
-    return "", ""
+def _identity(network: str, credentials: dict[str, Any], url: str) -> tuple[str, str]:
+    """(external id, handle) shown for a credential-based account: never a
+    secret (the network's declared `identity`)."""
+    return registry.credential_forms()[network].identity(credentials, url)
 
 
 def _unique_name(workspace: Workspace, network: str, name: str, pk: int | None) -> None:
@@ -133,10 +119,7 @@ def account_connect(
             {"network": [f"{Network(network).label} connects by signing in (OAuth)."]}
         )
     name = name.strip()
-    external_id, handle = _identity(network, credentials)
-    if network == Network.WEBHOOK:
-        external_id = url
-        handle = url.split("//", 1)[-1].split("/", 1)[0]
+    external_id, handle = _identity(network, credentials, url)
     if account is not None and account.network != network:
         raise ValidationError({"network": ["That account is on another network."]})
     now = timezone.now()
@@ -195,7 +178,8 @@ def account_oauth_start(
     try:
         return oauth.oauth_start(target, network, user=by)
     except oauth.OAuthError as exc:
-        if network == Network.MASTODON and exc.kind in ("config", "transient"):
+        per_instance = registry.oauth_entries()[network].per_instance
+        if per_instance and exc.kind in ("config", "transient"):
             raise ValidationError({"instance_url": [str(exc)]}) from None
         raise ConflictError(str(exc), code="oauth_unavailable") from None
 
