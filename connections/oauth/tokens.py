@@ -7,16 +7,16 @@ their answers mean: which errors say the grant is definitely gone
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.views.decorators.debug import sensitive_variables
 
-from connections.models import Network
 from connections.oauth.providers import OAuthError, Provider
 from core import http
+from networks import registry
+from networks.oauth import OAuthProfile, read_graph_profile
 
 
 def _label(url: str) -> str:
@@ -109,16 +109,8 @@ def token_request(provider: Provider, form: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-@dataclass(frozen=True)
-class Profile:
-    external_id: str
-    name: str
-    handle: str
-    avatar_url: str
-
-
 @sensitive_variables("access_token")
-def fetch_profile(provider: Provider, access_token: str) -> Profile:
+def fetch_profile(provider: Provider, access_token: str) -> OAuthProfile:
     data = _answer(
         lambda: http.request(
             "GET",
@@ -132,29 +124,10 @@ def fetch_profile(provider: Provider, access_token: str) -> Profile:
         url=provider.profile_url,
         what="read the profile from",
     )
-    if provider.network == Network.X:
-        user = data.get("data") or {}
-        return Profile(
-            str(user.get("id", "")),
-            user.get("name", ""),
-            f"@{user.get('username', '')}",
-            user.get("profile_image_url", ""),
-        )
-    if provider.network == Network.LINKEDIN:  # OpenID Connect userinfo
-        return Profile(
-            str(data.get("sub", "")), data.get("name", ""), "", data.get("picture", "")
-        )
-    if provider.network == Network.MASTODON:
-        acct = str(data.get("acct", ""))  # local accounts have no "@instance"
-        host = urlsplit(provider.profile_url).hostname
-        return Profile(
-            str(data.get("id", "")),
-            data.get("display_name") or data.get("username", ""),
-            f"@{acct}" if "@" in acct else f"@{acct}@{host}",
-            data.get("avatar", ""),
-        )
-    picture = ((data.get("picture") or {}).get("data") or {}).get("url", "")
-    return Profile(str(data.get("id", "")), data.get("name", ""), "", picture)
+    # Each network reads its own answer (`networks/<key>/oauth.py`).
+    entry = registry.oauth_entries().get(provider.network)
+    read = entry.read_profile if entry is not None else read_graph_profile
+    return read(data, provider.profile_url)
 
 
 def merged_tokens(old: dict[str, Any] | None, tokens: dict[str, Any]) -> dict[str, Any]:

@@ -57,7 +57,6 @@ ALLOWED: dict[str, str] = {
     "workflow/api/review.py": "words: the blog fields' schema text",
     # To move.
     "connections/oauth/flow.py": "to move: the per-instance limits after sign-in",
-    "connections/oauth/tokens.py": "to move: each network's profile answer",
     "publishing/channels_page.py": "to move: the instance form (MastodonForm)",
 }
 
