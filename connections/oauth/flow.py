@@ -15,6 +15,7 @@ import base64
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,12 +37,13 @@ from connections.oauth.providers import (
     state_max_age,
 )
 from connections.oauth.tokens import (
-    Profile,
     fetch_profile,
     merged_tokens,
     token_expiry,
     token_request,
 )
+from networks import registry
+from networks.oauth import OAuthProfile
 from workspaces.models import User, Workspace
 from workspaces.permissions import Action, can
 
@@ -77,7 +79,8 @@ def oauth_start(
         workspace, account, instance_url = target.workspace, None, target.instance_url
     provider = provider_for(network, instance_url=instance_url)
     client_id, _ = provider.credentials()
-    if network == Network.MASTODON:
+    entry = registry.oauth_entries().get(network)
+    if entry is not None and entry.per_instance:
         instance_url = normalize_instance(instance_url)
 
     now = timezone.now()
@@ -174,26 +177,29 @@ def oauth_callback(request: HttpRequest) -> ChannelAccount:
     account = _account_connect(
         row=row, provider=provider, tokens=tokens, profile=profile
     )
-    if account.network == Network.MASTODON:
-        _store_instance_limits(account)
+    entry = registry.oauth_entries().get(account.network)
+    if entry is not None and entry.signed_in_limits is not None:
+        _store_signed_in_limits(account, entry.signed_in_limits)
     return account
 
 
-def _store_instance_limits(account: ChannelAccount) -> None:
-    """Keep the instance's own limits on the account (its max_characters may be
-    far from 500), so copy is checked against them before anything is sent.
-    Best effort: the connector answers the defaults when the instance is silent."""
-    from networks import get_connector
+def _store_signed_in_limits(
+    account: ChannelAccount, read: Callable[[Any], Mapping[str, Any]]
+) -> None:
+    """Keep the server's own limits on the account (an instance's max_characters
+    may be far from 500), so copy is checked against them before anything is
+    sent. Best effort: the connector answers the defaults when the server is
+    silent."""
     from networks.limits import clean_account_limits
-    from networks.mastodon.client import account_limits
 
-    connector: Any = get_connector(Network.MASTODON)
-    limits = clean_account_limits(account_limits(connector.limits(account)))
+    limits = clean_account_limits(read(account))
     ChannelAccount.objects.filter(pk=account.pk).update(limits=limits)
     account.limits = limits
 
 
-def _same_instance(account: ChannelAccount, row: OAuthState, profile: Profile) -> bool:
+def _same_instance(
+    account: ChannelAccount, row: OAuthState, profile: OAuthProfile
+) -> bool:
     """Whether `account` lives where this sign-in happened (always, except on
     Mastodon). A disconnected account kept no credentials: its handle,
     `@user@host`, tells the instance."""
@@ -207,7 +213,11 @@ def _same_instance(account: ChannelAccount, row: OAuthState, profile: Profile) -
 @sensitive_variables("tokens")
 @transaction.atomic
 def _account_connect(
-    *, row: OAuthState, provider: Provider, tokens: dict[str, Any], profile: Profile
+    *,
+    row: OAuthState,
+    provider: Provider,
+    tokens: dict[str, Any],
+    profile: OAuthProfile,
 ) -> ChannelAccount:
     now = timezone.now()
     account = row.account
