@@ -22,7 +22,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from connections import accounts
-from connections.forms import CONNECT_FORMS, ConnectForm, MastodonForm, SendTestForm
+from connections.forms import (
+    CONNECT_FORMS,
+    ConnectForm,
+    MastodonForm,
+    SendTestForm,
+    instance_declaration,
+)
 from connections.forms_accounts import ChannelAccountForm
 from connections.models import AccountStatus, ChannelAccount, Network
 from connections.views import workspace_account
@@ -39,6 +45,9 @@ from workspaces.views.common import (
 )
 
 OAUTH_LABELS = [(n, Network(n).label) for n in sorted(accounts.OAUTH_NETWORKS)]
+# The network whose sign-in starts at its own instance: the form asking for it
+# is prefixed with its key, and the page template finds it as "<key>_form".
+INSTANCE_NETWORK = instance_declaration().network
 
 
 def _connect_forms(
@@ -66,7 +75,7 @@ def render_channels_page(
     *,
     planning_form: ChannelAccountForm | None = None,
     connect_form: ConnectForm | None = None,
-    mastodon_form: MastodonForm | None = None,
+    instance_form: MastodonForm | None = None,
     status: int = 200,
     next_url: str = "",
 ) -> HttpResponse:
@@ -110,7 +119,8 @@ def render_channels_page(
                 else ""
             ),
             "reconnect": reconnect,
-            "mastodon_form": mastodon_form or MastodonForm(prefix="mastodon"),
+            f"{INSTANCE_NETWORK}_form": instance_form
+            or MastodonForm(prefix=INSTANCE_NETWORK),
             "oauth_networks": OAUTH_LABELS,
             "credential_networks": sorted(CONNECT_FORMS),
             "send_test_form": SendTestForm(),
@@ -223,10 +233,10 @@ def oauth_start(request: WorkspaceRequest, network: str) -> HttpResponse:
         else None
     )
     instance = ""
-    form = MastodonForm(request.POST, prefix="mastodon")
-    if network == Network.MASTODON and target is None:
+    form = MastodonForm(request.POST, prefix=INSTANCE_NETWORK)
+    if network == INSTANCE_NETWORK and target is None:
         if not form.is_valid():
-            return render_channels_page(request, mastodon_form=form, status=400)
+            return render_channels_page(request, instance_form=form, status=400)
         instance = form.cleaned_data["instance_url"]
     try:
         url = accounts.account_oauth_start(
@@ -238,7 +248,7 @@ def oauth_start(request: WorkspaceRequest, network: str) -> HttpResponse:
         )
     except ValidationError as error:
         apply_validation_error(form, error)
-        return render_channels_page(request, mastodon_form=form, status=400)
+        return render_channels_page(request, instance_form=form, status=400)
     except ConflictError as exc:
         messages.error(request, str(exc))
         return redirect("channels")
