@@ -35,7 +35,8 @@ WORD = re.compile(rf"\b({'|'.join(WORDS)})\b", re.IGNORECASE)
 
 # Module (path from the repository root) -> why it may name a network.
 # "Words": a person-facing text (help, labels, schema docs) that must read
-# as it does; the others are moves still to make (docs/architecture.md).
+# as it does; the others hold the database's or the demo's own data, or
+# settings and icons per network.
 ALLOWED: dict[str, str] = {
     "connections/models.py": "the Network choices and MastodonApp (the database's)",
     "demo/management/commands/seed_demo.py": "demo seed data",
@@ -55,7 +56,6 @@ ALLOWED: dict[str, str] = {
     "publishing/api/publications.py": "words: a schema example",
     "workflow/api/post_serializers.py": "words: the blog fields' schema text",
     "workflow/api/review.py": "words: the blog fields' schema text",
-    # To move.
 }
 
 
