@@ -100,7 +100,7 @@ def form_class(
     return type(name, (base,), attrs)
 
 
-class MastodonForm(forms.Form):
+class InstanceForm(forms.Form):
     """The instance an OAuth network with per-instance endpoints signs in at
     (its declared field; the page and the flow read `instance_url`)."""
 

@@ -25,7 +25,7 @@ from connections import accounts
 from connections.forms import (
     CONNECT_FORMS,
     ConnectForm,
-    MastodonForm,
+    InstanceForm,
     SendTestForm,
     instance_declaration,
 )
@@ -75,7 +75,7 @@ def render_channels_page(
     *,
     planning_form: ChannelAccountForm | None = None,
     connect_form: ConnectForm | None = None,
-    instance_form: MastodonForm | None = None,
+    instance_form: InstanceForm | None = None,
     status: int = 200,
     next_url: str = "",
 ) -> HttpResponse:
@@ -120,7 +120,7 @@ def render_channels_page(
             ),
             "reconnect": reconnect,
             f"{INSTANCE_NETWORK}_form": instance_form
-            or MastodonForm(prefix=INSTANCE_NETWORK),
+            or InstanceForm(prefix=INSTANCE_NETWORK),
             "oauth_networks": OAUTH_LABELS,
             "credential_networks": sorted(CONNECT_FORMS),
             "send_test_form": SendTestForm(),
@@ -233,7 +233,7 @@ def oauth_start(request: WorkspaceRequest, network: str) -> HttpResponse:
         else None
     )
     instance = ""
-    form = MastodonForm(request.POST, prefix=INSTANCE_NETWORK)
+    form = InstanceForm(request.POST, prefix=INSTANCE_NETWORK)
     if network == INSTANCE_NETWORK and target is None:
         if not form.is_valid():
             return render_channels_page(request, instance_form=form, status=400)

@@ -129,7 +129,7 @@ def test_web_and_worker_modules_do_not_import_ml_libraries(tmp_path: Path) -> No
     assert result.returncode == 0, result.stdout + result.stderr
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["heavy"] == [], found
-    for app in ("campaigns", "publishing", "content", "workflow"):
+    for app in ("workspaces", "connections", "content", "publishing", "workflow"):
         assert f"{app}.tasks" in found["tasks"], found  # the walk found them
 
 
@@ -208,14 +208,15 @@ def test_import_contracts_hold() -> None:
 def test_import_contracts_can_fail(tmp_path: Path) -> None:
     """The check above can fail: a contract that does not hold, on a copy.
 
-    Connectors do import content's network rules (networks.textrules): a
-    contract forbidding all of content is broken, and the report names it."""
+    Content does read the networks' text rules (networks.textrules): a
+    contract forbidding content to import networks is broken, and the report
+    names the import."""
     contract = (
         "\n[[tool.importlinter.contracts]]\n"
-        'name = "Connectors import nothing from content"\n'
+        'name = "Content imports nothing from networks"\n'
         'type = "forbidden"\n'
-        'source_modules = ["networks"]\n'
-        'forbidden_modules = ["content"]\n'
+        'source_modules = ["content"]\n'
+        'forbidden_modules = ["networks"]\n'
     )
     config = _pyproject_with(
         tmp_path,
@@ -223,7 +224,7 @@ def test_import_contracts_can_fail(tmp_path: Path) -> None:
     )
     result = _lint_imports(str(config))
     assert result.returncode != 0, result.stdout
-    assert "Connectors import nothing from content BROKEN" in result.stdout
+    assert "Content imports nothing from networks BROKEN" in result.stdout
     assert "-> networks.textrules" in result.stdout, result.stdout
 
 
