@@ -1,6 +1,14 @@
-"""The audit log's rows for post moves: one per `PostStatusChange`, written
-beside it in the same transaction (`events.services`), so the workspace's
-audit log and the post's history never disagree."""
+"""The audit log's rows for post moves: one per `PostStatusChange` that names
+a person or a key, written beside it in the same transaction
+(`events.services`), so the workspace's audit log and the post's history never
+disagree.
+
+The log answers "who did what": a person's or a key's act, and a system move a
+person's act caused (an edit sending a post back to review). What the system
+does alone (the dispatcher publishing a due post, a post failing) stays in the
+post's history and its publications: written twice it would cost the
+publishing outbox a fifth of its throughput (BENCHMARKS.md, "Layout") and bury
+the acts a reader looks for."""
 
 from __future__ import annotations
 
@@ -13,10 +21,14 @@ from events.models import AuditEvent
 
 
 def record_moves(moves: Sequence[tuple[Post, PostStatusChange]]) -> None:
-    """One audit row per (post, history row), in one INSERT for the lot.
+    """One audit row per (post, history row) that names a person or a key, in
+    one INSERT for the lot.
 
-    Posts loaded with few fields (the publishing outbox's) get their topics in
-    one query for the lot, not one each."""
+    Posts loaded with few fields get their topics in one query for the lot,
+    not one each."""
+    moves = [(p, c) for p, c in moves if c.actor_id or c.actor_key_id]
+    if not moves:
+        return
     deferred = [p.pk for p, _ in moves if "topic" in p.get_deferred_fields()]
     topics = dict(
         Post.objects.filter(pk__in=deferred).values_list("pk", "topic")
