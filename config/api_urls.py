@@ -1,4 +1,5 @@
-"""REST API v1 routes. Each resource lives in its own module of this package.
+"""REST API v1 routes: the project mounts each app's resources (each lives in
+its app's `api` package); no app mounts another's.
 
 The catch-all at the end answers unknown addresses in the API's error format
 (not the UI's HTML 404).
@@ -60,8 +61,8 @@ router.register("variants", VariantViewSet, basename="api-variant")
 # Media library and image generation (content.api.assets).
 router.register("assets", AssetViewSet, basename="api-asset")
 router.register("posts", PostImagesViewSet, basename="api-post-images")
-# Channels and publishing (publishing.api); "channel-accounts" above is the
-# deprecated read-only alias of "channels".
+# Channel accounts (connections.api) and publications (publishing.api);
+# "channel-accounts" above is the deprecated read-only alias of "channels".
 router.register("channels", ChannelViewSet, basename="api-channel")
 router.register("publications", PublicationViewSet, basename="api-publication")
 router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
