@@ -7,7 +7,7 @@ from __future__ import annotations
 from config.env import env_bool, env_float, env_int, env_str
 from config.settings.base import DEBUG
 
-# Publishing: the outbox (publishing/dispatcher.py, channels/delivery.py;
+# Publishing: the outbox (publishing/dispatcher.py, publishing/delivery/;
 # ARCHITECTURE.md, "Publishing: the outbox").
 # How often each scheduler claims due publications, and how many per batch.
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 2)
