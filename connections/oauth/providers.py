@@ -6,7 +6,7 @@ or a per-instance app registration, PKCE, how a token is refreshed). Also
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
 
@@ -43,21 +43,11 @@ class OAuthError(Exception):
 
 
 @dataclass(frozen=True)
-class Provider:
-    """One network's OAuth endpoints and habits."""
+class Provider(OAuthEntry):
+    """A network's OAuth entry with its URLs read (settings, the instance) and,
+    for a per-instance network, the client AdLoop registered there."""
 
-    network: str
-    authorize_url: str
-    token_url: str
-    profile_url: str
-    scopes: tuple[str, ...]
-    client_id_setting: str = ""
-    client_secret_setting: str = ""
-    scope_separator: str = " "
-    pkce: bool = True
-    client_auth: str = "body"  # "basic": HTTP Basic (X's confidential clients)
-    refresh: str = "refresh_token"  # or "fb_exchange_token", or "" (none)
-    client_id: str = ""  # Mastodon: from the per-instance app registration
+    client_id: str = ""
     client_secret: str = ""
 
     def credentials(self) -> tuple[str, str]:
@@ -86,18 +76,13 @@ def endpoint(template: str, **values: str) -> str:
 
 def provider_of(entry: OAuthEntry, **values: str) -> Provider:
     """The provider an entry declares, its URLs read now."""
+    declared = {f.name: getattr(entry, f.name) for f in fields(entry)}
     return Provider(
-        network=entry.network,
-        authorize_url=endpoint(entry.authorize_url, **values),
-        token_url=endpoint(entry.token_url, **values),
-        profile_url=endpoint(entry.profile_url, **values),
-        scopes=entry.scopes,
-        client_id_setting=entry.client_id_setting,
-        client_secret_setting=entry.client_secret_setting,
-        scope_separator=entry.scope_separator,
-        pkce=entry.pkce,
-        client_auth=entry.client_auth,
-        refresh=entry.refresh,
+        **declared
+        | {
+            name: endpoint(declared[name], **values)
+            for name in ("authorize_url", "token_url", "profile_url")
+        }
     )
 
 
