@@ -22,25 +22,13 @@ from events.models import AuditEvent
 
 def record_moves(moves: Sequence[tuple[Post, PostStatusChange]]) -> None:
     """One audit row per (post, history row) that names a person or a key, in
-    one INSERT for the lot.
-
-    Posts loaded with few fields get their topics in one query for the lot,
-    not one each."""
-    moves = [(p, c) for p, c in moves if c.actor_id or c.actor_key_id]
-    if not moves:
-        return
-    deferred = [p.pk for p, _ in moves if "topic" in p.get_deferred_fields()]
-    topics = dict(
-        Post.objects.filter(pk__in=deferred).values_list("pk", "topic")
-        if deferred
-        else []
-    )
-    events.record_all(
-        [_event(post, change, topics.get(post.pk)) for post, change in moves]
-    )
+    one INSERT for the lot."""
+    acts = [(p, c) for p, c in moves if c.actor_id or c.actor_key_id]
+    if acts:
+        events.record_all([_event(post, change) for post, change in acts])
 
 
-def _event(post: Post, change: PostStatusChange, topic: str | None) -> AuditEvent:
+def _event(post: Post, change: PostStatusChange) -> AuditEvent:
     # The history row holds the actor as the move saw it (person, key, token,
     # or the system's name); its foreign objects are the ones it was made with.
     token = change.actor_token
@@ -57,7 +45,7 @@ def _event(post: Post, change: PostStatusChange, topic: str | None) -> AuditEven
             label=label,
         ),
         target=post,
-        target_repr=topic,
+        target_repr=post.topic,
         data={
             "from": change.from_status,
             "to": change.to_status,

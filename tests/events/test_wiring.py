@@ -13,7 +13,6 @@ from rest_framework.test import APIClient
 
 from campaigns import lifecycle
 from campaigns.lifecycle import MOVES
-from campaigns.lifecycle.audit import record_moves
 from campaigns.models import Post, PostStatus, PostStatusChange
 from events.actions import POST_ACTIONS, WORKSPACE_APPROVAL_POLICY_CHANGED
 from events.models import AuditEvent
@@ -143,31 +142,6 @@ def test_a_system_move_a_person_caused_names_them(tenant):
     )
     [event] = _post_events(post)
     assert (event.action, event.actor) == ("post.returned_to_review", tenant.editor)
-
-
-def test_posts_loaded_with_few_fields_get_their_topics_in_one_query(
-    tenant, django_assert_num_queries
-):
-    made = [_post(tenant) for _ in range(3)]
-    posts = list(
-        Post.objects.filter(pk__in=[p.pk for p in made]).only("status", "workspace")
-    )
-    changes = [
-        PostStatusChange.objects.create(
-            post=p,
-            from_status=S.DRAFT,
-            to_status=S.DRAFT,
-            action="submit",
-            actor=tenant.editor,
-        )
-        for p in posts
-    ]
-    # The topics, the workspaces' organizations, then the one INSERT.
-    with django_assert_num_queries(3):
-        record_moves(list(zip(posts, changes, strict=True)))
-    events = AuditEvent.objects.filter(action="post.submitted")
-    assert {e.target_repr for e in events} == {p.topic for p in made}
-    assert {e.organization_id for e in events} == {tenant.workspace.organization_id}
 
 
 def test_bulk_creations_record_one_event_each(tenant):
