@@ -8,13 +8,10 @@ the package that counts is the one that defines the model class.
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 from django.apps import apps
 from django.db import models
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.project_layers import heights
 
 # Links that still point up, each with why and where it goes next. Keep it
 # short: a new entry needs the same kind of reason.
@@ -27,18 +24,6 @@ POINTS_UP = {
 }
 
 
-def _layers() -> dict[str, int]:
-    """Package -> height (0 is the bottom), from the import contract."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    contracts = config["tool"]["importlinter"]["contracts"]
-    [layered] = [c for c in contracts if c["type"] == "layers"]
-    height = {}
-    for level, layer in enumerate(reversed(layered["layers"])):
-        for name in layer.replace(":", "|").split("|"):
-            height[name.strip()] = level
-    return height
-
-
 def _package(model: type[models.Model]) -> str:
     return model.__module__.split(".")[0]
 
@@ -46,7 +31,7 @@ def _package(model: type[models.Model]) -> str:
 def _links() -> list[tuple[str, str, int, int]]:
     """(source field, target model, source height, target height) of every
     relation our models define."""
-    height = _layers()
+    height = heights()
     found = []
     for model in apps.get_models():
         source = _package(model)

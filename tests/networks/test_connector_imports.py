@@ -10,22 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.project_layers import first_party
+
 ROOT = Path(__file__).resolve().parents[2]
 NETWORKS = ROOT / "networks"
-FIRST_PARTY = {
-    "analytics",
-    "campaigns",
-    "config",
-    "connections",
-    "content",
-    "core",
-    "demo",
-    "events",
-    "networks",
-    "publishing",
-    "workflow",
-    "workspaces",
-}
+FIRST_PARTY = first_party()
 ALLOWED = ("networks", "core")
 
 

@@ -16,21 +16,14 @@ import re
 import tokenize
 from pathlib import Path
 
+from networks.registry import NETWORKS
+from tests.project_layers import first_party
+
 ROOT = Path(__file__).resolve().parents[2]
-APPS = (
-    "analytics",
-    "campaigns",
-    "config",
-    "connections",
-    "content",
-    "core",
-    "demo",
-    "events",
-    "publishing",
-    "workflow",
-    "workspaces",
-)
-WORDS = ("bluesky", "facebook", "instagram", "linkedin", "mastodon", "wordpress")
+APPS = tuple(sorted(first_party() - {"networks"}))
+# Every registered network, but those whose key is a common word in code too.
+COMMON_WORDS = {"email", "webhook", "x"}
+WORDS = tuple(key for key in NETWORKS if key not in COMMON_WORDS)
 WORD = re.compile(rf"\b({'|'.join(WORDS)})\b", re.IGNORECASE)
 
 # Module (path from the repository root) -> why it may name a network.
