@@ -52,6 +52,7 @@ CREDENTIAL_NETWORKS = frozenset(
 OAUTH_NETWORKS = frozenset(registry.oauth_entries())
 DISCONNECTED_REASON = "The channel account was disconnected."
 FORBIDDEN = "Only owners and admins can manage channel accounts."
+NAME_TAKEN = "This workspace already has an account with this name here."
 
 
 def _require(by: Any, workspace: Workspace) -> None:
@@ -91,9 +92,7 @@ def _unique_name(workspace: Workspace, network: str, name: str, pk: int | None) 
     if pk is not None:
         taken = taken.exclude(pk=pk)
     if taken.exists():
-        raise ValidationError(
-            {"name": ["This workspace already has an account with this name here."]}
-        )
+        raise ValidationError({"name": [NAME_TAKEN]})
 
 
 @sensitive_variables("credentials", "secret")
@@ -137,15 +136,36 @@ def account_connect(
         account.last_error = ""
         account.connected_at = now
         account.token_expires_at = None
-        try:
-            with transaction.atomic():
-                account.save()
-        except IntegrityError as exc:
-            raise ValidationError(
-                {"name": ["This workspace already has an account with this name here."]}
-            ) from exc
+        _save_unique(account)
     logger.info("connected channel account %s (%s)", account.pk, network)
     return account
+
+
+def account_add_for_planning(
+    *, workspace: Workspace, name: str, network: str, handle: str
+) -> ChannelAccount:
+    """A planning-only account (no credentials: campaigns plan for it, nothing
+    is published to it); the caller has checked who may add one."""
+    account = ChannelAccount(
+        workspace=workspace,
+        name=name.strip(),
+        network=network,
+        handle=handle.strip(),
+        status=AccountStatus.CONNECTED,
+    )
+    account.full_clean(exclude=["workspace"], validate_unique=False)
+    _save_unique(account)
+    return account
+
+
+def _save_unique(account: ChannelAccount) -> None:
+    """Save; a name another account of the network took meanwhile is a field
+    error, not a 500 (`_unique_name` checked before, without a lock)."""
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as exc:
+        raise ValidationError({"name": [NAME_TAKEN]}) from exc
 
 
 def account_oauth_start(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +33,6 @@ from connections.models import AccountStatus, ChannelAccount, Network
 from connections.views import workspace_account
 from core.errors import ConflictError
 from publishing import account_hooks, newsletter, selectors
-from workspaces.models import Workspace
 from workspaces.permissions import Action, can
 from workspaces.views.common import (
     WorkspaceRequest,
@@ -134,28 +132,6 @@ def render_channels_page(
 FORBIDDEN = "Only owners and admins can add channel accounts."
 
 
-def _account_create(
-    *, workspace: Workspace, name: str, network: str, handle: str
-) -> ChannelAccount:
-    """A planning-only account; the name is unique per network in a workspace."""
-    account = ChannelAccount(
-        workspace=workspace,
-        name=name.strip(),
-        network=network,
-        handle=handle.strip(),
-        status=AccountStatus.CONNECTED,
-    )
-    account.full_clean(exclude=["workspace"], validate_unique=False)
-    try:
-        with transaction.atomic():
-            account.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"name": ["This workspace already has an account with this name here."]}
-        ) from exc
-    return account
-
-
 def _page(
     request: WorkspaceRequest, form: ChannelAccountForm, *, status: int = 200
 ) -> HttpResponse:
@@ -172,7 +148,9 @@ def channel_accounts(request: WorkspaceRequest) -> HttpResponse:
     form = ChannelAccountForm(request.POST)
     if form.is_valid():
         try:
-            account = _account_create(workspace=workspace, **form.cleaned_data)
+            account = accounts.account_add_for_planning(
+                workspace=workspace, **form.cleaned_data
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
