@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from campaigns.models import Post
 from connections.models import ChannelAccount
 from content.models import PostImage, Variant, VariantStatus
+from content.renditions.choice import rendition_for
 
 if TYPE_CHECKING:
     from publishing.preview import ChannelOut
@@ -104,21 +105,6 @@ def variant_for(chosen: Sequence[Variant], account: ChannelAccount) -> Variant |
     )
 
 
-def _rendition_for(asset: Any, network: str) -> Any:
-    """The rendition `publishing.media_for` sends to `network` (its own cut,
-    else a generic one, in the network's preferred format order), or None."""
-    from publishing.delivery import DEFAULT_FORMATS, PREFERRED_FORMATS
-
-    order = PREFERRED_FORMATS.get(network, ()) + DEFAULT_FORMATS
-    renditions = list(asset.renditions.all())
-    for wanted in (network, ""):
-        mine = [r for r in renditions if r.network == wanted]
-        mine.sort(key=lambda r: order.index(r.format) if r.format in order else 99)
-        if mine:
-            return mine[0]
-    return None
-
-
 def _image_outs(post: Post, network: str, variant: Variant | None) -> list[Any]:
     """The post's chosen images as the reviewer opens them: the thumbnail, and
     the file `network` gets (served through the media library's views, which
@@ -130,7 +116,7 @@ def _image_outs(post: Post, network: str, variant: Variant | None) -> list[Any]:
     outs = []
     for usage in _images(post):
         asset = usage.asset
-        rendition = _rendition_for(asset, network)
+        rendition = rendition_for(asset.renditions.all(), network)
         full = (
             reverse("rendition-file", args=[rendition.pk])
             if rendition is not None

@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from campaigns.models import Post
 from connections.models import ChannelAccount
 from content.models import PostImage, Variant, VariantStatus
+from content.renditions.choice import rendition_for
 from networks import limits as copy_limits
-from networks import registry
-from networks.profile import DEFAULT_FORMATS
 from networks.textrules import Violation, rules_for
 
 LIMIT = "limit"  # the network refuses it: blocks the moves toward publishing
@@ -190,13 +189,9 @@ def _outgoing_bytes(usage: PostImage, network: str) -> int:
     """The size of the file the publisher sends for this image on `network`:
     the network's rendition in its preferred format, else a generic one, else
     the original (`publishing.delivery.media_for` picks the same)."""
-    order = registry.preferred_formats().get(network, ()) + DEFAULT_FORMATS
-    renditions = list(usage.asset.renditions.all())
-    for wanted in (network, ""):
-        mine = [r for r in renditions if r.network == wanted]
-        mine.sort(key=lambda r: order.index(r.format) if r.format in order else 99)
-        if mine:
-            return int(mine[0].bytes)
+    chosen = rendition_for(usage.asset.renditions.all(), network)
+    if chosen is not None:
+        return int(chosen.bytes)
     return int(usage.asset.byte_size or 0)
 
 

@@ -43,7 +43,6 @@ publish task's body: claim, call, record).
 """
 
 from networks import PublishResult
-from networks.profile import DEFAULT_FORMATS
 
 # Re-exported for preview and review: the thread rule the sending side uses too.
 from networks.textrules import THREAD_SEPARATOR, split_thread
@@ -71,7 +70,6 @@ from publishing.delivery.moves import (
 )
 from publishing.delivery.outcomes import retry_delay
 from publishing.delivery.request import (
-    PREFERRED_FORMATS,
     build_request,
     media_for,
     preload,
@@ -79,8 +77,6 @@ from publishing.delivery.request import (
 
 __all__ = [
     "CANCELABLE",
-    "DEFAULT_FORMATS",
-    "PREFERRED_FORMATS",
     "SYSTEM",
     "THREAD_SEPARATOR",
     "Outcome",

@@ -12,9 +12,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from campaigns.terms import terms_for
-from networks import PublishRequest, registry
+from content.renditions.choice import rendition_for
+from networks import PublishRequest
 from networks.base import MediaItem
-from networks.profile import DEFAULT_FORMATS
 
 # A `---` line splits a thread: one rule, shared with the checks before
 # sending (`networks.textrules`).
@@ -89,7 +89,6 @@ def build_request(
 
 # Which rendition format goes out first, per network (the others are
 # fallbacks): each network package's profile declares its own.
-PREFERRED_FORMATS: dict[str, tuple[str, ...]] = registry.preferred_formats()
 
 
 @dataclass
@@ -141,13 +140,11 @@ def media_for(
         usages = list(_chosen_images([publication.post_id]))
     if not usages:
         return ()
-    order = PREFERRED_FORMATS.get(publication.network, ()) + DEFAULT_FORMATS
     alt_default = getattr(variant, "alt_text", "") or ""
     items = [
         item
         for usage in usages
-        if (item := _media_item(publication, usage.asset, order, alt_default))
-        is not None
+        if (item := _media_item(publication, usage.asset, alt_default)) is not None
     ]
     if connector is not None:
         items = items[: connector.capabilities.max_images]
@@ -155,7 +152,7 @@ def media_for(
 
 
 def _media_item(
-    publication: Publication, asset: Any, order: tuple[str, ...], alt_default: str
+    publication: Publication, asset: Any, alt_default: str
 ) -> MediaItem | None:
     """One image as it goes out (see `media_for`); None without a local file."""
     network = publication.network
@@ -163,14 +160,7 @@ def _media_item(
         from content.services.asset_renditions import ensure_renditions
 
         asset = ensure_renditions(asset)
-    renditions = list(asset.renditions.all())
-    chosen = None
-    for wanted_network in (network, ""):
-        mine = [r for r in renditions if r.network == wanted_network]
-        mine.sort(key=lambda r: order.index(r.format) if r.format in order else 99)
-        if mine:
-            chosen = mine[0]
-            break
+    chosen = rendition_for(asset.renditions.all(), network)
     try:
         if chosen is not None:
             return MediaItem(
